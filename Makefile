@@ -1,0 +1,42 @@
+# Groundswell: `make run` serves on http://127.0.0.1:8080, `make test` runs every test.
+SWIFT ?= swift
+DB ?= ./data/groundswell.sqlite
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test build release deps bench bench-peers migrations clean
+
+# SQLite's headers come from Debian's libsqlite3-dev (the CSQLite system-library target).
+deps:
+	@if ! pkg-config --exists sqlite3 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
+		echo "installing libsqlite3-dev and pkg-config"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libsqlite3-dev pkg-config; \
+	fi
+
+release: deps
+	$(SWIFT) build -c release --product groundswell
+
+build: deps
+	$(SWIFT) build
+
+run: release
+	mkdir -p $(dir $(DB))
+	"$$($(SWIFT) build -c release --show-bin-path)/groundswell" serve --host $(HOST) --port $(PORT) --db $(DB)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Regenerate the migrations compiled into the binary after adding Migrations/NNNN_*.sql.
+migrations:
+	scripts/embed-migrations.sh
+
+bench: release
+	scripts/bench.sh
+
+bench-peers:
+	cd ../shared/peers/hummingbird-ref && $(SWIFT) build -c release
+
+clean:
+	rm -rf .build

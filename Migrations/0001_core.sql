@@ -1,0 +1,91 @@
+-- Core schema: people, staff, ideas, votes, comments, full-text search.
+-- Times are integer milliseconds since the Unix epoch (UTC).
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_norm TEXT NOT NULL UNIQUE,
+    token_hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'moderator')),
+    token_hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+
+CREATE TABLE ideas (
+    id INTEGER PRIMARY KEY,
+    author_id INTEGER NOT NULL REFERENCES users(id),
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    category TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'submitted',
+    hidden INTEGER NOT NULL DEFAULT 0,
+    vote_count INTEGER NOT NULL DEFAULT 0,
+    comment_count INTEGER NOT NULL DEFAULT 0,
+    -- log2 of the sum over votes of 2^((voted_at - 2023-11-14) / 1 day): see docs/api.md "trending".
+    trend REAL NOT NULL DEFAULT -1e9,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX ideas_top ON ideas (vote_count DESC, id DESC);
+CREATE INDEX ideas_trend ON ideas (trend DESC, id DESC);
+CREATE INDEX ideas_author ON ideas (author_id);
+CREATE INDEX ideas_status ON ideas (status, id DESC);
+CREATE INDEX ideas_category ON ideas (category, id DESC);
+
+-- One row per counted vote. vote_day is 0 for ideas outside rounds (one vote per
+-- person per idea); rounds use the day number in the round's timezone.
+CREATE TABLE votes (
+    id INTEGER PRIMARY KEY,
+    idea_id INTEGER NOT NULL REFERENCES ideas(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    vote_day INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    UNIQUE (idea_id, user_id, vote_day)
+);
+CREATE INDEX votes_user ON votes (user_id, created_at);
+
+CREATE TABLE comments (
+    id INTEGER PRIMARY KEY,
+    idea_id INTEGER NOT NULL REFERENCES ideas(id),
+    author_id INTEGER NOT NULL REFERENCES users(id),
+    body TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX comments_idea ON comments (idea_id, id);
+
+-- Counts follow the rows in the same transaction, so they can never drift.
+CREATE TRIGGER votes_count_insert AFTER INSERT ON votes BEGIN
+    UPDATE ideas SET vote_count = vote_count + 1 WHERE id = NEW.idea_id;
+END;
+CREATE TRIGGER votes_count_delete AFTER DELETE ON votes BEGIN
+    UPDATE ideas SET vote_count = vote_count - 1 WHERE id = OLD.idea_id;
+END;
+CREATE TRIGGER comments_count_insert AFTER INSERT ON comments WHEN NEW.hidden = 0 BEGIN
+    UPDATE ideas SET comment_count = comment_count + 1 WHERE id = NEW.idea_id;
+END;
+CREATE TRIGGER comments_count_delete AFTER DELETE ON comments WHEN OLD.hidden = 0 BEGIN
+    UPDATE ideas SET comment_count = comment_count - 1 WHERE id = OLD.idea_id;
+END;
+
+-- Full-text index over title and description (external content = ideas).
+CREATE VIRTUAL TABLE ideas_fts USING fts5(
+    title, description, content='ideas', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER ideas_fts_insert AFTER INSERT ON ideas BEGIN
+    INSERT INTO ideas_fts (rowid, title, description) VALUES (NEW.id, NEW.title, NEW.description);
+END;
+CREATE TRIGGER ideas_fts_delete AFTER DELETE ON ideas BEGIN
+    INSERT INTO ideas_fts (ideas_fts, rowid, title, description) VALUES ('delete', OLD.id, OLD.title, OLD.description);
+END;
+CREATE TRIGGER ideas_fts_update AFTER UPDATE OF title, description ON ideas BEGIN
+    INSERT INTO ideas_fts (ideas_fts, rowid, title, description) VALUES ('delete', OLD.id, OLD.title, OLD.description);
+    INSERT INTO ideas_fts (rowid, title, description) VALUES (NEW.id, NEW.title, NEW.description);
+END;

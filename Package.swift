@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "groundswell",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "groundswell", targets: ["groundswell"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "SQLiteStore",
+            dependencies: ["CSQLite"]
+        ),
+        .target(name: "CLinux"),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CLinux", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Groundswell",
+            dependencies: [
+                "SQLiteStore",
+                "HTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "groundswell",
+            dependencies: [
+                "Groundswell",
+                "HTTPServer",
+                "SQLiteStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["HTTPServer"],
+            path: "Sources/TestSupport"
+        ),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "HTTPServer", "SQLiteStore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,31 @@
+import HTTPServer
+
+/// The domain's error codes, each with its status. Every code here is part of the API
+/// contract (docs/api.md lists them); handlers throw these and the server renders them.
+public enum APIError {
+    public static func invalid(_ message: String) -> HTTPError {
+        HTTPError(.badRequest, code: "invalid_request", message: message)
+    }
+
+    public static let unauthorized = HTTPError(.unauthorized, code: "unauthorized",
+                                               message: "a valid 'Authorization: Bearer TOKEN' header is required")
+
+    public static func forbidden(_ message: String) -> HTTPError {
+        HTTPError(.forbidden, code: "forbidden", message: message)
+    }
+
+    public static func notFound(_ what: String) -> HTTPError {
+        HTTPError(.notFound, code: "not_found", message: "\(what) not found")
+    }
+
+    public static func conflict(_ code: String, _ message: String) -> HTTPError {
+        HTTPError(.conflict, code: code, message: message)
+    }
+
+    public static let emailTaken = HTTPError(.conflict, code: "email_taken", message: "an account with this email already exists")
+    public static let alreadyVoted = HTTPError(.conflict, code: "already_voted", message: "you have already voted for this idea")
+    public static let voteNotFound = HTTPError(.notFound, code: "vote_not_found", message: "you have not voted for this idea")
+
+    public static let storageFailure = HTTPError(.serviceUnavailable, code: "storage_unavailable",
+                                                 message: "the database could not complete the request; try again")
+}

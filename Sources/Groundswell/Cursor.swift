@@ -1,0 +1,82 @@
+import HTTPServer
+
+/// Opaque keyset-pagination cursors. A cursor names the sort it belongs to and the
+/// position after the last item served, so pages stay free of duplicates and gaps
+/// while new rows arrive.
+public struct Cursor: Equatable {
+    public var kind: String
+    public var values: [String]
+
+    public init(kind: String, values: [String]) {
+        self.kind = kind
+        self.values = values
+    }
+
+    public var encoded: String {
+        Tokens.base64url(Array(([kind] + values).joined(separator: "|").utf8))
+    }
+
+    /// Decodes a cursor made for `kind` with `count` values, or throws 400 naming `cursor`.
+    public static func decode(_ text: String, kind: String, count: Int) throws -> Cursor {
+        guard let bytes = base64urlDecode(text), let string = String(validating: bytes, as: UTF8.self) else {
+            throw APIError.invalid("cursor is not a valid cursor")
+        }
+        let parts = string.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == count + 1 else { throw APIError.invalid("cursor is not a valid cursor") }
+        guard parts[0] == kind else { throw APIError.invalid("cursor belongs to a different listing or sort order") }
+        return Cursor(kind: kind, values: Array(parts.dropFirst()))
+    }
+
+    public func int(_ index: Int) throws -> Int64 {
+        guard let value = Int64(values[index]) else { throw APIError.invalid("cursor is not a valid cursor") }
+        return value
+    }
+
+    public func double(_ index: Int) throws -> Double {
+        guard let bits = UInt64(values[index], radix: 16) else { throw APIError.invalid("cursor is not a valid cursor") }
+        return Double(bitPattern: bits)
+    }
+
+    public static func encodeDouble(_ value: Double) -> String { String(value.bitPattern, radix: 16) }
+
+    static func base64urlDecode(_ text: String) -> [UInt8]? {
+        var table = [Int8](repeating: -1, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() { table[Int(c)] = Int8(i) }
+        var out: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for c in text.utf8 {
+            let v = table[Int(c)]
+            guard v >= 0 else { return nil }
+            buffer = buffer << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        return text.isEmpty ? nil : out
+    }
+}
+
+/// `limit` and `cursor` from the query string, validated.
+public struct PageRequest {
+    public let limit: Int
+    public let cursor: String?
+
+    public init(_ query: QueryItems, defaultLimit: Int = 20, maxLimit: Int = 100) throws {
+        if let raw = query["limit"] {
+            guard let value = Int(raw), (1...maxLimit).contains(value) else {
+                throw APIError.invalid("limit must be an integer from 1 to \(maxLimit)")
+            }
+            limit = value
+        } else {
+            limit = defaultLimit
+        }
+        if let raw = query["cursor"], !raw.isEmpty {
+            cursor = raw
+        } else {
+            cursor = nil
+        }
+    }
+}

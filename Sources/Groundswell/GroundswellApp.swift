@@ -1,0 +1,77 @@
+import HTTPServer
+import Logging
+import SQLiteStore
+
+/// Settings the domain needs (the executable fills them from flags and environment).
+public struct AppConfiguration: Sendable {
+    public var databasePath: String
+    /// The admin token to accept; if nil and no admin exists yet, one is generated.
+    public var adminToken: String?
+    public var readerCount = 4
+    /// `FULL` (default): an acknowledged write survives power loss. `NORMAL`: it survives
+    /// a process crash, and may lose the last commits on power loss.
+    public var synchronous = "FULL"
+    public var clock: Clock = SystemClock()
+
+    public init(databasePath: String) {
+        self.databasePath = databasePath
+    }
+}
+
+/// The Groundswell service: its database and its routes, ready to hand to a `Server`.
+public final class GroundswellApp: @unchecked Sendable {
+    public let context: AppContext
+    public let router = Router()
+    /// Set when this start generated the admin token (print it once, it is not stored).
+    public private(set) var generatedAdminToken: String?
+
+    public init(configuration: AppConfiguration, logger: Logger) throws {
+        var options = Connection.Options()
+        options.synchronous = configuration.synchronous
+        let clock = configuration.clock
+        let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
+                                    readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
+        context = AppContext(database: database, clock: clock, logger: logger)
+        generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
+        registerRoutes()
+    }
+
+    private func registerRoutes() {
+        let auth = Authenticator(context: context)
+        let health = Response.json(.ok, Array(#"{"status":"ok"}"#.utf8))
+        router.get("/healthz") { _ in .response(health) }
+        UserRoutes(context: context, auth: auth).register(on: router)
+        IdeaRoutes(context: context, auth: auth).register(on: router)
+        VoteRoutes(context: context, auth: auth).register(on: router)
+        CommentRoutes(context: context, auth: auth).register(on: router)
+    }
+
+    /// Makes sure an admin can sign in: the given token becomes the first admin's, or a
+    /// new one is generated when there is no admin yet. Only the hash is stored.
+    private func bootstrapAdmin(token: String?) throws -> String? {
+        let now = context.clock.nowMillis()
+        return try context.database.writer.sync { db -> String? in
+            let firstAdmin = try db.scalarInt("SELECT id FROM staff WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id LIMIT 1")
+            if let token {
+                let hash = Tokens.hash(token)
+                if try db.scalarInt("SELECT id FROM staff WHERE token_hash = ?", [hash]) != nil { return nil }
+                if let id = firstAdmin {
+                    try db.run("UPDATE staff SET token_hash = ? WHERE id = ?", [hash, id])
+                } else {
+                    try db.run("INSERT INTO staff (name, role, token_hash, created_at) VALUES ('admin', 'admin', ?, ?)", [hash, now])
+                }
+                return nil
+            }
+            guard firstAdmin == nil else { return nil }
+            let generated = Tokens.generate(prefix: "gsa_")
+            try db.run("INSERT INTO staff (name, role, token_hash, created_at) VALUES ('admin', 'admin', ?, ?)",
+                       [Tokens.hash(generated), now])
+            return generated
+        }
+    }
+
+    /// Finishes queued writes and closes the database.
+    public func close() {
+        context.database.close()
+    }
+}

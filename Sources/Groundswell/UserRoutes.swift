@@ -1,0 +1,67 @@
+import HTTPServer
+import SQLiteStore
+
+/// Sign-up and the caller's own profile.
+struct UserRoutes {
+    let context: AppContext
+    let auth: Authenticator
+
+    func register(on router: Router) {
+        router.post("/users") { request in try createUser(request) }
+        router.get("/me") { request in try me(request) }
+    }
+
+    func createUser(_ request: Request) throws -> Reply {
+        let body = try RequestBody(request)
+        let name = try body.requiredString("name", length: 1...80)
+        let email = try body.requiredString("email", length: 3...254)
+        guard UserRoutes.isPlausibleEmail(email) else {
+            throw APIError.invalid("email must be an email address like name@example.com")
+        }
+        let token = Tokens.generate(prefix: "gsu_")
+        let hash = Tokens.hash(token)
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            do {
+                try db.run("INSERT INTO users (name, email, email_norm, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                           [name, email, email.lowercased(), hash, now])
+            } catch let error as SQLiteError where error.isUniqueViolation {
+                throw APIError.emailTaken
+            }
+            var json = JSONWriter()
+            json.beginObject()
+            json.key("id"); json.int(db.lastInsertRowID)
+            json.key("name"); json.string(name)
+            json.key("token"); json.string(token)
+            json.endObject()
+            return .json(.created, json)
+        }
+    }
+
+    func me(_ request: Request) throws -> Reply {
+        let user = try auth.user(request)
+        let body = try context.read { db in
+            try db.queryOne("SELECT id, name, email, created_at FROM users WHERE id = ?", [user.id]) { row -> [UInt8] in
+                var json = JSONWriter()
+                json.beginObject()
+                json.key("id"); json.int(row.int64(0))
+                json.key("name"); json.string(row.string(1))
+                json.key("email"); json.string(row.string(2))
+                json.key("created_at"); json.timestamp(row.int64(3))
+                json.endObject()
+                return json.bytes
+            }
+        }
+        guard let body else { throw APIError.unauthorized }
+        return .response(.json(.ok, body))
+    }
+
+    /// local@domain with no spaces, one "@", and a dot-free-or-not domain of valid labels.
+    static func isPlausibleEmail(_ email: String) -> Bool {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].utf8.count <= 64 else { return false }
+        if email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 }) { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
+    }
+}

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Foundation
+import Logging
+
+/// One thread, one epoll instance, its own listening socket and the connections it
+/// accepted. Everything a connection does happens on its loop's thread; other
+/// threads hand work over with `execute`, which wakes the loop through an eventfd.
+final class EventLoop: @unchecked Sendable {
+    let index: Int
+    unowned let server: Server
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private var listenFD: Int32
+    private var acceptPausedUntil: UInt64 = 0
+    private var connections: [Int32: HTTPConnection] = [:]
+    private var nextGeneration: UInt32 = 1
+
+    private let taskLock = NSLock()
+    private var tasks: [() -> Void] = []
+    private var wakePending = false
+
+    /// Scratch buffers shared by this loop's connections (used one at a time).
+    let readBuffer: UnsafeMutableRawBufferPointer
+    var output: [UInt8] = []
+    var dateCache = DateCache()
+    private(set) var nowMillis: UInt64 = 0
+    private var lastSweep: UInt64 = 0
+    private(set) var draining = false
+    private var drainDeadline: UInt64 = 0
+    private var thread: pthread_t?
+    let finished = DispatchSemaphore(value: 0)
+
+    init(index: Int, server: Server, listenFD: Int32) throws {
+        self.index = index
+        self.server = server
+        self.listenFD = listenFD
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epfd >= 0 else { throw SocketError("epoll_create1") }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SocketError("eventfd") }
+        readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        output.reserveCapacity(64 * 1024)
+        register(fd: wakeFD, token: UInt64(UInt32(bitPattern: wakeFD)), events: UInt32(CLINUX_EPOLLIN))
+        register(fd: listenFD, token: UInt64(UInt32(bitPattern: listenFD)), events: UInt32(CLINUX_EPOLLIN))
+        dateCache.refresh()
+        nowMillis = EventLoop.monotonicMillis()
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    static func monotonicMillis() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    func start() {
+        let box = Unmanaged.passRetained(self)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, 1 << 20)
+        var tid = pthread_t()
+        pthread_create(&tid, &attributes, { arg in
+            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box.toOpaque())
+        pthread_attr_destroy(&attributes)
+        thread = tid
+    }
+
+    var inLoopThread: Bool {
+        guard let thread else { return false }
+        return pthread_equal(pthread_self(), thread) != 0
+    }
+
+    /// Runs `task` on the loop thread soon. Safe from any thread.
+    func execute(_ task: @escaping () -> Void) {
+        taskLock.lock()
+        tasks.append(task)
+        let needWake = !wakePending
+        wakePending = true
+        taskLock.unlock()
+        if needWake {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    // MARK: epoll registration
+
+    func register(fd: Int32, token: UInt64, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = token
+        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    func modify(fd: Int32, token: UInt64, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = token
+        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    func deregister(fd: Int32) {
+        var event = epoll_event()
+        epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event)
+    }
+
+    // MARK: the loop
+
+    private func run() {
+        let capacity: Int32 = 256
+        var events = [epoll_event](repeating: epoll_event(), count: Int(capacity))
+        while true {
+            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epfd, $0.baseAddress, capacity, 250) }
+            nowMillis = EventLoop.monotonicMillis()
+            dateCache.refresh()
+            if count < 0 && errno != EINTR { break }
+            for i in 0..<max(0, Int(count)) {
+                let token = events[i].data.u64
+                let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
+                let flags = events[i].events
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                    runTasks()
+                } else if fd == listenFD && token >> 32 == 0 {
+                    acceptConnections()
+                } else if let connection = connections[fd], connection.token == token {
+                    connection.handle(events: flags)
+                }
+            }
+            if nowMillis &- lastSweep >= 1000 {
+                lastSweep = nowMillis
+                sweep()
+            }
+            if draining && (connections.isEmpty || nowMillis >= drainDeadline) { break }
+        }
+        for connection in Array(connections.values) { connection.close() }
+        runTasks()
+        if listenFD >= 0 { Glibc.close(listenFD) }
+        Glibc.close(wakeFD)
+        Glibc.close(epfd)
+        finished.signal()
+    }
+
+    private func runTasks() {
+        taskLock.lock()
+        let batch = tasks
+        tasks.removeAll(keepingCapacity: true)
+        wakePending = false
+        taskLock.unlock()
+        for task in batch { task() }
+    }
+
+    private func acceptConnections() {
+        if draining || nowMillis < acceptPausedUntil { return }
+        for _ in 0..<64 {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    clinux_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED: continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors: stop accepting for a moment instead of spinning.
+                    server.logger.warning("accept failed: \(String(cString: strerror(errno))); pausing accepts")
+                    acceptPausedUntil = nowMillis + 100
+                    deregister(fd: listenFD)
+                    return
+                default: return
+                }
+            }
+            if connections.count >= server.maxConnectionsPerLoop {
+                Glibc.close(fd)
+                continue
+            }
+            let generation = nextGeneration
+            nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
+            let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
+            let connection = HTTPConnection(fd: fd, token: token, loop: self, peer: Listener.describe(&storage))
+            connections[fd] = connection
+            server.connectionOpened()
+            register(fd: fd, token: token, events: UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP))
+        }
+    }
+
+    func connectionClosed(_ connection: HTTPConnection) {
+        if let current = connections[connection.fd], current === connection {
+            connections.removeValue(forKey: connection.fd)
+            server.connectionClosed()
+        }
+    }
+
+    private func sweep() {
+        if acceptPausedUntil != 0 && nowMillis >= acceptPausedUntil && !draining {
+            acceptPausedUntil = 0
+            register(fd: listenFD, token: UInt64(UInt32(bitPattern: listenFD)), events: UInt32(CLINUX_EPOLLIN))
+        }
+        let configuration = server.configuration
+        for connection in Array(connections.values) {
+            connection.checkTimeouts(now: nowMillis, configuration: configuration)
+        }
+    }
+
+    /// Stops accepting, closes idle connections and lets busy ones finish their request.
+    func beginDrain(grace: Double) {
+        guard !draining else { return }
+        draining = true
+        drainDeadline = nowMillis + UInt64(grace * 1000)
+        if listenFD >= 0 {
+            deregister(fd: listenFD)
+            Glibc.close(listenFD)
+            listenFD = -1
+        }
+        for connection in Array(connections.values) { connection.drain() }
+    }
+}

@@ -1,0 +1,315 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Logging
+
+/// One client connection, driven by its event loop. Requests are answered strictly
+/// in order: while a handler's promise is pending nothing more is parsed, and pipelined
+/// bytes wait in `input`. Idle connections hold no buffers at all.
+final class HTTPConnection {
+    let fd: Int32
+    let token: UInt64
+    unowned let loop: EventLoop
+    let peer: String
+
+    private var parser: RequestParser
+    /// Received bytes not yet consumed by the parser.
+    private var input: [UInt8] = []
+    /// Response bytes the socket did not take yet.
+    private var pendingOutput: [UInt8] = []
+    private var pendingOffset = 0
+
+    private var awaitingPromise = false
+    private var pendingRequest: Request?
+    private var closeAfterWrite = false
+    private var lingering = false
+    private var lingerStart: UInt64 = 0
+    private var peerClosed = false
+    private(set) var closed = false
+    private var interest: UInt32
+    private var lastActivity: UInt64
+    private var lastWriteProgress: UInt64 = 0
+    private var requestStart: UInt64 = 0
+
+    init(fd: Int32, token: UInt64, loop: EventLoop, peer: String) {
+        self.fd = fd
+        self.token = token
+        self.loop = loop
+        self.peer = peer
+        self.parser = RequestParser(limits: loop.server.configuration.limits)
+        self.interest = UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP)
+        self.lastActivity = loop.nowMillis
+    }
+
+    // MARK: events
+
+    func handle(events: UInt32) {
+        if events & UInt32(CLINUX_EPOLLERR) != 0 {
+            close()
+            return
+        }
+        if events & UInt32(CLINUX_EPOLLOUT) != 0 {
+            flushPending()
+            if closed { return }
+        }
+        if events & (UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLHUP) | UInt32(CLINUX_EPOLLRDHUP)) != 0 {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        guard !closed else { return }
+        let buffer = loop.readBuffer
+        let n = read(fd, buffer.baseAddress, buffer.count)
+        if n > 0 {
+            lastActivity = loop.nowMillis
+            if lingering { return }  // discarding what a refused client still sends
+            if !parser.isMidRequest && input.isEmpty { requestStart = loop.nowMillis }
+            let bytes = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+            if input.isEmpty {
+                let consumed = drive(bytes)
+                if consumed < n && !closed && !closeAfterWrite {
+                    input.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[consumed...]))
+                }
+            } else {
+                input.append(contentsOf: bytes)
+                resumeInput()
+            }
+            flushOutput()
+        } else if n == 0 {
+            peerClosed = true
+            if awaitingPromise {
+                // Finish the request in hand; the response may still be read (half-close).
+                setInterest(0)
+            } else {
+                close()
+            }
+        } else if errno != EAGAIN && errno != EINTR {
+            close()
+        }
+    }
+
+    /// Parses and dispatches buffered input until it runs out or must wait.
+    private func resumeInput() {
+        guard !input.isEmpty else { return }
+        let consumed = input.withUnsafeBufferPointer { drive($0) }
+        if closed || closeAfterWrite {
+            input = []
+        } else if consumed == input.count {
+            input = []
+        } else if consumed > 0 {
+            input.removeFirst(consumed)
+        }
+    }
+
+    /// Runs the parser over `bytes`; returns how many bytes it consumed.
+    private func drive(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var offset = 0
+        while !closed && !awaitingPromise && !closeAfterWrite {
+            if loop.output.count > 256 * 1024 || !pendingOutput.isEmpty { break }  // let the client read first
+            let (consumed, event) = parser.parse(UnsafeBufferPointer(rebasing: bytes[offset...]))
+            offset += consumed
+            switch event {
+            case .needMore:
+                if consumed == 0 { return offset }
+            case .expectsContinue:
+                if offset == bytes.count { loop.output.append(contentsOf: ResponseEncoder.continueResponse) }
+            case .request(var request):
+                requestStart = offset < bytes.count ? loop.nowMillis : 0
+                request.remoteAddress = peer
+                request.startedAt = EventLoop.monotonicNanos()
+                dispatch(request)
+            case .failure(let error):
+                let request = Request(method: .get, target: "-", remoteAddress: peer)
+                writeResponse(error.response, for: request, forceClose: true)
+                return offset
+            }
+        }
+        return offset
+    }
+
+    private func dispatch(_ request: Request) {
+        let reply: Reply
+        do {
+            reply = try loop.server.responder.respond(to: request)
+        } catch {
+            reply = .response(loop.server.errorResponse(error, request: request))
+        }
+        switch reply {
+        case .response(let response):
+            writeResponse(response, for: request)
+        case .promise(let promise):
+            awaitingPromise = true
+            pendingRequest = request
+            var immediate: Response?
+            let loop = self.loop
+            promise.complete(now: { immediate = $0 }, later: { [weak self] response in
+                loop.execute { self?.promiseCompleted(response) }
+            })
+            if let response = immediate {
+                awaitingPromise = false
+                pendingRequest = nil
+                writeResponse(response, for: request)
+            }
+        }
+    }
+
+    private func promiseCompleted(_ response: Response) {
+        guard !closed, awaitingPromise, let request = pendingRequest else { return }
+        awaitingPromise = false
+        pendingRequest = nil
+        writeResponse(response, for: request)
+        if peerClosed {
+            closeAfterWrite = true
+        } else {
+            setInterest(UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP))
+            resumeInput()
+        }
+        flushOutput()
+    }
+
+    private func writeResponse(_ response: Response, for request: Request, forceClose: Bool = false) {
+        let keepAlive = request.keepAlive && !forceClose && !loop.draining
+        let header: ResponseEncoder.ConnectionHeader
+        if !keepAlive {
+            header = .close
+        } else if request.version == .http1_0 {
+            header = .keepAlive
+        } else {
+            header = .none
+        }
+        ResponseEncoder.encode(response, date: loop.dateCache.line, connection: header,
+                               includeBody: request.method != .head, into: &loop.output)
+        if !keepAlive { closeAfterWrite = true }
+        loop.server.responded(request, status: response.status, bodyBytes: response.body.count)
+    }
+
+    // MARK: output
+
+    /// Sends what this connection encoded into the loop's shared output buffer.
+    private func flushOutput() {
+        guard !loop.output.isEmpty else {
+            afterWrite()
+            return
+        }
+        if closed {
+            loop.output.removeAll(keepingCapacity: true)
+            return
+        }
+        if !pendingOutput.isEmpty {
+            pendingOutput.append(contentsOf: loop.output)
+            loop.output.removeAll(keepingCapacity: true)
+            return
+        }
+        let sent = loop.output.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if sent == loop.output.count {
+            loop.output.removeAll(keepingCapacity: true)
+            afterWrite()
+            return
+        }
+        if sent < 0 && errno != EAGAIN && errno != EINTR {
+            loop.output.removeAll(keepingCapacity: true)
+            close()
+            return
+        }
+        let start = max(0, sent)
+        pendingOutput = Array(loop.output[start...])
+        pendingOffset = 0
+        loop.output.removeAll(keepingCapacity: true)
+        lastWriteProgress = loop.nowMillis
+        setInterest(UInt32(CLINUX_EPOLLOUT))
+    }
+
+    private func flushPending() {
+        while pendingOffset < pendingOutput.count {
+            let sent = pendingOutput.withUnsafeBytes {
+                send(fd, $0.baseAddress! + pendingOffset, $0.count - pendingOffset, Int32(MSG_NOSIGNAL))
+            }
+            if sent > 0 {
+                pendingOffset += sent
+                lastWriteProgress = loop.nowMillis
+            } else if sent < 0 && errno == EINTR {
+                continue
+            } else if sent < 0 && errno == EAGAIN {
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        pendingOutput = []
+        pendingOffset = 0
+        if !awaitingPromise { setInterest(UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP)) }
+        afterWrite()
+        if !closed && !closeAfterWrite && !awaitingPromise {
+            resumeInput()
+            flushOutput()
+        }
+    }
+
+    /// After everything is written: close if asked to, lingering so the client reads the response.
+    private func afterWrite() {
+        guard closeAfterWrite, pendingOutput.isEmpty, !closed, !lingering else { return }
+        if peerClosed {
+            close()
+            return
+        }
+        // Half-close and drain briefly: closing with unread input would reset the
+        // connection and could destroy the response before the client reads it.
+        shutdown(fd, Int32(SHUT_WR))
+        lingering = true
+        lingerStart = loop.nowMillis
+        input = []
+        setInterest(UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP))
+    }
+
+    private func setInterest(_ events: UInt32) {
+        guard events != interest, !closed else { return }
+        interest = events
+        loop.modify(fd: fd, token: token, events: events)
+    }
+
+    // MARK: lifecycle
+
+    func checkTimeouts(now: UInt64, configuration: ServerConfiguration) {
+        if closed || awaitingPromise { return }
+        if lingering {
+            if now &- lingerStart > 2000 { close() }
+            return
+        }
+        if !pendingOutput.isEmpty {
+            if now &- lastWriteProgress > UInt64(configuration.writeTimeout * 1000) { close() }
+            return
+        }
+        if parser.isMidRequest || !input.isEmpty {
+            let limit = parser.isInHead ? configuration.headerTimeout : configuration.requestTimeout
+            if requestStart != 0 && now &- requestStart > UInt64(limit * 1000) {
+                let error = HTTPError(.requestTimeout, code: "request_timeout", message: "the request was not received in time")
+                writeResponse(error.response, for: Request(method: .get, target: "-", remoteAddress: peer), forceClose: true)
+                flushOutput()
+            }
+            return
+        }
+        if now &- lastActivity > UInt64(configuration.keepAliveTimeout * 1000) { close() }
+    }
+
+    /// Graceful shutdown: idle connections close now, busy ones after their response.
+    func drain() {
+        if awaitingPromise || !pendingOutput.isEmpty || parser.isMidRequest {
+            // writeResponse sees loop.draining and closes after this response.
+            return
+        }
+        close()
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        loop.deregister(fd: fd)
+        Glibc.close(fd)
+        input = []
+        pendingOutput = []
+        loop.connectionClosed(self)
+    }
+}

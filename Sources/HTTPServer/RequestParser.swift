@@ -1,0 +1,274 @@
+/// An incremental HTTP/1.1 request parser (RFC 9112). It is handed the unconsumed
+/// bytes of a connection, says how many it consumed and what happened, and keeps just
+/// enough state to resume. It rejects what request smuggling feeds on: bare LF or CR,
+/// obs-fold, whitespace before a colon, duplicate or conflicting framing headers,
+/// malformed chunks and an invalid or repeated `Host`.
+public struct RequestParser {
+    public enum Event {
+        /// More bytes are needed; keep the unconsumed ones and call again.
+        case needMore
+        /// A head announcing `Expect: 100-continue` was read and its body is still to come.
+        case expectsContinue
+        case request(Request)
+        /// The request cannot be answered normally; the connection must close after the error.
+        case failure(HTTPError)
+    }
+
+    private enum State {
+        case head
+        case fixedBody(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers(bytes: Int)
+    }
+
+    public let limits: ParserLimits
+    private var state: State = .head
+    // Head scanning progress (relative to the first unconsumed byte).
+    private var scanned = 0
+    private var lineStart = 0
+    private var lineCount = 0
+    private var pending: Request?
+    private var body: [UInt8] = []
+
+    public init(limits: ParserLimits = ParserLimits()) {
+        self.limits = limits
+    }
+
+    /// True while part of a request has been consumed or seen (for slow-request timeouts).
+    public var isMidRequest: Bool {
+        if case .head = state { return scanned > 0 }
+        return true
+    }
+
+    public mutating func parse(_ buf: UnsafeBufferPointer<UInt8>) -> (consumed: Int, event: Event) {
+        switch state {
+        case .head:
+            return parseHead(buf)
+        case .fixedBody(let remaining):
+            let take = min(remaining, buf.count)
+            if take > 0 { body.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<take])) }
+            if take == remaining { return (take, finish()) }
+            state = .fixedBody(remaining: remaining - take)
+            return (take, .needMore)
+        case .chunkSize, .chunkData, .chunkDataEnd, .trailers:
+            return parseChunked(buf)
+        }
+    }
+
+    private mutating func finish() -> Event {
+        var request = pending!
+        request.body = body
+        pending = nil
+        body = []
+        state = .head
+        return .request(request)
+    }
+
+    private mutating func fail(_ status: HTTPStatus, _ code: String, _ message: String) -> (Int, Event) {
+        state = .head
+        pending = nil
+        body = []
+        scanned = 0
+        return (0, .failure(HTTPError(status, code: code, message: message)))
+    }
+
+    // MARK: head
+
+    private mutating func parseHead(_ buf: UnsafeBufferPointer<UInt8>) -> (consumed: Int, event: Event) {
+        // RFC 9112 §2.2: ignore empty lines received before the request-line.
+        var skipped = 0
+        if scanned == 0 {
+            while skipped + 1 < buf.count, buf[skipped] == CR, buf[skipped + 1] == LF { skipped += 2 }
+            if skipped > 0 { return (skipped, .needMore) }
+        }
+        var i = scanned
+        let n = buf.count
+        while i < n {
+            let byte = buf[i]
+            if byte == LF {
+                guard i > lineStart, buf[i - 1] == CR else {
+                    return fail(.badRequest, "bad_request", "line ends with a bare LF; CRLF is required")
+                }
+                let lineLength = i - 1 - lineStart
+                if lineCount == 0 {
+                    if lineLength > limits.maxRequestLine {
+                        return fail(.uriTooLong, "uri_too_long", "the request line is longer than \(limits.maxRequestLine) bytes")
+                    }
+                } else if lineLength == 0 {
+                    let headEnd = i + 1
+                    scanned = 0
+                    lineStart = 0
+                    lineCount = 0
+                    return beginBody(UnsafeBufferPointer(rebasing: buf[0..<headEnd]))
+                }
+                lineCount += 1
+                lineStart = i + 1
+            }
+            i += 1
+            if lineCount == 0 && i - lineStart > limits.maxRequestLine + 1 {
+                return fail(.uriTooLong, "uri_too_long", "the request line is longer than \(limits.maxRequestLine) bytes")
+            }
+            if i > limits.maxHeaderBytes {
+                return fail(.headersTooLarge, "headers_too_large", "the header block is larger than \(limits.maxHeaderBytes) bytes")
+            }
+        }
+        scanned = i
+        return (0, .needMore)
+    }
+
+    private mutating func beginBody(_ head: UnsafeBufferPointer<UInt8>) -> (consumed: Int, event: Event) {
+        let parsed = HeadParser.parse(head, limits: limits)
+        let request: Request
+        let framing: HeadParser.Framing
+        switch parsed {
+        case .failure(let error):
+            return fail(error.status, error.code, error.message)
+        case .success(let result):
+            request = result.request
+            framing = result.framing
+        }
+        switch framing {
+        case .none:
+            pending = request
+            return (head.count, finish())
+        case .length(let length):
+            if length > limits.maxBodyBytes {
+                return fail(.payloadTooLarge, "payload_too_large", "the body is larger than \(limits.maxBodyBytes) bytes")
+            }
+            pending = request
+            body = []
+            body.reserveCapacity(length)
+            state = .fixedBody(remaining: length)
+        case .chunked:
+            pending = request
+            body = []
+            state = .chunkSize
+        }
+        let expects = request.headers.count(of: "expect") > 0 && request.version == .http1_1
+        return (head.count, expects ? .expectsContinue : .needMore)
+    }
+
+    // MARK: chunked body (RFC 9112 §7.1)
+
+    private mutating func parseChunked(_ buf: UnsafeBufferPointer<UInt8>) -> (consumed: Int, event: Event) {
+        var offset = 0
+        while true {
+            let rest = UnsafeBufferPointer(rebasing: buf[offset...])
+            switch state {
+            case .chunkSize:
+                guard let lineEnd = findCRLF(rest, limit: limits.maxChunkLine) else {
+                    if rest.count > limits.maxChunkLine || containsBareLF(rest) {
+                        return fail(.badRequest, "bad_request", "malformed chunk-size line")
+                    }
+                    return (offset, .needMore)
+                }
+                guard let size = parseChunkSize(UnsafeBufferPointer(rebasing: rest[0..<lineEnd])) else {
+                    return fail(.badRequest, "bad_request", "malformed chunk-size line")
+                }
+                offset += lineEnd + 2
+                if size == 0 {
+                    state = .trailers(bytes: 0)
+                } else {
+                    if body.count + size > limits.maxBodyBytes {
+                        return fail(.payloadTooLarge, "payload_too_large", "the body is larger than \(limits.maxBodyBytes) bytes")
+                    }
+                    state = .chunkData(remaining: size)
+                }
+            case .chunkData(let remaining):
+                let take = min(remaining, rest.count)
+                if take == 0 { return (offset, .needMore) }
+                body.append(contentsOf: UnsafeBufferPointer(rebasing: rest[0..<take]))
+                offset += take
+                state = take == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - take)
+            case .chunkDataEnd:
+                if rest.count < 2 {
+                    if rest.count == 1 && rest[0] != CR { return fail(.badRequest, "bad_request", "chunk data is not followed by CRLF") }
+                    return (offset, .needMore)
+                }
+                guard rest[0] == CR, rest[1] == LF else {
+                    return fail(.badRequest, "bad_request", "chunk data is not followed by CRLF")
+                }
+                offset += 2
+                state = .chunkSize
+            case .trailers(let bytes):
+                guard let lineEnd = findCRLF(rest, limit: limits.maxTrailerBytes) else {
+                    if bytes + rest.count > limits.maxTrailerBytes {
+                        return fail(.headersTooLarge, "headers_too_large", "the trailer section is too large")
+                    }
+                    if containsBareLF(rest) { return fail(.badRequest, "bad_request", "line ends with a bare LF; CRLF is required") }
+                    return (offset, .needMore)
+                }
+                if lineEnd == 0 {
+                    offset += 2
+                    return (offset, finish())
+                }
+                guard HeadParser.isValidFieldLine(UnsafeBufferPointer(rebasing: rest[0..<lineEnd])) else {
+                    return fail(.badRequest, "bad_request", "malformed trailer field")
+                }
+                if bytes + lineEnd + 2 > limits.maxTrailerBytes {
+                    return fail(.headersTooLarge, "headers_too_large", "the trailer section is too large")
+                }
+                offset += lineEnd + 2
+                state = .trailers(bytes: bytes + lineEnd + 2)
+            case .head, .fixedBody:
+                preconditionFailure("parseChunked in a non-chunked state")
+            }
+        }
+    }
+
+    /// chunk-size [ chunk-ext ]: 1–15 hex digits, then nothing, or `;ext` / BWS `;ext`.
+    private func parseChunkSize(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
+        var size = 0
+        var i = 0
+        while i < line.count, let digit = PercentDecoding.hexValue(line[i]) {
+            size = size << 4 | Int(digit)
+            i += 1
+            if i > 15 { return nil }
+        }
+        if i == 0 { return nil }
+        // Optional extensions: BWS ";" ...; any CTL other than HTAB is refused.
+        var j = i
+        while j < line.count, line[j] == SP || line[j] == HT { j += 1 }
+        if j < line.count && line[j] != UInt8(ascii: ";") { return nil }
+        if j == line.count && j != i { return nil }  // trailing whitespace without an extension
+        for k in j..<line.count where (line[k] < 0x20 && line[k] != HT) || line[k] == 0x7F { return nil }
+        return size
+    }
+
+    private func findCRLF(_ buf: UnsafeBufferPointer<UInt8>, limit: Int) -> Int? {
+        let n = min(buf.count, limit + 2)
+        var i = 0
+        while i + 1 < n {
+            if buf[i] == CR {
+                if buf[i + 1] == LF { return i }
+                return nil
+            }
+            if buf[i] == LF { return nil }
+            i += 1
+        }
+        return nil
+    }
+
+    private func containsBareLF(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<buf.count {
+            if buf[i] == LF && (i == 0 || buf[i - 1] != CR) { return true }
+            if buf[i] == CR && i + 1 < buf.count && buf[i + 1] != LF { return true }
+        }
+        return false
+    }
+}
+
+let CR: UInt8 = 0x0D
+let LF: UInt8 = 0x0A
+let SP: UInt8 = 0x20
+let HT: UInt8 = 0x09
+
+extension RequestParser {
+    /// True while the request head is still being received.
+    public var isInHead: Bool {
+        if case .head = state { return true }
+        return false
+    }
+}

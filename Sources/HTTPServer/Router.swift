@@ -1,0 +1,144 @@
+/// A request handler. Throwing an `HTTPError` (or any error) produces the JSON error response.
+public typealias Handler = @Sendable (Request) throws -> Reply
+
+/// Cross-cutting work around handlers (auth, limits, headers): call `next` to go on.
+public protocol Middleware: Sendable {
+    func handle(_ request: Request, next: (Request) throws -> Reply) throws -> Reply
+}
+
+/// Maps method + path pattern (`/ideas/{id}/votes`) to a handler, segment by segment
+/// through a small trie: no regular expressions, no string building on the hot path.
+public final class Router: @unchecked Sendable {
+    final class Node {
+        var literals: [String: Node] = [:]
+        var parameter: (name: String, node: Node)?
+        var handlers: [HTTPMethod: Handler] = [:]
+        var pattern = ""
+    }
+
+    public enum Match {
+        case found(Handler, Parameters, pattern: String)
+        case methodNotAllowed(allowed: [HTTPMethod])
+        case notFound
+    }
+
+    private let root = Node()
+    private var middlewares: [Middleware] = []
+
+    public init() {}
+
+    /// Registers `handler`; `{name}` segments capture a path parameter.
+    public func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
+        var node = root
+        for segment in pattern.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment.hasPrefix("{") && segment.hasSuffix("}") {
+                let name = String(segment.dropFirst().dropLast())
+                if let existing = node.parameter {
+                    precondition(existing.name == name, "conflicting parameter names at \(pattern)")
+                    node = existing.node
+                } else {
+                    let child = Node()
+                    node.parameter = (name, child)
+                    node = child
+                }
+            } else {
+                let key = String(segment)
+                if let child = node.literals[key] {
+                    node = child
+                } else {
+                    let child = Node()
+                    node.literals[key] = child
+                    node = child
+                }
+            }
+        }
+        node.pattern = pattern
+        node.handlers[method] = handler
+    }
+
+    public func get(_ pattern: String, _ handler: @escaping Handler) { on(.get, pattern, handler) }
+    public func post(_ pattern: String, _ handler: @escaping Handler) { on(.post, pattern, handler) }
+    public func patch(_ pattern: String, _ handler: @escaping Handler) { on(.patch, pattern, handler) }
+    public func put(_ pattern: String, _ handler: @escaping Handler) { on(.put, pattern, handler) }
+    public func delete(_ pattern: String, _ handler: @escaping Handler) { on(.delete, pattern, handler) }
+
+    /// Adds middleware; the first added runs outermost.
+    public func use(_ middleware: Middleware) { middlewares.append(middleware) }
+
+    public func match(_ method: HTTPMethod, path: String) -> Match {
+        var node = root
+        var parameters = Parameters()
+        var utf8 = Substring(path).utf8[...]
+        // Walk segments separated by "/", ignoring empty ones ("//" and a trailing "/").
+        while !utf8.isEmpty {
+            while let first = utf8.first, first == UInt8(ascii: "/") { utf8 = utf8.dropFirst() }
+            if utf8.isEmpty { break }
+            let end = utf8.firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            let raw = Substring(utf8[utf8.startIndex..<end])
+            utf8 = utf8[end...]
+            guard let segment = raw.utf8.contains(UInt8(ascii: "%")) ? PercentDecoding.decode(raw) : String(raw) else {
+                return .notFound
+            }
+            if let child = node.literals[segment] {
+                node = child
+            } else if let param = node.parameter {
+                parameters.append(param.name, segment)
+                node = param.node
+            } else {
+                return .notFound
+            }
+        }
+        if node.handlers.isEmpty { return .notFound }
+        if let handler = node.handlers[method] { return .found(handler, parameters, pattern: node.pattern) }
+        if method == .head, let handler = node.handlers[.get] { return .found(handler, parameters, pattern: node.pattern) }
+        return .methodNotAllowed(allowed: allowedMethods(node))
+    }
+
+    private func allowedMethods(_ node: Node) -> [HTTPMethod] {
+        var methods = Array(node.handlers.keys)
+        if node.handlers[.get] != nil && node.handlers[.head] == nil { methods.append(.head) }
+        methods.append(.options)
+        let order: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .options]
+        return order.filter { methods.contains($0) }
+    }
+
+    /// Routes a request through the middleware chain to its handler.
+    public func respond(to request: Request) throws -> Reply {
+        var request = request
+        switch match(request.method, path: request.path) {
+        case .found(let handler, let parameters, let pattern):
+            request.parameters = parameters
+            request.route = pattern
+            return try run(request, index: 0, handler: handler)
+        case .methodNotAllowed(let allowed):
+            let allow = allowed.map(\.description).joined(separator: ", ")
+            if request.method == .options {
+                var headers = HTTPHeaders()
+                headers.add("Allow", allow)
+                return .response(Response(status: .noContent, headers: headers, contentType: nil))
+            }
+            var headers = HTTPHeaders()
+            headers.add("Allow", allow)
+            if case .other = request.method {
+                throw HTTPError(.notImplemented, code: "not_implemented", message: "method \(request.method) is not implemented")
+            }
+            throw HTTPError(.methodNotAllowed, code: "method_not_allowed",
+                            message: "\(request.method) is not allowed here; allowed: \(allow)", headers: headers)
+        case .notFound:
+            if case .other = request.method {
+                throw HTTPError(.notImplemented, code: "not_implemented", message: "method \(request.method) is not implemented")
+            }
+            if request.method == .options && request.target == "*" {
+                var headers = HTTPHeaders()
+                headers.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+                return .response(Response(status: .noContent, headers: headers, contentType: nil))
+            }
+            throw HTTPError.notFound("no route for \(request.path)")
+        }
+    }
+
+    private func run(_ request: Request, index: Int, handler: Handler) throws -> Reply {
+        if index == middlewares.count { return try handler(request) }
+        return try middlewares[index].handle(request) { try self.run($0, index: index + 1, handler: handler) }
+    }
+}

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Foundation
+import Logging
+
+/// Answers requests; the router is the usual one.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: Request) throws -> Reply
+}
+
+extension Router: HTTPResponder {}
+
+/// Observes every response, e.g. for metrics. Called on the event-loop thread: keep it cheap.
+public protocol ServerObserver: AnyObject, Sendable {
+    func responded(method: HTTPMethod, route: String?, status: Int, durationNanos: UInt64)
+    func connectionsChanged(open: Int)
+}
+
+/// The HTTP/1.1 server: one event loop per core over epoll, non-blocking sockets,
+/// no thread per connection. Knows nothing of what it serves.
+public final class Server: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    let responder: HTTPResponder
+    public let logger: Logger
+    public weak var observer: ServerObserver?
+    private var loops: [EventLoop] = []
+    private let countLock = NSLock()
+    private var openConnections = 0
+    let maxConnectionsPerLoop: Int
+    public private(set) var port = 0
+    private var stopped = false
+
+    public init(configuration: ServerConfiguration, responder: HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        let fileLimit = Listener.raiseOpenFileLimit()
+        let usable = max(64, min(configuration.maxConnections, fileLimit - 64))
+        maxConnectionsPerLoop = max(16, usable / max(1, configuration.loopCount))
+    }
+
+    /// Binds and starts the loops; returns the bound port (useful with port 0).
+    @discardableResult
+    public func start() throws -> Int {
+        signal(SIGPIPE, SIG_IGN)
+        let count = max(1, configuration.loopCount)
+        var fds: [Int32] = []
+        do {
+            let first = try Listener.open(host: configuration.host, port: configuration.port)
+            fds.append(first)
+            port = Listener.boundPort(first)
+            for _ in 1..<count { fds.append(try Listener.open(host: configuration.host, port: port)) }
+            for (index, fd) in fds.enumerated() {
+                loops.append(try EventLoop(index: index, server: self, listenFD: fd))
+            }
+        } catch {
+            for fd in fds { close(fd) }
+            throw error
+        }
+        for loop in loops { loop.start() }
+        return port
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to the grace period), then returns.
+    public func shutdown() {
+        countLock.lock()
+        let already = stopped
+        stopped = true
+        countLock.unlock()
+        guard !already else { return }
+        let grace = configuration.shutdownGrace
+        for loop in loops { loop.execute { loop.beginDrain(grace: grace) } }
+        for loop in loops { loop.finished.wait() }
+    }
+
+    public var connectionCount: Int {
+        countLock.lock()
+        defer { countLock.unlock() }
+        return openConnections
+    }
+
+    func connectionOpened() { adjustConnections(1) }
+    func connectionClosed() { adjustConnections(-1) }
+
+    private func adjustConnections(_ delta: Int) {
+        countLock.lock()
+        openConnections += delta
+        let open = openConnections
+        countLock.unlock()
+        observer?.connectionsChanged(open: open)
+    }
+
+    /// The one place a thrown error becomes a response.
+    func errorResponse(_ error: Error, request: Request) -> Response {
+        if let error = error as? HTTPError { return error.response }
+        logger.error("unhandled error for \(request.method) \(request.path): \(error)")
+        return HTTPError.internalError.response
+    }
+
+    func responded(_ request: Request, status: HTTPStatus, bodyBytes: Int) {
+        let duration = request.startedAt == 0 ? 0 : EventLoop.monotonicNanos() &- request.startedAt
+        observer?.responded(method: request.method, route: request.route, status: status.code, durationNanos: duration)
+        if configuration.accessLog && logger.logLevel <= .info {
+            let millis = Double(duration) / 1_000_000
+            logger.info("\(request.method) \(request.path) \(status.code) \(String(format: "%.3f", millis))ms",
+                        metadata: ["peer": .string(request.remoteAddress)])
+        }
+    }
+}

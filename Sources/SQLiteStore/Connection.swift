@@ -1,0 +1,143 @@
+import CSQLite
+
+/// One SQLite connection. Not thread-safe: exactly one owner (the writer thread,
+/// or whoever checked it out of a `ReaderPool`) uses it at a time.
+public final class Connection {
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+
+    public struct Options: Sendable {
+        public var readOnly = false
+        public var busyTimeoutMilliseconds: Int32 = 5_000
+        /// `PRAGMA synchronous`: `NORMAL` or `FULL` (see docs/architecture.md for what each promises).
+        public var synchronous = "FULL"
+        public init() {}
+    }
+
+    public init(path: String, options: Options = Options()) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let error = SQLiteError(connection: db, code: rc)
+            sqlite3_close_v2(db)  // a failed open still allocates a handle
+            throw error
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        do {
+            sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+            try execute("PRAGMA journal_mode = WAL")
+            try execute("PRAGMA foreign_keys = ON")
+            try execute("PRAGMA synchronous = \(options.synchronous == "NORMAL" ? "NORMAL" : "FULL")")
+            if options.readOnly { try execute("PRAGMA query_only = ON") }
+        } catch {
+            cache.removeAll()
+            sqlite3_close_v2(db)
+            throw error
+        }
+    }
+
+    deinit {
+        cache.removeAll()  // finalize statements before closing
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that take no parameters (schema, pragmas).
+    public func execute(_ sql: String) throws {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(errmsg)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// A fresh statement, finalized when released.
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    /// A statement prepared once per connection and reused; the hot path's way to run SQL.
+    public func cached(_ sql: String) throws -> Statement {
+        if let statement = cache[sql] {
+            return statement
+        }
+        let statement = try Statement(connection: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    public func run(_ sql: String, _ values: [SQLiteBindable] = []) throws {
+        try cached(sql).run(values)
+    }
+
+    public func query<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (Row) throws -> T) throws -> [T] {
+        try cached(sql).query(values, map)
+    }
+
+    public func queryOne<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (Row) throws -> T) throws -> T? {
+        try cached(sql).queryOne(values, map)
+    }
+
+    public func scalarInt(_ sql: String, _ values: [SQLiteBindable] = []) throws -> Int64? {
+        try queryOne(sql, values) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    public enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE" }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try cached("BEGIN \(kind.rawValue)").run()
+        do {
+            let value = try body()
+            try cached("COMMIT").run()
+            return value
+        } catch {
+            if isInTransaction { try? cached("ROLLBACK").run() }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint of the current transaction: on error only its own changes roll back.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try cached("SAVEPOINT job").run()
+        do {
+            let value = try body()
+            try cached("RELEASE job").run()
+            return value
+        } catch {
+            try? cached("ROLLBACK TO job").run()
+            try? cached("RELEASE job").run()
+            throw error
+        }
+    }
+
+    /// Copies the whole database into `destination` with SQLite's online backup API;
+    /// readers and the writer may keep working meanwhile.
+    public func backup(to destination: String, pagesPerStep: Int32 = 256) throws {
+        let target = try Connection(path: destination)
+        guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
+            throw SQLiteError(connection: target.handle, code: sqlite3_errcode(target.handle))
+        }
+        var rc: Int32 = SQLITE_OK
+        repeat {
+            rc = sqlite3_backup_step(backup, pagesPerStep)
+            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED { sqlite3_sleep(5) }
+        } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+        sqlite3_backup_finish(backup)
+        guard rc == SQLITE_DONE else { throw SQLiteError(code: rc, message: String(cString: sqlite3_errstr(rc))) }
+    }
+
+    /// Checkpoints the WAL into the main file (used at clean shutdown).
+    public func checkpoint() throws {
+        try execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}

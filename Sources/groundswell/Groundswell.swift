@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Groundswell
+import HTTPServer
+import Logging
+import SQLiteStore
+
+@main
+struct GroundswellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "groundswell",
+        abstract: "Groundswell: an idea-crowdsourcing service (ideas, votes, comments, funding rounds).",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+private let environment = ProcessInfo.processInfo.environment
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @Option(help: "Address to listen on (env GROUNDSWELL_HOST).")
+    var host: String = environment["GROUNDSWELL_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free port (env GROUNDSWELL_PORT).")
+    var port: Int = environment["GROUNDSWELL_PORT"].flatMap(Int.init) ?? 8080
+
+    @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
+    var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
+
+    @Option(help: "Admin bearer token; if omitted, the first start generates and prints one (env GROUNDSWELL_ADMIN_TOKEN).")
+    var adminToken: String? = environment["GROUNDSWELL_ADMIN_TOKEN"]
+
+    @Option(help: "Largest request body in bytes (env GROUNDSWELL_MAX_BODY).")
+    var maxBody: Int = environment["GROUNDSWELL_MAX_BODY"].flatMap(Int.init) ?? 1 << 20
+
+    @Option(help: "SQLite synchronous level: full (survives power loss) or normal (survives a crash) (env GROUNDSWELL_SYNC).")
+    var sync: String = environment["GROUNDSWELL_SYNC"] ?? "full"
+
+    @Option(help: "Event-loop threads (default: one per core).")
+    var loops: Int = ServerConfiguration.coreCount
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env GROUNDSWELL_LOG_LEVEL).")
+    var logLevel: String = environment["GROUNDSWELL_LOG_LEVEL"] ?? "info"
+
+    @Option(help: "Access log, one line per request: on or off (env GROUNDSWELL_ACCESS_LOG).")
+    var accessLog: String = environment["GROUNDSWELL_ACCESS_LOG"] ?? "on"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        guard ["full", "normal"].contains(sync.lowercased()) else { throw ValidationError("--sync must be full or normal") }
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard ["on", "off"].contains(accessLog.lowercased()) else { throw ValidationError("--access-log must be on or off") }
+        guard loops >= 1 && loops <= 256 else { throw ValidationError("--loops must be 1...256") }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "groundswell")
+
+        // Signals are taken by one waiting thread; block them before other threads start.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        try Paths.ensureParentDirectory(of: db)
+        var appConfiguration = AppConfiguration(databasePath: db)
+        appConfiguration.adminToken = adminToken
+        appConfiguration.synchronous = sync.uppercased()
+        appConfiguration.readerCount = loops + 2
+        let app: GroundswellApp
+        do {
+            app = try GroundswellApp(configuration: appConfiguration, logger: logger)
+        } catch let failure as Migrator.Failure {
+            throw ValidationError("cannot open \(db): \(failure)")
+        }
+
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.host = host
+        serverConfiguration.port = port
+        serverConfiguration.loopCount = loops
+        serverConfiguration.limits.maxBodyBytes = maxBody
+        serverConfiguration.accessLog = accessLog.lowercased() == "on"
+        let server = Server(configuration: serverConfiguration, responder: app.router, logger: logger)
+        let boundPort = try server.start()
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        print("Groundswell listening on http://\(shownHost):\(boundPort)")
+        if let token = app.generatedAdminToken {
+            print("Admin token (shown once, only its hash is stored): \(token)")
+        }
+        fflush(stdout)
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.info("received signal \(received); shutting down")
+        server.shutdown()
+        app.close()
+        logger.info("stopped cleanly")
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
+
+    @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
+    var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
+
+    func run() throws {
+        try Paths.ensureParentDirectory(of: db)
+        let connection = try Connection(path: db)
+        do {
+            let applied = try Migrator(migrations: EmbeddedMigrations.all).migrate(connection) {
+                Int64(Date().timeIntervalSince1970 * 1000)
+            }
+            print(applied.isEmpty ? "\(db) is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", ")) to \(db)")
+        } catch let failure as Migrator.Failure {
+            throw ValidationError("cannot migrate \(db): \(failure)")
+        }
+    }
+}
+
+enum Paths {
+    static func ensureParentDirectory(of path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+}
