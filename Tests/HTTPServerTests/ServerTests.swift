@@ -1,0 +1,270 @@
+import Foundation
+import Logging
+import TestSupport
+import XCTest
+@testable import HTTPServer
+
+final class ServerTests: XCTestCase {
+    var server: Server!
+    var port = 0
+
+    override func setUpWithError() throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.loopCount = 2
+        configuration.limits.maxBodyBytes = 1024
+        configuration.headerTimeout = 1
+        configuration.requestTimeout = 2
+        configuration.keepAliveTimeout = 2
+        configuration.shutdownGrace = 5
+        configuration.accessLog = false
+        try start(configuration)
+    }
+
+    func start(_ configuration: ServerConfiguration) throws {
+        let router = Router()
+        router.get("/hello") { _ in .response(Response(body: Array(#"{"hello":"world"}"#.utf8))) }
+        router.get("/items/{id}") { request in
+            .response(Response(body: Array("{\"id\":\"\(request.parameters["id"]!)\"}".utf8)))
+        }
+        router.post("/echo") { request in
+            .response(Response(status: .created, body: request.body, contentType: "text/plain"))
+        }
+        router.post("/later") { request in
+            // Answered from another thread, like a database write.
+            let promise = ResponsePromise()
+            let body = request.body
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) {
+                promise.succeed(Response(status: .accepted, body: body, contentType: "text/plain"))
+            }
+            return .promise(promise)
+        }
+        router.get("/boom") { _ in throw ClientError("not an HTTP error") }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        server = Server(configuration: configuration, responder: router, logger: logger)
+        port = try server.start()
+    }
+
+    override func tearDown() {
+        server?.shutdown()
+    }
+
+    private func connect() throws -> RawConnection { try RawConnection(port: port, timeout: 5) }
+
+    func testEveryResponseHasDateLengthAndJSONType() throws {
+        let conn = try connect()
+        try conn.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let ok = try conn.readResponse()
+        try conn.send("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+        let missing = try conn.readResponse()
+        for response in [ok, missing] {
+            XCTAssertNotNil(response.header("date"))
+            XCTAssertEqual(response.header("content-length"), String(response.body.count))
+            XCTAssertEqual(response.header("content-type"), "application/json; charset=utf-8")
+        }
+        XCTAssertEqual(missing.status, 404)
+        XCTAssertEqual(missing.errorCode, "not_found")
+    }
+
+    func testKeepAliveServesManyRequestsOnOneConnection() throws {
+        let conn = try connect()
+        for i in 0..<50 {
+            try conn.send("GET /items/\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try conn.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.json["id"] as? String, String(i))
+        }
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        let conn = try connect()
+        var batch = ""
+        for i in 0..<10 {
+            if i % 3 == 1 {
+                batch += "POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: \(String(i).count)\r\n\r\n\(i)"
+            } else {
+                batch += "GET /items/\(i) HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
+        }
+        try conn.send(batch)
+        for i in 0..<10 {
+            let response = try conn.readResponse()
+            if i % 3 == 1 {
+                XCTAssertEqual(response.status, 202)
+                XCTAssertEqual(response.text, String(i))
+            } else {
+                XCTAssertEqual(response.json["id"] as? String, String(i))
+            }
+        }
+    }
+
+    func testChunkedBodyIsDecoded() throws {
+        let conn = try connect()
+        try conn.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4;note=1\r\nWiki\r\n5\r\npedia\r\n0\r\nTrailer: t\r\n\r\n")
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 201)
+        XCTAssertEqual(response.text, "Wikipedia")
+    }
+
+    func testExpectContinueSendsInterimResponse() throws {
+        let conn = try connect()
+        try conn.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+        let interim = try conn.readResponse()
+        XCTAssertEqual(interim.status, 100)
+        try conn.send("hello")
+        let final = try conn.readResponse()
+        XCTAssertEqual(final.status, 201)
+        XCTAssertEqual(final.text, "hello")
+    }
+
+    func testExpectContinueWithTooLargeBodyGetsOnly413() throws {
+        let conn = try connect()
+        try conn.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n")
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 413)
+        XCTAssertEqual(response.errorCode, "payload_too_large")
+        XCTAssertEqual(response.header("connection"), "close")
+        XCTAssertTrue(conn.waitForClose())
+    }
+
+    func testHTTP10ClosesUnlessKeepAlive() throws {
+        let conn = try connect()
+        try conn.send("GET /hello HTTP/1.0\r\n\r\n")
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("connection"), "close")
+        XCTAssertTrue(conn.waitForClose())
+
+        let kept = try connect()
+        try kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        XCTAssertEqual(try kept.readResponse().header("connection"), "keep-alive")
+        try kept.send("GET /hello HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try kept.readResponse().status, 200)
+    }
+
+    func testConnectionCloseIsHonoured() throws {
+        let conn = try connect()
+        try conn.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertEqual(try conn.readResponse().header("connection"), "close")
+        XCTAssertTrue(conn.waitForClose())
+    }
+
+    func testHeadHasHeadersButNoBody() throws {
+        let conn = try connect()
+        try conn.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try conn.readResponse(head: true)
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("content-length"), "17")
+        try conn.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try conn.readResponse().text, #"{"hello":"world"}"#)
+    }
+
+    func testWrongMethodGets405WithAllow() throws {
+        let conn = try connect()
+        try conn.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 405)
+        XCTAssertEqual(response.errorCode, "method_not_allowed")
+        XCTAssertEqual(response.header("allow"), "GET, HEAD, OPTIONS")
+        try conn.send("OPTIONS /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        let options = try conn.readResponse()
+        XCTAssertEqual(options.status, 204)
+        XCTAssertEqual(options.header("allow"), "POST, OPTIONS")
+        try conn.send("BREW /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try conn.readResponse().status, 501)
+    }
+
+    func testHandlerErrorBecomes500JSON() throws {
+        let conn = try connect()
+        try conn.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 500)
+        XCTAssertEqual(response.errorCode, "internal_error")
+        try conn.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try conn.readResponse().status, 200)
+    }
+
+    func testMalformedRequestsGetJSONErrorAndClose() throws {
+        let cases: [(String, Int, String)] = [
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "bad_request"),
+            ("GET /hello HTTP/1.1\r\n\r\n", 400, "bad_request"),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413, "payload_too_large"),
+            ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+            ("GET / HTTP/1.1\r\nHost: x\r\nBig: \(String(repeating: "a", count: 40_000))\r\n\r\n", 431, "headers_too_large"),
+            ("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"),
+        ]
+        for (text, status, code) in cases {
+            let conn = try connect()
+            try conn.send(text)
+            let response = try conn.readResponse()
+            XCTAssertEqual(response.status, status, text.prefix(60).debugDescription)
+            XCTAssertEqual(response.errorCode, code)
+            XCTAssertEqual(response.header("connection"), "close")
+            XCTAssertTrue(conn.waitForClose(), "connection stays open after \(status)")
+        }
+    }
+
+    func testSmuggledSecondRequestIsNeverServed() throws {
+        let conn = try connect()
+        // A front end honouring Content-Length would forward the "GET /hello" as a body.
+        try conn.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try conn.readResponse().status, 400)
+        XCTAssertTrue(conn.waitForClose())
+    }
+
+    func testSlowRequestTimesOutWith408() throws {
+        let conn = try connect()
+        try conn.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 408)
+        XCTAssertEqual(response.errorCode, "request_timeout")
+        XCTAssertTrue(conn.waitForClose())
+    }
+
+    func testIdleKeepAliveConnectionIsClosed() throws {
+        let conn = try connect()
+        try conn.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try conn.readResponse().status, 200)
+        conn.setTimeout(6)
+        XCTAssertTrue(conn.waitForClose())
+    }
+
+    func testManyConcurrentConnections() throws {
+        // Plain threads: blocking clients on GCD's pool would starve the promises' timers.
+        let group = DispatchGroup()
+        let lock = NSLock()
+        nonisolated(unsafe) var ok = 0
+        for _ in 0..<100 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                guard let conn = try? RawConnection(port: self.port) else { return }
+                for _ in 0..<5 {
+                    guard (try? conn.send("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx")) != nil,
+                          let response = try? conn.readResponse(), response.status == 202 else { return }
+                    lock.lock(); ok += 1; lock.unlock()
+                }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(ok, 500)
+    }
+
+    func testGracefulShutdownFinishesInFlightRequest() throws {
+        let conn = try connect()
+        try conn.send("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
+        Thread.sleep(forTimeInterval: 0.01)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            self.server.shutdown()
+            done.signal()
+        }
+        let response = try conn.readResponse()
+        XCTAssertEqual(response.status, 202)
+        XCTAssertEqual(response.header("connection"), "close")
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+        XCTAssertThrowsError(try RawConnection(port: port))
+        server = nil
+    }
+}

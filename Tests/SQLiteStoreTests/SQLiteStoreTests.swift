@@ -1,0 +1,137 @@
+import Foundation
+import XCTest
+@testable import SQLiteStore
+
+final class SQLiteStoreTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlitestore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var path: String { directory.appendingPathComponent("test.sqlite").path }
+
+    func testBindAndReadEveryType() throws {
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+        try db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [Int64.max, 2.5, "héllo \u{0}x", [UInt8]([0, 1, 255]), Optional<String>.none])
+        let row = try db.queryOne("SELECT i, r, s, b, n FROM t") { row in
+            (row.int64(0), row.double(1), row.string(2), row.blob(3), row.isNull(4))
+        }
+        XCTAssertEqual(row?.0, Int64.max)
+        XCTAssertEqual(row?.1, 2.5)
+        XCTAssertEqual(row?.2, "héllo \u{0}x")
+        XCTAssertEqual(row?.3, [0, 1, 255])
+        XCTAssertEqual(row?.4, true)
+    }
+
+    func testErrorsCarryCodeMessageAndSQL() throws {
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE u (email TEXT UNIQUE)")
+        try db.run("INSERT INTO u VALUES (?)", ["a@b"])
+        XCTAssertThrowsError(try db.run("INSERT INTO u VALUES (?)", ["a@b"])) { error in
+            let sqliteError = error as? SQLiteError
+            XCTAssertEqual(sqliteError?.isUniqueViolation, true)
+            XCTAssertEqual(sqliteError?.sql, "INSERT INTO u VALUES (?)")
+            XCTAssertFalse(sqliteError?.description.contains("a@b") ?? true, "bound values must not leak into errors")
+        }
+        XCTAssertThrowsError(try db.prepare("SELEKT 1")) { error in
+            XCTAssertEqual((error as? SQLiteError)?.code, 1)
+        }
+    }
+
+    func testTransactionRollsBackOnError() throws {
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        struct Boom: Error {}
+        XCTAssertThrowsError(try db.transaction {
+            try db.run("INSERT INTO t VALUES (1)")
+            throw Boom()
+        })
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM t"), 0)
+        XCTAssertFalse(db.isInTransaction)
+    }
+
+    func testWALAndForeignKeysAreOn() throws {
+        let db = try Connection(path: path)
+        XCTAssertEqual(try db.queryOne("PRAGMA journal_mode") { $0.string(0) }, "wal")
+        XCTAssertEqual(try db.scalarInt("PRAGMA foreign_keys"), 1)
+        XCTAssertEqual(try db.scalarInt("PRAGMA synchronous"), 2)
+    }
+
+    func testMigrationsApplyInOrderOnceAndRefuseNewerDatabases() throws {
+        let migrations = [
+            Migration(version: 2, name: "b", sql: "ALTER TABLE a ADD COLUMN y INTEGER"),
+            Migration(version: 1, name: "a", sql: "CREATE TABLE a (x INTEGER)"),
+        ]
+        let db = try Connection(path: path)
+        XCTAssertEqual(try Migrator(migrations: migrations).migrate(db, now: { 1 }), [1, 2])
+        XCTAssertEqual(try Migrator(migrations: migrations).migrate(db, now: { 2 }), [])
+        try db.run("INSERT INTO a (x, y) VALUES (1, 2)")
+        XCTAssertThrowsError(try Migrator(migrations: [migrations[1]]).migrate(db, now: { 3 })) { error in
+            guard case Migrator.Failure.databaseNewerThanBinary(2, 1)? = error as? Migrator.Failure else {
+                return XCTFail("unexpected \(error)")
+            }
+        }
+    }
+
+    func testFailedMigrationLeavesNoTrace() throws {
+        let db = try Connection(path: path)
+        let migrations = [
+            Migration(version: 1, name: "ok", sql: "CREATE TABLE a (x INTEGER)"),
+            Migration(version: 2, name: "bad", sql: "CREATE TABLE b (x INTEGER); SELEKT;"),
+        ]
+        XCTAssertThrowsError(try Migrator(migrations: migrations).migrate(db, now: { 1 }))
+        XCTAssertEqual(try Migrator(migrations: migrations).appliedVersions(db), [1])
+        XCTAssertNil(try db.scalarInt("SELECT 1 FROM sqlite_master WHERE name = 'b'"))
+    }
+
+    func testGroupCommitWriterIsolatesFailingJobsAndCommitsTheRest() throws {
+        let writer = GroupCommitWriter(connection: try Connection(path: path))
+        try writer.sync { db in try db.execute("CREATE TABLE t (x INTEGER UNIQUE)") }
+        let group = DispatchGroup()
+        let lock = NSLock()
+        var failures = 0
+        for i in 0..<500 {
+            group.enter()
+            writer.submit({ db in try db.run("INSERT INTO t VALUES (?)", [i % 250]) }) { result in
+                if case .failure = result {
+                    lock.lock(); failures += 1; lock.unlock()
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        XCTAssertEqual(failures, 250)
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 250)
+        let stats = writer.statistics
+        XCTAssertLessThan(stats.batches, stats.jobs, "jobs that arrive together share a commit")
+        writer.close()
+        writer.submit({ _ in 1 }) { result in
+            if case .success = result { XCTFail("a stopped writer must refuse work") }
+        }
+    }
+
+    func testReadersSeeCommittedWrites() throws {
+        let database = try Database(path: path, migrations: [Migration(version: 1, name: "t", sql: "CREATE TABLE t (x INTEGER)")],
+                                    readers: 2, now: { 0 })
+        try database.writer.sync { try $0.run("INSERT INTO t VALUES (42)") }
+        XCTAssertEqual(try database.read { try $0.scalarInt("SELECT x FROM t") }, 42)
+        XCTAssertThrowsError(try database.read { try $0.run("INSERT INTO t VALUES (1)") }, "readers are read-only")
+        database.close()
+    }
+
+    func testOnlineBackupCopiesEverything() throws {
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        try db.transaction { for i in 0..<1000 { try db.run("INSERT INTO t VALUES (?)", [i]) } }
+        let copy = directory.appendingPathComponent("copy.sqlite").path
+        try db.backup(to: copy)
+        XCTAssertEqual(try Connection(path: copy).scalarInt("SELECT SUM(x) FROM t"), 499_500)
+    }
+}
