@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import TestSupport
+import XCTest
+@testable import Groundswell
+@testable import HTTPServer
+import SQLiteStore
+
+/// A clock tests can move.
+final class TestClock: Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: Int64
+    init(_ now: Int64 = 1_790_000_000_000) { self.now = now }
+    func nowMillis() -> Int64 { lock.lock(); defer { lock.unlock() }; return now }
+    func advance(millis: Int64) { lock.lock(); now += millis; lock.unlock() }
+    func set(_ millis: Int64) { lock.lock(); now = millis; lock.unlock() }
+}
+
+/// The real service on a loopback port over a real SQLite file in a temp directory.
+final class TestService {
+    let directory: URL
+    let clock: TestClock?
+    var app: GroundswellApp!
+    var server: Server!
+    var port = 0
+    var maxBody = 1 << 20
+    let adminToken = "test-admin-token"
+
+    init(clock: TestClock? = nil) throws {
+        self.clock = clock
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("groundswell-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try start()
+    }
+
+    var databasePath: String { directory.appendingPathComponent("groundswell.sqlite").path }
+
+    func start() throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        var configuration = AppConfiguration(databasePath: databasePath)
+        configuration.adminToken = adminToken
+        if let clock { configuration.clock = clock }
+        app = try GroundswellApp(configuration: configuration, logger: logger)
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.port = 0
+        serverConfiguration.loopCount = 2
+        serverConfiguration.limits.maxBodyBytes = maxBody
+        serverConfiguration.shutdownGrace = 2
+        server = Server(configuration: serverConfiguration, responder: app.router, logger: logger)
+        port = try server.start()
+    }
+
+    func stop() {
+        server?.shutdown()
+        app?.close()
+        server = nil
+        app = nil
+    }
+
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    func client() -> TestClient { TestClient(port: port) }
+
+    /// A direct read-only look at the database file.
+    func scalar(_ sql: String, _ values: [SQLiteBindable] = []) throws -> Int64? {
+        try Connection(path: databasePath).scalarInt(sql, values)
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Shared steps for end-to-end tests.
+class ServiceTestCase: XCTestCase {
+    var service: TestService!
+    var client: TestClient!
+    var clock: TestClock? { nil }
+
+    override func setUpWithError() throws {
+        service = try TestService(clock: clock)
+        client = service.client()
+    }
+
+    override func tearDown() {
+        service = nil
+    }
+
+    private static var counter = 0
+
+    /// Signs up a new customer and returns (id, token).
+    @discardableResult
+    func signUp(_ name: String = "Ann", file: StaticString = #filePath, line: UInt = #line) throws -> (id: Int, token: String) {
+        ServiceTestCase.counter += 1
+        let response = try client.post("/users", ["name": name, "email": "user\(ServiceTestCase.counter)-\(UUID().uuidString.prefix(8))@example.com"])
+        XCTAssertEqual(response.status, 201, response.text, file: file, line: line)
+        return (response.json["id"] as! Int, response.json["token"] as! String)
+    }
+
+    @discardableResult
+    func createIdea(_ token: String, title: String = "Oat milk everywhere", description: String = "Offer oat milk in every store.",
+                    category: String = "drinks", file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let response = try client.post("/ideas", ["title": title, "description": description, "category": category], token: token)
+        XCTAssertEqual(response.status, 201, response.text, file: file, line: line)
+        return response.json
+    }
+
+    func assertError(_ response: ClientResponse, _ status: Int, _ code: String, mentioning field: String? = nil,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(response.status, status, response.text, file: file, line: line)
+        XCTAssertEqual(response.errorCode, code, response.text, file: file, line: line)
+        XCTAssertEqual(response.header("content-type"), "application/json; charset=utf-8", file: file, line: line)
+        if let field {
+            let message = (response.json["error"] as? [String: Any])?["message"] as? String ?? ""
+            XCTAssertTrue(message.contains(field), "message '\(message)' should name \(field)", file: file, line: line)
+        }
+    }
+}
