@@ -103,9 +103,10 @@ public final class Server: @unchecked Sendable {
         let duration = request.startedAt == 0 ? 0 : EventLoop.monotonicNanos() &- request.startedAt
         observer?.responded(method: request.method, route: request.route, status: status.code, durationNanos: duration)
         if configuration.accessLog && logger.logLevel <= .info {
-            let millis = Double(duration) / 1_000_000
-            logger.info("\(request.method) \(request.path) \(status.code) \(String(format: "%.3f", millis))ms",
-                        metadata: ["peer": .string(request.remoteAddress)])
+            let micros = duration / 1000
+            let fraction = micros % 1000
+            let padded = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
+            logger.info("\(request.method) \(request.path) \(status.code) \(micros / 1000).\(padded)ms peer=\(request.remoteAddress)")
         }
     }
 }

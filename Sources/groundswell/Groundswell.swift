@@ -10,7 +10,7 @@ struct GroundswellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groundswell",
         abstract: "Groundswell: an idea-crowdsourcing service (ideas, votes, comments, funding rounds).",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -57,11 +57,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in BufferedLogHandler(label: label, logLevel: level) }
         let logger = Logger(label: "groundswell")
 
         // Signals are taken by one waiting thread; block them before other threads start.
@@ -97,6 +93,7 @@ struct Serve: ParsableCommand {
             print("Admin token (shown once, only its hash is stored): \(token)")
         }
         fflush(stdout)
+        LogSink.shared.flush()
 
         var received: Int32 = 0
         sigwait(&signals, &received)
@@ -104,6 +101,7 @@ struct Serve: ParsableCommand {
         server.shutdown()
         app.close()
         logger.info("stopped cleanly")
+        LogSink.shared.flush()
     }
 }
 
@@ -124,6 +122,44 @@ struct Migrate: ParsableCommand {
         } catch let failure as Migrator.Failure {
             throw ValidationError("cannot migrate \(db): \(failure)")
         }
+    }
+}
+
+struct Seed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add demo or benchmark data: customers with known tokens and ideas.",
+        discussion: "Customer N gets the token gsu_seed_N; --tokens-out writes them one per line. For load tests and demos, never production.")
+
+    @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
+    var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
+
+    @Option(help: "Customers to add.")
+    var users = 50_000
+
+    @Option(help: "Ideas to add.")
+    var ideas = 10_000
+
+    @Option(help: "Write the new customers' tokens to this file, one per line.")
+    var tokensOut: String?
+
+    func validate() throws {
+        guard users >= 0, ideas >= 0, users <= 10_000_000, ideas <= 10_000_000 else { throw ValidationError("counts must be 0...10,000,000") }
+        guard users > 0 || ideas == 0 else { throw ValidationError("seeding ideas needs at least one user") }
+    }
+
+    func run() throws {
+        try Paths.ensureParentDirectory(of: db)
+        var logger = Logger(label: "groundswell-seed")
+        logger.logLevel = .warning
+        let app = try GroundswellApp(configuration: AppConfiguration(databasePath: db), logger: logger)
+        defer { app.close() }
+        let range = try Seeder(app: app).seed(users: users, ideas: ideas)
+        if let tokensOut, let range {
+            let lines = range.map { Seeder.token(forUser: Int($0)) }.joined(separator: "\n") + "\n"
+            try lines.write(toFile: tokensOut, atomically: true, encoding: .utf8)
+        }
+        print("seeded \(users) customers and \(ideas) ideas into \(db)")
+        if let token = app.generatedAdminToken { print("Admin token (shown once, only its hash is stored): \(token)") }
     }
 }
 

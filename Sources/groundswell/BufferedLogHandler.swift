@@ -1,0 +1,85 @@
+import Foundation
+import Groundswell
+import Logging
+
+/// Log lines go to stdout through one in-memory buffer that a background thread flushes
+/// every 50 ms (or at once when it grows past 256 KiB), so an access-log line costs a
+/// short append instead of a locked, unbuffered write per request.
+final class LogSink: @unchecked Sendable {
+    static let shared = LogSink()
+    private let lock = NSLock()
+    private var buffer: [UInt8] = []
+    private let flushThreshold = 256 * 1024
+
+    private init() {
+        buffer.reserveCapacity(flushThreshold)
+        let thread = Thread { [unowned self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.05)
+                self.flush()
+            }
+        }
+        thread.name = "groundswell-log"
+        thread.start()
+    }
+
+    func append(_ line: [UInt8]) {
+        lock.lock()
+        buffer.append(contentsOf: line)
+        let full = buffer.count >= flushThreshold
+        lock.unlock()
+        if full { flush() }
+    }
+
+    func flush() {
+        lock.lock()
+        guard !buffer.isEmpty else {
+            lock.unlock()
+            return
+        }
+        let pending = buffer
+        buffer.removeAll(keepingCapacity: true)
+        lock.unlock()
+        pending.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+}
+
+/// `2026-11-23T16:04:40.123Z info groundswell: message key=value`
+struct BufferedLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+             source: String, file: String, function: String, line: UInt) {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        Timestamp.append(SystemClock().nowMillis(), to: &out)
+        out.append(0x20)
+        out.append(contentsOf: level.rawValue.utf8)
+        out.append(0x20)
+        out.append(contentsOf: label.utf8)
+        out.append(contentsOf: ": ".utf8)
+        out.append(contentsOf: message.description.utf8)
+        for (key, value) in self.metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+            out.append(0x20)
+            out.append(contentsOf: key.utf8)
+            out.append(0x3D)
+            out.append(contentsOf: value.description.utf8)
+        }
+        out.append(0x0A)
+        LogSink.shared.append(out)
+    }
+}

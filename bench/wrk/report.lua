@@ -1,0 +1,8 @@
+-- Appended to each script: one machine-readable line (same format as ../shared/peers).
+function done(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format("WRKRESULT requests=%d rps=%.1f p50_us=%d p99_us=%d max_us=%d non2xx=%d sock_err=%d\n",
+    summary.requests, summary.requests / secs, latency:percentile(50), latency:percentile(99), latency.max,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# make bench: seeds a database (10,000 ideas, 50,000 customers with tokens), then runs
+# Groundswell and, if built (make bench-peers), the Hummingbird reference, alternately,
+# ROUNDS times, with wrk (THREADS x CONNS, DURATION s after WARMUP s), and prints one
+# table of medians with the ratios. Loopback only; every wrk run is bounded by timeout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; CONNS=${CONNS:-64}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-2}
+ENDPOINTS=${ENDPOINTS:-"healthz idea vote top search"}
+IDLE=${IDLE:-10000}
+PEERS=${PEERS:-../shared/peers}
+command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
+bin="$(swift build -c release --show-bin-path)/groundswell"
+[ -x "$bin" ] || { echo "bench: build first (make release)" >&2; exit 2; }
+hb="$PEERS/hummingbird-ref/.build/release/HummingbirdRef"
+out=bench/out; mkdir -p "$out"
+results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).txt"; : > "$results"
+tck=$(getconf CLK_TCK)
+
+if [ ! -f "$out/template.sqlite" ] || [ "$bin" -nt "$out/template.sqlite" ]; then
+  rm -f "$out"/template.sqlite*
+  "$bin" seed --db "$out/template.sqlite" --users 50000 --ideas 10000 --tokens-out "$out/tokens.txt" > /dev/null
+fi
+
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_ready() { for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 did not come up" >&2; return 1; }
+cpu_ticks() { local f; f=$(sed 's/^.*) //' "/proc/$1/stat"); set -- $f; echo $(( ${12} + ${13} )); }
+peak_rss() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+fds() { ls "/proc/$1/fd" | wc -l; }
+
+start_ours() {
+  rm -f "$out"/run.sqlite*; cp "$out/template.sqlite" "$out/run.sqlite"
+  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" > "$out/server.log" 2>&1 &
+  pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
+}
+start_hb() {
+  rm -f "$out"/hb.sqlite*
+  PORT=8181 DB_PATH="$out/hb.sqlite" "$hb" > "$out/hb.log" 2>&1 &
+  pid=$!; url=http://127.0.0.1:8181; wait_ready "$url/hello"
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+
+# measure LABEL ENDPOINT SCRIPT URLPATH [args...]
+measure() {
+  local label=$1 endpoint=$2 script=$3 path=$4; shift 4
+  cat "$script" bench/wrk/report.lua > "$out/run.lua"
+  if [ -f bench/wrk/common.lua ] && ! grep -q "function setup" "$script"; then cat bench/wrk/common.lua "$out/run.lua" > "$out/run2.lua"; mv "$out/run2.lua" "$out/run.lua"; fi
+  local warm_args=("$@") main_args=("$@")
+  if [ "$endpoint" = vote ]; then warm_args+=(5000); main_args+=(0); fi
+  timeout $((WARMUP + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout 2s -s "$out/run.lua" "$url$path" -- "${warm_args[@]}" > /dev/null 2>&1 || true
+  local t0; t0=$(cpu_ticks "$pid")
+  timeout $((DURATION + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 2s -s "$out/run.lua" "$url$path" -- "${main_args[@]}" > "$out/wrk.txt" 2>&1 || true
+  local t1; t1=$(cpu_ticks "$pid")
+  local line; line=$(grep '^WRKRESULT' "$out/wrk.txt" || echo "WRKRESULT rps=0 p50_us=0 p99_us=0 non2xx=-1 sock_err=-1")
+  local cpu; cpu=$(awk -v d=$((t1 - t0)) -v hz="$tck" -v s="$DURATION" 'BEGIN { printf "%.0f", d / hz / s * 100 }')
+  get() { printf '%s\n' "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+  printf '%s %s %s %s %s %s %s %s %s\n' "$label" "$endpoint" "$(get rps)" "$(get p50_us)" "$(get p99_us)" "$(get non2xx)" "$(get sock_err)" "$cpu" "$(peak_rss "$pid")" | tee -a "$results"
+}
+
+echo "# $(date -u +%FT%TZ) $(uname -srm) cores=$(nproc); wrk -t$THREADS -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS rounds" | tee -a "$results"
+echo "# server endpoint req/s p50_us p99_us non2xx sock_err server_cpu% peak_rss_MiB" | tee -a "$results"
+for round in $(seq 1 "$ROUNDS"); do
+  start_ours
+  for ep in $ENDPOINTS; do
+    case $ep in
+      healthz) measure groundswell healthz bench/wrk/healthz.lua /healthz ;;
+      idea)    measure groundswell idea bench/wrk/idea.lua /ideas/1 10000 ;;
+      vote)    measure groundswell vote bench/wrk/vote.lua /ideas/1/votes "$PWD/$out/tokens.txt" "$THREADS" 10000 ;;
+      top)     measure groundswell top bench/wrk/top.lua /ideas ;;
+      search)  measure groundswell search bench/wrk/search.lua /ideas ;;
+    esac
+  done
+  stop
+  if [ -x "$hb" ]; then
+    start_hb
+    for ep in healthz idea vote; do
+      case $ep in
+        healthz) measure hummingbird healthz "$PEERS/wrk/hello.lua" /hello ;;
+        idea)    measure hummingbird idea "$PEERS/wrk/ideas.lua" /ideas/1 ;;
+        vote)    measure hummingbird vote "$PEERS/wrk/votes.lua" /ideas/1/votes ;;
+      esac
+    done
+    stop
+  fi
+done
+
+# Idle keep-alive connections: open IDLE, then measure a live client beside them.
+if [ "$IDLE" -gt 0 ] && command -v python3 >/dev/null; then
+  start_ours
+  rss0=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+  python3 scripts/idle_clients.py 8180 "$IDLE" 40 > "$out/idle.txt" 2>&1 & idle=$!
+  for _ in $(seq 1 300); do grep -q OPEN "$out/idle.txt" 2>/dev/null && break; sleep 0.1; done
+  opened=$(grep -o 'OPEN [0-9]*' "$out/idle.txt" | awk '{print $2}')
+  CONNS=16 DURATION=5 WARMUP=0 measure groundswell "healthz+${opened:-0}idle" bench/wrk/healthz.lua /healthz > /dev/null
+  tail -1 "$results"
+  rss1=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+  echo "# idle: ${opened:-0} idle connections held; RSS ${rss0} MiB before, ${rss1} MiB with them; server fds $(fds "$pid")" | tee -a "$results"
+  kill $idle 2>/dev/null || true; wait $idle 2>/dev/null || true
+  stop
+fi
+
+echo
+awk '
+  /^#/ { next }
+  { key = $1 " " $2; n[key]++; rps[key, n[key]] = $3; p99[key, n[key]] = $5; rss[key, n[key]] = $9; non2xx[key] += $6;
+    if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
+  function median(a, key, c,   i, j, t, v) {
+    for (i = 1; i <= c; i++) v[i] = a[key, i]
+    for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return (c % 2) ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+  }
+  END {
+    printf "%-12s %-18s %10s %9s %9s %8s %12s\n", "server", "endpoint", "req/s", "p99 ms", "peak MiB", "non2xx", "vs reference"
+    for (i = 1; i <= k; i++) {
+      key = order[i]; split(key, parts, " ")
+      r = median(rps, key, n[key]); ref = "hummingbird " parts[2]; ratio = "-"
+      if (parts[1] == "groundswell" && (ref in n)) ratio = sprintf("%.2fx", r / median(rps, ref, n[ref]))
+      printf "%-12s %-18s %10.0f %9.2f %9.1f %8d %12s\n", parts[1], parts[2], r, median(p99, key, n[key]) / 1000, median(rss, key, n[key]), non2xx[key], ratio
+    }
+  }' "$results" | tee "$out/table.txt"
+echo "# raw lines in $results"
