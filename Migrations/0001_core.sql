@@ -29,7 +29,7 @@ CREATE TABLE ideas (
     hidden INTEGER NOT NULL DEFAULT 0,
     vote_count INTEGER NOT NULL DEFAULT 0,
     comment_count INTEGER NOT NULL DEFAULT 0,
-    -- log2 of the sum over votes of 2^((voted_at - 2023-11-14) / 1 day): see docs/api.md "trending".
+    -- log2 of the sum over votes of 2^((voted_at - 2023-11-14T22:13:20Z) / 1 day), kept by triggers: see docs/api.md.
     trend REAL NOT NULL DEFAULT -1e9,
     created_at INTEGER NOT NULL
 );
@@ -61,12 +61,27 @@ CREATE TABLE comments (
 );
 CREATE INDEX comments_idea ON comments (idea_id, id);
 
--- Counts follow the rows in the same transaction, so they can never drift.
+-- Counts and trending scores follow the rows in the same transaction, so they can never drift.
+-- trend = log2 of the sum over votes of 2^((created_at - T0) / 1 day), T0 = 1700000000000 ms;
+-- adding a vote is a log-sum-exp step, removing one recomputes from the remaining rows.
 CREATE TRIGGER votes_count_insert AFTER INSERT ON votes BEGIN
-    UPDATE ideas SET vote_count = vote_count + 1 WHERE id = NEW.idea_id;
+    UPDATE ideas SET
+        vote_count = vote_count + 1,
+        trend = CASE
+            WHEN trend <= -1e8 THEN (NEW.created_at - 1700000000000) / 86400000.0
+            ELSE max(trend, (NEW.created_at - 1700000000000) / 86400000.0)
+                 + log2(1 + pow(2, -abs(trend - (NEW.created_at - 1700000000000) / 86400000.0)))
+        END
+    WHERE id = NEW.idea_id;
 END;
 CREATE TRIGGER votes_count_delete AFTER DELETE ON votes BEGIN
-    UPDATE ideas SET vote_count = vote_count - 1 WHERE id = OLD.idea_id;
+    UPDATE ideas SET
+        vote_count = vote_count - 1,
+        trend = COALESCE((
+            SELECT (m.mx - 1700000000000) / 86400000.0 + log2(SUM(pow(2, (v.created_at - m.mx) / 86400000.0)))
+            FROM votes v, (SELECT MAX(created_at) AS mx FROM votes WHERE idea_id = OLD.idea_id) m
+            WHERE v.idea_id = OLD.idea_id), -1e9)
+    WHERE id = OLD.idea_id;
 END;
 CREATE TRIGGER comments_count_insert AFTER INSERT ON comments WHEN NEW.hidden = 0 BEGIN
     UPDATE ideas SET comment_count = comment_count + 1 WHERE id = NEW.idea_id;
@@ -75,17 +90,20 @@ CREATE TRIGGER comments_count_delete AFTER DELETE ON comments WHEN OLD.hidden = 
     UPDATE ideas SET comment_count = comment_count - 1 WHERE id = OLD.idea_id;
 END;
 
--- Full-text index over title and description (external content = ideas).
+-- Full-text index over the title and description of visible ideas only (external content =
+-- ideas), so a search never has to look at hidden ones.
 CREATE VIRTUAL TABLE ideas_fts USING fts5(
     title, description, content='ideas', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER ideas_fts_insert AFTER INSERT ON ideas BEGIN
+CREATE TRIGGER ideas_fts_insert AFTER INSERT ON ideas WHEN NEW.hidden = 0 BEGIN
     INSERT INTO ideas_fts (rowid, title, description) VALUES (NEW.id, NEW.title, NEW.description);
 END;
-CREATE TRIGGER ideas_fts_delete AFTER DELETE ON ideas BEGIN
+CREATE TRIGGER ideas_fts_delete AFTER DELETE ON ideas WHEN OLD.hidden = 0 BEGIN
     INSERT INTO ideas_fts (ideas_fts, rowid, title, description) VALUES ('delete', OLD.id, OLD.title, OLD.description);
 END;
-CREATE TRIGGER ideas_fts_update AFTER UPDATE OF title, description ON ideas BEGIN
+CREATE TRIGGER ideas_fts_update_old AFTER UPDATE OF title, description, hidden ON ideas WHEN OLD.hidden = 0 BEGIN
     INSERT INTO ideas_fts (ideas_fts, rowid, title, description) VALUES ('delete', OLD.id, OLD.title, OLD.description);
+END;
+CREATE TRIGGER ideas_fts_update_new AFTER UPDATE OF title, description, hidden ON ideas WHEN NEW.hidden = 0 BEGIN
     INSERT INTO ideas_fts (rowid, title, description) VALUES (NEW.id, NEW.title, NEW.description);
 END;

@@ -9,6 +9,8 @@ public final class AppContext: @unchecked Sendable {
     public let database: Database
     public let clock: Clock
     public let logger: Logger
+    /// Ranked search results; invalidate when an idea's text, status or visibility changes.
+    let searchCache = SearchCache()
 
     init(database: Database, clock: Clock, logger: Logger) {
         self.database = database
@@ -16,8 +18,10 @@ public final class AppContext: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
+    /// taken once instead of once per statement (which contends between reader threads).
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
-        try database.read(body)
+        try database.read { db in try db.transaction(.deferred) { try body(db) } }
     }
 
     /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.

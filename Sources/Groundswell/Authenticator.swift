@@ -24,7 +24,7 @@ public struct Authenticator: Sendable {
     public func user(_ request: Request) throws -> AuthenticatedUser {
         guard let token = Authenticator.bearerToken(request) else { throw APIError.unauthorized }
         let hash = Tokens.hash(token)
-        let found = try context.read { db in
+        let found = try context.database.read { db in
             try db.queryOne("SELECT id, name FROM users WHERE token_hash = ?", [hash]) {
                 AuthenticatedUser(id: $0.int64(0), name: $0.string(1))
             }

@@ -41,7 +41,7 @@ public final class GroundswellApp: @unchecked Sendable {
         let health = Response.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         router.get("/healthz") { _ in .response(health) }
         UserRoutes(context: context, auth: auth).register(on: router)
-        IdeaRoutes(context: context, auth: auth).register(on: router)
+        IdeaRoutes(context: context, auth: auth, searchCache: context.searchCache).register(on: router)
         VoteRoutes(context: context, auth: auth).register(on: router)
         CommentRoutes(context: context, auth: auth).register(on: router)
     }
@@ -73,5 +73,10 @@ public final class GroundswellApp: @unchecked Sendable {
     /// Finishes queued writes and closes the database.
     public func close() {
         context.database.close()
+        let stats = context.database.writer.statistics
+        if stats.batches > 0 {
+            let average = Double(stats.jobs) / Double(stats.batches)
+            context.logger.info("writer: \(stats.jobs) writes in \(stats.batches) commits (\((average * 10).rounded() / 10) per commit), \(stats.replays) replayed")
+        }
     }
 }

@@ -5,6 +5,7 @@ import SQLiteStore
 struct IdeaRoutes {
     let context: AppContext
     let auth: Authenticator
+    let searchCache: SearchCache
 
     static let statuses = ["submitted", "under_review", "accepted", "in_progress", "launched", "declined", "duplicate"]
 
@@ -81,11 +82,7 @@ struct IdeaRoutes {
         }
 
         let body = try context.read { db -> [UInt8] in
-            var order: String
-            var from = IdeaJSON.from
-            var extraColumns = ""
-            var offset = 0
-            var snapshotID: Int64 = 0
+            let order: String
             switch sort {
             case .new:
                 order = "i.id DESC"
@@ -111,29 +108,13 @@ struct IdeaRoutes {
                     values += [trend, trend, id]
                 }
             case .relevance:
-                // bm25 scores move as the corpus grows, so relevance pages by position
-                // within a snapshot: ideas newer than the first page never shift later pages.
-                from = "FROM ideas_fts f JOIN ideas i ON i.id = f.rowid JOIN users u ON u.id = i.author_id"
-                extraColumns = ", bm25(ideas_fts, 10.0, 1.0) AS rank"
-                order = "rank, i.id"
-                conditions.insert("ideas_fts MATCH ?", at: 0)
-                values.insert(matchExpression!, at: 0)
-                if let text = page.cursor {
-                    let cursor = try Cursor.decode(text, kind: "relevance", count: 2)
-                    snapshotID = try cursor.int(0)
-                    offset = Int(try cursor.int(1))
-                    guard offset >= 0 else { throw APIError.invalid("cursor is not a valid cursor") }
-                } else {
-                    snapshotID = try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM ideas") ?? 0
-                }
-                conditions.append("i.id <= ?")
-                values.append(snapshotID)
+                return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page)
             }
             let sql = """
-                SELECT \(IdeaJSON.columns), i.trend\(extraColumns) \(from)
-                WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?
+                SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?
                 """
-            values += [page.limit + 1, offset]
+            values.append(page.limit + 1)
             var json = JSONWriter(capacity: 512 * page.limit)
             json.beginObject()
             json.key("items")
@@ -152,7 +133,7 @@ struct IdeaRoutes {
                 case .new: nextCursor = Cursor(kind: "new", values: [String(row.int64(0))])
                 case .top: nextCursor = Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
                 case .trending: nextCursor = Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(10)), String(row.int64(0))])
-                case .relevance: nextCursor = Cursor(kind: "relevance", values: [String(snapshotID), String(offset + count)])
+                case .relevance: break
                 }
             }
             json.endArray()
@@ -162,6 +143,69 @@ struct IdeaRoutes {
             return json.bytes
         }
         return .response(.json(.ok, body))
+    }
+
+    /// Relevance pages are positions in a ranking taken at the first page (the snapshot is
+    /// the highest idea id then), because BM25 scores shift as the corpus grows: ideas
+    /// submitted while someone pages never appear in, or shift, their later pages.
+    private func relevancePage(_ db: Connection, expression: String, conditions: [String], values: [SQLiteBindable],
+                               page: PageRequest) throws -> [UInt8] {
+        let snapshot: Int64
+        let offset: Int
+        if let text = page.cursor {
+            let cursor = try Cursor.decode(text, kind: "relevance", count: 2)
+            snapshot = try cursor.int(0)
+            offset = Int(clamping: try cursor.int(1))
+            guard offset >= 0, offset <= 1_000_000 else { throw APIError.invalid("cursor is not a valid cursor") }
+        } else {
+            snapshot = try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM ideas") ?? 0
+            offset = 0
+        }
+        // Filters other than visibility need the ideas row; plain searches stay inside FTS,
+        // which only indexes visible ideas.
+        let filters = conditions.filter { $0 != "i.hidden = 0" }
+        let filterKey = zip(filters, values.map { "\($0.sqliteValue)" }).map { "\($0)=\($1)" }.joined(separator: "&")
+        let rankingSQL = filters.isEmpty
+            ? "SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? AND f.rowid <= ? ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?"
+            : """
+              SELECT f.rowid FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
+              WHERE ideas_fts MATCH ? AND f.rowid <= ? AND \(filters.joined(separator: " AND "))
+              ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?
+              """
+        func rank(limit: Int, offset: Int) throws -> [Int64] {
+            try db.query(rankingSQL, [expression, snapshot] + values + [limit, offset]) { $0.int64(0) }
+        }
+        var ids: [Int64]
+        var more: Bool
+        let generation = searchCache.currentGeneration
+        var entry = searchCache.get(query: expression, filters: filterKey, snapshot: snapshot)
+        if entry == nil && offset < searchCache.maxIDs {
+            let ranked = try rank(limit: searchCache.maxIDs + 1, offset: 0)
+            let fresh = SearchCache.Entry(ids: Array(ranked.prefix(searchCache.maxIDs)), complete: ranked.count <= searchCache.maxIDs)
+            searchCache.put(fresh, query: expression, filters: filterKey, snapshot: snapshot, generation: generation)
+            entry = fresh
+        }
+        if let entry, offset + page.limit <= entry.ids.count || entry.complete {
+            let end = min(entry.ids.count, offset + page.limit)
+            ids = offset < end ? Array(entry.ids[offset..<end]) : []
+            more = end < entry.ids.count || !entry.complete
+        } else {
+            let ranked = try rank(limit: page.limit + 1, offset: offset)
+            ids = Array(ranked.prefix(page.limit))
+            more = ranked.count > page.limit
+        }
+        var json = JSONWriter(capacity: 512 * max(1, ids.count))
+        json.beginObject()
+        json.key("items")
+        json.beginArray()
+        for id in ids {
+            if let idea = try IdeaJSON.fetch(db, id: id) { json.raw(idea) }
+        }
+        json.endArray()
+        json.key("next_cursor")
+        json.optionalString(more ? Cursor(kind: "relevance", values: [String(snapshot), String(offset + ids.count)]).encoded : nil)
+        json.endObject()
+        return json.bytes
     }
 
     static let emptyPage = Array(#"{"items":[],"next_cursor":null}"#.utf8)

@@ -17,15 +17,17 @@ struct VoteRoutes {
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
         return context.write { db in
-            guard let current = try db.queryOne("SELECT trend FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.double(0) }) else {
-                throw APIError.notFound("idea")
+            // One statement decides both "does the idea exist" and "is this a new vote";
+            // the trigger on votes keeps the count and the trending score.
+            try db.run("""
+                INSERT INTO votes (idea_id, user_id, vote_day, created_at)
+                SELECT ?, ?, 0, ? WHERE EXISTS (SELECT 1 FROM ideas WHERE id = ? AND hidden = 0)
+                ON CONFLICT DO NOTHING
+                """, [ideaID, user.id, now, ideaID])
+            if db.changes == 0 {
+                throw try IdeaJSON.exists(db, id: ideaID) ? APIError.alreadyVoted : APIError.notFound("idea")
             }
-            try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at) VALUES (?, ?, 0, ?) ON CONFLICT DO NOTHING",
-                       [ideaID, user.id, now])
-            if db.changes == 0 { throw APIError.alreadyVoted }
-            let trend = Trending.add(current, Trending.exponent(now))
-            let votes = try db.queryOne("UPDATE ideas SET trend = ? WHERE id = ? RETURNING vote_count", [trend, ideaID]) { $0.int64(0) } ?? 0
-            return VoteRoutes.result(.created, ideaID: ideaID, votes: votes)
+            return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
     }
 
@@ -36,17 +38,12 @@ struct VoteRoutes {
             guard try IdeaJSON.exists(db, id: ideaID) else { throw APIError.notFound("idea") }
             try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = 0", [ideaID, user.id])
             if db.changes == 0 { throw APIError.voteNotFound }
-            let votes = try VoteRoutes.recomputeTrend(db, ideaID: ideaID)
-            return VoteRoutes.result(.ok, ideaID: ideaID, votes: votes)
+            return VoteRoutes.result(.ok, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
     }
 
-    /// Recomputes an idea's trending score from its vote rows; returns its vote count.
-    @discardableResult
-    static func recomputeTrend(_ db: Connection, ideaID: Int64) throws -> Int64 {
-        let times = try db.query("SELECT created_at FROM votes WHERE idea_id = ?", [ideaID]) { $0.int64(0) }
-        return try db.queryOne("UPDATE ideas SET trend = ? WHERE id = ? RETURNING vote_count",
-                               [Trending.score(times), ideaID]) { $0.int64(0) } ?? 0
+    static func count(_ db: Connection, ideaID: Int64) throws -> Int64 {
+        try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID]) ?? 0
     }
 
     static func result(_ status: HTTPStatus, ideaID: Int64, votes: Int64) -> Response {

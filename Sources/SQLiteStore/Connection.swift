@@ -89,6 +89,8 @@ public final class Connection {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
+    /// Rows changed since the connection opened, triggers included.
+    public var totalChanges: Int64 { sqlite3_total_changes64(handle) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     public enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE" }

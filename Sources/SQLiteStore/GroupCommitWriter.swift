@@ -1,28 +1,24 @@
 import Foundation
 
-/// The single owner of the write connection. Jobs that arrive together are run
-/// back to back inside one transaction (each in its own savepoint), and all of them
-/// are answered only after that transaction commits: many writes, one `fsync`.
+/// The single owner of the write connection. Jobs that arrive together are run back to
+/// back inside one transaction and all of them are answered only after that transaction
+/// commits: many writes, one commit (one `fsync`).
+///
+/// A job that fails must leave no trace. Jobs first run without savepoints (the fast
+/// path); if one fails *after* changing rows, the batch is rolled back and replayed with
+/// a savepoint around each job, so only the failing job's changes are undone. Work may
+/// therefore run more than once: it must only touch the database it is given.
 public final class GroupCommitWriter: @unchecked Sendable {
-    public typealias Job = (Connection) -> Void
-
-    private struct Pending {
-        let run: (Connection) -> Void   // runs the work inside the batch's transaction
-        let fail: (Error) -> Void       // reports a failed commit
-        let finish: () -> Void          // reports success after commit
-    }
-
     private let connection: Connection
     private let condition = NSCondition()
-    private var queue: [Pending] = []
+    private var queue: [WriteJob] = []
     private var stopping = false
-    private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     public let maxBatch: Int
 
-    /// Counters for observability (read under the lock).
     private var batches = 0
     private var jobs = 0
+    private var replays = 0
     private var commitNanos: UInt64 = 0
 
     public init(connection: Connection, maxBatch: Int = 512) {
@@ -31,34 +27,25 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = "groundswell-writer"
         thread.stackSize = 1 << 20
-        self.thread = thread
         thread.start()
     }
 
-    /// Queues `work`; `completion` runs on the writer thread after commit (or failure).
-    /// `work` runs inside a savepoint: if it throws, only its own changes roll back.
+    /// Queues `work`; `completion` runs on the writer thread after the commit (or failure).
     public func submit<T>(_ work: @escaping (Connection) throws -> T,
                           completion: @escaping (Result<T, Error>) -> Void) {
-        let box = ResultBox<T>()
-        let pending = Pending(
-            run: { db in
-                do { box.result = .success(try db.savepoint { try work(db) }) }
-                catch { box.result = .failure(error) }
-            },
-            fail: { error in completion(.failure(error)) },
-            finish: { completion(box.result ?? .failure(WriterStopped())) })
+        let job = TypedWriteJob(work: work, completion: completion)
         condition.lock()
         if stopping {
             condition.unlock()
             completion(.failure(WriterStopped()))
             return
         }
-        queue.append(pending)
-        condition.signal()
+        queue.append(job)
+        if queue.count == 1 { condition.signal() }
         condition.unlock()
     }
 
-    /// Runs `work` and blocks the caller until it is committed.
+    /// Runs `work` and blocks the caller until it is committed. Not for the writer thread.
     public func sync<T>(_ work: @escaping (Connection) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
@@ -70,14 +57,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
         return try box.result!.get()
     }
 
-    /// Average batch size and commit time so far.
-    public var statistics: (batches: Int, jobs: Int, commitNanos: UInt64) {
+    /// Batches, jobs, replayed batches and total time spent in transactions so far.
+    public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        return (batches, jobs, commitNanos)
+        return (batches, jobs, replays, commitNanos)
     }
 
-    /// Finishes queued work, then stops the thread. Later submissions fail with `WriterStopped`.
+    /// Finishes queued work, checkpoints, then stops. Later submissions fail with `WriterStopped`.
     public func close() {
         condition.lock()
         if stopping {
@@ -98,7 +85,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 break
             }
-            let batch: [Pending]
+            let batch: [WriteJob]
             if queue.count <= maxBatch {
                 batch = queue
                 queue.removeAll(keepingCapacity: true)
@@ -113,11 +100,34 @@ public final class GroupCommitWriter: @unchecked Sendable {
         finished.signal()
     }
 
-    private func runBatch(_ batch: [Pending]) {
+    private func runBatch(_ batch: [WriteJob]) {
         let start = DispatchTime.now().uptimeNanoseconds
+        var replayed = false
         do {
             try connection.cached("BEGIN IMMEDIATE").run()
-            for job in batch { job.run(connection) }
+            var clean = true
+            for job in batch {
+                let before = connection.totalChanges
+                if !job.run(connection) && connection.totalChanges != before {
+                    clean = false
+                    break
+                }
+            }
+            if !clean {
+                // A failed job left changes behind: undo the batch, replay with savepoints.
+                replayed = true
+                try connection.cached("ROLLBACK").run()
+                try connection.cached("BEGIN IMMEDIATE").run()
+                for job in batch {
+                    try connection.cached("SAVEPOINT job").run()
+                    if job.run(connection) {
+                        try connection.cached("RELEASE job").run()
+                    } else {
+                        try connection.cached("ROLLBACK TO job").run()
+                        try connection.cached("RELEASE job").run()
+                    }
+                }
+            }
             try connection.cached("COMMIT").run()
         } catch {
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
@@ -129,6 +139,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         batches += 1
         jobs += batch.count
         commitNanos += elapsed
+        if replayed { replays += 1 }
         condition.unlock()
         for job in batch { job.finish() }
     }
@@ -138,6 +149,40 @@ public final class GroupCommitWriter: @unchecked Sendable {
 public struct WriterStopped: Error, CustomStringConvertible {
     public init() {}
     public var description: String { "the database writer has stopped" }
+}
+
+/// A queued job, type-erased so a batch can hold jobs of any result type.
+class WriteJob {
+    /// Runs the work; returns whether it succeeded.
+    func run(_ db: Connection) -> Bool { fatalError("abstract") }
+    /// Reports the outcome after a successful commit.
+    func finish() { fatalError("abstract") }
+    /// Reports that the batch could not be committed.
+    func fail(_ error: Error) { fatalError("abstract") }
+}
+
+private final class TypedWriteJob<T>: WriteJob {
+    let work: (Connection) throws -> T
+    let completion: (Result<T, Error>) -> Void
+    var result: Result<T, Error>?
+
+    init(work: @escaping (Connection) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
+        self.work = work
+        self.completion = completion
+    }
+
+    override func run(_ db: Connection) -> Bool {
+        do {
+            result = .success(try work(db))
+            return true
+        } catch {
+            result = .failure(error)
+            return false
+        }
+    }
+
+    override func finish() { completion(result ?? .failure(WriterStopped())) }
+    override func fail(_ error: Error) { completion(.failure(error)) }
 }
 
 private final class ResultBox<T>: @unchecked Sendable {

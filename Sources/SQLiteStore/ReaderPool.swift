@@ -1,23 +1,40 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A fixed set of read-only connections. WAL lets them read while the writer
-/// commits; each caller checks one out, so a connection is never shared between threads.
+/// Read-only connections. WAL lets them read while the writer commits. The first few
+/// threads that read (the server's event loops, which live for the whole run) each get
+/// a connection of their own, kept in thread-local storage, so the hot path takes no
+/// lock; any other thread checks one out of a small shared pool.
 public final class ReaderPool: @unchecked Sendable {
     private let lock = NSCondition()
     private var idle: [Connection]
     private let path: String
     private let options: Connection.Options
+    private var key = pthread_key_t()
+    private var dedicatedCount = 0
+    private let dedicatedLimit: Int
+    private var dedicated: [Connection] = []
+    private var closed = false
 
-    public init(path: String, count: Int, options: Connection.Options = Connection.Options()) throws {
+    public init(path: String, count: Int, dedicatedThreads: Int = 16, options: Connection.Options = Connection.Options()) throws {
         var readOptions = options
         readOptions.readOnly = true
         self.path = path
         self.options = readOptions
+        self.dedicatedLimit = dedicatedThreads
         idle = try (0..<max(1, count)).map { _ in try Connection(path: path, options: readOptions) }
+        pthread_key_create(&key, nil)
     }
 
-    /// Runs `body` with a reader connection; blocks while all are busy.
+    deinit {
+        pthread_key_delete(key)
+    }
+
+    /// Runs `body` with a reader connection.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        if let connection = try threadConnection() { return try body(connection) }
         lock.lock()
         while idle.isEmpty { lock.wait() }
         let connection = idle.removeLast()
@@ -31,9 +48,29 @@ public final class ReaderPool: @unchecked Sendable {
         return try body(connection)
     }
 
-    /// Drops every idle connection (call after all readers are done, at shutdown).
+    private func threadConnection() throws -> Connection? {
+        if let raw = pthread_getspecific(key) {
+            return Unmanaged<Connection>.fromOpaque(raw).takeUnretainedValue()
+        }
+        lock.lock()
+        guard !closed, dedicatedCount < dedicatedLimit else {
+            lock.unlock()
+            return nil
+        }
+        dedicatedCount += 1
+        lock.unlock()
+        let connection = try Connection(path: path, options: options)
+        lock.lock()
+        dedicated.append(connection)  // owned here; the thread-local slot only borrows it
+        lock.unlock()
+        pthread_setspecific(key, Unmanaged.passUnretained(connection).toOpaque())
+        return connection
+    }
+
+    /// Drops the pooled connections. Call only after every reader thread is done.
     public func close() {
         lock.lock()
+        closed = true
         idle.removeAll()
         lock.unlock()
     }

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 @testable import Groundswell
+import SQLiteStore
 
 final class IdeaTests: ServiceTestCase {
     func testCreateAndFetchIdea() throws {
@@ -161,6 +162,22 @@ final class TrendingTests: ServiceTestCase {
         XCTAssertEqual(try client.request("DELETE", "/ideas/\(fresh)/votes", token: voters[1]).status, 200)
         let after = (try client.get("/ideas?sort=trending").json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
         XCTAssertEqual(after, [old, fresh])
+    }
+
+    func testTriggerKeepsTheSameScoreAsTheFormula() throws {
+        let voters = try (0..<4).map { _ in try signUp().token }
+        let id = try createIdea(voters[0])["id"] as! Int
+        var times: [Int64] = []
+        for (i, token) in voters.enumerated() {
+            times.append(testClock.nowMillis())
+            XCTAssertEqual(try client.post("/ideas/\(id)/votes", token: token).status, 201)
+            testClock.advance(millis: Int64(i + 1) * 7_200_000)
+        }
+        let stored = try Connection(path: service.databasePath).queryOne("SELECT trend FROM ideas WHERE id = ?", [id]) { $0.double(0) }
+        XCTAssertEqual(stored ?? 0, Trending.score(times), accuracy: 1e-9)
+        XCTAssertEqual(try client.request("DELETE", "/ideas/\(id)/votes", token: voters[1]).status, 200)
+        let after = try Connection(path: service.databasePath).queryOne("SELECT trend FROM ideas WHERE id = ?", [id]) { $0.double(0) }
+        XCTAssertEqual(after ?? 0, Trending.score([times[0], times[2], times[3]]), accuracy: 1e-9)
     }
 
     func testScoreMath() {

@@ -117,6 +117,34 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
+    func testAFailingJobThatChangedRowsIsUndoneAlone() throws {
+        let writer = GroupCommitWriter(connection: try Connection(path: path))
+        try writer.sync { db in try db.execute("CREATE TABLE t (x INTEGER)") }
+        struct Boom: Error {}
+        let group = DispatchGroup()
+        let lock = NSLock()
+        var outcomes: [Int: Bool] = [:]
+        for i in 0..<200 {
+            group.enter()
+            writer.submit({ db -> Int in
+                try db.run("INSERT INTO t VALUES (?)", [i])
+                if i % 10 == 3 { throw Boom() }  // fails after writing a row
+                return i
+            }) { result in
+                lock.lock()
+                if case .success = result { outcomes[i] = true } else { outcomes[i] = false }
+                lock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        XCTAssertEqual(outcomes.values.filter { !$0 }.count, 20)
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 180)
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t WHERE x % 10 = 3") }, 0)
+        XCTAssertGreaterThan(writer.statistics.replays, 0)
+        writer.close()
+    }
+
     func testReadersSeeCommittedWrites() throws {
         let database = try Database(path: path, migrations: [Migration(version: 1, name: "t", sql: "CREATE TABLE t (x INTEGER)")],
                                     readers: 2, now: { 0 })
