@@ -26,6 +26,13 @@ public enum APIError {
     public static let alreadyVoted = HTTPError(.conflict, code: "already_voted", message: "you have already voted for this idea")
     public static let voteNotFound = HTTPError(.notFound, code: "vote_not_found", message: "you have not voted for this idea")
 
+    public static func voteLimit(limit: Int64, retryAfter seconds: Int64) -> HTTPError {
+        var headers = HTTPHeaders()
+        headers.add("Retry-After", String(seconds))
+        return HTTPError(.tooManyRequests, code: "vote_limit",
+                         message: "you have used your \(limit) votes for today in this round; more in \(seconds) s", headers: headers)
+    }
+
     public static let storageFailure = HTTPError(.serviceUnavailable, code: "storage_unavailable",
                                                  message: "the database could not complete the request; try again")
 }

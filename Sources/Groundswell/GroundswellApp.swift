@@ -12,6 +12,8 @@ public struct AppConfiguration: Sendable {
     /// a process crash, and may lose the last commits on power loss.
     public var synchronous = "FULL"
     public var clock: Clock = SystemClock()
+    /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
+    public var schedulerInterval: Double? = 1.0
 
     public init(databasePath: String) {
         self.databasePath = databasePath
@@ -24,6 +26,7 @@ public final class GroundswellApp: @unchecked Sendable {
     public let router = Router()
     /// Set when this start generated the admin token (print it once, it is not stored).
     public private(set) var generatedAdminToken: String?
+    private let scheduler: RoundScheduler
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
         var options = Connection.Options()
@@ -32,8 +35,11 @@ public final class GroundswellApp: @unchecked Sendable {
         let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                     readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
         context = AppContext(database: database, clock: clock, logger: logger)
+        scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
         registerRoutes()
+        scheduler.runOnce()
+        if configuration.schedulerInterval != nil { scheduler.start() }
     }
 
     private func registerRoutes() {
@@ -44,6 +50,7 @@ public final class GroundswellApp: @unchecked Sendable {
         IdeaRoutes(context: context, auth: auth, searchCache: context.searchCache).register(on: router)
         VoteRoutes(context: context, auth: auth).register(on: router)
         CommentRoutes(context: context, auth: auth).register(on: router)
+        RoundRoutes(context: context, auth: auth).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a
@@ -70,8 +77,12 @@ public final class GroundswellApp: @unchecked Sendable {
         }
     }
 
+    /// Closes due rounds and draws due lotteries now (the scheduler does this every second).
+    public func runScheduledWork() { scheduler.runOnce() }
+
     /// Finishes queued writes and closes the database.
     public func close() {
+        scheduler.stop()
         context.database.close()
         let stats = context.database.writer.statistics
         if stats.batches > 0 {

@@ -3,12 +3,15 @@ import SQLiteStore
 /// The one definition of an idea as the API shows it, read straight from a row
 /// selected with `IdeaJSON.columns`.
 enum IdeaJSON {
-    /// Select list matching `write(_:into:)`; join `users u ON u.id = i.author_id`.
+    /// Select list matching `write(_:into:)`; use with `from`.
     static let columns = """
         i.id, i.title, i.description, i.category, i.author_id, u.name, i.status, \
-        i.vote_count, i.comment_count, i.created_at
+        i.vote_count, i.comment_count, i.created_at, i.round_id, i.tier, i.requested_amount, \
+        a.id, a.amount, a.rank, a.awarded_at, i.entry_state, i.disqualified_reason
         """
-    static let from = "FROM ideas i JOIN users u ON u.id = i.author_id"
+    static let from = "FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN awards a ON a.idea_id = i.id AND a.round_id = i.round_id"
+    /// Index of the first column after `columns` (for callers that select more).
+    static let nextColumn: Int32 = 19
 
     static func write(_ row: Row, into json: inout JSONWriter) {
         json.beginObject()
@@ -25,12 +28,33 @@ enum IdeaJSON {
         json.key("votes"); json.int(row.int64(7))
         json.key("comments"); json.int(row.int64(8))
         json.key("created_at"); json.timestamp(row.int64(9))
+        json.key("round_id"); if row.isNull(10) { json.null() } else { json.int(row.int64(10)) }
+        json.key("tier"); if row.isNull(11) { json.null() } else { row.withText(11) { json.string(utf8: $0) } }
+        if !row.isNull(12) { json.key("requested_amount"); json.int(row.int64(12)) }
+        if !row.isNull(17) {
+            json.key("entry"); row.withText(17) { json.string(utf8: $0) }
+        }
+        if !row.isNull(18) { json.key("disqualified"); json.bool(true) }
+        json.key("award")
+        if row.isNull(13) {
+            json.null()
+        } else {
+            json.beginObject()
+            json.key("id"); json.int(row.int64(13))
+            json.key("amount"); json.int(row.int64(14))
+            json.key("rank"); json.int(row.int64(15))
+            json.key("awarded_at"); json.timestamp(row.int64(16))
+            json.endObject()
+        }
         json.endObject()
     }
 
-    /// The visible idea `id` as JSON bytes, or nil.
-    static func fetch(_ db: Connection, id: Int64) throws -> [UInt8]? {
-        try db.queryOne("SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0", [id]) { row in
+    /// The idea `id` as JSON bytes (visible ones only, unless `includeHidden`), or nil.
+    static func fetch(_ db: Connection, id: Int64, includeHidden: Bool = false) throws -> [UInt8]? {
+        let sql = includeHidden
+            ? "SELECT \(columns) \(from) WHERE i.id = ?"
+            : "SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0"
+        return try db.queryOne(sql, [id]) { row in
             var json = JSONWriter(capacity: 512)
             write(row, into: &json)
             return json.bytes

@@ -21,12 +21,23 @@ struct IdeaRoutes {
         let title = try body.requiredString("title", length: 3...140)
         let description = try body.requiredString("description", length: 1...10_000, multiline: true)
         let category = try body.requiredString("category", length: 1...40)
+        let roundID = try body.int("round_id", range: 1...Int64.max, required: false)
+        let tier = try body.string("tier", length: 1...40, required: false)
+        let requestedAmount = try body.int("requested_amount", range: 1...1_000_000_000_000, required: false)
+        if roundID == nil && (tier != nil || requestedAmount != nil) {
+            throw APIError.invalid("tier and requested_amount need round_id")
+        }
         let now = context.clock.nowMillis()
         return context.write { db in
+            var entryState: String?
+            if let roundID {
+                entryState = try RoundEntry.check(db, roundID: roundID, category: category, tier: tier,
+                                                  requestedAmount: requestedAmount, now: now)
+            }
             try db.run("""
-                INSERT INTO ideas (author_id, title, description, category, status, created_at)
-                VALUES (?, ?, ?, ?, 'submitted', ?)
-                """, [user.id, title, description, category, now])
+                INSERT INTO ideas (author_id, title, description, category, status, created_at, round_id, tier, requested_amount, entry_state)
+                VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)
+                """, [user.id, title, description, category, now, roundID, tier, requestedAmount, entryState])
             guard let json = try IdeaJSON.fetch(db, id: db.lastInsertRowID) else { throw HTTPError.internalError }
             return .json(.created, json)
         }
@@ -132,7 +143,7 @@ struct IdeaRoutes {
                 switch sort {
                 case .new: nextCursor = Cursor(kind: "new", values: [String(row.int64(0))])
                 case .top: nextCursor = Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
-                case .trending: nextCursor = Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(10)), String(row.int64(0))])
+                case .trending: nextCursor = Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
                 case .relevance: break
                 }
             }

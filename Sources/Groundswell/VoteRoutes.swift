@@ -17,15 +17,18 @@ struct VoteRoutes {
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
         return context.write { db in
-            // One statement decides both "does the idea exist" and "is this a new vote";
-            // the trigger on votes keeps the count and the trending score.
+            // Fast path: an idea outside any round. One statement decides both "does the
+            // idea exist" and "is this a new vote"; the trigger keeps count and trend.
             try db.run("""
                 INSERT INTO votes (idea_id, user_id, vote_day, created_at)
-                SELECT ?, ?, 0, ? WHERE EXISTS (SELECT 1 FROM ideas WHERE id = ? AND hidden = 0)
+                SELECT ?, ?, 0, ? WHERE EXISTS (SELECT 1 FROM ideas WHERE id = ? AND hidden = 0 AND round_id IS NULL)
                 ON CONFLICT DO NOTHING
                 """, [ideaID, user.id, now, ideaID])
             if db.changes == 0 {
-                throw try IdeaJSON.exists(db, id: ideaID) ? APIError.alreadyVoted : APIError.notFound("idea")
+                let context = try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
+                guard let roundID = context.roundID else { throw APIError.alreadyVoted }
+                try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id) VALUES (?, ?, ?, ?, ?)",
+                           [ideaID, user.id, context.day, now, roundID])
             }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
@@ -34,9 +37,25 @@ struct VoteRoutes {
     func retract(_ request: Request) throws -> Reply {
         let ideaID = try context.pathID(request, what: "idea")
         let user = try auth.user(request)
+        let now = context.clock.nowMillis()
         return context.write { db in
-            guard try IdeaJSON.exists(db, id: ideaID) else { throw APIError.notFound("idea") }
-            try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = 0", [ideaID, user.id])
+            guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.optionalInt64(0) }) else {
+                throw APIError.notFound("idea")
+            }
+            if let roundID {
+                // In a round only today's vote can be taken back, and only while voting is open.
+                let round = try RoundStore.require(db, id: roundID)
+                switch round.state(at: now) {
+                case .closed: throw APIError.conflict("round_closed", "voting in this round has closed; results are final")
+                case .upcoming, .submissions: throw APIError.conflict("round_not_open", "voting in this round has not opened yet")
+                case .voting: break
+                }
+                let day = LocalTime(identifier: round.timezone)?.day(at: now) ?? 0
+                try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ? AND round_id = ?",
+                           [ideaID, user.id, day, roundID])
+            } else {
+                try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = 0 AND round_id IS NULL", [ideaID, user.id])
+            }
             if db.changes == 0 { throw APIError.voteNotFound }
             return VoteRoutes.result(.ok, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+
+/// Closes rounds when their voting ends and draws lotteries when submissions close,
+/// checking once a second (and once at start-up, for anything that came due while the
+/// server was down). Requests that arrive first do the same work; closing is idempotent.
+final class RoundScheduler: @unchecked Sendable {
+    private let context: AppContext
+    private let interval: Double
+    private let condition = NSCondition()
+    private var stopped = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(context: AppContext, interval: Double) {
+        self.context = context
+        self.interval = interval
+    }
+
+    /// Runs due work now, on the caller's thread (blocks until committed).
+    func runOnce() {
+        let now = context.clock.nowMillis()
+        do {
+            let count = try context.database.writer.sync { db in try RoundMaintenance.catchUpAll(db, now: now) }
+            if count > 0 { context.logger.info("scheduler: closed or drew \(count) round(s)") }
+        } catch {
+            context.logger.error("scheduler: \(error)")
+        }
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while true {
+                condition.lock()
+                if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
+                let done = stopped
+                condition.unlock()
+                if done { break }
+                runOnce()
+            }
+            finished.signal()
+        }
+        thread.name = "groundswell-scheduler"
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+        if thread != nil { finished.wait() }
+    }
+}

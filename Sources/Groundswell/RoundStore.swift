@@ -1,0 +1,140 @@
+import Crypto
+import HTTPServer
+import SQLiteStore
+
+/// Round queries and the two irreversible steps, drawing the lottery and closing, each
+/// done inside the caller's write transaction.
+enum RoundStore {
+    static func load(_ db: Connection, id: Int64) throws -> Round? {
+        let tiers = try db.query("SELECT name, amount, winners FROM round_tiers WHERE round_id = ? ORDER BY position", [id]) {
+            Ranking.Tier(name: $0.string(0), amount: $0.int64(1), winners: $0.int(2))
+        }
+        return try db.queryOne("SELECT \(Round.columns) FROM rounds WHERE id = ?", [id]) { Round(row: $0, tiers: tiers) }
+    }
+
+    static func require(_ db: Connection, id: Int64) throws -> Round {
+        guard let round = try load(db, id: id) else { throw APIError.notFound("round") }
+        return round
+    }
+
+    static func entryCount(_ db: Connection, roundID: Int64) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM ideas WHERE round_id = ? AND entry_state = 'entered'", [roundID]) ?? 0
+    }
+
+    static func json(_ db: Connection, _ round: Round, now: Int64) throws -> [UInt8] {
+        var json = JSONWriter(capacity: 1024)
+        round.write(into: &json, now: now, entryCount: try entryCount(db, roundID: round.id))
+        return json.bytes
+    }
+
+    /// Every entry of a round with its live numbers (what closing would rank now).
+    static func liveEntries(_ db: Connection, round: Round) throws -> [Ranking.Entry] {
+        var voided: [Int64: Int64] = [:]
+        _ = try db.query("SELECT idea_id, COUNT(*) FROM voided_votes WHERE round_id = ? GROUP BY idea_id", [round.id]) {
+            voided[$0.int64(0)] = $0.int64(1)
+        }
+        return try db.query("""
+            SELECT id, tier, requested_amount, vote_count, COALESCE(last_vote_at, created_at), COALESCE(last_vote_id, 0),
+                   entry_state = 'entered' AND hidden = 0 AND disqualified_reason IS NULL AND status NOT IN ('declined', 'duplicate')
+            FROM ideas WHERE round_id = ? AND entry_state IN ('entered', 'pending')
+            """, [round.id]) { row in
+            Ranking.Entry(ideaID: row.int64(0), tier: row.optionalString(1), requestedAmount: row.optionalInt64(2),
+                          votes: row.int64(3), voided: voided[row.int64(0)] ?? 0, reachedAt: row.int64(4),
+                          lastVoteID: row.int64(5), eligible: row.bool(6))
+        }
+    }
+
+    /// The frozen tally of a closed round.
+    static func frozenPlacements(_ db: Connection, roundID: Int64) throws -> [Ranking.Placement] {
+        try db.query("""
+            SELECT r.idea_id, r.tier, r.requested_amount, r.votes, r.voided, COALESCE(r.reached_at, 0), COALESCE(r.last_vote_id, 0),
+                   r.eligible, r.rank, r.won, a.amount
+            FROM round_results r LEFT JOIN awards a ON a.round_id = r.round_id AND a.idea_id = r.idea_id
+            WHERE r.round_id = ?
+            ORDER BY r.eligible DESC, (SELECT position FROM round_tiers t WHERE t.round_id = r.round_id AND t.name = r.tier), r.rank, r.idea_id
+            """, [roundID]) { row in
+            let entry = Ranking.Entry(ideaID: row.int64(0), tier: row.optionalString(1), requestedAmount: row.optionalInt64(2),
+                                      votes: row.int64(3), voided: row.int64(4), reachedAt: row.int64(5),
+                                      lastVoteID: row.int64(6), eligible: row.bool(7))
+            return Ranking.Placement(entry: entry, rank: row.optionalInt64(8).map(Int.init), won: row.bool(9), amount: row.optionalInt64(10))
+        }
+    }
+
+    /// Live placements for an open round, frozen ones for a closed round.
+    static func placements(_ db: Connection, round: Round) throws -> (placements: [Ranking.Placement], final: Bool) {
+        if round.closedAt != nil { return (try frozenPlacements(db, roundID: round.id), true) }
+        return (Ranking.place(try liveEntries(db, round: round), mode: round.rankingMode), false)
+    }
+
+    // MARK: lottery
+
+    /// The published commitment to a lottery seed.
+    static func seedHash(_ seed: String) -> String {
+        SHA256.hash(data: Array(seed.utf8)).map { hexByte($0) }.joined()
+    }
+
+    static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+
+    /// Lottery order: ascending SHA-256 of "seed:idea_id" (hex). Anyone can re-run it.
+    static func lotteryKey(seed: String, ideaID: Int64) -> String { seedHash("\(seed):\(ideaID)") }
+
+    /// Draws `max_ideas` of the pending entries; the rest become `not_drawn`. Idempotent.
+    static func drawLottery(_ db: Connection, round: Round, now: Int64) throws {
+        guard round.isLottery, round.lotteryDrawnAt == nil, let seed = round.lotterySeed else { return }
+        let pending = try db.query("SELECT id FROM ideas WHERE round_id = ? AND entry_state = 'pending' AND hidden = 0", [round.id]) { $0.int64(0) }
+        let ordered = pending.sorted { lotteryKey(seed: seed, ideaID: $0) < lotteryKey(seed: seed, ideaID: $1) }
+        let chosen = Set(ordered.prefix(Int(round.maxIdeas ?? Int64(ordered.count))))
+        for id in pending {
+            try db.run("UPDATE ideas SET entry_state = ? WHERE id = ?", [chosen.contains(id) ? "entered" : "not_drawn", id])
+        }
+        try db.run("UPDATE ideas SET entry_state = 'not_drawn' WHERE round_id = ? AND entry_state = 'pending'", [round.id])
+        try db.run("UPDATE rounds SET lottery_drawn_at = ? WHERE id = ?", [now, round.id])
+    }
+
+    // MARK: closing
+
+    /// Closes a round in the caller's transaction: draws a pending lottery, freezes the
+    /// tally, writes every award, marks the round closed and carries ideas over. Closing a
+    /// closed round changes nothing.
+    static func close(_ db: Connection, roundID: Int64, now: Int64) throws {
+        guard var round = try load(db, id: roundID) else { throw APIError.notFound("round") }
+        if round.closedAt != nil { return }
+        if round.lotteryDue(at: max(now, round.submissionsCloseAt)) {
+            try drawLottery(db, round: round, now: now)
+            round = try require(db, id: roundID)
+        }
+        let placements = Ranking.place(try liveEntries(db, round: round), mode: round.rankingMode)
+        for placement in placements {
+            let entry = placement.entry
+            try db.run("""
+                INSERT INTO round_results (round_id, idea_id, tier, requested_amount, votes, voided, reached_at, last_vote_id, rank, eligible, won)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [roundID, entry.ideaID, entry.tier, entry.requestedAmount, entry.votes, entry.voided, entry.reachedAt,
+                      entry.lastVoteID, placement.rank.map(Int64.init), entry.eligible, placement.won])
+            if placement.won, let amount = placement.amount, let rank = placement.rank {
+                try db.run("INSERT INTO awards (round_id, tier, idea_id, amount, rank, awarded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           [roundID, round.mode == "tiers" ? entry.tier : nil, entry.ideaID, amount, rank, now])
+            }
+        }
+        try db.run("UPDATE rounds SET closed_at = ? WHERE id = ?", [now, roundID])
+        try carryOver(db, round: round, placements: placements, now: now)
+    }
+
+    /// Moves the eligible non-winners into the next round; their votes there start at zero.
+    private static func carryOver(_ db: Connection, round: Round, placements: [Ranking.Placement], now: Int64) throws {
+        guard round.carryOver, let nextID = round.nextRoundID, let next = try load(db, id: nextID), next.closedAt == nil,
+              next.mode == round.mode else { return }
+        let nextTiers = Set(next.tiers.map(\.name))
+        for placement in placements where placement.entry.eligible && !placement.won {
+            if next.mode == "tiers", !(placement.entry.tier.map(nextTiers.contains) ?? false) { continue }
+            try db.run("""
+                UPDATE ideas SET round_id = ?, entry_state = 'entered', vote_count = 0, trend = -1e9,
+                       last_vote_at = NULL, last_vote_id = NULL
+                WHERE id = ?
+                """, [nextID, placement.entry.ideaID])
+        }
+    }
+}
