@@ -104,7 +104,7 @@ struct RoundSettings {
             mode = value
         }
         if let raw = body.value["tiers"] {
-            tiers = try RoundSettings.tiers(raw)
+            if case .null = raw { tiers = [] } else { tiers = try RoundSettings.tiers(raw) }
         }
         if body.has("budget") { budget = try body.int("budget", range: 1...1_000_000_000_000, required: false) }
         if body.has("timezone") {

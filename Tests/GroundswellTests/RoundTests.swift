@@ -1,0 +1,343 @@
+import Foundation
+import SQLiteStore
+import TestSupport
+import XCTest
+@testable import Groundswell
+
+final class RoundTests: ServiceTestCase {
+    let testClock = TestClock(Timestamp.parse("2026-06-01T12:00:00Z")!)
+    override var clock: TestClock? { testClock }
+    let hour: Int64 = 3_600_000
+    let day: Int64 = 86_400_000
+
+    var admin: String { service.adminToken }
+
+    func at(_ offset: Int64) -> String { Timestamp.string(testClock.nowMillis() + offset) }
+
+    /// A round whose submissions open now for a day, then voting for two days.
+    func roundBody(_ overrides: [String: Any] = [:]) -> [String: Any] {
+        var body: [String: Any] = [
+            "name": "Spring grants",
+            "submissions_open_at": at(0), "submissions_close_at": at(day),
+            "voting_opens_at": at(day), "voting_closes_at": at(3 * day),
+            "categories": ["community", "green"], "votes_per_user_per_day": 3,
+            "mode": "tiers",
+            "tiers": [["name": "5K", "amount": 5000, "winners": 2], ["name": "25K", "amount": 25000, "winners": 1]],
+        ]
+        for (key, value) in overrides { body[key] = value }
+        return body
+    }
+
+    func createRound(_ overrides: [String: Any] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let response = try client.post("/admin/rounds", roundBody(overrides), token: admin)
+        XCTAssertEqual(response.status, 201, response.text, file: file, line: line)
+        return response.json["id"] as? Int ?? -1
+    }
+
+    func enter(_ token: String, round: Int, tier: String? = "5K", amount: Int? = nil, category: String = "community",
+               title: String = "Community garden") throws -> ClientResponse {
+        var body: [String: Any] = ["title": title, "description": "Grow food together.", "category": category, "round_id": round]
+        if let tier { body["tier"] = tier }
+        if let amount { body["requested_amount"] = amount }
+        return try client.post("/ideas", body, token: token)
+    }
+
+    func fetchRound(_ id: Int) throws -> [String: Any] { try client.get("/rounds/\(id)").json }
+
+    func testCreateRoundAndItsStatesFollowTheClock() throws {
+        let id = try createRound(["submissions_open_at": at(hour)])
+        var round = try fetchRound(id)
+        XCTAssertEqual(round["state"] as? String, "upcoming")
+        XCTAssertEqual(round["mode"] as? String, "tiers")
+        XCTAssertEqual(round["currency"] as? String, "USD")
+        XCTAssertEqual(round["timezone"] as? String, "UTC")
+        XCTAssertEqual(round["votes_per_user_per_day"] as? Int, 3)
+        XCTAssertEqual((round["tiers"] as? [[String: Any]])?.map { $0["name"] as? String }, ["5K", "25K"])
+        XCTAssertEqual(round["entry_count"] as? Int, 0)
+        XCTAssertEqual(round["seconds_left"] as? Int, 3 * 86_400)
+        testClock.advance(millis: hour)
+        XCTAssertEqual(try fetchRound(id)["state"] as? String, "submissions")
+        testClock.advance(millis: day)
+        XCTAssertEqual(try fetchRound(id)["state"] as? String, "voting")
+        testClock.advance(millis: 2 * day)
+        round = try fetchRound(id)
+        XCTAssertEqual(round["state"] as? String, "closed")
+        XCTAssertEqual(round["seconds_left"] as? Int, 0)
+        XCTAssertNotNil(round["closed_at"] as? String, "a round whose time has passed is closed on first look")
+        XCTAssertEqual((try client.get("/rounds?state=closed").json["items"] as? [[String: Any]])?.count, 1)
+        XCTAssertEqual((try client.get("/rounds?state=voting").json["items"] as? [[String: Any]])?.count, 0)
+        assertError(try client.get("/rounds?state=later"), 400, "invalid_request", mentioning: "state")
+        assertError(try client.get("/rounds/999"), 404, "not_found")
+    }
+
+    func testInvalidRoundsAreRejectedNamingTheField() throws {
+        let cases: [([String: Any], String)] = [
+            (["submissions_close_at": at(-hour)], "submissions_close_at"),
+            (["voting_closes_at": at(day - hour)], "voting_closes_at"),
+            (["voting_opens_at": "tomorrow"], "voting_opens_at"),
+            (["tiers": []], "tiers"),
+            (["tiers": [["name": "5K", "amount": -5, "winners": 1]]], "amount"),
+            (["tiers": [["name": "5K", "amount": 5000, "winners": 0]]], "winners"),
+            (["tiers": [["name": "5K", "amount": 5000, "winners": 1], ["name": "5K", "amount": 1, "winners": 1]]], "name"),
+            (["mode": "raffle"], "mode"),
+            (["mode": "budget"], "budget"),
+            (["mode": "budget", "budget": -10], "budget"),
+            (["timezone": "Mars/Olympus"], "timezone"),
+            (["currency": "dollars"], "currency"),
+            (["votes_per_user_per_day": 0], "votes_per_user_per_day"),
+            (["max_ideas": 0], "max_ideas"),
+            (["entry_selection": "lottery"], "max_ideas"),
+            (["name": ""], "name"),
+        ]
+        for (override, field) in cases {
+            assertError(try client.post("/admin/rounds", roundBody(override), token: admin), 400, "invalid_request", mentioning: field)
+        }
+        assertError(try client.post("/admin/rounds", roundBody()), 401, "unauthorized")
+        let customer = try signUp().token
+        assertError(try client.post("/admin/rounds", roundBody(), token: customer), 403, "forbidden")
+        // Windows in the past are fine (imports).
+        XCTAssertEqual(try client.post("/admin/rounds", roundBody(["submissions_open_at": at(-10 * day), "submissions_close_at": at(-9 * day),
+                                                                   "voting_opens_at": at(-9 * day), "voting_closes_at": at(-8 * day)]),
+                                       token: admin).status, 201)
+    }
+
+    func testEntryRules() throws {
+        let id = try createRound(["max_ideas": 3])
+        let token = try signUp().token
+        let entered = try enter(token, round: id)
+        XCTAssertEqual(entered.status, 201, entered.text)
+        XCTAssertEqual(entered.json["round_id"] as? Int, id)
+        XCTAssertEqual(entered.json["tier"] as? String, "5K")
+        XCTAssertTrue(entered.json["award"] is NSNull)
+        assertError(try enter(token, round: id, category: "food"), 400, "invalid_request", mentioning: "category")
+        assertError(try enter(token, round: id, tier: nil), 400, "invalid_request", mentioning: "tier")
+        assertError(try enter(token, round: id, tier: "1M"), 400, "invalid_request", mentioning: "tier")
+        assertError(try enter(token, round: 999), 404, "not_found")
+        assertError(try client.post("/ideas", ["title": "Tier alone", "description": "d", "category": "c", "tier": "5K"], token: token),
+                    400, "invalid_request", mentioning: "round_id")
+        testClock.advance(millis: day)
+        assertError(try enter(token, round: id), 409, "round_not_open")
+    }
+
+    func testEntryCapHoldsUnderConcurrentSubmissions() throws {
+        let id = try createRound(["max_ideas": 5])
+        let tokens = try (0..<20).map { _ in try signUp().token }
+        let results = ConcurrentResults()
+        let group = DispatchGroup()
+        for token in tokens {
+            group.enter()
+            Thread.detachNewThread { [port = service.port] in
+                defer { group.leave() }
+                let body: [String: Any] = ["title": "Entry", "description": "d", "category": "green", "round_id": id, "tier": "25K"]
+                let response = try? TestClient(port: port).post("/ideas", body, token: token)
+                results.add(response?.status ?? -1)
+                if response?.status == 409 { XCTAssertEqual(response?.errorCode, "round_full") }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(results.statuses.filter { $0 == 201 }.count, 5)
+        XCTAssertEqual(results.statuses.filter { $0 == 409 }.count, 15)
+        XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, 5)
+    }
+
+    func testDailyAllowanceAndOncePerDayPerIdea() throws {
+        let id = try createRound(["timezone": "America/New_York"])
+        let author = try signUp().token
+        let ideas = try (0..<5).map { i in try enter(author, round: id, title: "Idea \(i)").json["id"] as! Int }
+        let voter = try signUp().token
+        assertError(try client.post("/ideas/\(ideas[0])/votes", token: voter), 409, "round_not_open")
+        testClock.set(Timestamp.parse("2026-06-02T14:00:00Z")!)  // voting open; 10:00 in New York
+        for idea in ideas.prefix(3) { XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: voter).status, 201) }
+        assertError(try client.post("/ideas/\(ideas[0])/votes", token: voter), 409, "already_voted")
+        let limited = try client.post("/ideas/\(ideas[3])/votes", token: voter)
+        assertError(limited, 429, "vote_limit")
+        XCTAssertEqual(limited.header("retry-after"), String(14 * 3600), "seconds to the next midnight in New York")
+        // Retracting today's vote gives the allowance back.
+        XCTAssertEqual(try client.request("DELETE", "/ideas/\(ideas[2])/votes", token: voter).status, 200)
+        XCTAssertEqual(try client.post("/ideas/\(ideas[3])/votes", token: voter).status, 201)
+        testClock.set(Timestamp.parse("2026-06-03T04:00:01Z")!)  // just after midnight in New York
+        let again = try client.post("/ideas/\(ideas[0])/votes", token: voter)
+        XCTAssertEqual(again.status, 201)
+        XCTAssertEqual(again.json["votes"] as? Int, 2)
+        XCTAssertEqual(try fetchRound(id)["vote_count"] as? Int, 4)
+    }
+
+    func testAllowanceHoldsUnderConcurrentVotesFromOnePerson() throws {
+        let id = try createRound()
+        let author = try signUp().token
+        let ideas = try (0..<10).map { i in try enter(author, round: id, title: "Idea \(i)").json["id"] as! Int }
+        let voter = try signUp().token
+        testClock.advance(millis: day + hour)
+        let results = ConcurrentResults()
+        let group = DispatchGroup()
+        for idea in ideas + ideas {
+            group.enter()
+            Thread.detachNewThread { [port = service.port] in
+                defer { group.leave() }
+                results.add((try? TestClient(port: port).post("/ideas/\(idea)/votes", token: voter))?.status ?? -1)
+            }
+        }
+        group.wait()
+        XCTAssertEqual(results.statuses.filter { $0 == 201 }.count, 3)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes"), 3)
+    }
+
+    func testClosingAwardsTopIdeasPerTierWithTiesToTheEarlierCount() throws {
+        let id = try createRound()
+        let author = try signUp().token
+        let a = try enter(author, round: id, title: "Alpha").json["id"] as! Int
+        let b = try enter(author, round: id, title: "Bravo").json["id"] as! Int
+        let c = try enter(author, round: id, title: "Charlie").json["id"] as! Int
+        let big = try enter(author, round: id, tier: "25K", title: "Big one").json["id"] as! Int
+        let hidden = try enter(author, round: id, title: "Disqualified").json["id"] as! Int
+        let voters = try (0..<4).map { _ in try signUp().token }
+        testClock.advance(millis: day + hour)
+        // b reaches 2 votes before a does; c gets 1; the disqualified idea gets the most.
+        for (idea, voter) in [(b, 0), (b, 1), (a, 0), (a, 1), (c, 2), (hidden, 0), (hidden, 1), (hidden, 2), (big, 3)] {
+            testClock.advance(millis: 1000)
+            XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: voters[voter]).status, 201)
+        }
+        XCTAssertEqual(try client.post("/admin/ideas/\(hidden)/disqualify", ["reason": "bought votes"], token: admin).status, 200)
+        let preview = try client.get("/admin/rounds/\(id)/preview", token: admin)
+        XCTAssertEqual(preview.json["final"] as? Bool, false)
+        let board = try client.get("/rounds/\(id)/leaderboard?tier=5K")
+        XCTAssertEqual((board.json["items"] as? [[String: Any]])?.map { $0["idea_id"] as? Int }, [b, a, c])
+        assertError(try client.get("/rounds/\(id)/leaderboard?tier=nope"), 400, "invalid_request", mentioning: "tier")
+        assertError(try client.get("/rounds/\(id)/results.csv"), 409, "round_not_closed")
+
+        let closed = try client.post("/admin/rounds/\(id)/close", token: admin)
+        XCTAssertEqual(closed.status, 200, closed.text)
+        let awards = try XCTUnwrap(closed.json["awards"] as? [[String: Any]])
+        XCTAssertEqual(awards.map { $0["idea_id"] as? Int }, [b, a, big])
+        XCTAssertEqual(awards.map { $0["amount"] as? Int }, [5000, 5000, 25000])
+        XCTAssertEqual(awards.map { $0["rank"] as? Int }, [1, 2, 1])
+        XCTAssertEqual(awards.map { $0["tier"] as? String }, ["5K", "5K", "25K"])
+        for key in ["id", "round_id", "tier", "idea_id", "amount", "rank", "awarded_at"] { XCTAssertNotNil(awards[0][key], key) }
+        // The preview said the same thing closing did.
+        let previewWinners = (preview.json["entries"] as? [[String: Any]])?.filter { $0["won"] as? Bool == true }.map { $0["idea_id"] as? Int }
+        XCTAssertEqual(previewWinners, [b, a, big])
+
+        // Closing again returns the same awards; nothing changes after close.
+        let again = try client.post("/admin/rounds/\(id)/close", token: admin)
+        XCTAssertEqual((again.json["awards"] as? [[String: Any]])?.map { $0["id"] as? Int }, awards.map { $0["id"] as? Int })
+        assertError(try client.post("/ideas/\(c)/votes", token: voters[3]), 409, "round_closed")
+        assertError(try client.request("PATCH", "/admin/rounds/\(id)", json: ["name": "Renamed"], token: admin), 409, "round_closed")
+        assertError(try client.post("/admin/ideas/\(c)/disqualify", ["reason": "late"], token: admin), 409, "round_closed")
+
+        let idea = try client.get("/ideas/\(b)").json
+        XCTAssertEqual((idea["award"] as? [String: Any])?["amount"] as? Int, 5000)
+        let tally = try client.get("/rounds/\(id)/tally").json
+        XCTAssertEqual(tally["final"] as? Bool, true)
+        let entries = try XCTUnwrap(tally["entries"] as? [[String: Any]])
+        XCTAssertEqual(entries.count, 5)
+        let disqualified = try XCTUnwrap(entries.first { $0["idea_id"] as? Int == hidden })
+        XCTAssertEqual(disqualified["eligible"] as? Bool, false)
+        XCTAssertEqual(disqualified["votes"] as? Int, 3)
+        XCTAssertTrue(disqualified["rank"] is NSNull)
+        let csv = try client.get("/rounds/\(id)/results.csv")
+        XCTAssertEqual(csv.status, 200)
+        XCTAssertEqual(csv.header("content-type"), "text/csv; charset=utf-8")
+        XCTAssertTrue(csv.text.hasPrefix("rank,tier,idea_id,title,votes"))
+        XCTAssertEqual(csv.text.split(separator: "\r\n").count, 6)
+
+        XCTAssertEqual((try client.get("/awards?round_id=\(id)").json["items"] as? [Any])?.count, 3)
+        XCTAssertEqual((try client.get("/awards?idea_id=\(big)").json["items"] as? [Any])?.count, 1)
+        XCTAssertEqual((try client.get("/awards?user_id=999").json["items"] as? [Any])?.count, 0)
+        assertError(try client.get("/awards?round_id=abc"), 400, "invalid_request", mentioning: "round_id")
+    }
+
+    func testBudgetModeFundsWhatFits() throws {
+        let id = try createRound(["mode": "budget", "budget": 100, "tiers": NSNull(), "votes_per_user_per_day": 10])
+        let author = try signUp().token
+        let amounts = [60, 50, 30, 20]
+        let ideas = try amounts.map { try enter(author, round: id, tier: nil, amount: $0).json["id"] as! Int }
+        assertError(try enter(author, round: id, tier: nil, amount: 150), 400, "invalid_request", mentioning: "requested_amount")
+        assertError(try enter(author, round: id, tier: nil), 400, "invalid_request", mentioning: "requested_amount")
+        let voters = try (0..<4).map { _ in try signUp().token }
+        testClock.advance(millis: day + hour)
+        for (index, idea) in ideas.enumerated() {
+            for voter in voters.prefix(4 - index) { XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: voter).status, 201) }
+        }
+        testClock.advance(millis: 3 * day)
+        let awards = try client.get("/rounds/\(id)/awards").json["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(awards.map { $0["idea_id"] as? Int }, [ideas[0], ideas[2]])
+        XCTAssertEqual(awards.map { $0["amount"] as? Int }, [60, 30])
+        XCTAssertTrue(awards.allSatisfy { $0["tier"] is NSNull })
+    }
+
+    func testRoundsCloseByThemselvesAfterARestart() throws {
+        let id = try createRound()
+        let author = try signUp().token
+        let idea = try enter(author, round: id).json["id"] as! Int
+        testClock.advance(millis: day + hour)
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: author).status, 201)
+        service.stop()
+        testClock.advance(millis: 5 * day)  // the server was down when voting ended
+        try service.start()
+        client = service.client()
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM awards WHERE round_id = ?", [id]), 1)
+        XCTAssertNotNil(try service.scalar("SELECT closed_at FROM rounds WHERE id = ?", [id]))
+    }
+
+    func testChangesAfterVotingOpensOnlyExtendTheEnd() throws {
+        let id = try createRound()
+        let renamed = try client.request("PATCH", "/admin/rounds/\(id)", json: ["name": "Summer grants", "votes_per_user_per_day": 5], token: admin)
+        XCTAssertEqual(renamed.status, 200, renamed.text)
+        XCTAssertEqual(renamed.json["name"] as? String, "Summer grants")
+        assertError(try client.request("PATCH", "/admin/rounds/\(id)", json: ["voting_closes_at": at(-hour)], token: admin), 400, "invalid_request")
+        testClock.advance(millis: day + hour)
+        assertError(try client.request("PATCH", "/admin/rounds/\(id)", json: ["name": "Late"], token: admin), 409, "round_locked")
+        assertError(try client.request("PATCH", "/admin/rounds/\(id)", json: ["voting_closes_at": at(hour)], token: admin), 409, "round_locked")
+        let extended = try client.request("PATCH", "/admin/rounds/\(id)", json: ["voting_closes_at": at(5 * day)], token: admin)
+        XCTAssertEqual(extended.status, 200, extended.text)
+        XCTAssertEqual(extended.json["voting_closes_at"] as? String, at(5 * day))
+    }
+
+    func testLotteryDrawIsPublishedAndReproducible() throws {
+        let id = try createRound(["entry_selection": "lottery", "max_ideas": 2])
+        let created = try fetchRound(id)
+        let lottery = try XCTUnwrap(created["lottery"] as? [String: Any])
+        let commitment = try XCTUnwrap(lottery["seed_sha256"] as? String)
+        XCTAssertTrue(lottery["seed"] is NSNull, "the seed stays secret until the draw")
+        let author = try signUp().token
+        let ideas = try (0..<5).map { i -> Int in
+            let response = try enter(author, round: id, title: "Entry \(i)")
+            XCTAssertEqual(response.json["entry"] as? String, "pending")
+            return response.json["id"] as! Int
+        }
+        testClock.advance(millis: day)
+        service.app.runScheduledWork()
+        let drawn = try XCTUnwrap(try fetchRound(id)["lottery"] as? [String: Any])
+        let seed = try XCTUnwrap(drawn["seed"] as? String)
+        XCTAssertEqual(RoundStore.seedHash(seed), commitment)
+        let expected = Set(ideas.sorted { RoundStore.lotteryKey(seed: seed, ideaID: Int64($0)) < RoundStore.lotteryKey(seed: seed, ideaID: Int64($1)) }.prefix(2))
+        let entered = Set(try ideas.filter { try client.get("/ideas/\($0)").json["entry"] as? String == "entered" })
+        XCTAssertEqual(entered, expected)
+        XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, 2)
+        let loser = try XCTUnwrap(ideas.first { !expected.contains($0) })
+        testClock.advance(millis: hour)
+        assertError(try client.post("/ideas/\(loser)/votes", token: author), 409, "not_eligible")
+    }
+
+    func testCarryOverMovesNonWinnersWithVotesStartingAtZero() throws {
+        let next = try createRound(["name": "Next", "submissions_open_at": at(4 * day), "submissions_close_at": at(5 * day),
+                                    "voting_opens_at": at(4 * day), "voting_closes_at": at(6 * day)])
+        let id = try createRound(["carry_over": true, "next_round_id": next,
+                                  "tiers": [["name": "5K", "amount": 5000, "winners": 1]]])
+        let author = try signUp().token
+        let winner = try enter(author, round: id, title: "Winner").json["id"] as! Int
+        let runnerUp = try enter(author, round: id, title: "Runner-up").json["id"] as! Int
+        testClock.advance(millis: day + hour)
+        let voters = try (0..<2).map { _ in try signUp().token }
+        for voter in voters { XCTAssertEqual(try client.post("/ideas/\(winner)/votes", token: voter).status, 201) }
+        XCTAssertEqual(try client.post("/ideas/\(runnerUp)/votes", token: voters[0]).status, 201)
+        XCTAssertEqual(try client.post("/admin/rounds/\(id)/close", token: admin).status, 200)
+        let moved = try client.get("/ideas/\(runnerUp)").json
+        XCTAssertEqual(moved["round_id"] as? Int, next)
+        XCTAssertEqual(moved["votes"] as? Int, 0)
+        XCTAssertEqual(try client.get("/ideas/\(winner)").json["round_id"] as? Int, id)
+        // The closed round's tally still shows the runner-up's votes there.
+        let entries = try client.get("/rounds/\(id)/tally").json["entries"] as? [[String: Any]] ?? []
+        XCTAssertEqual(entries.first { $0["idea_id"] as? Int == runnerUp }?["votes"] as? Int, 1)
+    }
+}
