@@ -33,6 +33,7 @@ migrations:
 	scripts/embed-migrations.sh
 
 bench: release
+	$(SWIFT) build -c release --product CloseBench
 	scripts/bench.sh
 
 bench-peers:

@@ -46,6 +46,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "CloseBench",
+            dependencies: ["Groundswell", "HTTPServer", "SQLiteStore", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["HTTPServer"],

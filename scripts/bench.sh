@@ -102,6 +102,12 @@ if [ "$IDLE" -gt 0 ] && command -v python3 >/dev/null; then
   stop
 fi
 
+# Closing a big round (1,000 ideas, 4 tiers, 1,000,000 votes from 100,000 voters).
+if [ "${CLOSE_BENCH:-1}" = 1 ]; then
+  closebench="$(swift build -c release --show-bin-path)/CloseBench"
+  [ -x "$closebench" ] && "$closebench" | sed 's/^/# /' | tee -a "$results"
+fi
+
 echo
 awk '
   /^#/ { next }
