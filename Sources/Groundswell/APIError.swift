@@ -22,6 +22,8 @@ public enum APIError {
         HTTPError(.conflict, code: code, message: message)
     }
 
+    public static let banned = HTTPError(.forbidden, code: "banned", message: "this account has been banned")
+
     public static let emailTaken = HTTPError(.conflict, code: "email_taken", message: "an account with this email already exists")
     public static let alreadyVoted = HTTPError(.conflict, code: "already_voted", message: "you have already voted for this idea")
     public static let voteNotFound = HTTPError(.notFound, code: "vote_not_found", message: "you have not voted for this idea")

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServer
 import Logging
 import SQLiteStore
@@ -11,6 +12,10 @@ public final class AppContext: @unchecked Sendable {
     public let logger: Logger
     /// Ranked search results; invalidate when an idea's text, status or visibility changes.
     let searchCache = SearchCache()
+    /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.
+    public let httpMetrics = HTTPMetrics()
+    private let writeLock = NSLock()
+    private var writeLatency = Histogram(buckets: HTTPMetrics.latencyBuckets)
 
     init(database: Database, clock: Clock, logger: Logger) {
         self.database = database
@@ -28,7 +33,9 @@ public final class AppContext: @unchecked Sendable {
     /// An error thrown by `work` rolls back only `work`'s own changes.
     public func write(_ work: @escaping (Connection) throws -> Response) -> Reply {
         let promise = ResponsePromise()
-        database.writer.submit(work) { [logger] result in
+        let submitted = DispatchTime.now().uptimeNanoseconds
+        database.writer.submit(work) { [logger, self] result in
+            self.recordWrite(nanos: DispatchTime.now().uptimeNanoseconds - submitted)
             switch result {
             case .success(let response):
                 promise.succeed(response)
@@ -40,6 +47,29 @@ public final class AppContext: @unchecked Sendable {
             }
         }
         return .promise(promise)
+    }
+
+    private func recordWrite(nanos: UInt64) {
+        writeLock.lock()
+        writeLatency.observe(Double(nanos) / 1e9)
+        writeLock.unlock()
+    }
+
+    /// Everything GET /metrics shows, in the Prometheus text format.
+    func renderMetrics() -> String {
+        var text = ""
+        httpMetrics.render(into: &text)
+        writeLock.lock()
+        let latency = writeLatency
+        writeLock.unlock()
+        latency.render(name: "groundswell_db_write_seconds",
+                       help: "Time from submitting a write to its commit (group commit included).", into: &text)
+        let stats = database.writer.statistics
+        text += "# HELP groundswell_db_commits_total Write transactions committed.\n# TYPE groundswell_db_commits_total counter\n"
+        text += "groundswell_db_commits_total \(stats.batches)\n"
+        text += "# HELP groundswell_db_writes_total Writes committed (several share a commit).\n# TYPE groundswell_db_writes_total counter\n"
+        text += "groundswell_db_writes_total \(stats.jobs)\n"
+        return text
     }
 
     /// The integer id in path parameter `name`; anything else is a 404 for `what`.

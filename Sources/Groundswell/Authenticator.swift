@@ -25,12 +25,13 @@ public struct Authenticator: Sendable {
         guard let token = Authenticator.bearerToken(request) else { throw APIError.unauthorized }
         let hash = Tokens.hash(token)
         let found = try context.database.read { db in
-            try db.queryOne("SELECT id, name FROM users WHERE token_hash = ?", [hash]) {
-                AuthenticatedUser(id: $0.int64(0), name: $0.string(1))
+            try db.queryOne("SELECT id, name, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [hash]) {
+                (user: AuthenticatedUser(id: $0.int64(0), name: $0.string(1)), banned: $0.bool(2))
             }
         }
-        guard let user = found else { throw APIError.unauthorized }
-        return user
+        guard let found else { throw APIError.unauthorized }
+        if found.banned { throw APIError.banned }
+        return found.user
     }
 }
 

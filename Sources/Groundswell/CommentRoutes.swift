@@ -67,7 +67,7 @@ struct CommentRoutes {
         return .response(.json(.ok, body))
     }
 
-    static func write(_ row: Row, into json: inout JSONWriter) {
+    static func write(_ row: Row, into json: inout JSONWriter, hidden: Bool? = nil) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("idea_id"); json.int(row.int64(1))
@@ -78,6 +78,7 @@ struct CommentRoutes {
         json.endObject()
         json.key("body"); row.withText(4) { json.string(utf8: $0) }
         json.key("created_at"); json.timestamp(row.int64(5))
+        if let hidden { json.key("hidden"); json.bool(hidden) }
         json.endObject()
     }
 }

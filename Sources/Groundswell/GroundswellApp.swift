@@ -51,6 +51,8 @@ public final class GroundswellApp: @unchecked Sendable {
         VoteRoutes(context: context, auth: auth).register(on: router)
         CommentRoutes(context: context, auth: auth).register(on: router)
         RoundRoutes(context: context, auth: auth).register(on: router)
+        ModerationRoutes(context: context, auth: auth).register(on: router)
+        AdminRoutes(context: context, auth: auth).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a

@@ -12,6 +12,7 @@ struct IdeaRoutes {
     func register(on router: Router) {
         router.post("/ideas") { request in try create(request) }
         router.get("/ideas") { request in try list(request) }
+        router.get("/ideas/similar") { request in try similar(request) }
         router.get("/ideas/{id}") { request in try show(request) }
     }
 
@@ -29,6 +30,7 @@ struct IdeaRoutes {
         }
         let now = context.clock.nowMillis()
         return context.write { db in
+            let category = try AdminRoutes.canonicalCategory(db, category)
             var entryState: String?
             if let roundID {
                 entryState = try RoundEntry.check(db, roundID: roundID, category: category, tier: tier,
@@ -45,8 +47,39 @@ struct IdeaRoutes {
 
     func show(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
-        guard let json = try context.read({ try IdeaJSON.fetch($0, id: id) }) else { throw APIError.notFound("idea") }
-        return .response(.json(.ok, json))
+        if let json = try context.read({ try IdeaJSON.fetch($0, id: id) }) { return .response(.json(.ok, json)) }
+        // Hidden ideas are 404 to the public but visible to staff.
+        if Authenticator.bearerToken(request) != nil, (try? auth.staff(request, role: .moderator)) != nil,
+           let json = try context.read({ try IdeaJSON.fetch($0, id: id, includeHidden: true) }) {
+            return .response(.json(.ok, json))
+        }
+        throw APIError.notFound("idea")
+    }
+
+    /// Up to 10 visible ideas most like a draft title, so people find a duplicate before posting.
+    func similar(_ request: Request) throws -> Reply {
+        guard let title = request.queryItems["title"]?.trimmingWhitespace(), !title.isEmpty else {
+            throw APIError.invalid("title is required")
+        }
+        guard title.unicodeScalars.count <= 140 else { throw APIError.invalid("title must be at most 140 characters") }
+        let limit = try PageRequest(request.queryItems, defaultLimit: 10, maxLimit: 10).limit
+        guard let terms = IdeaRoutes.ftsQuery(title, joiner: " OR ") else { return .response(.json(.ok, IdeaRoutes.emptyItems)) }
+        let body = try context.read { db -> [UInt8] in
+            var json = JSONWriter(capacity: 4096)
+            json.beginObject()
+            json.key("items")
+            json.beginArray()
+            let ids = try db.query("""
+                SELECT f.rowid FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
+                WHERE ideas_fts MATCH ? AND i.status != 'duplicate'
+                ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
+                """, [terms, limit]) { $0.int64(0) }
+            for id in ids { if let idea = try IdeaJSON.fetch(db, id: id) { json.raw(idea) } }
+            json.endArray()
+            json.endObject()
+            return json.bytes
+        }
+        return .response(.json(.ok, body))
     }
 
     enum Sort: String {
@@ -220,10 +253,11 @@ struct IdeaRoutes {
     }
 
     static let emptyPage = Array(#"{"items":[],"next_cursor":null}"#.utf8)
+    static let emptyItems = Array(#"{"items":[]}"#.utf8)
 
     /// Turns free text into a safe FTS5 query: each word becomes a quoted term (so no
     /// user input is read as FTS syntax), all terms required. Nil if there are no words.
-    static func ftsQuery(_ text: String) -> String? {
+    static func ftsQuery(_ text: String, joiner: String = " ") -> String? {
         var terms: [String] = []
         var current = ""
         for scalar in text.unicodeScalars {
@@ -236,6 +270,6 @@ struct IdeaRoutes {
         }
         if !current.isEmpty { terms.append(current) }
         guard !terms.isEmpty else { return nil }
-        return terms.prefix(16).map { "\"\($0)\"" }.joined(separator: " ")
+        return terms.prefix(16).map { "\"\($0)\"" }.joined(separator: joiner)
     }
 }

@@ -86,6 +86,7 @@ struct Serve: ParsableCommand {
         serverConfiguration.limits.maxBodyBytes = maxBody
         serverConfiguration.accessLog = accessLog.lowercased() == "on"
         let server = Server(configuration: serverConfiguration, responder: app.router, logger: logger)
+        server.observer = app.context.httpMetrics
         let boundPort = try server.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host
         print("Groundswell listening on http://\(shownHost):\(boundPort)")

@@ -48,6 +48,7 @@ final class TestService {
         serverConfiguration.limits.maxBodyBytes = maxBody
         serverConfiguration.shutdownGrace = 2
         server = Server(configuration: serverConfiguration, responder: app.router, logger: logger)
+        server.observer = app.context.httpMetrics
         port = try server.start()
     }
 

@@ -1,0 +1,325 @@
+import HTTPServer
+import SQLiteStore
+
+/// Keeping the place clean and answering every idea: status changes with a public
+/// history, hiding, flags and the moderation queue, merging duplicates, bans.
+/// Every staff action is audited in the transaction that makes it.
+struct ModerationRoutes {
+    let context: AppContext
+    let auth: Authenticator
+
+    func register(on router: Router) {
+        router.patch("/admin/ideas/{id}") { request in try changeIdea(request) }
+        router.patch("/admin/comments/{id}") { request in try changeComment(request) }
+        router.get("/ideas/{id}/history") { request in try history(request) }
+        router.post("/ideas/{id}/flags") { request in try flag(request, type: "idea") }
+        router.post("/comments/{id}/flags") { request in try flag(request, type: "comment") }
+        router.get("/admin/flags") { request in try flags(request) }
+        router.post("/admin/flags/{id}/resolve") { request in try resolve(request) }
+        router.post("/admin/ideas/{id}/merge") { request in try merge(request) }
+        router.post("/admin/users/{id}/ban") { request in try ban(request, banned: true) }
+        router.post("/admin/users/{id}/unban") { request in try ban(request, banned: false) }
+    }
+
+    // MARK: status and visibility
+
+    func changeIdea(_ request: Request) throws -> Reply {
+        let staff = try auth.staff(request, role: .moderator)
+        let id = try context.pathID(request, what: "idea")
+        let body = try RequestBody(request)
+        let status = try body.string("status", length: 1...20, required: false)
+        let note = try body.string("note", length: 1...2000, required: false, multiline: true)
+        let hidden = try body.bool("hidden")
+        if status == nil && hidden == nil { throw APIError.invalid("send status (with an optional note) or hidden") }
+        if note != nil && status == nil { throw APIError.invalid("note goes with a status change") }
+        if let status, IdeaLifecycle.transitions[status] == nil {
+            throw APIError.invalid("status must be one of \(IdeaRoutes.statuses.joined(separator: ", "))")
+        }
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            guard let current = try db.queryOne("SELECT status, hidden FROM ideas WHERE id = ?", [id], { ($0.string(0), $0.bool(1)) }) else {
+                throw APIError.notFound("idea")
+            }
+            if let status {
+                guard IdeaLifecycle.allows(from: current.0, to: status) else {
+                    let allowed = IdeaLifecycle.transitions[current.0] ?? []
+                    let hint = status == "duplicate" ? "; use POST /admin/ideas/{id}/merge" : ""
+                    throw APIError.conflict("invalid_transition",
+                                            "cannot go from \(current.0) to \(status); allowed: \(allowed.isEmpty ? "none" : allowed.joined(separator: ", "))\(hint)")
+                }
+                try db.run("UPDATE ideas SET status = ? WHERE id = ?", [status, id])
+                try db.run("""
+                    INSERT INTO idea_status_history (idea_id, from_status, to_status, note, staff_id, staff_name, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [id, current.0, status, note, staff.id, staff.name, now])
+                try Audit.record(db, actor: staff, action: "idea.status", target: "idea:\(id)", before: current.0,
+                                 after: note.map { "\(status): \($0)" } ?? status, at: now)
+            }
+            if let hidden, hidden != current.1 {
+                try db.run("UPDATE ideas SET hidden = ? WHERE id = ?", [hidden, id])
+                try Audit.record(db, actor: staff, action: hidden ? "idea.hide" : "idea.unhide", target: "idea:\(id)",
+                                 before: String(current.1), after: String(hidden), at: now)
+            }
+            context.searchCache.invalidate()
+            guard let json = try IdeaJSON.fetch(db, id: id, includeHidden: true) else { throw APIError.notFound("idea") }
+            return .json(.ok, json)
+        }
+    }
+
+    func changeComment(_ request: Request) throws -> Reply {
+        let staff = try auth.staff(request, role: .moderator)
+        let id = try context.pathID(request, what: "comment")
+        guard let hidden = try RequestBody(request).bool("hidden", required: true) else { throw APIError.invalid("hidden is required") }
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            guard let was = try db.queryOne("SELECT hidden FROM comments WHERE id = ?", [id], { $0.bool(0) }) else {
+                throw APIError.notFound("comment")
+            }
+            if was != hidden {
+                try db.run("UPDATE comments SET hidden = ? WHERE id = ?", [hidden, id])
+                try Audit.record(db, actor: staff, action: hidden ? "comment.hide" : "comment.unhide", target: "comment:\(id)",
+                                 before: String(was), after: String(hidden), at: now)
+            }
+            let body = try db.queryOne("SELECT \(CommentRoutes.columns), c.hidden \(CommentRoutes.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
+                var json = JSONWriter()
+                CommentRoutes.write(row, into: &json, hidden: row.bool(6))
+                return json.bytes
+            }
+            return .json(.ok, body ?? [])
+        }
+    }
+
+    func history(_ request: Request) throws -> Reply {
+        let id = try context.pathID(request, what: "idea")
+        let body = try context.read { db -> [UInt8] in
+            guard let created = try db.queryOne("SELECT created_at FROM ideas WHERE id = ? AND hidden = 0", [id], { $0.int64(0) }) else {
+                throw APIError.notFound("idea")
+            }
+            var json = JSONWriter(capacity: 1024)
+            json.beginObject()
+            json.key("idea_id"); json.int(id)
+            json.key("items")
+            json.beginArray()
+            json.beginObject()
+            json.key("from"); json.null()
+            json.key("to"); json.string("submitted")
+            json.key("note"); json.null()
+            json.key("by"); json.null()
+            json.key("at"); json.timestamp(created)
+            json.endObject()
+            _ = try db.query("SELECT from_status, to_status, note, staff_name, created_at FROM idea_status_history WHERE idea_id = ? ORDER BY id",
+                             [id]) { row in
+                json.beginObject()
+                json.key("from"); json.optionalString(row.optionalString(0))
+                json.key("to"); json.string(row.string(1))
+                json.key("note"); json.optionalString(row.optionalString(2))
+                json.key("by"); json.optionalString(row.optionalString(3))
+                json.key("at"); json.timestamp(row.int64(4))
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+            return json.bytes
+        }
+        return .response(.json(.ok, body))
+    }
+
+    // MARK: flags
+
+    func flag(_ request: Request, type: String) throws -> Reply {
+        let user = try auth.user(request)
+        let id = try context.pathID(request, what: type)
+        let reason = try RequestBody(request).requiredString("reason", length: 1...500, multiline: true)
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            let table = type == "idea" ? "ideas" : "comments"
+            guard try db.scalarInt("SELECT 1 FROM \(table) WHERE id = ? AND hidden = 0", [id]) != nil else {
+                throw APIError.notFound(type)
+            }
+            try db.run("""
+                INSERT INTO flags (target_type, target_id, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, [type, id, user.id, reason, now])
+            if db.changes == 0 { throw APIError.conflict("already_flagged", "you have already flagged this \(type)") }
+            return .json(.created, try ModerationRoutes.flagJSON(db, id: db.lastInsertRowID))
+        }
+    }
+
+    static func flagJSON(_ db: Connection, id: Int64) throws -> [UInt8] {
+        try db.queryOne("SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags WHERE id = ?", [id]) { row in
+            var json = JSONWriter()
+            writeFlag(row, into: &json)
+            return json.bytes
+        } ?? []
+    }
+
+    static func writeFlag(_ row: Row, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("id"); json.int(row.int64(0))
+        json.key("target_type"); json.string(row.string(1))
+        json.key("target_id"); json.int(row.int64(2))
+        json.key("reason"); json.string(row.string(3))
+        json.key("state"); json.string(row.string(4))
+        json.key("resolution"); json.optionalString(row.optionalString(5))
+        json.key("created_at"); json.timestamp(row.int64(6))
+        json.key("resolved_at"); if row.isNull(7) { json.null() } else { json.timestamp(row.int64(7)) }
+        json.endObject()
+    }
+
+    func flags(_ request: Request) throws -> Reply {
+        _ = try auth.staff(request, role: .moderator)
+        let query = request.queryItems
+        let page = try PageRequest(query)
+        let state = query["state"].flatMap { $0.isEmpty ? nil : $0 } ?? "open"
+        guard state == "open" || state == "resolved" else { throw APIError.invalid("state must be open or resolved") }
+        let after = try page.cursor.map { try Cursor.decode($0, kind: "flags", count: 1).int(0) } ?? 0
+        let body = try context.read { db -> [UInt8] in
+            var json = JSONWriter(capacity: 2048)
+            json.beginObject()
+            json.key("items")
+            json.beginArray()
+            var count = 0, last: Int64 = 0, more = false
+            _ = try db.query("""
+                SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags
+                WHERE state = ? AND id > ? ORDER BY id LIMIT ?
+                """, [state, after, page.limit + 1]) { row in
+                if count == page.limit { more = true; return }
+                ModerationRoutes.writeFlag(row, into: &json)
+                last = row.int64(0)
+                count += 1
+            }
+            json.endArray()
+            json.key("next_cursor"); json.optionalString(more ? Cursor(kind: "flags", values: [String(last)]).encoded : nil)
+            json.endObject()
+            return json.bytes
+        }
+        return .response(.json(.ok, body))
+    }
+
+    func resolve(_ request: Request) throws -> Reply {
+        let staff = try auth.staff(request, role: .moderator)
+        let id = try context.pathID(request, what: "flag")
+        let action = try RequestBody(request).requiredString("action", length: 1...10)
+        guard action == "hide" || action == "dismiss" else { throw APIError.invalid("action must be hide or dismiss") }
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            guard let flag = try db.queryOne("SELECT target_type, target_id, state FROM flags WHERE id = ?", [id],
+                                             { ($0.string(0), $0.int64(1), $0.string(2)) }) else {
+                throw APIError.notFound("flag")
+            }
+            guard flag.2 == "open" else { throw APIError.conflict("flag_resolved", "this flag is already resolved") }
+            let table = flag.0 == "idea" ? "ideas" : "comments"
+            if action == "hide" {
+                try db.run("UPDATE \(table) SET hidden = 1 WHERE id = ?", [flag.1])
+                // Hiding settles every open flag on the item.
+                try db.run("""
+                    UPDATE flags SET state = 'resolved', resolution = 'hide', resolved_by = ?, resolved_at = ?
+                    WHERE target_type = ? AND target_id = ? AND state = 'open'
+                    """, [staff.id, now, flag.0, flag.1])
+                if flag.0 == "idea" { context.searchCache.invalidate() }
+            } else {
+                try db.run("UPDATE flags SET state = 'resolved', resolution = 'dismiss', resolved_by = ?, resolved_at = ? WHERE id = ?",
+                           [staff.id, now, id])
+            }
+            try Audit.record(db, actor: staff, action: "flag.\(action)", target: "\(flag.0):\(flag.1)", before: "open",
+                             after: "flag \(id) \(action)", at: now)
+            return .json(.ok, try ModerationRoutes.flagJSON(db, id: id))
+        }
+    }
+
+    // MARK: merging
+
+    func merge(_ request: Request) throws -> Reply {
+        let staff = try auth.staff(request, role: .moderator)
+        let source = try context.pathID(request, what: "idea")
+        guard let target = try RequestBody(request).int("into", range: 1...Int64.max) else { throw APIError.invalid("into is required") }
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            func load(_ id: Int64) throws -> (status: String, hidden: Bool, round: Int64?, merged: Int64?)? {
+                try db.queryOne("SELECT status, hidden, round_id, merged_into FROM ideas WHERE id = ?", [id]) {
+                    ($0.string(0), $0.bool(1), $0.optionalInt64(2), $0.optionalInt64(3))
+                }
+            }
+            guard let from = try load(source) else { throw APIError.notFound("idea") }
+            guard let into = try load(target) else { throw APIError.notFound("target idea") }
+            if source == target { throw APIError.conflict("invalid_merge", "an idea cannot be merged into itself") }
+            if from.merged != nil || from.status == "duplicate" { throw APIError.conflict("invalid_merge", "the idea is already merged") }
+            if into.hidden { throw APIError.conflict("invalid_merge", "the target idea is hidden") }
+            if into.merged != nil || into.status == "duplicate" { throw APIError.conflict("invalid_merge", "the target idea is itself merged") }
+            for round in [from.round, into.round].compactMap({ $0 }) where try RoundStore.require(db, id: round).state(at: now) == .closed {
+                throw APIError.conflict("invalid_merge", "ideas in a closed round cannot be merged; results are final")
+            }
+            // Votes move without double counting: a person who voted for both counts once.
+            let targetDayless = into.round == nil
+            try db.run("""
+                INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id)
+                SELECT ?, user_id, CASE WHEN ? THEN 0 ELSE vote_day END, created_at, ?
+                FROM votes WHERE idea_id = ? ORDER BY id
+                ON CONFLICT DO NOTHING
+                """, [target, targetDayless, into.round, source])
+            try db.run("DELETE FROM votes WHERE idea_id = ?", [source])
+            try db.run("UPDATE comments SET idea_id = ? WHERE idea_id = ?", [target, source])
+            try db.run("""
+                UPDATE ideas SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.idea_id = ideas.id AND c.hidden = 0)
+                WHERE id IN (?, ?)
+                """, [source, target])
+            try db.run("UPDATE ideas SET status = 'duplicate', merged_into = ? WHERE id = ?", [target, source])
+            try db.run("""
+                INSERT INTO idea_status_history (idea_id, from_status, to_status, note, staff_id, staff_name, created_at)
+                VALUES (?, ?, 'duplicate', ?, ?, ?, ?)
+                """, [source, from.status, "merged into idea \(target)", staff.id, staff.name, now])
+            try Audit.record(db, actor: staff, action: "idea.merge", target: "idea:\(source)", before: from.status,
+                             after: "merged into idea:\(target)", at: now)
+            context.searchCache.invalidate()
+            var json = JSONWriter(capacity: 2048)
+            json.beginObject()
+            json.key("source"); json.raw(try IdeaJSON.fetch(db, id: source, includeHidden: true) ?? [])
+            json.key("target"); json.raw(try IdeaJSON.fetch(db, id: target, includeHidden: true) ?? [])
+            json.endObject()
+            return .json(.ok, json)
+        }
+    }
+
+    // MARK: bans
+
+    func ban(_ request: Request, banned: Bool) throws -> Reply {
+        let staff = try auth.staff(request, role: .admin)
+        let id = try context.pathID(request, what: "user")
+        let voidVotes = banned ? (try RequestBody(request, allowEmpty: true).bool("void_votes") ?? false) : false
+        let now = context.clock.nowMillis()
+        return context.write { db in
+            guard let was = try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [id], { $0.optionalInt64(0) }) else {
+                throw APIError.notFound("user")
+            }
+            try db.run("UPDATE users SET banned_at = ? WHERE id = ?", [banned ? (was ?? now) : nil, id])
+            var voided = 0
+            if voidVotes { voided = try VoteVoiding.void(db, userID: id, reason: "banned by \(staff.name)", now: now) }
+            try Audit.record(db, actor: staff, action: banned ? "user.ban" : "user.unban", target: "user:\(id)",
+                             before: was == nil ? "active" : "banned",
+                             after: banned ? "banned\(voidVotes ? ", \(voided) votes voided" : "")" : "active", at: now)
+            var json = JSONWriter()
+            json.beginObject()
+            json.key("user_id"); json.int(id)
+            json.key("banned"); json.bool(banned)
+            json.key("voided_votes"); json.int(voided)
+            json.endObject()
+            return .json(.ok, json)
+        }
+    }
+}
+
+/// Removing counted votes (bans, fraud): each is copied to `voided_votes` for the tally,
+/// then deleted, so counts, trending and leaderboards follow through the triggers.
+/// Votes in closed rounds are never touched: their results are final.
+enum VoteVoiding {
+    static func void(_ db: Connection, userID: Int64, reason: String, now: Int64) throws -> Int {
+        let open = "(v.round_id IS NULL OR EXISTS (SELECT 1 FROM rounds r WHERE r.id = v.round_id AND r.closed_at IS NULL AND r.voting_closes_at > ?))"
+        try db.run("""
+            INSERT INTO voided_votes (vote_id, idea_id, user_id, round_id, vote_day, created_at, voided_at, reason)
+            SELECT v.id, v.idea_id, v.user_id, v.round_id, v.vote_day, v.created_at, ?, ? FROM votes v
+            WHERE v.user_id = ? AND \(open)
+            """, [now, reason, userID, now])
+        try db.run("DELETE FROM votes WHERE id IN (SELECT v.id FROM votes v WHERE v.user_id = ? AND \(open))", [userID, now])
+        return db.changes
+    }
+}
