@@ -130,9 +130,10 @@ final class HTTPConnection {
     }
 
     private func dispatch(_ request: Request) {
+        var request = request
         let reply: Reply
         do {
-            reply = try loop.server.responder.respond(to: request)
+            reply = try loop.server.responder.respond(to: &request)
         } catch {
             reply = .response(loop.server.errorResponse(error, request: request))
         }

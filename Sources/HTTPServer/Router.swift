@@ -102,9 +102,9 @@ public final class Router: @unchecked Sendable {
         return order.filter { methods.contains($0) }
     }
 
-    /// Routes a request through the middleware chain to its handler.
-    public func respond(to request: Request) throws -> Reply {
-        var request = request
+    /// Routes a request through the middleware chain to its handler; fills in the
+    /// request's path parameters and route pattern.
+    public func respond(to request: inout Request) throws -> Reply {
         switch match(request.method, path: request.path) {
         case .found(let handler, let parameters, let pattern):
             request.parameters = parameters

@@ -7,7 +7,7 @@ import Logging
 
 /// Answers requests; the router is the usual one.
 public protocol HTTPResponder: Sendable {
-    func respond(to request: Request) throws -> Reply
+    func respond(to request: inout Request) throws -> Reply
 }
 
 extension Router: HTTPResponder {}
