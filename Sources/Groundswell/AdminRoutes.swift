@@ -44,7 +44,7 @@ struct AdminRoutes {
         guard let role = StaffRole(rawValue: roleName) else { throw APIError.invalid("role must be admin or moderator") }
         let token = Tokens.generate(prefix: role == .admin ? "gsa_" : "gsm_")
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             try db.run("INSERT INTO staff (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", [name, role.rawValue, Tokens.hash(token), now])
             let id = db.lastInsertRowID
             try Audit.record(db, actor: admin, action: "staff.create", target: "staff:\(id)", before: nil, after: "\(name) (\(role.rawValue))", at: now)
@@ -79,7 +79,7 @@ struct AdminRoutes {
         let admin = try auth.staff(request, role: .admin)
         let id = try context.pathID(request, what: "staff member")
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let member = try db.queryOne("SELECT role, revoked_at FROM staff WHERE id = ?", [id], { ($0.string(0), $0.optionalInt64(1)) }) else {
                 throw APIError.notFound("staff member")
             }
@@ -126,7 +126,7 @@ struct AdminRoutes {
         let admin = try auth.staff(request, role: .admin)
         let name = try RequestBody(request).requiredString("name", length: 1...40)
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             do {
                 try db.run("INSERT INTO categories (name, created_at) VALUES (?, ?)", [name, now])
             } catch let error as SQLiteError where error.isUniqueViolation {
@@ -148,7 +148,7 @@ struct AdminRoutes {
         let admin = try auth.staff(request, role: .admin)
         let id = try context.pathID(request, what: "category")
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let name = try db.queryOne("SELECT name FROM categories WHERE id = ?", [id], { $0.string(0) }) else {
                 throw APIError.notFound("category")
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPServer
 import Logging
@@ -17,10 +18,17 @@ public final class AppContext: @unchecked Sendable {
     private let writeLock = NSLock()
     private var writeLatency = Histogram(buckets: HTTPMetrics.latencyBuckets)
 
-    init(database: Database, clock: Clock, logger: Logger) {
+    /// Client addresses and their keyed hashes.
+    public let client: ClientAddress
+    /// How long address hashes are kept (days).
+    let retainDays: Int
+
+    init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int) {
         self.database = database
         self.clock = clock
         self.logger = logger
+        self.client = client
+        self.retainDays = retainDays
     }
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
@@ -30,7 +38,19 @@ public final class AppContext: @unchecked Sendable {
     }
 
     /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.
-    /// An error thrown by `work` rolls back only `work`'s own changes.
+    /// An error thrown by `work` rolls back only `work`'s own changes. When the request
+    /// carries an idempotency key, its response is stored in the same transaction.
+    public func write(_ request: Request, _ work: @escaping (Connection) throws -> Response) -> Reply {
+        let record = IdempotencyRecord(request: request)
+        let now = clock.nowMillis()
+        return write { db in
+            let response = try work(db)
+            if let record { try record.store(db, response: response, now: now) }
+            return response
+        }
+    }
+
+    /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.
     public func write(_ work: @escaping (Connection) throws -> Response) -> Reply {
         let promise = ResponsePromise()
         let submitted = DispatchTime.now().uptimeNanoseconds

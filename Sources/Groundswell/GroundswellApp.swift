@@ -1,3 +1,4 @@
+import Crypto
 import HTTPServer
 import Logging
 import SQLiteStore
@@ -14,6 +15,11 @@ public struct AppConfiguration: Sendable {
     public var clock: Clock = SystemClock()
     /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
     public var schedulerInterval: Double? = 1.0
+    public var rateLimits = RateLimits()
+    /// Take the client address from X-Forwarded-For (set only behind your own proxy).
+    public var trustProxy = false
+    /// Days to keep hashed client addresses of votes and sign-ups.
+    public var retainDays = 30
 
     public init(databasePath: String) {
         self.databasePath = databasePath
@@ -34,15 +40,27 @@ public final class GroundswellApp: @unchecked Sendable {
         let clock = configuration.clock
         let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                     readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
-        context = AppContext(database: database, clock: clock, logger: logger)
+        let secret = try database.writer.sync { db -> [UInt8] in
+            if let stored = try db.queryOne("SELECT value FROM settings WHERE key = 'address_secret'", [], { $0.blob(0) }) {
+                return stored
+            }
+            var generator = SystemRandomNumberGenerator()
+            let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try db.run("INSERT INTO settings (key, value) VALUES ('address_secret', ?)", [fresh])
+            return fresh
+        }
+        let client = ClientAddress(trustProxy: configuration.trustProxy, secret: SymmetricKey(data: secret))
+        context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays)
         scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
-        registerRoutes()
+        registerRoutes(limits: configuration.rateLimits)
         scheduler.runOnce()
         if configuration.schedulerInterval != nil { scheduler.start() }
     }
 
-    private func registerRoutes() {
+    private func registerRoutes(limits: RateLimits) {
+        router.use(RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client))
+        router.use(IdempotencyMiddleware(context: context))
         let auth = Authenticator(context: context)
         let health = Response.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         router.get("/healthz") { _ in .response(health) }
@@ -53,6 +71,8 @@ public final class GroundswellApp: @unchecked Sendable {
         RoundRoutes(context: context, auth: auth).register(on: router)
         ModerationRoutes(context: context, auth: auth).register(on: router)
         AdminRoutes(context: context, auth: auth).register(on: router)
+        PersonalDataRoutes(context: context, auth: auth).register(on: router)
+        FraudRoutes(context: context, auth: auth).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a
@@ -81,6 +101,9 @@ public final class GroundswellApp: @unchecked Sendable {
 
     /// Closes due rounds and draws due lotteries now (the scheduler does this every second).
     public func runScheduledWork() { scheduler.runOnce() }
+
+    /// Purges expired address hashes and idempotency keys now (the scheduler does this every minute).
+    public func purgeExpiredData() { scheduler.purge(now: context.clock.nowMillis()) }
 
     /// Finishes queued writes and closes the database.
     public func close() {

@@ -29,7 +29,7 @@ struct IdeaRoutes {
             throw APIError.invalid("tier and requested_amount need round_id")
         }
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             let category = try AdminRoutes.canonicalCategory(db, category)
             var entryState: String?
             if let roundID {

@@ -36,7 +36,7 @@ struct ModerationRoutes {
             throw APIError.invalid("status must be one of \(IdeaRoutes.statuses.joined(separator: ", "))")
         }
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let current = try db.queryOne("SELECT status, hidden FROM ideas WHERE id = ?", [id], { ($0.string(0), $0.bool(1)) }) else {
                 throw APIError.notFound("idea")
             }
@@ -71,7 +71,7 @@ struct ModerationRoutes {
         let id = try context.pathID(request, what: "comment")
         guard let hidden = try RequestBody(request).bool("hidden", required: true) else { throw APIError.invalid("hidden is required") }
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let was = try db.queryOne("SELECT hidden FROM comments WHERE id = ?", [id], { $0.bool(0) }) else {
                 throw APIError.notFound("comment")
             }
@@ -131,7 +131,7 @@ struct ModerationRoutes {
         let id = try context.pathID(request, what: type)
         let reason = try RequestBody(request).requiredString("reason", length: 1...500, multiline: true)
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             let table = type == "idea" ? "ideas" : "comments"
             guard try db.scalarInt("SELECT 1 FROM \(table) WHERE id = ? AND hidden = 0", [id]) != nil else {
                 throw APIError.notFound(type)
@@ -202,7 +202,7 @@ struct ModerationRoutes {
         let action = try RequestBody(request).requiredString("action", length: 1...10)
         guard action == "hide" || action == "dismiss" else { throw APIError.invalid("action must be hide or dismiss") }
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let flag = try db.queryOne("SELECT target_type, target_id, state FROM flags WHERE id = ?", [id],
                                              { ($0.string(0), $0.int64(1), $0.string(2)) }) else {
                 throw APIError.notFound("flag")
@@ -234,7 +234,7 @@ struct ModerationRoutes {
         let source = try context.pathID(request, what: "idea")
         guard let target = try RequestBody(request).int("into", range: 1...Int64.max) else { throw APIError.invalid("into is required") }
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             func load(_ id: Int64) throws -> (status: String, hidden: Bool, round: Int64?, merged: Int64?)? {
                 try db.queryOne("SELECT status, hidden, round_id, merged_into FROM ideas WHERE id = ?", [id]) {
                     ($0.string(0), $0.bool(1), $0.optionalInt64(2), $0.optionalInt64(3))
@@ -287,7 +287,7 @@ struct ModerationRoutes {
         let id = try context.pathID(request, what: "user")
         let voidVotes = banned ? (try RequestBody(request, allowEmpty: true).bool("void_votes") ?? false) : false
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let was = try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [id], { $0.optionalInt64(0) }) else {
                 throw APIError.notFound("user")
             }

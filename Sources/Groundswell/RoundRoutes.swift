@@ -49,7 +49,7 @@ struct RoundRoutes {
             return round.closeDue(at: now) || round.lotteryDue(at: now)
         }
         if due {
-            return context.write { db in
+            return context.write(request) { db in
                 try RoundMaintenance.catchUp(db, roundID: id, now: now)
                 return try build(db, try RoundStore.require(db, id: id), now)
             }
@@ -223,7 +223,7 @@ struct RoundRoutes {
                                           values, limit: page.limit, after: after, orderByRank: false))
         }
         if due {
-            return context.write { db in
+            return context.write(request) { db in
                 try RoundMaintenance.catchUpAll(db, now: now)
                 return try build(db)
             }
@@ -238,7 +238,7 @@ struct RoundRoutes {
         let settings = try RoundSettings(body: try RequestBody(request))
         let now = context.clock.nowMillis()
         let seed = settings.entrySelection == "lottery" ? Tokens.generate(prefix: "") : nil
-        return context.write { db in
+        return context.write(request) { db in
             if let next = settings.nextRoundID, try RoundStore.load(db, id: next) == nil {
                 throw APIError.invalid("next_round_id names no round")
             }
@@ -273,7 +273,7 @@ struct RoundRoutes {
         let present = Set(RoundSettings.fields.filter { body.has($0) })
         let now = context.clock.nowMillis()
         let seed = Tokens.generate(prefix: "")
-        return context.write { db in
+        return context.write(request) { db in
             let round = try RoundStore.require(db, id: id)
             if round.state(at: now) == .closed { throw APIError.conflict("round_closed", "the round is closed") }
             var settings = RoundSettings(round: round)
@@ -314,7 +314,7 @@ struct RoundRoutes {
         _ = try auth.staff(request, role: .admin)
         let id = try context.pathID(request, what: "round")
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             try RoundMaintenance.catchUp(db, roundID: id, now: now)
             try RoundStore.close(db, roundID: id, now: now)
             let round = try RoundStore.require(db, id: id)
@@ -334,7 +334,7 @@ struct RoundRoutes {
         let id = try context.pathID(request, what: "idea")
         let reason = try RequestBody(request).requiredString("reason", length: 1...500, multiline: true)
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [id], { $0.optionalInt64(0) }) else {
                 throw APIError.notFound("idea")
             }

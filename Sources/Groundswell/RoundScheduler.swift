@@ -11,6 +11,7 @@ final class RoundScheduler: @unchecked Sendable {
     private var stopped = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
+    private var lastPurge: Int64 = 0
 
     init(context: AppContext, interval: Double) {
         self.context = context
@@ -25,6 +26,24 @@ final class RoundScheduler: @unchecked Sendable {
             if count > 0 { context.logger.info("scheduler: closed or drew \(count) round(s)") }
         } catch {
             context.logger.error("scheduler: \(error)")
+        }
+        if now - lastPurge >= 60_000 {
+            lastPurge = now
+            purge(now: now)
+        }
+    }
+
+    /// Forgets hashed client addresses past the retention period and expired idempotency keys.
+    func purge(now: Int64) {
+        let cutoff = now - Int64(context.retainDays) * 86_400_000
+        do {
+            try context.database.writer.sync { db in
+                try db.run("UPDATE votes SET addr_hash = NULL WHERE created_at < ? AND addr_hash IS NOT NULL", [cutoff])
+                try db.run("UPDATE users SET signup_addr_hash = NULL WHERE created_at < ? AND signup_addr_hash IS NOT NULL", [cutoff])
+                try db.run("DELETE FROM idempotency_keys WHERE created_at < ?", [now - IdempotencyMiddleware.retentionMillis])
+            }
+        } catch {
+            context.logger.error("scheduler: purge failed: \(error)")
         }
     }
 

@@ -16,19 +16,20 @@ struct VoteRoutes {
         let ideaID = try context.pathID(request, what: "idea")
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
-        return context.write { db in
+        let address = context.client.hashedAddress(of: request)
+        return context.write(request) { db in
             // Fast path: an idea outside any round. One statement decides both "does the
             // idea exist" and "is this a new vote"; the trigger keeps count and trend.
             try db.run("""
-                INSERT INTO votes (idea_id, user_id, vote_day, created_at)
-                SELECT ?, ?, 0, ? WHERE EXISTS (SELECT 1 FROM ideas WHERE id = ? AND hidden = 0 AND round_id IS NULL)
+                INSERT INTO votes (idea_id, user_id, vote_day, created_at, addr_hash)
+                SELECT ?, ?, 0, ?, ? WHERE EXISTS (SELECT 1 FROM ideas WHERE id = ? AND hidden = 0 AND round_id IS NULL)
                 ON CONFLICT DO NOTHING
-                """, [ideaID, user.id, now, ideaID])
+                """, [ideaID, user.id, now, address, ideaID])
             if db.changes == 0 {
                 let context = try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
                 guard let roundID = context.roundID else { throw APIError.alreadyVoted }
-                try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id) VALUES (?, ?, ?, ?, ?)",
-                           [ideaID, user.id, context.day, now, roundID])
+                try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id, addr_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                           [ideaID, user.id, context.day, now, roundID, address])
             }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
@@ -38,7 +39,7 @@ struct VoteRoutes {
         let ideaID = try context.pathID(request, what: "idea")
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
-        return context.write { db in
+        return context.write(request) { db in
             guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.optionalInt64(0) }) else {
                 throw APIError.notFound("idea")
             }

@@ -10,7 +10,7 @@ struct GroundswellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groundswell",
         abstract: "Groundswell: an idea-crowdsourcing service (ideas, votes, comments, funding rounds).",
-        subcommands: [Serve.self, Migrate.self, Seed.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -46,6 +46,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Access log, one line per request: on or off (env GROUNDSWELL_ACCESS_LOG).")
     var accessLog: String = environment["GROUNDSWELL_ACCESS_LOG"] ?? "on"
 
+    @Option(help: "Rate limits (sign-ups, votes, writes): on or off, e.g. for load tests and imports (env GROUNDSWELL_RATE_LIMIT).")
+    var rateLimit: String = environment["GROUNDSWELL_RATE_LIMIT"] ?? "on"
+
+    @Flag(help: "Take the client address from X-Forwarded-For (only behind your own proxy) (env GROUNDSWELL_TRUST_PROXY=1).")
+    var trustProxy = ["1", "true", "on", "yes"].contains((environment["GROUNDSWELL_TRUST_PROXY"] ?? "").lowercased())
+
+    @Option(help: "Days to keep hashed client addresses (env GROUNDSWELL_RETAIN_DAYS).")
+    var retainDays: Int = environment["GROUNDSWELL_RETAIN_DAYS"].flatMap(Int.init) ?? 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
@@ -53,6 +62,8 @@ struct Serve: ParsableCommand {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard ["on", "off"].contains(accessLog.lowercased()) else { throw ValidationError("--access-log must be on or off") }
         guard loops >= 1 && loops <= 256 else { throw ValidationError("--loops must be 1...256") }
+        guard ["on", "off"].contains(rateLimit.lowercased()) else { throw ValidationError("--rate-limit must be on or off") }
+        guard (1...3650).contains(retainDays) else { throw ValidationError("--retain-days must be 1...3650") }
     }
 
     func run() throws {
@@ -72,6 +83,9 @@ struct Serve: ParsableCommand {
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.uppercased()
         appConfiguration.readerCount = loops + 2
+        appConfiguration.rateLimits.enabled = rateLimit.lowercased() == "on"
+        appConfiguration.trustProxy = trustProxy
+        appConfiguration.retainDays = retainDays
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)
@@ -161,6 +175,60 @@ struct Seed: ParsableCommand {
         }
         print("seeded \(users) customers and \(ideas) ideas into \(db)")
         if let token = app.generatedAdminToken { print("Admin token (shown once, only its hash is stored): \(token)") }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the database to a file with SQLite's online backup (safe while the server runs).")
+
+    @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
+    var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
+
+    @Option(help: "Backup file to write (must not exist).")
+    var out: String
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
+        guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("\(out) exists; choose a new file") }
+        try Paths.ensureParentDirectory(of: out)
+        let source = try Connection(path: db)
+        try source.backup(to: out)
+        let check = try Connection(path: out)
+        let result = try check.queryOne("PRAGMA integrity_check") { $0.string(0) } ?? "?"
+        guard result == "ok" else { throw ValidationError("the backup failed its integrity check: \(result)") }
+        print("backed up \(db) to \(out)")
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace a database with a backup. Stop the server first.",
+        discussion: "Checks the backup's integrity, keeps the current database as PATH.before-restore-<time>, then copies the backup into place.")
+
+    @Option(help: "Backup file to restore from.")
+    var from: String
+
+    @Option(help: "SQLite database file to replace (env GROUNDSWELL_DB).")
+    var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no backup at \(from)") }
+        let backup = try Connection(path: from)
+        let result = try backup.queryOne("PRAGMA integrity_check") { $0.string(0) } ?? "?"
+        guard result == "ok" else { throw ValidationError("\(from) fails its integrity check: \(result)") }
+        try Paths.ensureParentDirectory(of: db)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: db) {
+            // Fold the WAL in, then keep the old database aside.
+            try Connection(path: db).checkpoint()
+            let aside = "\(db).before-restore-\(Int(Date().timeIntervalSince1970))"
+            try manager.moveItem(atPath: db, toPath: aside)
+            for suffix in ["-wal", "-shm"] where manager.fileExists(atPath: db + suffix) { try manager.removeItem(atPath: db + suffix) }
+            print("kept the previous database as \(aside)")
+        }
+        try backup.backup(to: db)
+        print("restored \(from) into \(db)")
     }
 }
 

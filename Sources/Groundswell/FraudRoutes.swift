@@ -1,0 +1,139 @@
+import HTTPServer
+import SQLiteStore
+
+/// Vote-farm patterns with their evidence, and voiding the votes of the accounts staff
+/// judge fake. Only keyed hashes of addresses are ever compared or shown.
+struct FraudRoutes {
+    let context: AppContext
+    let auth: Authenticator
+
+    /// Window for "at the same time", in milliseconds.
+    static let window: Int64 = 10 * 60_000
+
+    func register(on router: Router) {
+        router.get("/admin/fraud") { request in try report(request) }
+        router.post("/admin/fraud/void") { request in try void(request) }
+    }
+
+    func report(_ request: Request) throws -> Reply {
+        _ = try auth.staff(request, role: .moderator)
+        var roundID: Int64?
+        if let raw = request.queryItems["round_id"], !raw.isEmpty {
+            guard let id = Int64(raw), id > 0 else { throw APIError.invalid("round_id must be a positive integer") }
+            roundID = id
+        }
+        let body = try context.read { db -> [UInt8] in
+            if let roundID, try RoundStore.load(db, id: roundID) == nil { throw APIError.notFound("round") }
+            let inRound = roundID == nil ? "" : " AND v.round_id = \(roundID!)"
+            var json = JSONWriter(capacity: 4096)
+            json.beginObject()
+            json.key("round_id"); if let roundID { json.int(roundID) } else { json.null() }
+            json.key("window_minutes"); json.int(FraudRoutes.window / 60_000)
+            json.key("findings")
+            json.beginArray()
+            // 1. Several accounts from one address voting for the same idea within the window.
+            _ = try db.query("""
+                SELECT v.addr_hash, v.idea_id, COUNT(DISTINCT v.user_id), MIN(v.created_at), MAX(v.created_at), group_concat(DISTINCT v.user_id)
+                FROM votes v WHERE v.addr_hash IS NOT NULL\(inRound)
+                GROUP BY v.addr_hash, v.idea_id, v.created_at / ? HAVING COUNT(DISTINCT v.user_id) >= 3
+                ORDER BY COUNT(DISTINCT v.user_id) DESC LIMIT 100
+                """, [FraudRoutes.window]) { row in
+                json.beginObject()
+                json.key("pattern"); json.string("shared_address_votes")
+                json.key("summary"); json.string("\(row.int64(2)) accounts from one address voted for idea \(row.int64(1)) within \(FraudRoutes.window / 60_000) minutes")
+                json.key("evidence")
+                json.beginObject()
+                json.key("address_hash"); json.string(row.string(0))
+                json.key("idea_id"); json.int(row.int64(1))
+                json.key("first_vote_at"); json.timestamp(row.int64(3))
+                json.key("last_vote_at"); json.timestamp(row.int64(4))
+                json.endObject()
+                FraudRoutes.writeAccounts(row.string(5), into: &json)
+                json.endObject()
+            }
+            // 2. Accounts created in a burst from one address, then voting.
+            _ = try db.query("""
+                SELECT u.signup_addr_hash, COUNT(*), MIN(u.created_at), MAX(u.created_at), group_concat(u.id)
+                FROM users u WHERE u.signup_addr_hash IS NOT NULL AND EXISTS (SELECT 1 FROM votes v WHERE v.user_id = u.id\(inRound))
+                GROUP BY u.signup_addr_hash, u.created_at / ? HAVING COUNT(*) >= 5
+                ORDER BY COUNT(*) DESC LIMIT 100
+                """, [FraudRoutes.window]) { row in
+                json.beginObject()
+                json.key("pattern"); json.string("signup_burst")
+                json.key("summary"); json.string("\(row.int64(1)) voting accounts were created from one address within \(FraudRoutes.window / 60_000) minutes")
+                json.key("evidence")
+                json.beginObject()
+                json.key("address_hash"); json.string(row.string(0))
+                json.key("first_signup_at"); json.timestamp(row.int64(2))
+                json.key("last_signup_at"); json.timestamp(row.int64(3))
+                json.endObject()
+                FraudRoutes.writeAccounts(row.string(4), into: &json)
+                json.endObject()
+            }
+            // 3. Ideas whose votes come mostly from accounts less than a day old.
+            _ = try db.query("""
+                SELECT v.idea_id, COUNT(*), SUM(v.created_at - u.created_at < 86400000),
+                       group_concat(CASE WHEN v.created_at - u.created_at < 86400000 THEN u.id END)
+                FROM votes v JOIN users u ON u.id = v.user_id WHERE 1\(inRound)
+                GROUP BY v.idea_id HAVING COUNT(*) >= 5 AND SUM(v.created_at - u.created_at < 86400000) * 2 >= COUNT(*)
+                ORDER BY SUM(v.created_at - u.created_at < 86400000) DESC LIMIT 100
+                """) { row in
+                json.beginObject()
+                json.key("pattern"); json.string("new_account_votes")
+                json.key("summary"); json.string("\(row.int64(2)) of \(row.int64(1)) votes for idea \(row.int64(0)) came from accounts less than a day old")
+                json.key("evidence")
+                json.beginObject()
+                json.key("idea_id"); json.int(row.int64(0))
+                json.key("votes"); json.int(row.int64(1))
+                json.key("from_new_accounts"); json.int(row.int64(2))
+                json.endObject()
+                FraudRoutes.writeAccounts(row.optionalString(3) ?? "", into: &json)
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+            return json.bytes
+        }
+        return .response(.json(.ok, body))
+    }
+
+    static func writeAccounts(_ list: String, into json: inout JSONWriter) {
+        json.key("accounts")
+        json.beginArray()
+        for id in Set(list.split(separator: ",").compactMap { Int64($0) }).sorted() { json.int(id) }
+        json.endArray()
+    }
+
+    func void(_ request: Request) throws -> Reply {
+        let staff = try auth.staff(request, role: .admin)
+        let body = try RequestBody(request)
+        guard case .array(let items)? = body.value["user_ids"], !items.isEmpty, items.count <= 10_000 else {
+            throw APIError.invalid("user_ids must be a non-empty array of account ids")
+        }
+        let ids = try items.map { item -> Int64 in
+            guard case .number(let text) = item, let id = Int64(text), id > 0 else {
+                throw APIError.invalid("user_ids must hold positive integers")
+            }
+            return id
+        }
+        let reason = try body.requiredString("reason", length: 1...500)
+        let now = context.clock.nowMillis()
+        return context.write(request) { db in
+            var total = 0
+            for id in Set(ids).sorted() {
+                let voided = try VoteVoiding.void(db, userID: id, reason: reason, now: now)
+                if voided > 0 {
+                    try Audit.record(db, actor: staff, action: "votes.void", target: "user:\(id)", before: nil,
+                                     after: "\(voided) votes voided: \(reason)", at: now)
+                }
+                total += voided
+            }
+            var json = JSONWriter()
+            json.beginObject()
+            json.key("accounts"); json.int(Set(ids).count)
+            json.key("voided_votes"); json.int(total)
+            json.endObject()
+            return .json(.ok, json)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Crypto
+import Foundation
+import HTTPServer
+import SQLiteStore
+
+/// What the idempotency middleware hands to the write path: who, which key, which body.
+struct IdempotencyRecord {
+    static let principalAttribute = "idempotency.principal"
+    static let keyAttribute = "idempotency.key"
+    static let hashAttribute = "idempotency.hash"
+
+    let principal: String
+    let key: String
+    let bodyHash: [UInt8]
+    let method: String
+    let path: String
+
+    init?(request: Request) {
+        guard let principal = request.attributes[IdempotencyRecord.principalAttribute],
+              let key = request.attributes[IdempotencyRecord.keyAttribute],
+              let hash = request.attributes[IdempotencyRecord.hashAttribute] else { return nil }
+        self.principal = principal
+        self.key = key
+        self.bodyHash = Array(hash.utf8)
+        self.method = request.method.description
+        self.path = request.path
+    }
+
+    /// Stores the first response for this key (a later store of the same key changes nothing).
+    /// 5xx answers are not stored: a retry should try again.
+    func store(_ db: Connection, response: Response, now: Int64) throws {
+        guard response.status.code < 500 else { return }
+        let headers = response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        try db.run("""
+            INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, content_type, headers, body, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, [principal, key, method, path, bodyHash, response.status.code, response.contentType, headers, response.body, now])
+    }
+}
+
+/// `Idempotency-Key` on POST: a retry with the same key and body from the same caller gets
+/// the first response again and changes nothing; the same key with another body gets
+/// `422 idempotency_mismatch`; a retry while the first is still running gets
+/// `409 idempotency_in_progress`. Keys are kept 24 hours. The caller is the bearer token
+/// (its hash), or the client address for calls without one.
+final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
+    static let retentionMillis: Int64 = 24 * 3_600_000
+    private let context: AppContext
+    private let lock = NSLock()
+    private var inFlight: Set<String> = []
+
+    init(context: AppContext) {
+        self.context = context
+    }
+
+    func handle(_ request: Request, next: (Request) throws -> Reply) throws -> Reply {
+        guard request.method == .post, let key = request.headers["idempotency-key"] else { return try next(request) }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw APIError.invalid("Idempotency-Key must be 1 to 255 visible ASCII characters")
+        }
+        let principal: String
+        if let token = Authenticator.bearerToken(request) {
+            principal = "token:" + Tokens.hash(token).prefix(16).map { RoundStore.hexByte($0) }.joined()
+        } else {
+            principal = "addr:" + (request.attributes[ClientAddress.hashAttribute] ?? request.remoteAddress)
+        }
+        var fingerprint = Array("\(request.method) \(request.path)\n".utf8)
+        fingerprint += request.body
+        let bodyHash = SHA256.hash(data: fingerprint).map { RoundStore.hexByte($0) }.joined()
+        let now = context.clock.nowMillis()
+
+        if let stored = try context.read({ db in
+            try db.queryOne("""
+                SELECT body_hash, status, content_type, headers, body FROM idempotency_keys
+                WHERE principal = ? AND key = ? AND created_at > ?
+                """, [principal, key, now - IdempotencyMiddleware.retentionMillis]) { row in
+                (hash: row.blob(0), status: row.int(1), type: row.optionalString(2), headers: row.string(3), body: row.blob(4))
+            }
+        }) {
+            guard stored.hash == Array(bodyHash.utf8) else {
+                throw HTTPError(.unprocessableContent, code: "idempotency_mismatch",
+                                message: "this Idempotency-Key was used with a different request body")
+            }
+            var headers = HTTPHeaders()
+            for line in stored.headers.split(separator: "\n") {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2 { headers.add(String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) }
+            }
+            headers.add("Idempotent-Replayed", "true")
+            return .response(Response(status: HTTPStatus(stored.status, IdempotencyMiddleware.reason(stored.status)),
+                                      headers: headers, body: stored.body, contentType: stored.type))
+        }
+
+        let slot = principal + "\u{0}" + key
+        lock.lock()
+        let busy = !inFlight.insert(slot).inserted
+        lock.unlock()
+        if busy {
+            throw HTTPError(.conflict, code: "idempotency_in_progress", message: "a request with this Idempotency-Key is still running")
+        }
+        var tagged = request
+        tagged.attributes[IdempotencyRecord.principalAttribute] = principal
+        tagged.attributes[IdempotencyRecord.keyAttribute] = key
+        tagged.attributes[IdempotencyRecord.hashAttribute] = bodyHash
+        let reply: Reply
+        do {
+            reply = try next(tagged)
+        } catch let error as HTTPError {
+            reply = .response(error.response)
+        } catch {
+            release(slot)
+            throw error
+        }
+        // Handlers that wrote stored the key in their own transaction; anything else
+        // (reads, refusals, errors) is stored now, before the client sees the answer.
+        let record = IdempotencyRecord(request: tagged)!
+        let promise = ResponsePromise()
+        let finish: (Response) -> Void = { [self] response in
+            context.database.writer.submit({ db in try record.store(db, response: response, now: now) }) { _ in
+                self.release(slot)
+                promise.succeed(response)
+            }
+        }
+        switch reply {
+        case .response(let response): finish(response)
+        case .promise(let pending): pending.whenComplete(finish)
+        }
+        return .promise(promise)
+    }
+
+    private func release(_ slot: String) {
+        lock.lock()
+        inFlight.remove(slot)
+        lock.unlock()
+    }
+
+    static func reason(_ code: Int) -> String {
+        switch code {
+        case 200: return "OK"
+        case 201: return "Created"
+        case 204: return "No Content"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 409: return "Conflict"
+        case 413: return "Content Too Large"
+        case 422: return "Unprocessable Content"
+        case 429: return "Too Many Requests"
+        default: return "Status \(code)"
+        }
+    }
+}
