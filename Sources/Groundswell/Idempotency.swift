@@ -64,8 +64,14 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
         } else {
             principal = "addr:" + (request.attributes[ClientAddress.hashAttribute] ?? request.remoteAddress)
         }
+        // Same request = same method, path and body; JSON bodies are compared by content
+        // (key order and whitespace do not matter).
         var fingerprint = Array("\(request.method) \(request.path)\n".utf8)
-        fingerprint += request.body
+        if let parsed = try? JSONParser.parse(request.body) {
+            parsed.writeCanonical(into: &fingerprint)
+        } else {
+            fingerprint += request.body
+        }
         let bodyHash = SHA256.hash(data: fingerprint).map { RoundStore.hexByte($0) }.joined()
         let now = context.clock.nowMillis()
 

@@ -27,6 +27,35 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// Compact JSON with object keys sorted: equal documents give equal bytes.
+    public func writeCanonical(into out: inout [UInt8]) {
+        switch self {
+        case .null: out += Array("null".utf8)
+        case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
+        case .number(let text): out += Array(text.utf8)
+        case .string(let text):
+            var json = JSONWriter(capacity: text.utf8.count + 2)
+            json.string(text)
+            out += json.bytes
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.writeCanonical(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.sorted(by: { $0.0 < $1.0 }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.string(member.0).writeCanonical(into: &out)
+                out.append(UInt8(ascii: ":"))
+                member.1.writeCanonical(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
     /// A short name of the JSON type, for error messages.
     public var typeName: String {
         switch self {

@@ -25,9 +25,13 @@ final class TestService {
     var port = 0
     var maxBody = 1 << 20
     let adminToken = "test-admin-token"
+    var trustProxy = false
+    var rateLimits = RateLimits()
 
-    init(clock: TestClock? = nil) throws {
+    init(clock: TestClock? = nil, trustProxy: Bool = false, rateLimits: RateLimits = RateLimits()) throws {
         self.clock = clock
+        self.trustProxy = trustProxy
+        self.rateLimits = rateLimits
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("groundswell-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try start()
@@ -41,6 +45,8 @@ final class TestService {
         var configuration = AppConfiguration(databasePath: databasePath)
         configuration.adminToken = adminToken
         if let clock { configuration.clock = clock }
+        configuration.trustProxy = trustProxy
+        configuration.rateLimits = rateLimits
         app = try GroundswellApp(configuration: configuration, logger: logger)
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.port = 0
@@ -82,9 +88,10 @@ class ServiceTestCase: XCTestCase {
     var service: TestService!
     var client: TestClient!
     var clock: TestClock? { nil }
+    var trustProxy: Bool { false }
 
     override func setUpWithError() throws {
-        service = try TestService(clock: clock)
+        service = try TestService(clock: clock, trustProxy: trustProxy)
         client = service.client()
     }
 
@@ -120,5 +127,32 @@ class ServiceTestCase: XCTestCase {
             let message = (response.json["error"] as? [String: Any])?["message"] as? String ?? ""
             XCTAssertTrue(message.contains(field), "message '\(message)' should name \(field)", file: file, line: line)
         }
+    }
+}
+
+/// The `groundswell` executable built next to the test bundle (make test builds it first).
+enum TestBinary {
+    static var url: URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        var directory = bundle.deletingLastPathComponent()
+        if bundle.pathExtension != "xctest" {
+            directory = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent() ?? directory
+        }
+        return directory.appendingPathComponent("groundswell")
+    }
+
+    /// Runs the binary to completion; returns (exit status, output).
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,0 +1,190 @@
+import Foundation
+import SQLiteStore
+import TestSupport
+import XCTest
+@testable import Groundswell
+
+final class PersonalDataTests: ServiceTestCase {
+    func testExportCorrectRotateAndErase() throws {
+        let (id, token) = try signUp("Dana")
+        let (_, other) = try signUp("Eve")
+        let idea = try createIdea(token)["id"] as! Int
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: token).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: other).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(idea)/comments", ["body": "mine"], token: token).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(idea)/flags", ["reason": "test"], token: token).status, 201)
+
+        let data = try client.get("/me/data", token: token).json
+        XCTAssertEqual((data["profile"] as? [String: Any])?["name"] as? String, "Dana")
+        XCTAssertNotNil((data["profile"] as? [String: Any])?["email"] as? String)
+        XCTAssertEqual((data["ideas"] as? [Any])?.count, 1)
+        XCTAssertEqual((data["comments"] as? [Any])?.count, 1)
+        XCTAssertEqual((data["votes"] as? [[String: Any]])?.first?["idea_id"] as? Int, idea)
+        XCTAssertNotNil((data["votes"] as? [[String: Any]])?.first?["voted_at"] as? String)
+        XCTAssertEqual((data["flags"] as? [Any])?.count, 1)
+        XCTAssertEqual((data["awards"] as? [Any])?.count, 0)
+
+        // Emails never reach other people.
+        for path in ["/ideas/\(idea)", "/ideas", "/ideas/\(idea)/comments"] {
+            XCTAssertFalse(try client.get(path).text.contains("@example.com"), path)
+        }
+
+        let patched = try client.request("PATCH", "/me", json: ["name": "Dana B.", "contact_opt_in": true], token: token)
+        XCTAssertEqual(patched.json["name"] as? String, "Dana B.")
+        XCTAssertEqual(patched.json["contact_opt_in"] as? Bool, true)
+        assertError(try client.request("PATCH", "/me", json: ["name": ""], token: token), 400, "invalid_request", mentioning: "name")
+        assertError(try client.request("PATCH", "/me", json: [:], token: token), 400, "invalid_request")
+
+        let rotated = try client.post("/me/token", token: token)
+        XCTAssertEqual(rotated.status, 200)
+        let fresh = try XCTUnwrap(rotated.json["token"] as? String)
+        assertError(try client.get("/me", token: token), 401, "unauthorized")
+        XCTAssertEqual(try client.get("/me", token: fresh).json["id"] as? Int, id)
+
+        XCTAssertEqual(try client.request("DELETE", "/me", token: fresh).status, 204)
+        assertError(try client.get("/me", token: fresh), 401, "unauthorized")
+        assertError(try client.request("DELETE", "/me", token: fresh), 401, "unauthorized")
+        let after = try client.get("/ideas/\(idea)").json
+        XCTAssertEqual((after["author"] as? [String: Any])?["name"] as? String, "former member")
+        XCTAssertEqual(after["votes"] as? Int, 2, "votes stay, anonymous, so counts remain true")
+        let comment = (try client.get("/ideas/\(idea)/comments").json["items"] as? [[String: Any]])?.first
+        XCTAssertEqual((comment?["author"] as? [String: Any])?["name"] as? String, "former member")
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE email LIKE '%example.com' AND id = ?", [id]), 0)
+        // The email can be used again.
+        XCTAssertEqual(try client.post("/users", ["name": "New", "email": "fresh@example.com"]).status, 201)
+    }
+}
+
+final class IdempotencyTests: ServiceTestCase {
+    func testRetriesGetTheFirstResponseAndChangeNothing() throws {
+        let (_, token) = try signUp()
+        let body: [String: Any] = ["title": "Only once", "description": "d", "category": "c"]
+        let first = try client.request("POST", "/ideas", json: body, token: token, headers: [("Idempotency-Key", "idea-1")])
+        XCTAssertEqual(first.status, 201)
+        let retry = try client.request("POST", "/ideas", json: body, token: token, headers: [("Idempotency-Key", "idea-1")])
+        XCTAssertEqual(retry.status, 201)
+        XCTAssertEqual(retry.text, first.text)
+        XCTAssertEqual(retry.header("idempotent-replayed"), "true")
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM ideas"), 1)
+        let different = try client.request("POST", "/ideas", json: ["title": "Something else", "description": "d", "category": "c"],
+                                           token: token, headers: [("Idempotency-Key", "idea-1")])
+        assertError(different, 422, "idempotency_mismatch")
+
+        let id = first.json["id"] as! Int
+        let vote = try client.request("POST", "/ideas/\(id)/votes", token: token, headers: [("Idempotency-Key", "vote-1")])
+        XCTAssertEqual(vote.status, 201)
+        let voteRetry = try client.request("POST", "/ideas/\(id)/votes", token: token, headers: [("Idempotency-Key", "vote-1")])
+        XCTAssertEqual(voteRetry.status, 201, "a retried vote is not a second vote")
+        XCTAssertEqual(voteRetry.text, vote.text)
+        assertError(try client.request("POST", "/ideas/\(id)/votes", token: token, headers: [("Idempotency-Key", "vote-2")]),
+                    409, "already_voted")
+        // Another account may use the same key.
+        let (_, other) = try signUp()
+        XCTAssertEqual(try client.request("POST", "/ideas/\(id)/votes", token: other, headers: [("Idempotency-Key", "vote-1")]).json["votes"] as? Int, 2)
+        // Refusals are replayed too, and sign-ups without a token are keyed by address.
+        let signup: [String: Any] = ["name": "Kim", "email": "kim@example.com"]
+        let created = try client.request("POST", "/users", json: signup, headers: [("Idempotency-Key", "signup")])
+        let again = try client.request("POST", "/users", json: signup, headers: [("Idempotency-Key", "signup")])
+        XCTAssertEqual(created.status, 201)
+        XCTAssertEqual(again.json["token"] as? String, created.json["token"] as? String)
+        assertError(try client.request("POST", "/ideas", json: body, token: token, headers: [("Idempotency-Key", String(repeating: "k", count: 300))]),
+                    400, "invalid_request")
+        // Keys expire after 24 hours (the purge drops them).
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM idempotency_keys") ?? 0, 5)
+    }
+
+    func testConcurrentRetriesRunOnce() throws {
+        let (_, token) = try signUp()
+        let results = ConcurrentResults()
+        let group = DispatchGroup()
+        for _ in 0..<20 {
+            group.enter()
+            Thread.detachNewThread { [port = service.port] in
+                defer { group.leave() }
+                let response = try? TestClient(port: port).request("POST", "/ideas", json: ["title": "Race", "description": "d", "category": "c"],
+                                                                    token: token, headers: [("Idempotency-Key", "race")])
+                results.add(response?.status ?? -1)
+            }
+        }
+        group.wait()
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM ideas"), 1)
+        XCTAssertTrue(results.statuses.allSatisfy { $0 == 201 || $0 == 409 }, "\(results.statuses)")
+    }
+}
+
+final class RateLimitAndFraudTests: ServiceTestCase {
+    let testClock = TestClock()
+    override var clock: TestClock? { testClock }
+    override var trustProxy: Bool { true }
+
+    func from(_ address: String) -> [(String, String)] { [("X-Forwarded-For", "203.0.113.9, \(address)")] }
+
+    func testSignupsPerAddressAreLimited() throws {
+        for i in 0..<30 {
+            let response = try client.request("POST", "/users", json: ["name": "Bot \(i)", "email": "bot\(i)@example.com"], headers: from("198.51.100.7"))
+            XCTAssertEqual(response.status, 201)
+        }
+        let limited = try client.request("POST", "/users", json: ["name": "Bot", "email": "bot@example.com"], headers: from("198.51.100.7"))
+        assertError(limited, 429, "rate_limited")
+        XCTAssertEqual(limited.header("retry-after"), "121")
+        XCTAssertEqual(try client.request("POST", "/users", json: ["name": "Ann", "email": "ann@example.com"], headers: from("198.51.100.8")).status, 201)
+        testClock.advance(millis: 120_000)
+        XCTAssertEqual(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot@example.com"], headers: from("198.51.100.7")).status, 201)
+    }
+
+    func testFraudReportShowsEvidenceAndVoidingFollows() throws {
+        let (_, author) = try signUp()
+        let target = try createIdea(author, title: "Farmed idea")["id"] as! Int
+        var farm: [(id: Int, token: String)] = []
+        for i in 0..<5 {
+            let response = try client.request("POST", "/users", json: ["name": "Farm \(i)", "email": "farm\(i)@example.com"], headers: from("192.0.2.50"))
+            farm.append((response.json["id"] as! Int, response.json["token"] as! String))
+        }
+        for account in farm {
+            XCTAssertEqual(try client.request("POST", "/ideas/\(target)/votes", token: account.token, headers: from("192.0.2.50")).status, 201)
+        }
+        let report = try client.get("/admin/fraud", token: service.adminToken)
+        XCTAssertEqual(report.status, 200, report.text)
+        let findings = report.json["findings"] as? [[String: Any]] ?? []
+        let patterns = Set(findings.compactMap { $0["pattern"] as? String })
+        XCTAssertEqual(patterns, ["shared_address_votes", "signup_burst", "new_account_votes"])
+        let shared = try XCTUnwrap(findings.first { $0["pattern"] as? String == "shared_address_votes" })
+        XCTAssertEqual(shared["accounts"] as? [Int], farm.map(\.id))
+        let evidence = try XCTUnwrap(shared["evidence"] as? [String: Any])
+        XCTAssertFalse((evidence["address_hash"] as? String ?? "").contains("192.0.2.50"), "addresses are only shown as keyed hashes")
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes WHERE addr_hash LIKE '%192.0.2%'"), 0)
+
+        let void = try client.post("/admin/fraud/void", ["user_ids": farm.map(\.id), "reason": "vote farm"], token: service.adminToken)
+        XCTAssertEqual(void.json["voided_votes"] as? Int, 5)
+        XCTAssertEqual(try client.get("/ideas/\(target)").json["votes"] as? Int, 0)
+        assertError(try client.post("/admin/fraud/void", ["user_ids": [], "reason": "x"], token: service.adminToken), 400, "invalid_request")
+        assertError(try client.get("/admin/fraud?round_id=77", token: service.adminToken), 404, "not_found")
+
+        // Address hashes are forgotten after the retention period.
+        testClock.advance(millis: 31 * 86_400_000)
+        service.app.purgeExpiredData()
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE signup_addr_hash IS NOT NULL"), 0)
+    }
+}
+
+final class BackupTests: ServiceTestCase {
+    func testOnlineBackupWhileServingThenRestore() throws {
+        let (_, token) = try signUp()
+        for i in 0..<20 {
+            let id = try createIdea(token, title: "Backed up \(i)")["id"] as! Int
+            XCTAssertEqual(try client.post("/ideas/\(id)/votes", token: token).status, 201)
+        }
+        let backup = service.directory.appendingPathComponent("backup.sqlite").path
+        let (status, output) = try TestBinary.run(["backup", "--db", service.databasePath, "--out", backup])
+        XCTAssertEqual(status, 0, output)
+        let restored = service.directory.appendingPathComponent("restored.sqlite").path
+        let (restoreStatus, restoreOutput) = try TestBinary.run(["restore", "--from", backup, "--db", restored])
+        XCTAssertEqual(restoreStatus, 0, restoreOutput)
+        let original = try Connection(path: service.databasePath)
+        let copy = try Connection(path: restored)
+        for sql in ["SELECT COUNT(*) FROM ideas", "SELECT SUM(vote_count) FROM ideas", "SELECT COUNT(*) FROM votes", "SELECT COUNT(*) FROM users"] {
+            XCTAssertEqual(try copy.scalarInt(sql), try original.scalarInt(sql), sql)
+        }
+        XCTAssertEqual(try TestBinary.run(["backup", "--db", service.databasePath, "--out", backup]).0, 64, "never overwrites a file")
+    }
+}
