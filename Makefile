@@ -4,7 +4,7 @@ DB ?= ./data/groundswell.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test build release deps bench bench-peers migrations clean
+.PHONY: run test build release deps bench bench-peers migrations fuzz clean
 
 # SQLite's headers come from Debian's libsqlite3-dev (the CSQLite system-library target).
 deps:
@@ -35,6 +35,10 @@ migrations:
 bench: release
 	$(SWIFT) build -c release --product CloseBench
 	scripts/bench.sh
+
+# libFuzzer on the HTTP parser and JSON decoding, FUZZ_SECONDS each (default 60).
+fuzz: deps
+	scripts/fuzz.sh
 
 bench-peers:
 	cd ../shared/peers/hummingbird-ref && $(SWIFT) build -c release

@@ -119,15 +119,9 @@ public final class Router: @unchecked Sendable {
             }
             var headers = HTTPHeaders()
             headers.add("Allow", allow)
-            if case .other = request.method {
-                throw HTTPError(.notImplemented, code: "not_implemented", message: "method \(request.method) is not implemented")
-            }
             throw HTTPError(.methodNotAllowed, code: "method_not_allowed",
                             message: "\(request.method) is not allowed here; allowed: \(allow)", headers: headers)
         case .notFound:
-            if case .other = request.method {
-                throw HTTPError(.notImplemented, code: "not_implemented", message: "method \(request.method) is not implemented")
-            }
             if request.method == .options && request.target == "*" {
                 var headers = HTTPHeaders()
                 headers.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")

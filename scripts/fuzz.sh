@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make fuzz: builds libFuzzer targets for the HTTP request parser and JSON body decoding
+# (swiftc -sanitize=fuzzer,address) and runs each for FUZZ_SECONDS (default 60).
+# Crashes land in fuzz/out/<target>/; turn each into a regression test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-60}
+out=fuzz/out; mkdir -p "$out"
+http_sources="Sources/HTTPServer/RequestParser.swift Sources/HTTPServer/HeadParser.swift Sources/HTTPServer/Request.swift
+  Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/HTTPMethod.swift Sources/HTTPServer/HTTPStatus.swift
+  Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/Response.swift Sources/HTTPServer/ParserLimits.swift"
+json_sources="Sources/Groundswell/JSONValue.swift Sources/Groundswell/JSONWriter.swift Sources/Groundswell/Timestamp.swift
+  Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/HTTPStatus.swift Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/Response.swift"
+build() {  # name sources...
+  local name=$1; shift
+  # The JSON sources import HTTPServer; compiled together they need no import.
+  local tmp; tmp=$(mktemp -d)
+  for f in "$@"; do sed 's/^import HTTPServer$//' "$f" > "$tmp/$(basename "$f")"; done
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz$name" "$tmp"/*.swift "fuzz/Fuzz$name.swift" \
+    -o "$out/fuzz-$name" 2> "$out/build-$name.log" || { cat "$out/build-$name.log"; exit 1; }
+  rm -rf "$tmp"
+}
+build HTTPParser $http_sources
+build JSON $json_sources
+for target in HTTPParser:http JSON:json; do
+  name=${target%%:*}; corpus=${target##*:}
+  mkdir -p "$out/$name" "$out/corpus-$corpus"
+  echo "== fuzzing $name for ${seconds}s"
+  "$out/fuzz-$name" -max_total_time="$seconds" -artifact_prefix="$out/$name/" -print_final_stats=1 \
+    "$out/corpus-$corpus" "fuzz/corpus/$corpus" 2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|Done|ERROR|crash" || true
+done
