@@ -102,6 +102,13 @@ if [ "$IDLE" -gt 0 ] && command -v python3 >/dev/null; then
   stop
 fi
 
+# 100,000 malformed requests: memory and open files must come back to where they were.
+if [ "${FLOOD:-100000}" -gt 0 ] && command -v python3 >/dev/null; then
+  start_ours
+  python3 scripts/flood.py 8180 "$pid" "${FLOOD:-100000}" | sed 's/^/# /' | tee -a "$results"
+  stop
+fi
+
 # Closing a big round (1,000 ideas, 4 tiers, 1,000,000 votes from 100,000 voters).
 if [ "${CLOSE_BENCH:-1}" = 1 ]; then
   closebench="$(swift build -c release --show-bin-path)/CloseBench"
