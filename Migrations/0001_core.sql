@@ -49,7 +49,6 @@ CREATE TABLE votes (
     created_at INTEGER NOT NULL,
     UNIQUE (idea_id, user_id, vote_day)
 );
-CREATE INDEX votes_user ON votes (user_id, created_at);
 
 CREATE TABLE comments (
     id INTEGER PRIMARY KEY,

@@ -50,8 +50,9 @@ CREATE INDEX ideas_round ON ideas (round_id, tier);
 -- Votes remember the round they were cast in (NULL outside rounds); vote_day is the day
 -- number in the round's timezone, so UNIQUE(idea_id, user_id, vote_day) means once a day.
 ALTER TABLE votes ADD COLUMN round_id INTEGER REFERENCES rounds(id);
+-- Per-person lookups (the daily allowance, exports) use this index; per-idea ones use the
+-- UNIQUE (idea_id, user_id, vote_day) index. Every index here is paid for by every vote.
 CREATE INDEX votes_round_day ON votes (user_id, round_id, vote_day);
-CREATE INDEX votes_idea_round ON votes (idea_id, round_id, id);
 
 -- Votes removed by staff (bans, fraud) are kept here so tallies can publish them.
 CREATE TABLE voided_votes (

@@ -23,7 +23,6 @@ CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);
 -- hashes (HMAC-SHA-256 with a per-database secret) and set to NULL after the retention period.
 ALTER TABLE votes ADD COLUMN addr_hash TEXT;
 ALTER TABLE users ADD COLUMN signup_addr_hash TEXT;
-CREATE INDEX votes_created ON votes (created_at);
 
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,

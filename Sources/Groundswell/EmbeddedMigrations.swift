@@ -56,7 +56,6 @@ CREATE TABLE votes (
     created_at INTEGER NOT NULL,
     UNIQUE (idea_id, user_id, vote_day)
 );
-CREATE INDEX votes_user ON votes (user_id, created_at);
 
 CREATE TABLE comments (
     id INTEGER PRIMARY KEY,
@@ -168,8 +167,9 @@ CREATE INDEX ideas_round ON ideas (round_id, tier);
 -- Votes remember the round they were cast in (NULL outside rounds); vote_day is the day
 -- number in the round's timezone, so UNIQUE(idea_id, user_id, vote_day) means once a day.
 ALTER TABLE votes ADD COLUMN round_id INTEGER REFERENCES rounds(id);
+-- Per-person lookups (the daily allowance, exports) use this index; per-idea ones use the
+-- UNIQUE (idea_id, user_id, vote_day) index. Every index here is paid for by every vote.
 CREATE INDEX votes_round_day ON votes (user_id, round_id, vote_day);
-CREATE INDEX votes_idea_round ON votes (idea_id, round_id, id);
 
 -- Votes removed by staff (bans, fraud) are kept here so tallies can publish them.
 CREATE TABLE voided_votes (
@@ -345,7 +345,6 @@ CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);
 -- hashes (HMAC-SHA-256 with a per-database secret) and set to NULL after the retention period.
 ALTER TABLE votes ADD COLUMN addr_hash TEXT;
 ALTER TABLE users ADD COLUMN signup_addr_hash TEXT;
-CREATE INDEX votes_created ON votes (created_at);
 
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,

@@ -60,7 +60,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
         }
         let principal: String
         if let token = Authenticator.bearerToken(request) {
-            principal = "token:" + Tokens.hash(token).prefix(16).map { RoundStore.hexByte($0) }.joined()
+            principal = "token:" + Hex.string(Tokens.hash(token), limit: 16)
         } else {
             principal = "addr:" + (request.attributes[ClientAddress.hashAttribute] ?? request.remoteAddress)
         }
@@ -72,7 +72,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
         } else {
             fingerprint += request.body
         }
-        let bodyHash = SHA256.hash(data: fingerprint).map { RoundStore.hexByte($0) }.joined()
+        let bodyHash = Hex.string(SHA256.hash(data: fingerprint))
         let now = context.clock.nowMillis()
 
         if let stored = try context.read({ db in

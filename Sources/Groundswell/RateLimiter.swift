@@ -45,7 +45,7 @@ public struct ClientAddress: Sendable {
     }
 
     public func hash(_ address: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Array(address.utf8), using: secret).prefix(16).map { RoundStore.hexByte($0) }.joined()
+        Hex.string(HMAC<SHA256>.authenticationCode(for: Array(address.utf8), using: secret), limit: 16)
     }
 
     public func hashedAddress(of request: Request) -> String { hash(address(of: request)) }

@@ -70,12 +70,7 @@ enum RoundStore {
 
     /// The published commitment to a lottery seed.
     static func seedHash(_ seed: String) -> String {
-        SHA256.hash(data: Array(seed.utf8)).map { hexByte($0) }.joined()
-    }
-
-    static func hexByte(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+        Hex.string(SHA256.hash(data: Array(seed.utf8)))
     }
 
     /// Lottery order: ascending SHA-256 of "seed:idea_id" (hex). Anyone can re-run it.

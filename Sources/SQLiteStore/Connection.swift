@@ -12,6 +12,8 @@ public final class Connection {
         public var busyTimeoutMilliseconds: Int32 = 5_000
         /// `PRAGMA synchronous`: `NORMAL` or `FULL` (see docs/architecture.md for what each promises).
         public var synchronous = "FULL"
+        /// Page cache per connection in KiB (SQLite's default is 2,000).
+        public var cacheKiB = 2_000
         public init() {}
     }
 
@@ -32,6 +34,7 @@ public final class Connection {
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA foreign_keys = ON")
             try execute("PRAGMA synchronous = \(options.synchronous == "NORMAL" ? "NORMAL" : "FULL")")
+            try execute("PRAGMA cache_size = -\(max(100, options.cacheKiB))")
             if options.readOnly { try execute("PRAGMA query_only = ON") }
         } catch {
             cache.removeAll()

@@ -9,7 +9,10 @@ public final class Database: @unchecked Sendable {
     public init(path: String, migrations: [Migration], readers: Int,
                 options: Connection.Options = Connection.Options(), now: () -> Int64) throws {
         self.path = path
-        let writeConnection = try Connection(path: path, options: options)
+        // The writer touches index pages all over the file; a larger cache saves re-reads.
+        var writerOptions = options
+        writerOptions.cacheKiB = max(options.cacheKiB, 8 * 1024)
+        let writeConnection = try Connection(path: path, options: writerOptions)
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
         self.writer = GroupCommitWriter(connection: writeConnection)
         self.readers = try ReaderPool(path: path, count: readers, options: options)
