@@ -33,7 +33,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 
 start_ours() {
   rm -f "$out"/run.sqlite*; cp "$out/template.sqlite" "$out/run.sqlite"
-  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" > "$out/server.log" 2>&1 &
+  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" > "$out/server.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
 }
 start_hb() {

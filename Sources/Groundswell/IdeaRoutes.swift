@@ -74,7 +74,7 @@ struct IdeaRoutes {
                 WHERE ideas_fts MATCH ? AND i.status != 'duplicate'
                 ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
                 """, [terms, limit]) { $0.int64(0) }
-            for id in ids { if let idea = try IdeaJSON.fetch(db, id: id) { json.raw(idea) } }
+            try IdeaJSON.fetchMany(db, ids: ids, into: &json)
             json.endArray()
             json.endObject()
             return json.bytes
@@ -242,9 +242,7 @@ struct IdeaRoutes {
         json.beginObject()
         json.key("items")
         json.beginArray()
-        for id in ids {
-            if let idea = try IdeaJSON.fetch(db, id: id) { json.raw(idea) }
-        }
+        try IdeaJSON.fetchMany(db, ids: ids, into: &json)
         json.endArray()
         json.key("next_cursor")
         json.optionalString(more ? Cursor(kind: "relevance", values: [String(snapshot), String(offset + ids.count)]).encoded : nil)
