@@ -17,7 +17,13 @@ public final class Connection {
         public init() {}
     }
 
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let configured: Void = {
+        _ = csqlite_disable_memstatus()
+    }()
+
     public init(path: String, options: Options = Options()) throws {
+        Connection.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = sqlite3_open_v2(path, &db, flags, nil)
