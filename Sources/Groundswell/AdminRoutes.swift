@@ -189,40 +189,32 @@ struct AdminRoutes {
             conditions.append("target = ?")
             values.append(target)
         }
-        let body = try context.read { db -> [UInt8] in
-            var json = JSONWriter(capacity: 4096)
-            json.beginObject()
-            json.key("items")
-            json.beginArray()
-            var count = 0, last: Int64 = 0, more = false
-            _ = try db.query("""
+        let body = try context.read { db in
+            try PageWriter.write(db, sql: """
                 SELECT id, actor_id, actor_name, actor_role, action, target, before_value, after_value, created_at FROM audit_log
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?
-                """, values + [page.limit + 1]) { row in
-                if count == page.limit { more = true; return }
-                json.beginObject()
-                json.key("id"); json.int(row.int64(0))
-                json.key("actor")
-                json.beginObject()
-                json.key("id"); json.int(row.int64(1))
-                json.key("name"); json.string(row.string(2))
-                json.key("role"); json.string(row.string(3))
-                json.endObject()
-                json.key("action"); json.string(row.string(4))
-                json.key("target"); json.string(row.string(5))
-                json.key("before"); json.optionalString(row.optionalString(6))
-                json.key("after"); json.optionalString(row.optionalString(7))
-                json.key("at"); json.timestamp(row.int64(8))
-                json.endObject()
-                last = row.int64(0)
-                count += 1
-            }
-            json.endArray()
-            json.key("next_cursor"); json.optionalString(more ? Cursor(kind: "audit", values: [String(last)]).encoded : nil)
-            json.endObject()
-            return json.bytes
+                """, values: values, limit: page.limit, capacity: 4096,
+                cursor: { Cursor(kind: "audit", values: [String($0.int64(0))]) },
+                item: AdminRoutes.writeAuditEntry)
         }
         return .response(.json(.ok, body))
+    }
+
+    static func writeAuditEntry(_ row: Row, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("id"); json.int(row.int64(0))
+        json.key("actor")
+        json.beginObject()
+        json.key("id"); json.int(row.int64(1))
+        json.key("name"); json.string(row.string(2))
+        json.key("role"); json.string(row.string(3))
+        json.endObject()
+        json.key("action"); json.string(row.string(4))
+        json.key("target"); json.string(row.string(5))
+        json.key("before"); json.optionalString(row.optionalString(6))
+        json.key("after"); json.optionalString(row.optionalString(7))
+        json.key("at"); json.timestamp(row.int64(8))
+        json.endObject()
     }
 
     func stats(_ request: Request) throws -> Reply {

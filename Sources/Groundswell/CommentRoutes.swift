@@ -39,30 +39,12 @@ struct CommentRoutes {
         let after = try page.cursor.map { try Cursor.decode($0, kind: "comments", count: 1).int(0) } ?? 0
         let body = try context.read { db -> [UInt8] in
             guard try IdeaJSON.exists(db, id: ideaID) else { throw APIError.notFound("idea") }
-            var json = JSONWriter(capacity: 1024)
-            json.beginObject()
-            json.key("items")
-            json.beginArray()
-            var count = 0
-            var lastID: Int64 = 0
-            var more = false
-            _ = try db.query("""
+            return try PageWriter.write(db, sql: """
                 SELECT \(CommentRoutes.columns) \(CommentRoutes.from)
                 WHERE c.idea_id = ? AND c.hidden = 0 AND c.id > ? ORDER BY c.id LIMIT ?
-                """, [ideaID, after, page.limit + 1]) { row in
-                if count == page.limit {
-                    more = true
-                    return
-                }
-                CommentRoutes.write(row, into: &json)
-                lastID = row.int64(0)
-                count += 1
-            }
-            json.endArray()
-            json.key("next_cursor")
-            json.optionalString(more ? Cursor(kind: "comments", values: [String(lastID)]).encoded : nil)
-            json.endObject()
-            return json.bytes
+                """, values: [ideaID, after], limit: page.limit,
+                cursor: { Cursor(kind: "comments", values: [String($0.int64(0))]) },
+                item: { CommentRoutes.write($0, into: &$1) })
         }
         return .response(.json(.ok, body))
     }

@@ -158,33 +158,15 @@ struct IdeaRoutes {
                 SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?
                 """
-            values.append(page.limit + 1)
-            var json = JSONWriter(capacity: 512 * page.limit)
-            json.beginObject()
-            json.key("items")
-            json.beginArray()
-            var count = 0
-            var nextCursor: Cursor?
-            var more = false
-            _ = try db.query(sql, values) { row in
-                if count == page.limit {
-                    more = true  // LIMIT asked for one extra row: another page exists
-                    return
-                }
-                count += 1
-                IdeaJSON.write(row, into: &json)
+            return try PageWriter.write(db, sql: sql, values: values, limit: page.limit, capacity: 512 * page.limit,
+                                        cursor: { row in
                 switch sort {
-                case .new: nextCursor = Cursor(kind: "new", values: [String(row.int64(0))])
-                case .top: nextCursor = Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
-                case .trending: nextCursor = Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
-                case .relevance: break
+                case .new: return Cursor(kind: "new", values: [String(row.int64(0))])
+                case .top: return Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
+                case .trending: return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
+                case .relevance: return nil
                 }
-            }
-            json.endArray()
-            json.key("next_cursor")
-            json.optionalString(more ? nextCursor?.encoded : nil)
-            json.endObject()
-            return json.bytes
+            }, item: { IdeaJSON.write($0, into: &$1) })
         }
         return .response(.json(.ok, body))
     }

@@ -173,25 +173,13 @@ struct ModerationRoutes {
         let state = query["state"].flatMap { $0.isEmpty ? nil : $0 } ?? "open"
         guard state == "open" || state == "resolved" else { throw APIError.invalid("state must be open or resolved") }
         let after = try page.cursor.map { try Cursor.decode($0, kind: "flags", count: 1).int(0) } ?? 0
-        let body = try context.read { db -> [UInt8] in
-            var json = JSONWriter(capacity: 2048)
-            json.beginObject()
-            json.key("items")
-            json.beginArray()
-            var count = 0, last: Int64 = 0, more = false
-            _ = try db.query("""
+        let body = try context.read { db in
+            try PageWriter.write(db, sql: """
                 SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags
                 WHERE state = ? AND id > ? ORDER BY id LIMIT ?
-                """, [state, after, page.limit + 1]) { row in
-                if count == page.limit { more = true; return }
-                ModerationRoutes.writeFlag(row, into: &json)
-                last = row.int64(0)
-                count += 1
-            }
-            json.endArray()
-            json.key("next_cursor"); json.optionalString(more ? Cursor(kind: "flags", values: [String(last)]).encoded : nil)
-            json.endObject()
-            return json.bytes
+                """, values: [state, after], limit: page.limit,
+                cursor: { Cursor(kind: "flags", values: [String($0.int64(0))]) },
+                item: { ModerationRoutes.writeFlag($0, into: &$1) })
         }
         return .response(.json(.ok, body))
     }

@@ -402,29 +402,12 @@ enum AwardJSON {
 
     static func page(_ db: Connection, where condition: String, _ values: [SQLiteBindable], limit: Int, after: Int64,
                      orderByRank: Bool) throws -> [UInt8] {
-        var json = JSONWriter(capacity: 1024)
-        json.beginObject()
-        json.key("items")
-        json.beginArray()
-        var count = 0
-        var lastID: Int64 = 0
-        var more = false
         let order = orderByRank
             ? "(SELECT position FROM round_tiers t WHERE t.round_id = a.round_id AND t.name = a.tier), a.rank, a.id"
             : "a.id"
-        _ = try db.query("\(select) WHERE \(condition) AND a.id > ? ORDER BY \(order) LIMIT ?", values + [after, limit + 1]) { row in
-            if count == limit {
-                more = true
-                return
-            }
-            write(row, into: &json)
-            lastID = row.int64(0)
-            count += 1
-        }
-        json.endArray()
-        json.key("next_cursor")
-        json.optionalString(more && !orderByRank ? Cursor(kind: "awards", values: [String(lastID)]).encoded : nil)
-        json.endObject()
-        return json.bytes
+        return try PageWriter.write(db, sql: "\(select) WHERE \(condition) AND a.id > ? ORDER BY \(order) LIMIT ?",
+                                    values: values + [after], limit: limit,
+                                    cursor: { orderByRank ? nil : Cursor(kind: "awards", values: [String($0.int64(0))]) },
+                                    item: { write($0, into: &$1) })
     }
 }
