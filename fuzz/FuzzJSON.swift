@@ -3,6 +3,10 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    // Time fields go through the RFC 3339 parser: any text must parse or be refused.
+    if let text = String(validating: bytes, as: UTF8.self), let millis = Timestamp.parse(text) {
+        precondition(Timestamp.parse(Timestamp.string(millis)) == millis, "timestamp round trip")
+    }
     guard let value = try? JSONParser.parse(bytes) else { return 0 }
     var canonical: [UInt8] = []
     value.writeCanonical(into: &canonical)

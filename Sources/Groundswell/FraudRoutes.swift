@@ -24,7 +24,8 @@ struct FraudRoutes {
         }
         let body = try context.read { db -> [UInt8] in
             if let roundID, try RoundStore.load(db, id: roundID) == nil { throw APIError.notFound("round") }
-            let inRound = roundID == nil ? "" : " AND v.round_id = \(roundID!)"
+            // Bound, never spliced: NULL means every round and none.
+            let inRound = " AND (?1 IS NULL OR v.round_id = ?1)"
             var json = JSONWriter(capacity: 4096)
             json.beginObject()
             json.key("round_id"); if let roundID { json.int(roundID) } else { json.null() }
@@ -35,9 +36,9 @@ struct FraudRoutes {
             _ = try db.query("""
                 SELECT v.addr_hash, v.idea_id, COUNT(DISTINCT v.user_id), MIN(v.created_at), MAX(v.created_at), group_concat(DISTINCT v.user_id)
                 FROM votes v WHERE v.addr_hash IS NOT NULL\(inRound)
-                GROUP BY v.addr_hash, v.idea_id, v.created_at / ? HAVING COUNT(DISTINCT v.user_id) >= 3
+                GROUP BY v.addr_hash, v.idea_id, v.created_at / ?2 HAVING COUNT(DISTINCT v.user_id) >= 3
                 ORDER BY COUNT(DISTINCT v.user_id) DESC LIMIT 100
-                """, [FraudRoutes.window]) { row in
+                """, [roundID, FraudRoutes.window]) { row in
                 json.beginObject()
                 json.key("pattern"); json.string("shared_address_votes")
                 json.key("summary"); json.string("\(row.int64(2)) accounts from one address voted for idea \(row.int64(1)) within \(FraudRoutes.window / 60_000) minutes")
@@ -55,9 +56,9 @@ struct FraudRoutes {
             _ = try db.query("""
                 SELECT u.signup_addr_hash, COUNT(*), MIN(u.created_at), MAX(u.created_at), group_concat(u.id)
                 FROM users u WHERE u.signup_addr_hash IS NOT NULL AND EXISTS (SELECT 1 FROM votes v WHERE v.user_id = u.id\(inRound))
-                GROUP BY u.signup_addr_hash, u.created_at / ? HAVING COUNT(*) >= 5
+                GROUP BY u.signup_addr_hash, u.created_at / ?2 HAVING COUNT(*) >= 5
                 ORDER BY COUNT(*) DESC LIMIT 100
-                """, [FraudRoutes.window]) { row in
+                """, [roundID, FraudRoutes.window]) { row in
                 json.beginObject()
                 json.key("pattern"); json.string("signup_burst")
                 json.key("summary"); json.string("\(row.int64(1)) voting accounts were created from one address within \(FraudRoutes.window / 60_000) minutes")
@@ -77,7 +78,7 @@ struct FraudRoutes {
                 FROM votes v JOIN users u ON u.id = v.user_id WHERE 1\(inRound)
                 GROUP BY v.idea_id HAVING COUNT(*) >= 5 AND SUM(v.created_at - u.created_at < 86400000) * 2 >= COUNT(*)
                 ORDER BY SUM(v.created_at - u.created_at < 86400000) DESC LIMIT 100
-                """) { row in
+                """, [roundID]) { row in
                 json.beginObject()
                 json.key("pattern"); json.string("new_account_votes")
                 json.key("summary"); json.string("\(row.int64(2)) of \(row.int64(1)) votes for idea \(row.int64(0)) came from accounts less than a day old")

@@ -7,11 +7,11 @@ enum IdeaJSON {
     static let columns = """
         i.id, i.title, i.description, i.category, i.author_id, u.name, i.status, \
         i.vote_count, i.comment_count, i.created_at, i.round_id, i.tier, i.requested_amount, \
-        a.id, a.amount, a.rank, a.awarded_at, i.entry_state, i.disqualified_reason
+        a.id, a.amount, a.rank, a.awarded_at, i.entry_state, i.disqualified_reason, i.merged_into
         """
     static let from = "FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN awards a ON a.idea_id = i.id AND a.round_id = i.round_id"
     /// Index of the first column after `columns` (for callers that select more).
-    static let nextColumn: Int32 = 19
+    static let nextColumn: Int32 = 20
 
     static func write(_ row: Row, into json: inout JSONWriter) {
         json.beginObject()
@@ -35,6 +35,8 @@ enum IdeaJSON {
             json.key("entry"); row.withText(17) { json.string(utf8: $0) }
         }
         if !row.isNull(18) { json.key("disqualified"); json.bool(true) }
+        // A merged duplicate points at the idea its votes and comments moved to.
+        if !row.isNull(19) { json.key("merged_into"); json.int(row.int64(19)) }
         json.key("award")
         if row.isNull(13) {
             json.null()

@@ -85,7 +85,11 @@ public enum Timestamp {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            var scale = digits
+            while scale < 3 {
+                millis *= 10
+                scale += 1
+            }
         }
         guard i < b.count else { return nil }
         var offsetMinutes = 0

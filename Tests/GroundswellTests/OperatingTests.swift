@@ -142,6 +142,7 @@ final class OperatingTests: ServiceTestCase {
         XCTAssertEqual((merged.json["target"] as? [String: Any])?["comments"] as? Int, 1)
         let sourceNow = try client.get("/ideas/\(source)").json
         XCTAssertEqual(sourceNow["status"] as? String, "duplicate")
+        XCTAssertEqual(sourceNow["merged_into"] as? Int, target, "people following the duplicate are pointed at the target")
         XCTAssertEqual(sourceNow["votes"] as? Int, 0)
         XCTAssertEqual(try service.scalar("SELECT merged_into FROM ideas WHERE id = ?", [source]), Int64(target))
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes WHERE idea_id = ?", [target]), 4)

@@ -47,6 +47,19 @@ final class RankingTests: XCTestCase {
         XCTAssertNil(LocalTime(identifier: "Mars/Olympus"))
     }
 
+    func testTimestampsParseStrictlyAndNeverCrash() {
+        XCTAssertEqual(Timestamp.parse("2026-11-23T16:04:40Z"), 1_795_449_880_000)
+        XCTAssertEqual(Timestamp.parse("2026-11-23T16:04:40.1Z"), 1_795_449_880_100)
+        XCTAssertEqual(Timestamp.parse("2026-11-23T16:04:40.123456789Z"), 1_795_449_880_123)
+        XCTAssertEqual(Timestamp.parse("2026-11-23T17:04:40+01:00"), 1_795_449_880_000)
+        for bad in ["", "2026-02-30T00:00:00Z", "2026-11-23 16:04:40Z", "2026-11-23T16:04:40", "2026-11-23T16:04:40.Z",
+                    "2026-11-23T25:00:00Z", "2026-11-23T16:04:40+1:00", "0000-00-00T00:00:00Z", "2026-11-23T16:04:40Zjunk",
+                    "9999999999-11-23T16:04:40Z", "\u{0}"] {
+            XCTAssertNil(Timestamp.parse(bad), bad)
+        }
+        XCTAssertEqual(Timestamp.string(1_795_449_880_123), "2026-11-23T16:04:40.123Z")
+    }
+
     func testLotteryOrderIsReproducibleFromTheSeed() {
         let seed = "published-seed"
         let ids: [Int64] = Array(1...20)
