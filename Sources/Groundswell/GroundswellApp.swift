@@ -30,6 +30,8 @@ public struct AppConfiguration: Sendable {
 public final class GroundswellApp: @unchecked Sendable {
     public let context: AppContext
     public let router = Router()
+    /// What to hand to the server: the router behind the staff gate for `/admin/`.
+    public private(set) var responder: HTTPResponder!
     /// Set when this start generated the admin token (print it once, it is not stored).
     public private(set) var generatedAdminToken: String?
     private let scheduler: RoundScheduler
@@ -62,6 +64,7 @@ public final class GroundswellApp: @unchecked Sendable {
         router.use(RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client))
         router.use(IdempotencyMiddleware(context: context))
         let auth = Authenticator(context: context)
+        responder = AdminGate(router: router, auth: auth)
         let health = Response.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         router.get("/healthz") { _ in .response(health) }
         UserRoutes(context: context, auth: auth).register(on: router)

@@ -99,7 +99,7 @@ struct Serve: ParsableCommand {
         serverConfiguration.loopCount = loops
         serverConfiguration.limits.maxBodyBytes = maxBody
         serverConfiguration.accessLog = accessLog.lowercased() == "on"
-        let server = Server(configuration: serverConfiguration, responder: app.router, logger: logger)
+        let server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)
         server.observer = app.context.httpMetrics
         let boundPort = try server.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -32,6 +32,10 @@ final class OperatingTests: ServiceTestCase {
             assertError(try client.get(path, token: customer), 403, "forbidden")
         }
         assertError(try client.get("/admin/staff", token: moderator.token), 403, "forbidden")
+        // Even paths or methods that do not exist under /admin/ answer 401/403 first.
+        assertError(try client.get("/admin/nothing-here"), 401, "unauthorized")
+        assertError(try client.get("/admin/rounds", token: customer), 403, "forbidden")
+        assertError(try client.get("/admin/nothing-here", token: admin), 404, "not_found")
         assertError(try client.post("/admin/staff", ["name": "X", "role": "admin"], token: moderator.token), 403, "forbidden")
         assertError(try client.post("/admin/categories", ["name": "x"], token: moderator.token), 403, "forbidden")
         assertError(try client.post("/admin/users/1/ban", token: moderator.token), 403, "forbidden")

@@ -53,7 +53,7 @@ final class TestService {
         serverConfiguration.loopCount = 2
         serverConfiguration.limits.maxBodyBytes = maxBody
         serverConfiguration.shutdownGrace = 2
-        server = Server(configuration: serverConfiguration, responder: app.router, logger: logger)
+        server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)
         server.observer = app.context.httpMetrics
         port = try server.start()
     }
