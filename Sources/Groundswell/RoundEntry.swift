@@ -33,6 +33,15 @@ enum RoundEntry {
         return "entered"
     }
 
+    /// 409 `round_closed` after voting, `round_not_open` before it.
+    static func requireVotingOpen(_ round: Round, now: Int64) throws {
+        switch round.state(at: now) {
+        case .closed: throw APIError.conflict("round_closed", "voting in this round has closed; results are final")
+        case .upcoming, .submissions: throw APIError.conflict("round_not_open", "voting in this round has not opened yet")
+        case .voting: break
+        }
+    }
+
     struct VoteContext {
         let roundID: Int64?
         let day: Int64
@@ -47,11 +56,7 @@ enum RoundEntry {
         else { throw APIError.notFound("idea") }
         guard let roundID = idea.round else { return VoteContext(roundID: nil, day: 0) }
         var round = try RoundStore.require(db, id: roundID)
-        switch round.state(at: now) {
-        case .closed: throw APIError.conflict("round_closed", "voting in this round has closed; results are final")
-        case .upcoming, .submissions: throw APIError.conflict("round_not_open", "voting in this round has not opened yet")
-        case .voting: break
-        }
+        try requireVotingOpen(round, now: now)
         if round.lotteryDue(at: now) {
             try RoundStore.drawLottery(db, round: round, now: now)
             round = try RoundStore.require(db, id: roundID)

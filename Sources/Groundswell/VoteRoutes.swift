@@ -46,11 +46,7 @@ struct VoteRoutes {
             if let roundID {
                 // In a round only today's vote can be taken back, and only while voting is open.
                 let round = try RoundStore.require(db, id: roundID)
-                switch round.state(at: now) {
-                case .closed: throw APIError.conflict("round_closed", "voting in this round has closed; results are final")
-                case .upcoming, .submissions: throw APIError.conflict("round_not_open", "voting in this round has not opened yet")
-                case .voting: break
-                }
+                try RoundEntry.requireVotingOpen(round, now: now)
                 let day = LocalTime(identifier: round.timezone)?.day(at: now) ?? 0
                 try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ? AND round_id = ?",
                            [ideaID, user.id, day, roundID])

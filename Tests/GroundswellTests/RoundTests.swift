@@ -122,21 +122,16 @@ final class RoundTests: ServiceTestCase {
     func testEntryCapHoldsUnderConcurrentSubmissions() throws {
         let id = try createRound(["max_ideas": 5])
         let tokens = try (0..<20).map { _ in try signUp().token }
-        let results = ConcurrentResults()
-        let group = DispatchGroup()
-        for token in tokens {
-            group.enter()
-            Thread.detachNewThread { [port = service.port] in
-                defer { group.leave() }
-                let body: [String: Any] = ["title": "Entry", "description": "d", "category": "green", "round_id": id, "tier": "25K"]
-                let response = try? TestClient(port: port).post("/ideas", body, token: token)
-                results.add(response?.status ?? -1)
-                if response?.status == 409 { XCTAssertEqual(response?.errorCode, "round_full") }
-            }
+        let codes = ConcurrentResults()
+        let statuses = concurrently(tokens) { client, token in
+            let body: [String: Any] = ["title": "Entry", "description": "d", "category": "green", "round_id": id, "tier": "25K"]
+            let response = try client.post("/ideas", body, token: token)
+            if response.status == 409 { codes.add(response.errorCode == "round_full" ? 1 : 0) }
+            return response
         }
-        group.wait()
-        XCTAssertEqual(results.statuses.filter { $0 == 201 }.count, 5)
-        XCTAssertEqual(results.statuses.filter { $0 == 409 }.count, 15)
+        XCTAssertEqual(statuses.filter { $0 == 201 }.count, 5)
+        XCTAssertEqual(statuses.filter { $0 == 409 }.count, 15)
+        XCTAssertEqual(codes.statuses, Array(repeating: 1, count: 15), "every refusal is round_full")
         XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, 5)
     }
 
@@ -168,17 +163,8 @@ final class RoundTests: ServiceTestCase {
         let ideas = try (0..<10).map { i in try enter(author, round: id, title: "Idea \(i)").json["id"] as! Int }
         let voter = try signUp().token
         testClock.advance(millis: day + hour)
-        let results = ConcurrentResults()
-        let group = DispatchGroup()
-        for idea in ideas + ideas {
-            group.enter()
-            Thread.detachNewThread { [port = service.port] in
-                defer { group.leave() }
-                results.add((try? TestClient(port: port).post("/ideas/\(idea)/votes", token: voter))?.status ?? -1)
-            }
-        }
-        group.wait()
-        XCTAssertEqual(results.statuses.filter { $0 == 201 }.count, 3)
+        let statuses = concurrently(ideas + ideas) { client, idea in try client.post("/ideas/\(idea)/votes", token: voter) }
+        XCTAssertEqual(statuses.filter { $0 == 201 }.count, 3)
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes"), 3)
     }
 

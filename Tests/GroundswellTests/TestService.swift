@@ -118,6 +118,23 @@ class ServiceTestCase: XCTestCase {
         return response.json
     }
 
+    /// Runs `request` once per element, each on its own thread with its own connection, all at
+    /// once; returns the statuses (-1 for a transport failure).
+    func concurrently<T>(_ items: [T], _ request: @escaping (TestClient, T) throws -> ClientResponse) -> [Int] {
+        let results = ConcurrentResults()
+        let group = DispatchGroup()
+        let port = service.port
+        for item in items {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                results.add((try? request(TestClient(port: port), item))?.status ?? -1)
+            }
+        }
+        group.wait()
+        return results.statuses
+    }
+
     func assertError(_ response: ClientResponse, _ status: Int, _ code: String, mentioning field: String? = nil,
                      file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(response.status, status, response.text, file: file, line: line)

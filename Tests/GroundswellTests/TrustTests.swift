@@ -95,20 +95,12 @@ final class IdempotencyTests: ServiceTestCase {
 
     func testConcurrentRetriesRunOnce() throws {
         let (_, token) = try signUp()
-        let results = ConcurrentResults()
-        let group = DispatchGroup()
-        for _ in 0..<20 {
-            group.enter()
-            Thread.detachNewThread { [port = service.port] in
-                defer { group.leave() }
-                let response = try? TestClient(port: port).request("POST", "/ideas", json: ["title": "Race", "description": "d", "category": "c"],
-                                                                    token: token, headers: [("Idempotency-Key", "race")])
-                results.add(response?.status ?? -1)
-            }
+        let statuses = concurrently(Array(0..<20)) { client, _ in
+            try client.request("POST", "/ideas", json: ["title": "Race", "description": "d", "category": "c"],
+                               token: token, headers: [("Idempotency-Key", "race")])
         }
-        group.wait()
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM ideas"), 1)
-        XCTAssertTrue(results.statuses.allSatisfy { $0 == 201 || $0 == 409 }, "\(results.statuses)")
+        XCTAssertTrue(statuses.allSatisfy { $0 == 201 || $0 == 409 }, "\(statuses)")
     }
 }
 

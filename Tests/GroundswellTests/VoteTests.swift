@@ -29,18 +29,8 @@ final class VoteTests: ServiceTestCase {
         let (_, author) = try signUp()
         let id = try createIdea(author)["id"] as! Int
         let tokens = try (0..<200).map { _ in try signUp().token }
-        let results = ConcurrentResults()
-        let group = DispatchGroup()
-        for token in tokens {
-            group.enter()
-            Thread.detachNewThread { [port = service.port] in
-                defer { group.leave() }
-                let response = try? TestClient(port: port).post("/ideas/\(id)/votes", token: token)
-                results.add(response?.status ?? -1)
-            }
-        }
-        group.wait()
-        XCTAssertEqual(results.statuses.filter { $0 == 201 }.count, 200)
+        let statuses = concurrently(tokens) { client, token in try client.post("/ideas/\(id)/votes", token: token) }
+        XCTAssertEqual(statuses.filter { $0 == 201 }.count, 200)
         XCTAssertEqual(try client.get("/ideas/\(id)").json["votes"] as? Int, 200)
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes WHERE idea_id = ?", [id]), 200)
     }
@@ -48,18 +38,9 @@ final class VoteTests: ServiceTestCase {
     func testSamePersonVotingConcurrentlyCountsOnce() throws {
         let (_, token) = try signUp()
         let id = try createIdea(token)["id"] as! Int
-        let results = ConcurrentResults()
-        let group = DispatchGroup()
-        for _ in 0..<30 {
-            group.enter()
-            Thread.detachNewThread { [port = service.port] in
-                defer { group.leave() }
-                results.add((try? TestClient(port: port).post("/ideas/\(id)/votes", token: token))?.status ?? -1)
-            }
-        }
-        group.wait()
-        XCTAssertEqual(results.statuses.filter { $0 == 201 }.count, 1)
-        XCTAssertEqual(results.statuses.filter { $0 == 409 }.count, 29)
+        let statuses = concurrently(Array(0..<30)) { client, _ in try client.post("/ideas/\(id)/votes", token: token) }
+        XCTAssertEqual(statuses.filter { $0 == 201 }.count, 1)
+        XCTAssertEqual(statuses.filter { $0 == 409 }.count, 29)
         XCTAssertEqual(try service.scalar("SELECT vote_count FROM ideas WHERE id = ?", [id]), 1)
     }
 }
