@@ -16,7 +16,7 @@ public struct Authenticator: Sendable {
         guard let header = request.headers["authorization"] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, String(parts[0]).caseInsensitiveEquals("bearer") else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let token = parts[1].trimmingOWS()
         return token.isEmpty ? nil : token
     }
 
@@ -35,15 +35,6 @@ public struct Authenticator: Sendable {
     }
 }
 
-extension Substring {
-    enum TrimSet { case whitespaces }
-    func trimmingCharacters(in _: TrimSet) -> String {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}
 
 /// Staff roles: admins do everything; moderators moderate and move ideas through statuses.
 public enum StaffRole: String, Sendable {

@@ -90,7 +90,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
             var headers = HTTPHeaders()
             for line in stored.headers.split(separator: "\n") {
                 let parts = line.split(separator: ":", maxSplits: 1)
-                if parts.count == 2 { headers.add(String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) }
+                if parts.count == 2 { headers.add(String(parts[0]), parts[1].trimmingOWS()) }
             }
             headers.add("Idempotent-Replayed", "true")
             return .response(Response(status: HTTPStatus(stored.status, IdempotencyMiddleware.reason(stored.status)),

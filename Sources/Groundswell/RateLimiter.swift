@@ -38,7 +38,7 @@ public struct ClientAddress: Sendable {
     /// proxy added) when the proxy is trusted, else the socket's peer.
     public func address(of request: Request) -> String {
         if trustProxy, let forwarded = request.headers.values("x-forwarded-for").last,
-           let last = forwarded.split(separator: ",").last.map({ $0.trimmingCharacters(in: .whitespaces) }), !last.isEmpty {
+           let last = forwarded.split(separator: ",").last.map({ $0.trimmingOWS() }), !last.isEmpty {
             return last
         }
         return request.remoteAddress

@@ -70,8 +70,9 @@ public struct Round: Sendable {
         return .upcoming
     }
 
-    public var acceptsEntries: (Int64) -> Bool {
-        { now in closedAt == nil && now >= submissionsOpenAt && now < submissionsCloseAt && now < votingClosesAt }
+    /// Whether the submission window is open (and the round not closed) at `now`.
+    public func acceptsEntries(at now: Int64) -> Bool {
+        closedAt == nil && now >= submissionsOpenAt && now < submissionsCloseAt && now < votingClosesAt
     }
 
     public var isLottery: Bool { entrySelection == "lottery" }

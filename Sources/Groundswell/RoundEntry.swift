@@ -7,7 +7,7 @@ enum RoundEntry {
     static func check(_ db: Connection, roundID: Int64, category: String, tier: String?,
                       requestedAmount: Int64?, now: Int64) throws -> String {
         guard let round = try RoundStore.load(db, id: roundID) else { throw APIError.notFound("round") }
-        guard round.acceptsEntries(now) else {
+        guard round.acceptsEntries(at: now) else {
             throw APIError.conflict("round_not_open", "the round is not taking entries now")
         }
         if !round.categories.isEmpty && !round.categories.contains(category) {

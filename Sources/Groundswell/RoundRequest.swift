@@ -63,12 +63,12 @@ struct RoundSettings {
         entrySelection = "first_come"
         carryOver = false
         guard body.has("mode") else { throw APIError.invalid("mode is required (tiers or budget)") }
-        try apply(body, partial: true)
+        try apply(body)
         try validate()
     }
 
     /// Overwrites the fields present in `body`.
-    mutating func apply(_ body: RequestBody, partial: Bool) throws {
+    mutating func apply(_ body: RequestBody) throws {
         if body.has("name") { name = try body.requiredString("name", length: 1...100) }
         if let t = try RoundSettings.time(body, "submissions_open_at", required: false) { submissionsOpenAt = t }
         if let t = try RoundSettings.time(body, "submissions_close_at", required: false) { submissionsCloseAt = t }

@@ -286,7 +286,7 @@ struct RoundRoutes {
                     throw APIError.conflict("round_locked", "voting_closes_at can only be extended once voting has opened")
                 }
             }
-            try settings.apply(body, partial: true)
+            try settings.apply(body)
             try settings.validate()
             if let next = settings.nextRoundID {
                 let exists = try RoundStore.load(db, id: next) != nil

@@ -58,19 +58,16 @@ extension String {
 
     /// Splits a comma-separated header value into trimmed, non-empty elements.
     public func headerListElements() -> [String] {
-        split(separator: ",").map { $0.trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }
-    }
-
-    func trimmingCharacters(in set: String) -> String {
-        Substring(self).trimmingCharacters(in: set)
+        split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
     }
 }
 
 extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var start = startIndex, end = endIndex
-        while start < end, set.contains(self[start]) { start = index(after: start) }
-        while end > start, set.contains(self[index(before: end)]) { end = index(before: end) }
-        return String(self[start..<end])
+    /// Drops optional whitespace (SP and HTAB, RFC 9110 §5.6.3) from both ends.
+    public func trimmingOWS() -> String {
+        var utf8 = self.utf8[...]
+        while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+        return String(Substring(utf8))
     }
 }

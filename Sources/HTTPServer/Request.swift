@@ -85,9 +85,6 @@ public struct QueryItems: Sendable {
         for item in items where item.name == name { return item.value }
         return nil
     }
-
-    /// Whether a value was given but is not valid percent-encoded UTF-8 is folded into the raw text.
-    public var names: [String] { items.map(\.name) }
 }
 
 /// Percent-decoding that refuses malformed escapes and invalid UTF-8 rather than guessing.

@@ -82,6 +82,12 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(requests("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").first?.keepAlive, false)
     }
 
+    func testHeaderListsTrimOnlyOptionalWhitespace() {
+        XCTAssertEqual(" \tclose , keep-alive\t,, x ".headerListElements(), ["close", "keep-alive", "x"])
+        XCTAssertEqual(Substring(" \u{00A0}é\t").trimmingOWS(), "\u{00A0}é", "only SP and HTAB are OWS")
+        XCTAssertEqual(requests("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive ,\tclose\r\n\r\n").first?.keepAlive, false)
+    }
+
     func testAbsoluteFormReplacesHost() {
         let parsed = requests("GET http://other.example:8080/ideas?x=1 HTTP/1.1\r\nHost: h\r\n\r\n")
         XCTAssertEqual(parsed.first?.path, "/ideas")
