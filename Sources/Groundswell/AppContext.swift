@@ -13,6 +13,8 @@ public final class AppContext: @unchecked Sendable {
     public let logger: Logger
     /// Ranked search results; invalidate when an idea's text, status or visibility changes.
     let searchCache = SearchCache()
+    /// Customers by token hash; emptied by the writer when `users` rows change.
+    let accounts = AccountCache()
     /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.
     public let httpMetrics = HTTPMetrics()
     private let writeLock = NSLock()

@@ -11,27 +11,43 @@ public struct AuthenticatedUser: Sendable {
 public struct Authenticator: Sendable {
     let context: AppContext
 
-    /// The bearer token of a request, if it has a well-formed one.
+    /// The bearer token of a request (`Bearer` in any case, one or more spaces, then the
+    /// token), if it has a well-formed one.
     public static func bearerToken(_ request: Request) -> String? {
         guard let header = request.headers["authorization"] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, String(parts[0]).caseInsensitiveEquals("bearer") else { return nil }
-        let token = parts[1].trimmingOWS()
+        let bytes = header.utf8
+        var index = bytes.startIndex
+        while index < bytes.endIndex && bytes[index] == 0x20 { index = bytes.index(after: index) }
+        for expected in "bearer".utf8 {
+            guard index < bytes.endIndex, bytes[index] | 0x20 == expected else { return nil }
+            index = bytes.index(after: index)
+        }
+        guard index < bytes.endIndex, bytes[index] == 0x20 else { return nil }
+        let token = Substring(header.utf8[index...]).trimmingOWS()
         return token.isEmpty ? nil : token
     }
 
-    /// The caller, or 401 `unauthorized`.
+    /// The caller, or 401 `unauthorized` (403 `banned` for a banned account).
     public func user(_ request: Request) throws -> AuthenticatedUser {
         guard let token = Authenticator.bearerToken(request) else { throw APIError.unauthorized }
-        let hash = Tokens.hash(token)
-        let found = try context.database.read { db in
-            try db.queryOne("SELECT id, name, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [hash]) {
-                (user: AuthenticatedUser(id: $0.int64(0), name: $0.string(1)), banned: $0.bool(2))
+        let digest = Tokens.digest(token)
+        let key = AccountCache.Key(digest)
+        let (cached, generation) = context.accounts.lookup(key)
+        let account: AccountCache.Account
+        if let cached {
+            account = cached
+        } else {
+            let found = try context.database.read { db in
+                try db.queryOne("SELECT id, name, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [Array(digest)]) {
+                    AccountCache.Account(user: AuthenticatedUser(id: $0.int64(0), name: $0.string(1)), banned: $0.bool(2))
+                }
             }
+            guard let found else { throw APIError.unauthorized }
+            context.accounts.store(key, found, generation: generation)
+            account = found
         }
-        guard let found else { throw APIError.unauthorized }
-        if found.banned { throw APIError.banned }
-        return found.user
+        if account.banned { throw APIError.banned }
+        return account.user
     }
 }
 

@@ -51,8 +51,11 @@ public final class GroundswellApp: @unchecked Sendable {
             try db.run("INSERT INTO settings (key, value) VALUES ('address_secret', ?)", [fresh])
             return fresh
         }
-        let client = ClientAddress(trustProxy: configuration.trustProxy, secret: SymmetricKey(data: secret))
+        let client = ClientAddress(trustProxy: configuration.trustProxy, secret: secret)
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays)
+        try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
+            accounts.invalidate()
+        }
         scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
         registerRoutes(limits: configuration.rateLimits)

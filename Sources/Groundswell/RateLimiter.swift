@@ -32,7 +32,14 @@ public struct RateLimits: Sendable {
 public struct ClientAddress: Sendable {
     static let hashAttribute = "client.hash"
     public let trustProxy: Bool
-    let secret: SymmetricKey
+    private let keyedHash: KeyedHash
+    /// A client sends many requests from one address: remember the last few thousand hashes.
+    private let recent = RecentHashes(capacity: 4096)
+
+    public init(trustProxy: Bool, secret: [UInt8]) {
+        self.trustProxy = trustProxy
+        self.keyedHash = KeyedHash(key: secret)
+    }
 
     /// The address the request came from: the right-most X-Forwarded-For entry (the one our
     /// proxy added) when the proxy is trusted, else the socket's peer.
@@ -45,7 +52,11 @@ public struct ClientAddress: Sendable {
     }
 
     public func hash(_ address: String) -> String {
-        Hex.string(HMAC<SHA256>.authenticationCode(for: Array(address.utf8), using: secret), limit: 16)
+        if let known = recent.lookup(address) { return known }
+        var bytes = address
+        let hashed = bytes.withUTF8 { Hex.string(keyedHash.code(UnsafeRawBufferPointer($0)), limit: 16) }
+        recent.store(address, hashed)
+        return hashed
     }
 
     public func hashedAddress(of request: Request) -> String { hash(address(of: request)) }
@@ -54,6 +65,30 @@ public struct ClientAddress: Sendable {
     /// per-address limits would throttle everyone at once, so they do not apply there.
     func isLoopback(_ address: String) -> Bool {
         address.hasPrefix("127.") || address == "::1" || address == "localhost"
+    }
+}
+
+/// A bounded address → hash memo, emptied wholesale when full.
+final class RecentHashes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: String] = [:]
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func lookup(_ address: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[address]
+    }
+
+    func store(_ address: String, _ hash: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[address] = hash
     }
 }
 

@@ -10,7 +10,12 @@ public enum Tokens {
     }
 
     public static func hash(_ token: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(token.utf8)))
+        Array(digest(token))
+    }
+
+    static func digest(_ token: String) -> SHA256.Digest {
+        var token = token
+        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {

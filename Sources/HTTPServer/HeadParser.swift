@@ -218,34 +218,59 @@ enum HeadParser {
 
     /// host = uri-host [ ":" port ], uri-host = IP-literal / IPv4address / reg-name (RFC 3986).
     static func isValidHost(_ value: String) -> Bool {
-        if value.isEmpty { return true }
-        var host = Substring(value)
-        var port: Substring?
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
-            let after = host[host.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { return false }
-                port = after.dropFirst()
+        var value = value
+        return value.withUTF8 { isValidHost(bytes: $0) }
+    }
+
+    static func isValidHost(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes.isEmpty { return true }
+        var portStart: Int?
+        if bytes[0] == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+            for i in 1..<close {
+                let b = bytes[i]
+                guard isHexDigit(b) || b == UInt8(ascii: ":") || b == UInt8(ascii: ".") else { return false }
             }
-            host = literal
+            if close + 1 < bytes.count {
+                guard bytes[close + 1] == UInt8(ascii: ":") else { return false }
+                portStart = close + 2
+            }
         } else {
-            if let colon = host.firstIndex(of: ":") {
-                port = host[host.index(after: colon)...]
-                host = host[..<colon]
+            var end = bytes.count
+            if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+                end = colon
+                portStart = colon + 1
             }
-            for byte in host.utf8 {
-                let ok = isAlnum(byte) || "-._~!$&'()*+,;=%".utf8.contains(byte)
-                if !ok { return false }
-            }
+            for i in 0..<end where !isRegNameByte(bytes[i]) { return false }
         }
-        if let port {
-            guard port.utf8.count <= 5, port.utf8.allSatisfy(isDigit) else { return false }
-            if let number = Int(port), number > 65535 { return false }
+        if let portStart {
+            let digits = bytes.count - portStart
+            guard digits <= 5 else { return false }
+            var number = 0
+            for i in portStart..<bytes.count {
+                guard isDigit(bytes[i]) else { return false }
+                number = number * 10 + Int(bytes[i] - 48)
+            }
+            if number > 65535 { return false }
         }
         return true
+    }
+
+    @inline(__always) static func isHexDigit(_ b: UInt8) -> Bool {
+        isDigit(b) || (b >= 65 && b <= 70) || (b >= 97 && b <= 102)
+    }
+
+    /// reg-name bytes (RFC 3986 §3.2.2): unreserved, sub-delims and `%` of pct-encoded.
+    @inline(__always) static func isRegNameByte(_ b: UInt8) -> Bool {
+        if isAlnum(b) { return true }
+        switch b {
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "%"):
+            return true
+        default:
+            return false
+        }
     }
 
     static func isValidFieldLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -99,14 +99,35 @@ public final class Server: @unchecked Sendable {
         return HTTPError.internalError.response
     }
 
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &out) }
+        out.append(UInt8(48 + value % 10))
+    }
+
     func responded(_ request: Request, status: HTTPStatus, bodyBytes: Int) {
         let duration = request.startedAt == 0 ? 0 : EventLoop.monotonicNanos() &- request.startedAt
         observer?.responded(method: request.method, route: request.route, status: status.code, durationNanos: duration)
         if configuration.accessLog && logger.logLevel <= .info {
             let micros = duration / 1000
             let fraction = micros % 1000
-            let padded = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
-            logger.info("\(request.method) \(request.path) \(status.code) \(micros / 1000).\(padded)ms peer=\(request.remoteAddress)")
+            // Bytes, not String interpolation: generic interpolation looks up conformances at
+            // run time and String appends are slow; this line is written for every request.
+            var line: [UInt8] = []
+            line.reserveCapacity(64 + request.path.utf8.count + request.remoteAddress.utf8.count)
+            line.append(contentsOf: request.method.description.utf8)
+            line.append(0x20)
+            line.append(contentsOf: request.path.utf8)
+            line.append(0x20)
+            Server.appendDecimal(UInt64(max(0, status.code)), to: &line)
+            line.append(0x20)
+            Server.appendDecimal(micros / 1000, to: &line)
+            line.append(UInt8(ascii: "."))
+            if fraction < 100 { line.append(UInt8(ascii: "0")) }
+            if fraction < 10 { line.append(UInt8(ascii: "0")) }
+            Server.appendDecimal(fraction, to: &line)
+            line.append(contentsOf: "ms peer=".utf8)
+            line.append(contentsOf: request.remoteAddress.utf8)
+            logger.info(Logger.Message(stringLiteral: String(decoding: line, as: UTF8.self)))
         }
     }
 }

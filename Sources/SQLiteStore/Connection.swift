@@ -6,6 +6,8 @@ public final class Connection {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// Told about row changes by the update hook (see `install(_:)`).
+    var changeWatches: [ChangeWatch] = []
 
     public struct Options: Sendable {
         public var readOnly = false
@@ -51,6 +53,7 @@ public final class Connection {
 
     deinit {
         cache.removeAll()  // finalize statements before closing
+        if !changeWatches.isEmpty { sqlite3_update_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
     }
 

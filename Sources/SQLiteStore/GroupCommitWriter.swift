@@ -21,6 +21,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var replays = 0
     private var commitNanos: UInt64 = 0
 
+    /// Writer-thread only: watches whose commits must be announced before answering.
+    private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
+
     public init(connection: Connection, maxBatch: Int = 512) {
         self.connection = connection
         self.maxBatch = maxBatch
@@ -55,6 +58,18 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
         done.wait()
         return try box.result!.get()
+    }
+
+    /// Calls `committed` on the writer thread after every commit that changed one of
+    /// `tables` (by `operations`), before any job of that batch is answered. Caches use it
+    /// so that no response can come back before a cached copy of changed rows is dropped.
+    public func onCommit(changing tables: [String], operations: ChangeWatch.Operations,
+                         _ committed: @escaping @Sendable () -> Void) throws {
+        let watch = ChangeWatch(tables: tables, operations: operations)
+        try sync { [unowned self] db in
+            db.install(watch)
+            self.commitWatches.append((watch, committed))
+        }
     }
 
     /// Batches, jobs, replayed batches and total time spent in transactions so far.
@@ -129,6 +144,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 }
             }
             try connection.cached("COMMIT").run()
+            for (watch, committed) in commitWatches where watch.take() { committed() }
         } catch {
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
             for job in batch { job.fail(error) }

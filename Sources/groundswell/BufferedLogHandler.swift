@@ -73,7 +73,8 @@ struct BufferedLogHandler: LogHandler {
         out.append(contentsOf: label.utf8)
         out.append(contentsOf: ": ".utf8)
         out.append(contentsOf: message.description.utf8)
-        for (key, value) in self.metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+        let merged = explicit.map { self.metadata.merging($0, uniquingKeysWith: { $1 }) } ?? self.metadata
+        for (key, value) in merged {
             out.append(0x20)
             out.append(contentsOf: key.utf8)
             out.append(0x3D)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import SQLiteStore
 import TestSupport
 import XCTest
@@ -52,6 +53,68 @@ final class PersonalDataTests: ServiceTestCase {
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE email LIKE '%example.com' AND id = ?", [id]), 0)
         // The email can be used again.
         XCTAssertEqual(try client.post("/users", ["name": "New", "email": "fresh@example.com"]).status, 201)
+    }
+}
+
+/// Customers are cached by token hash; every change to a `users` row must empty the
+/// cache before the change is answered.
+final class AccountCacheTests: ServiceTestCase {
+    func testCachedAccountsFollowRotationBanRenameAndErasure() throws {
+        let (id, token) = try signUp("Gil")
+        let idea = try createIdea(token)["id"] as! Int
+        XCTAssertEqual(try client.get("/me", token: token).status, 200)
+        XCTAssertGreaterThan(service.app.context.accounts.count, 0, "a signed-in request fills the cache")
+        XCTAssertEqual(try client.get("/me", token: token).json["name"] as? String, "Gil")
+
+        XCTAssertEqual(try client.request("PATCH", "/me", json: ["name": "Gil R."], token: token).status, 200)
+        XCTAssertEqual(service.app.context.accounts.count, 0, "a users change empties the cache before it is answered")
+        XCTAssertEqual(try client.get("/me", token: token).json["name"] as? String, "Gil R.")
+
+        XCTAssertEqual(try client.post("/admin/users/\(id)/ban", token: service.adminToken).status, 200)
+        assertError(try client.post("/ideas/\(idea)/votes", token: token), 403, "banned")
+        assertError(try client.post("/ideas/\(idea)/votes", token: token), 403, "banned")
+        XCTAssertEqual(try client.post("/admin/users/\(id)/unban", token: service.adminToken).status, 200)
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: token).status, 201)
+
+        let fresh = try XCTUnwrap(try client.post("/me/token", token: token).json["token"] as? String)
+        assertError(try client.get("/me", token: token), 401, "unauthorized")
+        XCTAssertEqual(try client.get("/me", token: fresh).status, 200)
+        XCTAssertEqual(try client.request("DELETE", "/me", token: fresh).status, 204)
+        assertError(try client.post("/ideas/\(idea)/votes", token: fresh), 401, "unauthorized")
+    }
+
+    func testBearerTokenParsing() {
+        func token(_ header: String?) -> String? {
+            var headers = HTTPHeaders()
+            if let header { headers.add("Authorization", header) }
+            return Authenticator.bearerToken(Request(method: .get, target: "/me", headers: headers))
+        }
+        XCTAssertEqual(token("Bearer abc"), "abc")
+        XCTAssertEqual(token("bearer abc"), "abc")
+        XCTAssertEqual(token("BEARER    abc  "), "abc")
+        XCTAssertEqual(token("  Bearer abc"), "abc")
+        XCTAssertNil(token(nil))
+        XCTAssertNil(token("Bearer"))
+        XCTAssertNil(token("Bearer "))
+        XCTAssertNil(token("Bearer\tabc"))
+        XCTAssertNil(token("Bearerabc"))
+        XCTAssertNil(token("Basic abc"))
+        XCTAssertNil(token("Bearex abc"))
+    }
+
+    func testStaleReadsAreNotCached() {
+        let cache = AccountCache(capacity: 2)
+        let key = AccountCache.Key(Tokens.digest("t1"))
+        let account = AccountCache.Account(user: AuthenticatedUser(id: 1, name: "a"), banned: false)
+        let (missing, generation) = cache.lookup(key)
+        XCTAssertNil(missing)
+        cache.invalidate()  // a users change committed between the lookup and the read
+        cache.store(key, account, generation: generation)
+        XCTAssertNil(cache.lookup(key).account, "an account read before the change must not be kept")
+        cache.store(key, account, generation: cache.lookup(key).generation)
+        XCTAssertEqual(cache.lookup(key).account?.user.id, 1)
+        for token in ["t2", "t3"] { cache.store(AccountCache.Key(Tokens.digest(token)), account, generation: cache.lookup(key).generation) }
+        XCTAssertLessThanOrEqual(cache.count, 2, "the cache stays within its capacity")
     }
 }
 

@@ -40,6 +40,26 @@ final class RequestParserTests: XCTestCase {
         return nil
     }
 
+    func testHostValidation() {
+        let valid = ["", "h", "example.com", "127.0.0.1:8080", "a-b.c_d~e", "x:", "x:65535", "[::1]", "[::1]:80",
+                     "[2001:db8::1]:443", "[::ffff:10.0.0.1]", "%41b", "a!$&'()*+,;=b"]
+        let invalid = ["a b", "a/b", "user@a", "a:99999", "a:65536", "a:123456", "a:8x", "[::1", "[]", "[::g]",
+                       "[::1]x", "[::1]:8x", "a\u{7F}", "é.com", "a:b:c"]
+        for host in valid { XCTAssertTrue(HeadParser.isValidHost(host), host) }
+        for host in invalid { XCTAssertFalse(HeadParser.isValidHost(host), host) }
+    }
+
+    func testCaseInsensitiveComparisonAndTrimming() {
+        XCTAssertTrue("Content-Length".caseInsensitiveEquals("content-length"))
+        XCTAssertTrue("BEARER".caseInsensitiveEquals("bearer"))
+        XCTAssertFalse("bearer".caseInsensitiveEquals("bearers"))
+        XCTAssertFalse("[".caseInsensitiveEquals("{"), "only ASCII letters fold")
+        XCTAssertFalse("é".caseInsensitiveEquals("É"), "non-ASCII bytes compare exactly")
+        XCTAssertEqual(" \t a b \t".dropFirst(0).trimmingOWS(), "a b")
+        XCTAssertEqual("  ".dropFirst(0).trimmingOWS(), "")
+        XCTAssertEqual("xyz".dropFirst(1).trimmingOWS(), "yz")
+    }
+
     func testSimpleGetIsParsed() {
         let parsed = requests("GET /ideas/7?sort=top HTTP/1.1\r\nHost: example.com\r\nX-A:  b \r\n\r\n")
         XCTAssertEqual(parsed.count, 1)

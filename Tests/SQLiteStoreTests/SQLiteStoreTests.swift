@@ -145,6 +145,43 @@ final class SQLiteStoreTests: XCTestCase {
         writer.close()
     }
 
+    func testCommitObserversHearOfWatchedChangesOnlyAndBeforeAnswers() throws {
+        let writer = GroupCommitWriter(connection: try Connection(path: path))
+        try writer.sync { db in
+            try db.execute("""
+                CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT);
+                CREATE TABLE events (id INTEGER PRIMARY KEY, account INTEGER);
+                CREATE TRIGGER events_touch AFTER INSERT ON events WHEN NEW.account < 0 BEGIN
+                    UPDATE accounts SET name = 'touched' WHERE id = -NEW.account;
+                END;
+                INSERT INTO accounts (id, name) VALUES (1, 'a');
+                """)
+        }
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var value = 0
+            func increment() { lock.lock(); value += 1; lock.unlock() }
+            func read() -> Int { lock.lock(); defer { lock.unlock() }; return value }
+        }
+        let heard = Counter()
+        try writer.onCommit(changing: ["accounts"], operations: [.update, .delete]) { heard.increment() }
+        func heardSoFar() -> Int { heard.read() }
+
+        try writer.sync { try $0.run("INSERT INTO events (account) VALUES (1)") }
+        try writer.sync { try $0.run("INSERT INTO accounts (name) VALUES ('b')") }
+        XCTAssertEqual(heardSoFar(), 0, "other tables and inserts are not watched")
+        // The observer runs before the job is answered: sync returns after it.
+        try writer.sync { try $0.run("UPDATE accounts SET name = 'c' WHERE id = 1") }
+        XCTAssertEqual(heardSoFar(), 1)
+        try writer.sync { try $0.run("INSERT INTO events (account) VALUES (-1)") }
+        XCTAssertEqual(heardSoFar(), 2, "changes made by triggers count")
+        try writer.sync { try $0.run("DELETE FROM accounts WHERE id = 2") }
+        XCTAssertEqual(heardSoFar(), 3)
+        try writer.sync { try $0.run("UPDATE accounts SET name = 'd' WHERE id = 999") }
+        XCTAssertEqual(heardSoFar(), 3, "a statement that changed no row is not a change")
+        writer.close()
+    }
+
     func testReadersSeeCommittedWrites() throws {
         let database = try Database(path: path, migrations: [Migration(version: 1, name: "t", sql: "CREATE TABLE t (x INTEGER)")],
                                     readers: 2, now: { 0 })
