@@ -58,8 +58,8 @@ _ = try app.context.database.writer.sync { db -> Int in
         }
         for idea in chosen {
             voteTime += 1
-            try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id) VALUES (?, ?, ?, ?, 1)",
-                       [idea, voter, (voteTime / day), voteTime])
+            try VoteLedger.record(db, ideaID: Int64(idea), userID: Int64(voter), day: Int64(voteTime / day), at: Int64(voteTime),
+                                  roundID: 1, addressHash: nil)
         }
     }
     return 0

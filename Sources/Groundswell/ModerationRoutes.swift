@@ -245,6 +245,11 @@ struct ModerationRoutes {
                 FROM votes WHERE idea_id = ? ORDER BY id
                 ON CONFLICT DO NOTHING
                 """, [target, targetDayless, into.round, source])
+            let moved = db.changes
+            try VoteLedger.recount(db, ideaID: target)
+            if let round = into.round, moved > 0 {
+                try db.run("UPDATE rounds SET vote_count = vote_count + ? WHERE id = ?", [moved, round])
+            }
             try db.run("DELETE FROM votes WHERE idea_id = ?", [source])
             try db.run("UPDATE comments SET idea_id = ? WHERE idea_id = ?", [target, source])
             try db.run("""

@@ -1,8 +1,8 @@
 import HTTPServer
 import SQLiteStore
 
-/// Casting and retracting votes. Counts are kept by triggers on the vote rows in the
-/// same transaction, so `votes` always equals the number of rows.
+/// Casting and retracting votes. Counts change in the same transaction as the vote rows
+/// (VoteLedger on insert, triggers on delete), so `votes` always equals the number of rows.
 struct VoteRoutes {
     let context: AppContext
     let auth: Authenticator
@@ -18,18 +18,17 @@ struct VoteRoutes {
         let now = context.clock.nowMillis()
         let address = context.client.hashedAddress(of: request)
         return context.write(request) { db in
-            // Fast path: an idea outside any round. One statement decides both "does the
-            // idea exist" and "is this a new vote"; the trigger keeps count and trend.
-            try db.run("""
-                INSERT INTO votes (idea_id, user_id, vote_day, created_at, addr_hash)
-                SELECT ?, ?, 0, ?, ? WHERE EXISTS (SELECT 1 FROM ideas WHERE id = ? AND hidden = 0 AND round_id IS NULL)
-                ON CONFLICT DO NOTHING
-                """, [ideaID, user.id, now, address, ideaID])
-            if db.changes == 0 {
-                let context = try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
-                guard let roundID = context.roundID else { throw APIError.alreadyVoted }
-                try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id, addr_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                           [ideaID, user.id, context.day, now, roundID, address])
+            guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.optionalInt64(0) })
+            else { throw APIError.notFound("idea") }
+            if roundID == nil {
+                // Outside rounds: one vote per person per idea, ever (day 0).
+                guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: 0, at: now, roundID: nil, addressHash: address)
+                else { throw APIError.alreadyVoted }
+            } else {
+                let vote = try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
+                guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
+                                            roundID: vote.roundID, addressHash: address)
+                else { throw APIError.alreadyVoted }
             }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
