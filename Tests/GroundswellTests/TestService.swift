@@ -96,7 +96,23 @@ class ServiceTestCase: XCTestCase {
     }
 
     override func tearDown() {
+        if let service, service.app != nil { assertCountsMatchRows(service) }
         service = nil
+    }
+
+    /// Every test ends by checking what the vote ledger and the delete triggers keep:
+    /// each idea's count, reach time and trending score, and each round's count, agree
+    /// with the vote rows of the idea's current context.
+    func assertCountsMatchRows(_ service: TestService, file: StaticString = #filePath, line: UInt = #line) {
+        let checks = [
+            ("idea counts", "SELECT COUNT(*) FROM ideas i WHERE i.vote_count != (SELECT COUNT(*) FROM votes v WHERE v.idea_id = i.id AND v.round_id IS i.round_id)"),
+            ("reach times", "SELECT COUNT(*) FROM ideas i WHERE i.last_vote_id IS NOT (SELECT MAX(v.id) FROM votes v WHERE v.idea_id = i.id AND v.round_id IS i.round_id)"),
+            ("trending", "SELECT COUNT(*) FROM ideas i WHERE (i.vote_count = 0) != (i.trend <= -1e8)"),
+            ("round counts", "SELECT COUNT(*) FROM rounds r WHERE r.vote_count != (SELECT COUNT(*) FROM votes v WHERE v.round_id = r.id)"),
+        ]
+        for (name, sql) in checks {
+            XCTAssertEqual(try service.scalar(sql), 0, "\(name) disagree with the vote rows", file: file, line: line)
+        }
     }
 
     private static var counter = 0
