@@ -13,6 +13,8 @@ public final class AppContext: @unchecked Sendable {
     public let logger: Logger
     /// Ranked search results; invalidate when an idea's text, status or visibility changes.
     let searchCache = SearchCache()
+    /// Rendered `GET /ideas` pages, valid while no transaction commits.
+    let pageCache = PageCache()
     /// Customers by token hash; emptied by the writer when `users` rows change.
     let accounts = AccountCache()
     /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.

@@ -1,10 +1,10 @@
 import HTTPServer
 import SQLiteStore
 
-/// A signed-in customer.
+/// A signed-in customer (only the id: handlers read whatever else they need in their
+/// own transaction, so the account cache stays small).
 public struct AuthenticatedUser: Sendable {
     public let id: Int64
-    public let name: String
 }
 
 /// Resolves `Authorization: Bearer TOKEN` to a customer by the token's hash.
@@ -38,8 +38,8 @@ public struct Authenticator: Sendable {
             account = cached
         } else {
             let found = try context.database.read { db in
-                try db.queryOne("SELECT id, name, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [Array(digest)]) {
-                    AccountCache.Account(user: AuthenticatedUser(id: $0.int64(0), name: $0.string(1)), banned: $0.bool(2))
+                try db.queryOne("SELECT id, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [Array(digest)]) {
+                    AccountCache.Account(user: AuthenticatedUser(id: $0.int64(0)), banned: $0.bool(1))
                 }
             }
             guard let found else { throw APIError.unauthorized }

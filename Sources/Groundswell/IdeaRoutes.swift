@@ -87,6 +87,17 @@ struct IdeaRoutes {
     }
 
     func list(_ request: Request) throws -> Reply {
+        // Read the commit count before the snapshot: the page is current while it stays put.
+        let generation = context.database.writer.commitCount
+        if let page = context.pageCache.get(request.target, generation: generation) {
+            return .response(.json(.ok, page))
+        }
+        let body = try listPage(request)
+        context.pageCache.put(request.target, body: body, generation: generation)
+        return .response(.json(.ok, body))
+    }
+
+    private func listPage(_ request: Request) throws -> [UInt8] {
         let query = request.queryItems
         let page = try PageRequest(query)
         let search = query["q"].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
@@ -115,9 +126,7 @@ struct IdeaRoutes {
         }
         var matchExpression: String?
         if let search {
-            guard let expression = IdeaRoutes.ftsQuery(search) else {
-                return .response(.json(.ok, IdeaRoutes.emptyPage))
-            }
+            guard let expression = IdeaRoutes.ftsQuery(search) else { return IdeaRoutes.emptyPage }
             matchExpression = expression
             if sort != .relevance {
                 conditions.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)")
@@ -125,7 +134,7 @@ struct IdeaRoutes {
             }
         }
 
-        let body = try context.read { db -> [UInt8] in
+        return try context.read { db -> [UInt8] in
             let order: String
             switch sort {
             case .new:
@@ -168,7 +177,6 @@ struct IdeaRoutes {
                 }
             }, item: { IdeaJSON.write($0, into: &$1) })
         }
-        return .response(.json(.ok, body))
     }
 
     /// Relevance pages are positions in a ranking taken at the first page (the snapshot is

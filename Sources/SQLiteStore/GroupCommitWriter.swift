@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The single owner of the write connection. Jobs that arrive together are run back to
 /// back inside one transaction and all of them are answered only after that transaction
@@ -16,6 +17,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     public let maxBatch: Int
 
+    private let committed = Atomic<UInt64>(0)
     private var batches = 0
     private var jobs = 0
     private var replays = 0
@@ -71,6 +73,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
             self.commitWatches.append((watch, committed))
         }
     }
+
+    /// How many transactions the writer has committed. It moves after a commit and before any
+    /// job of that commit is answered; read it *before* starting a read transaction and a
+    /// result computed from that snapshot is current for as long as the count stays put.
+    public var commitCount: UInt64 { committed.load(ordering: .acquiring) }
 
     /// Batches, jobs, replayed batches and total time spent in transactions so far.
     public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) {
@@ -144,7 +151,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 }
             }
             try connection.cached("COMMIT").run()
-            for (watch, committed) in commitWatches where watch.take() { committed() }
+            committed.add(1, ordering: .releasing)
+            for (watch, observer) in commitWatches where watch.take() { observer() }
         } catch {
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
             for job in batch { job.fail(error) }

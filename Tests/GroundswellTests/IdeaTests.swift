@@ -26,6 +26,26 @@ final class IdeaTests: ServiceTestCase {
         XCTAssertEqual(fetched.json["title"] as? String, "Reusable cups")
     }
 
+    func testCachedListPagesNeverOutliveAWrite() throws {
+        let (_, token) = try signUp()
+        let (_, voter) = try signUp()
+        let a = try createIdea(token, title: "Idea A")["id"] as! Int
+        let b = try createIdea(token, title: "Idea B")["id"] as! Int
+        func top() throws -> [[String: Any]] { try client.get("/ideas?sort=top&limit=5").json["items"] as? [[String: Any]] ?? [] }
+        XCTAssertEqual(try top().map { $0["id"] as? Int }, [b, a])
+        XCTAssertEqual(try top().map { $0["id"] as? Int }, [b, a], "the same page again, from the cache")
+        XCTAssertGreaterThan(service.app.context.pageCache.count, 0)
+        XCTAssertEqual(try client.post("/ideas/\(a)/votes", token: voter).status, 201)
+        let after = try top()
+        XCTAssertEqual(after.map { $0["id"] as? Int }, [a, b], "a vote answered means the next list shows it")
+        XCTAssertEqual(after.first?["votes"] as? Int, 1)
+        XCTAssertEqual(try client.post("/ideas/\(a)/comments", ["body": "yes"], token: voter).status, 201)
+        XCTAssertEqual(try top().first?["comments"] as? Int, 1)
+        // Different queries are different pages.
+        XCTAssertEqual((try client.get("/ideas?sort=new&limit=1").json["items"] as? [Any])?.count, 1)
+        XCTAssertEqual((try client.get("/ideas?q=Idea&limit=5").json["items"] as? [Any])?.count, 2)
+    }
+
     func testUnknownIdeasAre404() throws {
         for path in ["/ideas/999", "/ideas/abc", "/ideas/0", "/ideas/-1", "/ideas/99999999999999999999999", "/ideas/1.5"] {
             assertError(try client.get(path), 404, "not_found")
@@ -164,7 +184,7 @@ final class TrendingTests: ServiceTestCase {
         XCTAssertEqual(after, [old, fresh])
     }
 
-    func testTriggerKeepsTheSameScoreAsTheFormula() throws {
+    func testStoredScoreMatchesTheFormulaAfterVotesAndRetracts() throws {
         let voters = try (0..<4).map { _ in try signUp().token }
         let id = try createIdea(voters[0])["id"] as! Int
         var times: [Int64] = []

@@ -105,7 +105,7 @@ final class AccountCacheTests: ServiceTestCase {
     func testStaleReadsAreNotCached() {
         let cache = AccountCache(capacity: 2)
         let key = AccountCache.Key(Tokens.digest("t1"))
-        let account = AccountCache.Account(user: AuthenticatedUser(id: 1, name: "a"), banned: false)
+        let account = AccountCache.Account(user: AuthenticatedUser(id: 1), banned: false)
         let (missing, generation) = cache.lookup(key)
         XCTAssertNil(missing)
         cache.invalidate()  // a users change committed between the lookup and the read
