@@ -31,15 +31,17 @@ cpu_ticks() { local f; f=$(sed 's/^.*) //' "/proc/$1/stat"); set -- $f; echo $((
 peak_rss() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 
+# Each server starts after sync(1), so neither measures the kernel still writing back a fresh
+# database copy (that showed up as fsync stalls in the first round).
 start_ours() {
-  rm -f "$out"/run.sqlite*; cp "$out/template.sqlite" "$out/run.sqlite"
+  rm -f "$out"/run.sqlite*; cp "$out/template.sqlite" "$out/run.sqlite"; sync
   "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" > "$out/server.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
 }
 start_hb() {
   rm -f "$out"/hb.sqlite*
   PORT=8181 DB_PATH="$out/hb.sqlite" "$hb" > "$out/hb.log" 2>&1 &
-  pid=$!; url=http://127.0.0.1:8181; wait_ready "$url/hello"
+  pid=$!; url=http://127.0.0.1:8181; wait_ready "$url/hello"; sync
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 

@@ -99,11 +99,18 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
         var updated: Int64
     }
 
+    /// What a bucket belongs to: a kind of action and an account token or client address.
+    private struct Key: Hashable {
+        enum Kind: UInt8 { case signup, vote, voteAddress, write }
+        let kind: Kind
+        let owner: String
+    }
+
     private let limits: RateLimits
     private let clock: Clock
     private let client: ClientAddress
     private let lock = NSLock()
-    private var buckets: [String: State] = [:]
+    private var buckets: [Key: State] = [:]
 
     init(limits: RateLimits, clock: Clock, client: ClientAddress) {
         self.limits = limits
@@ -120,17 +127,17 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
         let address = client.address(of: request)
         let perAddress = !client.isLoopback(address)
         if route == "/users" && request.method == .post {
-            if perAddress { try take("signup:\(address)", limits.signupsPerAddress) }
+            if perAddress { try take(Key(kind: .signup, owner: address), limits.signupsPerAddress) }
         } else if route == "/ideas/{id}/votes" {
-            if let token { try take("vote:\(token)", limits.votesPerAccount) }
-            if perAddress { try take("vote-addr:\(address)", limits.votesPerAddress) }
+            if let token { try take(Key(kind: .vote, owner: token), limits.votesPerAccount) }
+            if perAddress { try take(Key(kind: .voteAddress, owner: address), limits.votesPerAddress) }
         } else if let token, !route.hasPrefix("/admin/") {
-            try take("write:\(token)", limits.writesPerAccount)
+            try take(Key(kind: .write, owner: token), limits.writesPerAccount)
         }
         return try next(request)
     }
 
-    private func take(_ key: String, _ bucket: RateLimits.Bucket) throws {
+    private func take(_ key: Key, _ bucket: RateLimits.Bucket) throws {
         let now = clock.nowMillis()
         lock.lock()
         var state = buckets[key] ?? State(tokens: bucket.capacity, updated: now)

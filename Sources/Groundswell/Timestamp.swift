@@ -17,20 +17,28 @@ public enum Timestamp {
             days -= 1
         }
         let (year, month, day) = civil(fromDays: days)
-        appendDigits(year, 4, &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(month, 2, &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(day, 2, &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(Int(secondOfDay / 3600), 2, &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(Int(secondOfDay % 3600 / 60), 2, &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(Int(secondOfDay % 60), 2, &out)
-        out.append(UInt8(ascii: "."))
-        appendDigits(ms, 3, &out)
-        out.append(UInt8(ascii: "Z"))
+        // Filled in place and appended once: per-byte appends were most of the cost.
+        var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                   UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 45, 0, 0, 45, 0, 0, 84, 0, 0, 58, 0, 0, 58, 0, 0, 46, 0, 0, 0, 90)
+        withUnsafeMutableBytes(of: &text) { raw in
+            let b = raw.bindMemory(to: UInt8.self)
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    b[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(min(max(year, 0), 9999), 4, at: 0)
+            put(month, 2, at: 5)
+            put(day, 2, at: 8)
+            put(Int(secondOfDay / 3600), 2, at: 11)
+            put(Int(secondOfDay % 3600 / 60), 2, at: 14)
+            put(Int(secondOfDay % 60), 2, at: 17)
+            put(ms, 3, at: 20)
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
     }
 
     /// Days since 1970-01-01 → (year, month, day), Howard Hinnant's algorithm.
@@ -108,16 +116,5 @@ public enum Timestamp {
         let secondsOfDay = Int64(hour * 3600 + minute * 60 + min(second, 59))
         let epochSeconds = days(year: year, month: month, day: day) * 86_400 + secondsOfDay - Int64(offsetMinutes * 60)
         return epochSeconds * 1000 + Int64(millis)
-    }
-
-    private static func appendDigits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var v = value
-        while divisor > 0 {
-            out.append(UInt8(48 + (v / divisor) % 10))
-            v %= divisor
-            divisor /= 10
-        }
     }
 }

@@ -200,6 +200,16 @@ final class TrendingTests: ServiceTestCase {
         XCTAssertEqual(after ?? 0, Trending.score([times[0], times[2], times[3]]), accuracy: 1e-9)
     }
 
+    func testTimestampsFormatAndParseBack() {
+        let cases: [(Int64, String)] = [(0, "1970-01-01T00:00:00.000Z"), (1_763_913_880_123, "2025-11-23T16:04:40.123Z"),
+                                        (-1, "1969-12-31T23:59:59.999Z"), (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+                                        (253_402_300_799_999, "9999-12-31T23:59:59.999Z")]
+        for (millis, text) in cases {
+            XCTAssertEqual(Timestamp.string(millis), text)
+            XCTAssertEqual(Timestamp.parse(text), millis, text)
+        }
+    }
+
     func testScoreMath() {
         let now: Int64 = 1_800_000_000_000
         let score = Trending.score([now, now - 86_400_000])
