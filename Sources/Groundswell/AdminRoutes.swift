@@ -231,7 +231,7 @@ struct AdminRoutes {
             var byStatus: [String: Int64] = [:]
             _ = try db.query("SELECT status, COUNT(*) FROM ideas GROUP BY status") { byStatus[$0.string(0)] = $0.int64(1) }
             for status in IdeaRoutes.statuses {
-                json.key(status); json.int(byStatus[status] ?? 0)
+                json.key(dynamic: status); json.int(byStatus[status] ?? 0)
                 total += byStatus[status] ?? 0
             }
             json.key("total"); json.int(total)

@@ -46,7 +46,8 @@ public struct JSONWriter {
         needsComma = false
     }
 
-    public mutating func key(_ name: String) {
+    /// A key known only at run time (escaped); literal keys take the `StaticString` path.
+    public mutating func key(dynamic name: String) {
         separator()
         JSONString.append(name, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
@@ -127,14 +128,17 @@ public struct JSONWriter {
             bytes.append(UInt8(48 + value))
             return
         }
-        var digits = [UInt8](repeating: 0, count: 20)
-        var v = value
-        var i = 20
-        while v > 0 {
-            i -= 1
-            digits[i] = UInt8(48 + v % 10)
-            v /= 10
+        // Digits into a stack buffer, then one append (no temporary array).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var v = value
+            var i = raw.count
+            while v > 0 {
+                i -= 1
+                raw[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
-        bytes.append(contentsOf: digits[i...])
     }
 }
