@@ -72,9 +72,9 @@ public struct JSONWriter {
         separator()
         if value < 0 {
             bytes.append(UInt8(ascii: "-"))
-            appendUnsigned(value.magnitude)
+            DecimalDigits.append(value.magnitude, to: &bytes)
         } else {
-            appendUnsigned(UInt64(value))
+            DecimalDigits.append(UInt64(value), to: &bytes)
         }
         needsComma = true
     }
@@ -121,24 +121,5 @@ public struct JSONWriter {
         separator()
         bytes.append(contentsOf: json)
         needsComma = true
-    }
-
-    private mutating func appendUnsigned(_ value: UInt64) {
-        if value < 10 {
-            bytes.append(UInt8(48 + value))
-            return
-        }
-        // Digits into a stack buffer, then one append (no temporary array).
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var v = value
-            var i = raw.count
-            while v > 0 {
-                i -= 1
-                raw[i] = UInt8(48 + v % 10)
-                v /= 10
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
-        }
     }
 }

@@ -37,7 +37,7 @@ enum ResponseEncoder {
                 }
             }
             out.append(contentsOf: contentLengthPrefix)
-            appendDecimal(response.body.count, to: &out)
+            DecimalDigits.append(UInt64(response.body.count), to: &out)
             out.append(13); out.append(10)
         }
         switch connection {
@@ -54,24 +54,27 @@ enum ResponseEncoder {
         out.append(13); out.append(10)
         if includeBody && allowsBody { out.append(contentsOf: response.body) }
     }
+}
 
+/// Unsigned integers as ASCII digits, through a stack buffer (no temporary array): used
+/// for Content-Length, access-log lines and the domain's JSON numbers.
+public enum DecimalDigits {
     @inline(__always)
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    public static func append(_ value: UInt64, to out: inout [UInt8]) {
         if value < 10 {
             out.append(UInt8(48 + value))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var v = value
-        var count = 0
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes; UInt64.max has 20 digits
         withUnsafeMutableBytes(of: &digits) { raw in
+            var v = value
+            var i = raw.count
             while v > 0 {
-                raw[19 - count] = UInt8(48 + v % 10)
+                i -= 1
+                raw[i] = UInt8(48 + v % 10)
                 v /= 10
-                count += 1
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[(20 - count)...]))
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
     }
 }

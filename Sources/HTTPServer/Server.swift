@@ -99,11 +99,6 @@ public final class Server: @unchecked Sendable {
         return HTTPError.internalError.response
     }
 
-    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        if value >= 10 { appendDecimal(value / 10, to: &out) }
-        out.append(UInt8(48 + value % 10))
-    }
-
     func responded(_ request: Request, status: HTTPStatus, bodyBytes: Int) {
         let duration = request.startedAt == 0 ? 0 : EventLoop.monotonicNanos() &- request.startedAt
         observer?.responded(method: request.method, route: request.route, status: status.code, durationNanos: duration)
@@ -118,13 +113,13 @@ public final class Server: @unchecked Sendable {
             line.append(0x20)
             line.append(contentsOf: request.path.utf8)
             line.append(0x20)
-            Server.appendDecimal(UInt64(max(0, status.code)), to: &line)
+            DecimalDigits.append(UInt64(max(0, status.code)), to: &line)
             line.append(0x20)
-            Server.appendDecimal(micros / 1000, to: &line)
+            DecimalDigits.append(micros / 1000, to: &line)
             line.append(UInt8(ascii: "."))
             if fraction < 100 { line.append(UInt8(ascii: "0")) }
             if fraction < 10 { line.append(UInt8(ascii: "0")) }
-            Server.appendDecimal(fraction, to: &line)
+            DecimalDigits.append(fraction, to: &line)
             line.append(contentsOf: "ms peer=".utf8)
             line.append(contentsOf: request.remoteAddress.utf8)
             logger.info(Logger.Message(stringLiteral: String(decoding: line, as: UTF8.self)))
