@@ -39,18 +39,14 @@ struct FraudRoutes {
                 GROUP BY v.addr_hash, v.idea_id, v.created_at / ?2 HAVING COUNT(DISTINCT v.user_id) >= 3
                 ORDER BY COUNT(DISTINCT v.user_id) DESC LIMIT 100
                 """, [roundID, FraudRoutes.window]) { row in
-                json.beginObject()
-                json.key("pattern"); json.string("shared_address_votes")
-                json.key("summary"); json.string("\(row.int64(2)) accounts from one address voted for idea \(row.int64(1)) within \(FraudRoutes.window / 60_000) minutes")
-                json.key("evidence")
-                json.beginObject()
-                json.key("address_hash"); json.string(row.string(0))
-                json.key("idea_id"); json.int(row.int64(1))
-                json.key("first_vote_at"); json.timestamp(row.int64(3))
-                json.key("last_vote_at"); json.timestamp(row.int64(4))
-                json.endObject()
-                FraudRoutes.writeAccounts(row.string(5), into: &json)
-                json.endObject()
+                FraudRoutes.writeFinding("shared_address_votes",
+                                         summary: "\(row.int64(2)) accounts from one address voted for idea \(row.int64(1)) within \(FraudRoutes.window / 60_000) minutes",
+                                         accounts: row.string(5), into: &json) { json in
+                    json.key("address_hash"); json.string(row.string(0))
+                    json.key("idea_id"); json.int(row.int64(1))
+                    json.key("first_vote_at"); json.timestamp(row.int64(3))
+                    json.key("last_vote_at"); json.timestamp(row.int64(4))
+                }
             }
             // 2. Accounts created in a burst from one address, then voting.
             _ = try db.query("""
@@ -59,17 +55,13 @@ struct FraudRoutes {
                 GROUP BY u.signup_addr_hash, u.created_at / ?2 HAVING COUNT(*) >= 5
                 ORDER BY COUNT(*) DESC LIMIT 100
                 """, [roundID, FraudRoutes.window]) { row in
-                json.beginObject()
-                json.key("pattern"); json.string("signup_burst")
-                json.key("summary"); json.string("\(row.int64(1)) voting accounts were created from one address within \(FraudRoutes.window / 60_000) minutes")
-                json.key("evidence")
-                json.beginObject()
-                json.key("address_hash"); json.string(row.string(0))
-                json.key("first_signup_at"); json.timestamp(row.int64(2))
-                json.key("last_signup_at"); json.timestamp(row.int64(3))
-                json.endObject()
-                FraudRoutes.writeAccounts(row.string(4), into: &json)
-                json.endObject()
+                FraudRoutes.writeFinding("signup_burst",
+                                         summary: "\(row.int64(1)) voting accounts were created from one address within \(FraudRoutes.window / 60_000) minutes",
+                                         accounts: row.string(4), into: &json) { json in
+                    json.key("address_hash"); json.string(row.string(0))
+                    json.key("first_signup_at"); json.timestamp(row.int64(2))
+                    json.key("last_signup_at"); json.timestamp(row.int64(3))
+                }
             }
             // 3. Ideas whose votes come mostly from accounts less than a day old.
             _ = try db.query("""
@@ -79,23 +71,33 @@ struct FraudRoutes {
                 GROUP BY v.idea_id HAVING COUNT(*) >= 5 AND SUM(v.created_at - u.created_at < 86400000) * 2 >= COUNT(*)
                 ORDER BY SUM(v.created_at - u.created_at < 86400000) DESC LIMIT 100
                 """, [roundID]) { row in
-                json.beginObject()
-                json.key("pattern"); json.string("new_account_votes")
-                json.key("summary"); json.string("\(row.int64(2)) of \(row.int64(1)) votes for idea \(row.int64(0)) came from accounts less than a day old")
-                json.key("evidence")
-                json.beginObject()
-                json.key("idea_id"); json.int(row.int64(0))
-                json.key("votes"); json.int(row.int64(1))
-                json.key("from_new_accounts"); json.int(row.int64(2))
-                json.endObject()
-                FraudRoutes.writeAccounts(row.optionalString(3) ?? "", into: &json)
-                json.endObject()
+                FraudRoutes.writeFinding("new_account_votes",
+                                         summary: "\(row.int64(2)) of \(row.int64(1)) votes for idea \(row.int64(0)) came from accounts less than a day old",
+                                         accounts: row.optionalString(3) ?? "", into: &json) { json in
+                    json.key("idea_id"); json.int(row.int64(0))
+                    json.key("votes"); json.int(row.int64(1))
+                    json.key("from_new_accounts"); json.int(row.int64(2))
+                }
             }
             json.endArray()
             json.endObject()
             return json.bytes
         }
         return .response(.json(.ok, body))
+    }
+
+    /// One finding: its pattern, a sentence, the evidence `evidence` writes, and the accounts involved.
+    static func writeFinding(_ pattern: String, summary: String, accounts: String, into json: inout JSONWriter,
+                             evidence: (inout JSONWriter) -> Void) {
+        json.beginObject()
+        json.key("pattern"); json.string(pattern)
+        json.key("summary"); json.string(summary)
+        json.key("evidence")
+        json.beginObject()
+        evidence(&json)
+        json.endObject()
+        writeAccounts(accounts, into: &json)
+        json.endObject()
     }
 
     static func writeAccounts(_ list: String, into json: inout JSONWriter) {

@@ -20,16 +20,12 @@ struct VoteRoutes {
         return context.write(request) { db in
             guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.optionalInt64(0) })
             else { throw APIError.notFound("idea") }
-            if roundID == nil {
-                // Outside rounds: one vote per person per idea, ever (day 0).
-                guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: 0, at: now, roundID: nil, addressHash: address)
-                else { throw APIError.alreadyVoted }
-            } else {
-                let vote = try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
-                guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
-                                            roundID: vote.roundID, addressHash: address)
-                else { throw APIError.alreadyVoted }
-            }
+            // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
+            let vote = roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
+                : try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
+            guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
+                                        roundID: vote.roundID, addressHash: address)
+            else { throw APIError.alreadyVoted }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
     }
