@@ -37,8 +37,8 @@ struct Serve: ParsableCommand {
     @Option(help: "SQLite synchronous level: full (survives power loss) or normal (survives a crash) (env GROUNDSWELL_SYNC).")
     var sync: String = environment["GROUNDSWELL_SYNC"] ?? "full"
 
-    @Option(help: "Event-loop threads (default: one per core).")
-    var loops: Int = ServerConfiguration.coreCount
+    @Option(help: "Event-loop threads (default: one per core but one, at least one).")
+    var loops: Int = ServerConfiguration.defaultLoopCount
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env GROUNDSWELL_LOG_LEVEL).")
     var logLevel: String = environment["GROUNDSWELL_LOG_LEVEL"] ?? "info"
