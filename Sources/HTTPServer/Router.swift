@@ -10,10 +10,20 @@ public protocol Middleware: Sendable {
 /// through a small trie: no regular expressions, no string building on the hot path.
 public final class Router: @unchecked Sendable {
     final class Node {
-        var literals: [String: Node] = [:]
+        /// Literal children as bytes: a node has a handful, and comparing lengths then bytes
+        /// is cheaper than hashing each request's segment for a dictionary.
+        var literals: [(key: [UInt8], node: Node)] = []
         var parameter: (name: String, node: Node)?
         var handlers: [HTTPMethod: Handler] = [:]
         var pattern = ""
+
+        func literal<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Node? {
+            let count = bytes.count
+            for entry in literals where entry.key.count == count && entry.key.elementsEqual(bytes) {
+                return entry.node
+            }
+            return nil
+        }
     }
 
     public enum Match {
@@ -42,12 +52,11 @@ public final class Router: @unchecked Sendable {
                     node = child
                 }
             } else {
-                let key = String(segment)
-                if let child = node.literals[key] {
+                if let child = node.literal(segment.utf8) {
                     node = child
                 } else {
                     let child = Node()
-                    node.literals[key] = child
+                    node.literals.append((Array(segment.utf8), child))
                     node = child
                 }
             }
@@ -76,13 +85,15 @@ public final class Router: @unchecked Sendable {
             let end = utf8.firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
             let raw = Substring(utf8[utf8.startIndex..<end])
             utf8 = utf8[end...]
-            guard let segment = raw.utf8.contains(UInt8(ascii: "%")) ? PercentDecoding.decode(raw) : String(raw) else {
-                return .notFound
+            var decoded: String?
+            if raw.utf8.contains(UInt8(ascii: "%")) {
+                guard let text = PercentDecoding.decode(raw) else { return .notFound }
+                decoded = text
             }
-            if let child = node.literals[segment] {
+            if let child = decoded.map({ node.literal($0.utf8) }) ?? node.literal(raw.utf8) {
                 node = child
             } else if let param = node.parameter {
-                parameters.append(param.name, segment)
+                parameters.append(param.name, decoded ?? String(raw))
                 node = param.node
             } else {
                 return .notFound

@@ -30,6 +30,20 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(row?.4, true)
     }
 
+    func testStatementCacheTellsApartTextsWithTheSameLengthAndEnds() throws {
+        let db = try Connection(path: path)
+        // Same length, same first and last 16 bytes: the key's hash samples only those.
+        let a = "SELECT 1 AS value_number_one_here, 'aaaa' AS filler FROM (SELECT 0) AS constant_source"
+        let b = "SELECT 2 AS value_number_one_here, 'bbbb' AS filler FROM (SELECT 0) AS constant_source"
+        XCTAssertEqual(a.utf8.count, b.utf8.count)
+        XCTAssertEqual(try db.scalarInt(a), 1)
+        XCTAssertEqual(try db.scalarInt(b), 2)
+        XCTAssertEqual(try db.scalarInt(a), 1)
+        XCTAssertFalse(try db.cached(a) === db.cached(b))
+        XCTAssertTrue(try db.cached(a) === db.cached(String(a.reversed().reversed())))
+        XCTAssertEqual(try db.scalarInt("SELECT 3"), 3)  // shorter than the sampled bytes
+    }
+
     func testErrorsCarryCodeMessageAndSQL() throws {
         let db = try Connection(path: path)
         try db.execute("CREATE TABLE u (email TEXT UNIQUE)")
