@@ -29,7 +29,7 @@ public final class Statement {
     @discardableResult
     public func bind(_ values: [SQLiteBindable]) throws -> Statement {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        // No sqlite3_clear_bindings: every parameter is bound again below (checked).
         let expected = Int(sqlite3_bind_parameter_count(handle))
         precondition(values.count == expected, "statement expects \(expected) parameters, got \(values.count): \(sql)")
         for (offset, value) in values.enumerated() {
