@@ -18,7 +18,7 @@ public protocol ServerObserver: AnyObject, Sendable {
     func connectionsChanged(open: Int)
 }
 
-/// The HTTP/1.1 server: one event loop per core over epoll, non-blocking sockets,
+/// The HTTP/1.1 server: event loops (`ServerConfiguration.loopCount`) over epoll, non-blocking sockets,
 /// no thread per connection. Knows nothing of what it serves.
 public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration

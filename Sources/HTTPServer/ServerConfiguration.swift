@@ -23,9 +23,9 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// One event loop per core, leaving one core to the database writer thread and the
-    /// kernel's network and disk work: on 2 cores, a second loop measured 15–20 % fewer votes
-    /// per second (more threads than cores, more wake-ups per group commit) and about the
-    /// same reads per second (docs/performance.md).
+    /// kernel's network and disk work: on 2 cores, a second loop measured 14–24 % fewer votes
+    /// per second (more threads than cores, more wake-ups per group commit) for 10–15 % more
+    /// `/healthz` and the same `/ideas/{id}` rate (docs/performance.md).
     public static var defaultLoopCount: Int { max(1, coreCount - 1) }
 
     public static var coreCount: Int {
