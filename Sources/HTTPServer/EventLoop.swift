@@ -25,6 +25,8 @@ final class EventLoop: @unchecked Sendable {
     /// Scratch buffers shared by this loop's connections (used one at a time).
     let readBuffer: UnsafeMutableRawBufferPointer
     var output: [UInt8] = []
+    /// Reused for each access-log line (loop thread only).
+    var scratch: [UInt8] = []
     var dateCache = DateCache()
     private(set) var nowMillis: UInt64 = 0
     private var lastSweep: UInt64 = 0

@@ -183,7 +183,7 @@ final class HTTPConnection {
         ResponseEncoder.encode(response, date: loop.dateCache.line, connection: header,
                                includeBody: request.method != .head, into: &loop.output)
         if !keepAlive { closeAfterWrite = true }
-        loop.server.responded(request, status: response.status, bodyBytes: response.body.count)
+        loop.server.responded(request, status: response.status, bodyBytes: response.body.count, on: loop)
     }
 
     // MARK: output

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A request handler. Throwing an `HTTPError` (or any error) produces the JSON error response.
 public typealias Handler = @Sendable (Request) throws -> Reply
 
@@ -16,6 +20,16 @@ public final class Router: @unchecked Sendable {
         var parameter: (name: String, node: Node)?
         var handlers: [HTTPMethod: Handler] = [:]
         var pattern = ""
+
+        func literal(_ bytes: UnsafeBufferPointer<UInt8>) -> Node? {
+            guard let base = bytes.baseAddress else { return nil }
+            for entry in literals where entry.key.count == bytes.count {
+                if entry.key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base, bytes.count) == 0 }) {
+                    return entry.node
+                }
+            }
+            return nil
+        }
 
         func literal<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Node? {
             let count = bytes.count
@@ -75,34 +89,56 @@ public final class Router: @unchecked Sendable {
     public func use(_ middleware: Middleware) { middlewares.append(middleware) }
 
     public func match(_ method: HTTPMethod, path: String) -> Match {
-        var node = root
+        var path = path
         var parameters = Parameters()
-        var utf8 = Substring(path).utf8[...]
-        // Walk segments separated by "/", ignoring empty ones ("//" and a trailing "/").
-        while !utf8.isEmpty {
-            while let first = utf8.first, first == UInt8(ascii: "/") { utf8 = utf8.dropFirst() }
-            if utf8.isEmpty { break }
-            let end = utf8.firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
-            let raw = Substring(utf8[utf8.startIndex..<end])
-            utf8 = utf8[end...]
-            var decoded: String?
-            if raw.utf8.contains(UInt8(ascii: "%")) {
-                guard let text = PercentDecoding.decode(raw) else { return .notFound }
-                decoded = text
-            }
-            if let child = decoded.map({ node.literal($0.utf8) }) ?? node.literal(raw.utf8) {
-                node = child
-            } else if let param = node.parameter {
-                parameters.append(param.name, decoded ?? String(raw))
-                node = param.node
-            } else {
-                return .notFound
-            }
-        }
+        // Walk the path's bytes in place: no Substring index arithmetic, no String per literal.
+        guard let node = path.withUTF8({ walk($0, parameters: &parameters) }) else { return .notFound }
         if node.handlers.isEmpty { return .notFound }
         if let handler = node.handlers[method] { return .found(handler, parameters, pattern: node.pattern) }
         if method == .head, let handler = node.handlers[.get] { return .found(handler, parameters, pattern: node.pattern) }
         return .methodNotAllowed(allowed: allowedMethods(node))
+    }
+
+    /// The node `path` leads to, collecting parameters; nil if none. Segments are separated
+    /// by "/", empty ones ("//", a trailing "/") are skipped, and a segment with "%" is
+    /// percent-decoded before it is compared (an invalid escape matches nothing).
+    private func walk(_ bytes: UnsafeBufferPointer<UInt8>, parameters: inout Parameters) -> Node? {
+        var node = root
+        var index = 0
+        let slash = UInt8(ascii: "/")
+        while index < bytes.count {
+            if bytes[index] == slash {
+                index += 1
+                continue
+            }
+            var end = index
+            var escaped = false
+            while end < bytes.count && bytes[end] != slash {
+                if bytes[end] == UInt8(ascii: "%") { escaped = true }
+                end += 1
+            }
+            let raw = UnsafeBufferPointer(rebasing: bytes[index..<end])
+            index = end
+            if escaped {
+                guard let decoded = PercentDecoding.decode(String(decoding: raw, as: UTF8.self)) else { return nil }
+                if let child = node.literal(decoded.utf8) {
+                    node = child
+                } else if let param = node.parameter {
+                    parameters.append(param.name, decoded)
+                    node = param.node
+                } else {
+                    return nil
+                }
+            } else if let child = node.literal(raw) {
+                node = child
+            } else if let param = node.parameter {
+                parameters.append(param.name, String(decoding: raw, as: UTF8.self))
+                node = param.node
+            } else {
+                return nil
+            }
+        }
+        return node
     }
 
     private func allowedMethods(_ node: Node) -> [HTTPMethod] {

@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 100_000
     /// Write one access-log line per request (at `info` level).
     public var accessLog = true
+    /// Where access-log lines go as bytes; nil: through the server's `Logger`.
+    public var accessLogSink: AccessLogSink?
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import Foundation
 import Groundswell
+import HTTPServer
 import Logging
 
 /// Log lines go to stdout through one in-memory buffer that a background thread flushes
@@ -26,6 +27,23 @@ final class LogSink: @unchecked Sendable {
     func append(_ line: [UInt8]) {
         lock.lock()
         buffer.append(contentsOf: line)
+        let full = buffer.count >= flushThreshold
+        lock.unlock()
+        if full { flush() }
+    }
+
+    /// The access log's fast path: the line is copied into the buffer with the same prefix a
+    /// `BufferedLogHandler` would write (`<timestamp> info <label>: `), without building a
+    /// `String` or a log event per request.
+    func appendAccessLine(_ message: UnsafeRawBufferPointer, label: [UInt8]) {
+        let now = SystemClock().nowMillis()
+        lock.lock()
+        Timestamp.append(now, to: &buffer)
+        buffer.append(contentsOf: " info ".utf8)
+        buffer.append(contentsOf: label)
+        buffer.append(contentsOf: ": ".utf8)
+        buffer.append(contentsOf: message)
+        buffer.append(0x0A)
         let full = buffer.count >= flushThreshold
         lock.unlock()
         if full { flush() }
@@ -82,5 +100,16 @@ struct BufferedLogHandler: LogHandler {
         }
         out.append(0x0A)
         LogSink.shared.append(out)
+    }
+}
+
+/// Hands the server's access-log lines to `LogSink` as bytes, under the server logger's label.
+final class AccessLogWriter: AccessLogSink {
+    private let label: [UInt8]
+
+    init(label: String) { self.label = Array(label.utf8) }
+
+    func appendAccessLine(_ message: UnsafeRawBufferPointer) {
+        LogSink.shared.appendAccessLine(message, label: label)
     }
 }

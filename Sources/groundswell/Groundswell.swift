@@ -99,6 +99,7 @@ struct Serve: ParsableCommand {
         serverConfiguration.loopCount = loops
         serverConfiguration.limits.maxBodyBytes = maxBody
         serverConfiguration.accessLog = accessLog.lowercased() == "on"
+        serverConfiguration.accessLogSink = AccessLogWriter(label: logger.label)
         let server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)
         server.observer = app.context.httpMetrics
         let boundPort = try server.start()

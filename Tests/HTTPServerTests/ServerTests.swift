@@ -21,7 +21,7 @@ final class ServerTests: XCTestCase {
         try start(configuration)
     }
 
-    func start(_ configuration: ServerConfiguration) throws {
+    func start(_ configuration: ServerConfiguration, logLevel: Logger.Level = .critical) throws {
         let router = Router()
         router.get("/hello") { _ in .response(Response(body: Array(#"{"hello":"world"}"#.utf8))) }
         router.get("/items/{id}") { request in
@@ -41,7 +41,7 @@ final class ServerTests: XCTestCase {
         }
         router.get("/boom") { _ in throw ClientError("not an HTTP error") }
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        logger.logLevel = logLevel
         server = Server(configuration: configuration, responder: router, logger: logger)
         port = try server.start()
     }
@@ -65,6 +65,43 @@ final class ServerTests: XCTestCase {
         }
         XCTAssertEqual(missing.status, 404)
         XCTAssertEqual(missing.errorCode, "not_found")
+    }
+
+    func testAccessLogLinesGoToTheSinkAsBytes() throws {
+        final class Lines: AccessLogSink, @unchecked Sendable {
+            let lock = NSLock()
+            var lines: [String] = []
+            func appendAccessLine(_ message: UnsafeRawBufferPointer) {
+                lock.lock()
+                lines.append(String(decoding: message, as: UTF8.self))
+                lock.unlock()
+            }
+        }
+        server.shutdown()
+        let sink = Lines()
+        var configuration = server.configuration
+        configuration.accessLog = true
+        configuration.accessLogSink = sink
+        try start(configuration, logLevel: .info)
+        let conn = try connect()
+        for path in ["/hello", "/items/a%20b", "/missing"] {
+            try conn.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try conn.readResponse()
+        }
+        try conn.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        _ = try conn.readResponse()
+        sink.lock.lock()
+        let lines = sink.lines
+        sink.lock.unlock()
+        XCTAssertEqual(lines.count, 4)
+        let pattern = #"^(GET|POST) (\S+) (\d{3}) \d+\.\d{3}ms peer=127\.0\.0\.1$"#
+        for line in lines {
+            XCTAssertNotNil(line.range(of: pattern, options: .regularExpression), line)
+        }
+        XCTAssertTrue(lines[0].hasPrefix("GET /hello 200 "))
+        XCTAssertTrue(lines[1].hasPrefix("GET /items/a%20b 200 "))
+        XCTAssertTrue(lines[2].hasPrefix("GET /missing 404 "))
+        XCTAssertTrue(lines[3].hasPrefix("POST /echo 201 "))
     }
 
     func testKeepAliveServesManyRequestsOnOneConnection() throws {
