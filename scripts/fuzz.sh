@@ -9,7 +9,7 @@ out=fuzz/out; mkdir -p "$out"
 http_sources="Sources/HTTPServer/RequestParser.swift Sources/HTTPServer/HeadParser.swift Sources/HTTPServer/Request.swift
   Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/HTTPMethod.swift Sources/HTTPServer/HTTPStatus.swift
   Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/Response.swift Sources/HTTPServer/ParserLimits.swift"
-json_sources="Sources/Groundswell/JSONValue.swift Sources/Groundswell/JSONWriter.swift Sources/Groundswell/Timestamp.swift
+json_sources="Sources/Groundswell/JSONValue.swift Sources/Groundswell/JSONWriter.swift Sources/Groundswell/Timestamp.swift Sources/HTTPServer/ResponseEncoder.swift
   Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/HTTPStatus.swift Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/Response.swift"
 build() {  # name sources...
   local name=$1; shift

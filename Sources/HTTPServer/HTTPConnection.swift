@@ -21,7 +21,7 @@ final class HTTPConnection {
     private var pendingOffset = 0
 
     private var awaitingPromise = false
-    private var pendingRequest: Request?
+    private var pending: ResponseContext?
     private var closeAfterWrite = false
     private var lingering = false
     private var lingerStart: UInt64 = 0
@@ -119,30 +119,31 @@ final class HTTPConnection {
                 requestStart = offset < bytes.count ? loop.nowMillis : 0
                 request.remoteAddress = peer
                 request.startedAt = EventLoop.monotonicNanos()
-                dispatch(request)
+                dispatch(&request)
             case .failure(let error):
-                let request = Request(method: .get, target: "-", remoteAddress: peer)
-                writeResponse(error.response, for: request, forceClose: true)
+                writeResponse(error.response, for: .unparsed, forceClose: true)
                 return offset
             }
         }
         return offset
     }
 
-    private func dispatch(_ request: Request) {
-        var request = request
+    private func dispatch(_ request: inout Request) {
         let reply: Reply
         do {
             reply = try loop.server.responder.respond(to: &request)
         } catch {
             reply = .response(loop.server.errorResponse(error, request: request))
         }
+        // From here on only what the response needs: copying the whole request (a dozen
+        // references) into the pending slot and back cost thousands of instructions.
+        let context = ResponseContext(request)
         switch reply {
         case .response(let response):
-            writeResponse(response, for: request)
+            writeResponse(response, for: context)
         case .promise(let promise):
             awaitingPromise = true
-            pendingRequest = request
+            pending = context
             var immediate: Response?
             let loop = self.loop
             promise.complete(now: { immediate = $0 }, later: { [weak self] response in
@@ -150,17 +151,17 @@ final class HTTPConnection {
             })
             if let response = immediate {
                 awaitingPromise = false
-                pendingRequest = nil
-                writeResponse(response, for: request)
+                pending = nil
+                writeResponse(response, for: context)
             }
         }
     }
 
     private func promiseCompleted(_ response: Response) {
-        guard !closed, awaitingPromise, let request = pendingRequest else { return }
+        guard !closed, awaitingPromise, let context = pending else { return }
         awaitingPromise = false
-        pendingRequest = nil
-        writeResponse(response, for: request)
+        pending = nil
+        writeResponse(response, for: context)
         if peerClosed {
             closeAfterWrite = true
         } else {
@@ -170,7 +171,7 @@ final class HTTPConnection {
         flushOutput()
     }
 
-    private func writeResponse(_ response: Response, for request: Request, forceClose: Bool = false) {
+    private func writeResponse(_ response: Response, for request: ResponseContext, forceClose: Bool = false) {
         let keepAlive = request.keepAlive && !forceClose && !loop.draining
         let header: ResponseEncoder.ConnectionHeader
         if !keepAlive {
@@ -183,7 +184,7 @@ final class HTTPConnection {
         ResponseEncoder.encode(response, date: loop.dateCache.line, connection: header,
                                includeBody: request.method != .head, into: &loop.output)
         if !keepAlive { closeAfterWrite = true }
-        loop.server.responded(request, status: response.status, bodyBytes: response.body.count, on: loop)
+        loop.server.responded(request, peer: peer, status: response.status, bodyBytes: response.body.count, on: loop)
     }
 
     // MARK: output
@@ -287,7 +288,7 @@ final class HTTPConnection {
             let limit = parser.isInHead ? configuration.headerTimeout : configuration.requestTimeout
             if requestStart != 0 && now &- requestStart > UInt64(limit * 1000) {
                 let error = HTTPError(.requestTimeout, code: "request_timeout", message: "the request was not received in time")
-                writeResponse(error.response, for: Request(method: .get, target: "-", remoteAddress: peer), forceClose: true)
+                writeResponse(error.response, for: .unparsed, forceClose: true)
                 flushOutput()
             }
             return

@@ -58,9 +58,9 @@ public struct RequestParser {
     }
 
     private mutating func finish() -> Event {
-        var request = pending!
+        // take(), not copy-then-nil: a Request copy retains a dozen references.
+        var request = pending.take()!
         request.body = body
-        pending = nil
         body = []
         state = .head
         return .request(request)
@@ -122,7 +122,7 @@ public struct RequestParser {
         let parsed = HeadParser.parse(head, limits: limits)
         let request: Request
         let framing: HeadParser.Framing
-        switch parsed {
+        switch consume parsed {
         case .failure(let error):
             return fail(error.status, error.code, error.message)
         case .success(let result):
@@ -131,8 +131,10 @@ public struct RequestParser {
         }
         switch framing {
         case .none:
-            pending = request
-            return (head.count, finish())
+            // No body: straight out, without a round trip through `pending`.
+            body = []
+            state = .head
+            return (head.count, .request(request))
         case .length(let length):
             if length > limits.maxBodyBytes {
                 return fail(.payloadTooLarge, "payload_too_large", "the body is larger than \(limits.maxBodyBytes) bytes")

@@ -107,7 +107,7 @@ public final class Server: @unchecked Sendable {
         return HTTPError.internalError.response
     }
 
-    func responded(_ request: Request, status: HTTPStatus, bodyBytes: Int, on loop: EventLoop) {
+    func responded(_ request: ResponseContext, peer: String, status: HTTPStatus, bodyBytes: Int, on loop: EventLoop) {
         let duration = request.startedAt == 0 ? 0 : EventLoop.monotonicNanos() &- request.startedAt
         observer?.responded(method: request.method, route: request.route, status: status.code, durationNanos: duration)
         if configuration.accessLog && logger.logLevel <= .info {
@@ -131,7 +131,7 @@ public final class Server: @unchecked Sendable {
             if fraction < 10 { line.append(UInt8(ascii: "0")) }
             DecimalDigits.append(fraction, to: &line)
             line.append(contentsOf: "ms peer=".utf8)
-            line.append(contentsOf: request.remoteAddress.utf8)
+            line.append(contentsOf: peer.utf8)
             if let sink = configuration.accessLogSink {
                 line.withUnsafeBytes { sink.appendAccessLine($0) }
             } else {
