@@ -39,6 +39,7 @@ let package = Package(
         .executableTarget(
             name: "groundswell",
             dependencies: [
+                "CLinux",
                 "Groundswell",
                 "HTTPServer",
                 "SQLiteStore",

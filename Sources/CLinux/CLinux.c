@@ -1,7 +1,12 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <fcntl.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     return accept4(fd, addr, len, flags);
+}
+
+int clinux_start_writeback(int fd) {
+    return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Groundswell
 import HTTPServer
@@ -66,7 +67,17 @@ final class LogSink: @unchecked Sendable {
                 offset += n
             }
         }
+        // Into a file, the kernel would otherwise keep the log dirty for 30 s and then write
+        // it back in one burst; under a busy access log (10 MB/s) that burst lands on the
+        // database's fsyncs (vote p99 9–39 ms instead of ~6 in make bench). Start writeback
+        // now, a little at a time; this does not wait for the disk.
+        if stdoutIsFile { _ = clinux_start_writeback(STDOUT_FILENO) }
     }
+
+    private let stdoutIsFile: Bool = {
+        var info = stat()
+        return fstat(STDOUT_FILENO, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }()
 }
 
 /// `2026-11-23T16:04:40.123Z info groundswell: message key=value`
