@@ -30,14 +30,6 @@ public final class Router: @unchecked Sendable {
             }
             return nil
         }
-
-        func literal<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Node? {
-            let count = bytes.count
-            for entry in literals where entry.key.count == count && entry.key.elementsEqual(bytes) {
-                return entry.node
-            }
-            return nil
-        }
     }
 
     public enum Match {
@@ -66,11 +58,12 @@ public final class Router: @unchecked Sendable {
                     node = child
                 }
             } else {
-                if let child = node.literal(segment.utf8) {
+                let key = Array(segment.utf8)
+                if let child = key.withUnsafeBufferPointer({ node.literal($0) }) {
                     node = child
                 } else {
                     let child = Node()
-                    node.literals.append((Array(segment.utf8), child))
+                    node.literals.append((key, child))
                     node = child
                 }
             }
@@ -119,20 +112,16 @@ public final class Router: @unchecked Sendable {
             }
             let raw = UnsafeBufferPointer(rebasing: bytes[index..<end])
             index = end
+            var decoded: String?
             if escaped {
-                guard let decoded = PercentDecoding.decode(String(decoding: raw, as: UTF8.self)) else { return nil }
-                if let child = node.literal(decoded.utf8) {
-                    node = child
-                } else if let param = node.parameter {
-                    parameters.append(param.name, decoded)
-                    node = param.node
-                } else {
-                    return nil
-                }
-            } else if let child = node.literal(raw) {
+                guard let text = PercentDecoding.decode(String(decoding: raw, as: UTF8.self)) else { return nil }
+                decoded = text
+            }
+            let child = decoded == nil ? node.literal(raw) : decoded!.withUTF8 { node.literal($0) }
+            if let child {
                 node = child
             } else if let param = node.parameter {
-                parameters.append(param.name, String(decoding: raw, as: UTF8.self))
+                parameters.append(param.name, decoded ?? String(decoding: raw, as: UTF8.self))
                 node = param.node
             } else {
                 return nil

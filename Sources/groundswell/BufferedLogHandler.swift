@@ -39,15 +39,22 @@ final class LogSink: @unchecked Sendable {
     func appendAccessLine(_ message: UnsafeRawBufferPointer, label: [UInt8]) {
         let now = SystemClock().nowMillis()
         lock.lock()
-        Timestamp.append(now, to: &buffer)
-        buffer.append(contentsOf: " info ".utf8)
-        buffer.append(contentsOf: label)
-        buffer.append(contentsOf: ": ".utf8)
+        LogSink.appendPrefix(at: now, level: .info, label: label, to: &buffer)
         buffer.append(contentsOf: message)
         buffer.append(0x0A)
         let full = buffer.count >= flushThreshold
         lock.unlock()
         if full { flush() }
+    }
+
+    /// `<timestamp> <level> <label>: `, the start of every line.
+    static func appendPrefix(at millis: Int64, level: Logger.Level, label: some Sequence<UInt8>, to out: inout [UInt8]) {
+        Timestamp.append(millis, to: &out)
+        out.append(0x20)
+        out.append(contentsOf: level.rawValue.utf8)
+        out.append(0x20)
+        out.append(contentsOf: label)
+        out.append(contentsOf: ": ".utf8)
     }
 
     func flush() {
@@ -95,12 +102,7 @@ struct BufferedLogHandler: LogHandler {
              source: String, file: String, function: String, line: UInt) {
         var out: [UInt8] = []
         out.reserveCapacity(128)
-        Timestamp.append(SystemClock().nowMillis(), to: &out)
-        out.append(0x20)
-        out.append(contentsOf: level.rawValue.utf8)
-        out.append(0x20)
-        out.append(contentsOf: label.utf8)
-        out.append(contentsOf: ": ".utf8)
+        LogSink.appendPrefix(at: SystemClock().nowMillis(), level: level, label: label.utf8, to: &out)
         out.append(contentsOf: message.description.utf8)
         let merged = explicit.map { self.metadata.merging($0, uniquingKeysWith: { $1 }) } ?? self.metadata
         for (key, value) in merged {
