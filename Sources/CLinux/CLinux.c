@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
@@ -9,4 +10,13 @@ int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
 
 int clinux_start_writeback(int fd) {
     return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+void clinux_tune_malloc(int mmap_threshold, int arenas) {
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_ARENA_MAX, arenas);
+}
+
+void clinux_trim_memory(void) {
+    malloc_trim(0);
 }

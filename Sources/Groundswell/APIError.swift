@@ -7,8 +7,10 @@ public enum APIError {
         HTTPError(.badRequest, code: "invalid_request", message: message)
     }
 
+    /// RFC 9110 §11.6.1: a 401 names the scheme and realm to use.
     public static let unauthorized = HTTPError(.unauthorized, code: "unauthorized",
-                                               message: "a valid 'Authorization: Bearer TOKEN' header is required")
+                                               message: "a valid 'Authorization: Bearer TOKEN' header is required",
+                                               headers: HTTPHeaders([("WWW-Authenticate", #"Bearer realm="groundswell""#)]))
 
     public static func forbidden(_ message: String) -> HTTPError {
         HTTPError(.forbidden, code: "forbidden", message: message)
@@ -35,6 +37,14 @@ public enum APIError {
                          message: "you have used your \(limit) votes for today in this round; more in \(seconds) s", headers: headers)
     }
 
+    /// Votes and comments go to the idea a duplicate was merged into, never to the duplicate.
+    public static func merged(_ id: Int64, into target: Int64) -> HTTPError {
+        HTTPError(.conflict, code: "idea_merged",
+                  message: "idea \(id) was merged into idea \(target); vote and comment there",
+                  fields: [(name: "merged_into", value: target)])
+    }
+
     public static let storageFailure = HTTPError(.serviceUnavailable, code: "storage_unavailable",
-                                                 message: "the database could not complete the request; try again")
+                                                 message: "the database could not complete the request; try again",
+                                                 headers: HTTPHeaders([("Retry-After", "1")]))
 }

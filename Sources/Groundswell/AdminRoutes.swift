@@ -56,7 +56,7 @@ struct AdminRoutes {
             json.key("token"); json.string(token)
             json.key("created_at"); json.timestamp(now)
             json.endObject()
-            return .json(.created, json)
+            return Response.json(.created, json).secret()
         }
     }
 
@@ -124,9 +124,14 @@ struct AdminRoutes {
 
     func createCategory(_ request: Request) throws -> Reply {
         let admin = try auth.staff(request, role: .admin)
-        let name = try RequestBody(request).requiredString("name", length: 1...40)
+        let name = try AdminRoutes.validCategoryName(try RequestBody(request).requiredString("name", length: 1...40), field: "name")
         let now = context.clock.nowMillis()
         return context.write(request) { db in
+            // Names that look the same are the same category (compared by TextRules.matchKey).
+            let key = TextRules.matchKey(name)
+            if let existing = try db.query("SELECT name FROM categories", [], { $0.string(0) }).first(where: { TextRules.matchKey($0) == key }) {
+                throw APIError.conflict("category_exists", "a category with this name already exists (\(existing))")
+            }
             do {
                 try db.run("INSERT INTO categories (name, created_at) VALUES (?, ?)", [name, now])
             } catch let error as SQLiteError where error.isUniqueViolation {
@@ -164,12 +169,25 @@ struct AdminRoutes {
     /// The stored category whose name matches `name` (case-insensitively), if categories
     /// are managed; nil when none exist (free text). Throws 400 `unknown_category`.
     static func canonicalCategory(_ db: Connection, _ name: String) throws -> String {
+        let name = try validCategoryName(name, field: "category")
         guard try db.scalarInt("SELECT 1 FROM categories LIMIT 1") != nil else { return name }
-        guard let stored = try db.queryOne("SELECT name FROM categories WHERE name = ?", [name], { $0.string(0) }) else {
-            let all = try db.query("SELECT name FROM categories ORDER BY name") { $0.string(0) }
+        if let stored = try db.queryOne("SELECT name FROM categories WHERE name = ?", [name], { $0.string(0) }) { return stored }
+        let all = try db.query("SELECT name FROM categories ORDER BY name") { $0.string(0) }
+        let key = TextRules.matchKey(name)
+        guard let stored = all.first(where: { TextRules.matchKey($0) == key }) else {
             throw HTTPError(.badRequest, code: "unknown_category", message: "category must be one of: \(all.joined(separator: ", "))")
         }
         return stored
+    }
+
+    /// A category name beyond the single-line rules: no invisible characters anywhere, and
+    /// no mix of look-alike scripts (400 `invalid_request`).
+    static func validCategoryName(_ name: String, field: String) throws -> String {
+        if name.unicodeScalars.contains(where: TextRules.isInvisible) {
+            throw APIError.invalid(TextRules.message(.invisible, field: field))
+        }
+        if TextRules.hasMixedScripts(name) { throw APIError.invalid(TextRules.message(.mixedScripts, field: field)) }
+        return name
     }
 
     // MARK: audit, stats, users
@@ -283,6 +301,6 @@ struct AdminRoutes {
             }
         }
         guard let body else { throw APIError.notFound("user") }
-        return .response(.json(.ok, body))
+        return .response(Response.json(.ok, body).personal())
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPServer
 import Logging
 import SQLiteStore
+import Synchronization
 
 /// What every handler needs: the database, the clock and the logger. Reads run on the
 /// calling event-loop thread with a pooled reader; writes go to the group-commit writer
@@ -26,13 +27,18 @@ public final class AppContext: @unchecked Sendable {
     public let client: ClientAddress
     /// How long address hashes are kept (days).
     let retainDays: Int
+    /// Whether the X-Forwarded-For-without-`--trust-proxy` warning was logged (once per run).
+    let forwardedWarning = Atomic<Bool>(false)
+    /// The address key and its rotation.
+    let addressKeys: AddressKeyring
 
-    init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int) {
+    init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring) {
         self.database = database
         self.clock = clock
         self.logger = logger
         self.client = client
         self.retainDays = retainDays
+        self.addressKeys = addressKeys
     }
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
@@ -110,5 +116,19 @@ extension Response {
     /// A JSON response from a writer.
     static func json(_ status: HTTPStatus, _ writer: JSONWriter) -> Response {
         Response(status: status, body: writer.bytes)
+    }
+
+    /// Personal data: no shared or browser cache may keep it (`Cache-Control: no-store`).
+    func personal() -> Response {
+        var response = self
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+
+    /// A credential shown once: personal, and never stored for an idempotent replay.
+    func secret() -> Response {
+        var response = personal()
+        response.carriesSecret = true
+        return response
     }
 }

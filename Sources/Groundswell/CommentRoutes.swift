@@ -20,7 +20,7 @@ struct CommentRoutes {
         let text = try RequestBody(request).requiredString("body", length: 1...5000, multiline: true)
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard try IdeaJSON.exists(db, id: ideaID) else { throw APIError.notFound("idea") }
+            _ = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             try db.run("INSERT INTO comments (idea_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
                        [ideaID, user.id, text, now])
             let id = db.lastInsertRowID

@@ -18,8 +18,11 @@ public struct AppConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// Take the client address from X-Forwarded-For (set only behind your own proxy).
     public var trustProxy = false
-    /// Days to keep hashed client addresses of votes and sign-ups.
+    /// Days to keep hashed client addresses of votes and sign-ups (and the address key).
     public var retainDays = 30
+    /// Where the address key comes from: the environment (`GROUNDSWELL_ADDRESS_KEY`) if
+    /// set there, else the key file beside the database.
+    public var environment: [String: String] = [:]
 
     public init(databasePath: String) {
         self.databasePath = databasePath
@@ -42,17 +45,13 @@ public final class GroundswellApp: @unchecked Sendable {
         let clock = configuration.clock
         let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                     readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
-        let secret = try database.writer.sync { db -> [UInt8] in
-            if let stored = try db.queryOne("SELECT value FROM settings WHERE key = 'address_secret'", [], { $0.blob(0) }) {
-                return stored
-            }
-            var generator = SystemRandomNumberGenerator()
-            let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            try db.run("INSERT INTO settings (key, value) VALUES ('address_secret', ?)", [fresh])
-            return fresh
-        }
-        let client = ClientAddress(trustProxy: configuration.trustProxy, secret: secret)
-        context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays)
+        let keys = try AddressKeyring(databasePath: configuration.databasePath, environment: configuration.environment,
+                                      retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
+        let client = ClientAddress(trustProxy: configuration.trustProxy, key: keys.current.bytes)
+        context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
+                             addressKeys: keys)
+        // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
+        try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
         try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
             accounts.invalidate()
         }
@@ -64,14 +63,15 @@ public final class GroundswellApp: @unchecked Sendable {
     }
 
     private func registerRoutes(limits: RateLimits) {
-        router.use(RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client))
-        router.use(IdempotencyMiddleware(context: context))
         let auth = Authenticator(context: context)
-        responder = AdminGate(router: router, auth: auth)
+        let rateLimits = RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client, auth: auth)
+        router.use(rateLimits)
+        router.use(IdempotencyMiddleware(context: context, auth: auth))
+        responder = AdminGate(router: router, auth: auth, context: context)
         let health = Response.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         router.get("/healthz") { _ in .response(health) }
         UserRoutes(context: context, auth: auth).register(on: router)
-        IdeaRoutes(context: context, auth: auth, searchCache: context.searchCache).register(on: router)
+        IdeaRoutes(context: context, auth: auth, searchCache: context.searchCache, searchLimiter: rateLimits).register(on: router)
         VoteRoutes(context: context, auth: auth).register(on: router)
         CommentRoutes(context: context, auth: auth).register(on: router)
         RoundRoutes(context: context, auth: auth).register(on: router)
@@ -104,6 +104,10 @@ public final class GroundswellApp: @unchecked Sendable {
             return generated
         }
     }
+
+    /// The access log's name for a peer when addresses are hashed: the same keyed hash the
+    /// database keeps, so log lines and fraud evidence can be matched without addresses.
+    public func hashedPeer(_ address: String) -> String { context.client.hash(address) }
 
     /// Closes due rounds and draws due lotteries now (the scheduler does this every second).
     public func runScheduledWork() { scheduler.runOnce() }

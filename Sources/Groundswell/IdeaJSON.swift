@@ -80,4 +80,15 @@ enum IdeaJSON {
     static func exists(_ db: Connection, id: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM ideas WHERE id = ? AND hidden = 0", [id]) != nil
     }
+
+    /// A visible idea that can take votes and comments: 404 if there is none, 409
+    /// `idea_merged` (naming the target) if it was merged into another. Returns its round.
+    static func requireOpenForParticipation(_ db: Connection, id: Int64) throws -> Int64? {
+        guard let row = try db.queryOne("SELECT round_id, merged_into FROM ideas WHERE id = ? AND hidden = 0", [id],
+                                        { ($0.optionalInt64(0), $0.optionalInt64(1)) }) else {
+            throw APIError.notFound("idea")
+        }
+        if let target = row.1 { throw APIError.merged(id, into: target) }
+        return row.0
+    }
 }

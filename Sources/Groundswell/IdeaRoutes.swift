@@ -6,6 +6,8 @@ struct IdeaRoutes {
     let context: AppContext
     let auth: Authenticator
     let searchCache: SearchCache
+    /// Bounds uncached searches per client (they cost real work; cached ones are free).
+    let searchLimiter: RateLimitMiddleware
 
     static let statuses = ["submitted", "under_review", "accepted", "in_progress", "launched", "declined", "duplicate"]
 
@@ -129,6 +131,7 @@ struct IdeaRoutes {
             guard let expression = IdeaRoutes.ftsQuery(search) else { return IdeaRoutes.emptyPage }
             matchExpression = expression
             if sort != .relevance {
+                try searchLimiter.takeSearch(request)
                 conditions.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)")
                 values.append(expression)
             }
@@ -161,7 +164,8 @@ struct IdeaRoutes {
                     values += [trend, trend, id]
                 }
             case .relevance:
-                return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page)
+                return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page,
+                                         request: request)
             }
             let sql = """
                 SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
@@ -183,7 +187,7 @@ struct IdeaRoutes {
     /// the highest idea id then), because BM25 scores shift as the corpus grows: ideas
     /// submitted while someone pages never appear in, or shift, their later pages.
     private func relevancePage(_ db: Connection, expression: String, conditions: [String], values: [SQLiteBindable],
-                               page: PageRequest) throws -> [UInt8] {
+                               page: PageRequest, request: Request) throws -> [UInt8] {
         let snapshot: Int64
         let offset: Int
         if let text = page.cursor {
@@ -213,6 +217,7 @@ struct IdeaRoutes {
         var more: Bool
         let generation = searchCache.currentGeneration
         var entry = searchCache.get(query: expression, filters: filterKey, snapshot: snapshot)
+        if entry == nil { try searchLimiter.takeSearch(request) }
         if entry == nil && offset < searchCache.maxIDs {
             let ranked = try rank(limit: searchCache.maxIDs + 1, offset: 0)
             let fresh = SearchCache.Entry(ids: Array(ranked.prefix(searchCache.maxIDs)), complete: ranked.count <= searchCache.maxIDs)
@@ -257,6 +262,8 @@ struct IdeaRoutes {
             }
         }
         if !current.isEmpty { terms.append(current) }
+        // One spelling per word, so the search cache is keyed as the index compares.
+        terms = terms.map { TextRules.searchKey($0) }
         guard !terms.isEmpty else { return nil }
         return terms.prefix(16).map { "\"\($0)\"" }.joined(separator: joiner)
     }

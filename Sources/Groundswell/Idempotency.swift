@@ -27,30 +27,43 @@ struct IdempotencyRecord {
     }
 
     /// Stores the first response for this key (a later store of the same key changes nothing).
-    /// 5xx answers are not stored: a retry should try again.
+    /// 5xx answers are not stored: a retry should try again. A response that carries a
+    /// credential is recorded without its headers and body: a retry learns that the request
+    /// was carried out, never the credential (nothing secret is kept at rest).
     func store(_ db: Connection, response: Response, now: Int64) throws {
         guard response.status.code < 500 else { return }
-        let headers = response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        let secret = response.carriesSecret
+        let headers = secret ? "" : response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
         try db.run("""
-            INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, content_type, headers, body, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """, [principal, key, method, path, bodyHash, response.status.code, response.contentType, headers, response.body, now])
+            INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, content_type, headers, body, created_at, secret)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, [principal, key, method, path, bodyHash, response.status.code, secret ? nil : response.contentType, headers,
+                  secret ? [UInt8]() : response.body, now, secret])
+    }
+
+    /// Forgets every replay kept for a customer (their erasure).
+    static func forget(_ db: Connection, userID: Int64) throws {
+        try db.run("DELETE FROM idempotency_keys WHERE principal = ?", ["user:\(userID)"])
     }
 }
 
 /// `Idempotency-Key` on POST: a retry with the same key and body from the same caller gets
 /// the first response again and changes nothing; the same key with another body gets
 /// `422 idempotency_mismatch`; a retry while the first is still running gets
-/// `409 idempotency_in_progress`. Keys are kept 24 hours. The caller is the bearer token
-/// (its hash), or the client address for calls without one.
+/// `409 idempotency_in_progress`. Keys are kept 24 hours. The caller is the authenticated
+/// account (`user:ID`, `staff:ID`: a replay passes the same authentication as a first
+/// request, so a revoked token or a banned account replays nothing), or for anonymous calls
+/// the keyed hash of the client address that `--trust-proxy` resolves.
 final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
     static let retentionMillis: Int64 = 24 * 3_600_000
     private let context: AppContext
+    private let auth: Authenticator
     private let lock = NSLock()
     private var inFlight: Set<String> = []
 
-    init(context: AppContext) {
+    init(context: AppContext, auth: Authenticator) {
         self.context = context
+        self.auth = auth
     }
 
     func handle(_ request: Request, next: (Request) throws -> Reply) throws -> Reply {
@@ -58,12 +71,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw APIError.invalid("Idempotency-Key must be 1 to 255 visible ASCII characters")
         }
-        let principal: String
-        if let token = Authenticator.bearerToken(request) {
-            principal = "token:" + Hex.string(Tokens.hash(token), limit: 16)
-        } else {
-            principal = "addr:" + (request.attributes[ClientAddress.hashAttribute] ?? request.remoteAddress)
-        }
+        let principal = try auth.principal(request)
         // Same request = same method, path and body; JSON bodies are compared by content
         // (key order and whitespace do not matter).
         var fingerprint = Array("\(request.method) \(request.path)\n".utf8)
@@ -77,15 +85,20 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
 
         if let stored = try context.read({ db in
             try db.queryOne("""
-                SELECT body_hash, status, content_type, headers, body FROM idempotency_keys
+                SELECT body_hash, status, content_type, headers, body, secret FROM idempotency_keys
                 WHERE principal = ? AND key = ? AND created_at > ?
                 """, [principal, key, now - IdempotencyMiddleware.retentionMillis]) { row in
-                (hash: row.blob(0), status: row.int(1), type: row.optionalString(2), headers: row.string(3), body: row.blob(4))
+                (hash: row.blob(0), status: row.int(1), type: row.optionalString(2), headers: row.string(3), body: row.blob(4),
+                 secret: row.bool(5))
             }
         }) {
             guard stored.hash == Array(bodyHash.utf8) else {
                 throw HTTPError(.unprocessableContent, code: "idempotency_mismatch",
                                 message: "this Idempotency-Key was used with a different request body")
+            }
+            if stored.secret {
+                throw HTTPError(.conflict, code: "idempotency_replay_unavailable",
+                                message: "the request with this Idempotency-Key was carried out (status \(stored.status)); its response held a credential, which is never stored, so it cannot be replayed")
             }
             var headers = HTTPHeaders()
             for line in stored.headers.split(separator: "\n") {

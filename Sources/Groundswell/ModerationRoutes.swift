@@ -237,6 +237,15 @@ struct ModerationRoutes {
             for round in [from.round, into.round].compactMap({ $0 }) where try RoundStore.require(db, id: round).state(at: now) == .closed {
                 throw APIError.conflict("invalid_merge", "ideas in a closed round cannot be merged; results are final")
             }
+            // A round's votes obey its rules (daily allowance, voting window, one per day):
+            // votes cast outside a round must not become round votes, nor round votes
+            // ordinary ones. Merges across that line are refused while the source has votes.
+            if from.round != into.round,
+               try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? LIMIT 1", [source]) != nil {
+                let side = { (round: Int64?) in round.map { "round \($0)" } ?? "no round" }
+                throw APIError.conflict("invalid_merge",
+                                        "the idea's votes were cast in \(side(from.round)) and the target counts votes in \(side(into.round)); votes cannot move between a round and outside it")
+            }
             // Votes move without double counting: a person who voted for both counts once.
             let targetDayless = into.round == nil
             try db.run("""

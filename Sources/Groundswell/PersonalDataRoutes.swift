@@ -69,7 +69,7 @@ struct PersonalDataRoutes {
             json.endObject()
             return json.bytes
         }
-        return .response(.json(.ok, body))
+        return .response(Response.json(.ok, body).personal())
     }
 
     func erase(_ request: Request) throws -> Reply {
@@ -77,13 +77,21 @@ struct PersonalDataRoutes {
         let revoked = Tokens.hash(Tokens.generate(prefix: "revoked_"))
         let now = context.clock.nowMillis()
         return context.write(request) { db in
+            // Overwrite what this transaction deletes (not just unlink it), then fold the WAL
+            // into the file and truncate it: no copy of the email or name is left in either.
+            try db.execute("PRAGMA secure_delete = ON")
+            db.afterCommit { db in
+                try? db.execute("PRAGMA secure_delete = FAST")
+                try? db.checkpoint()
+            }
             try db.run("""
                 UPDATE users SET name = ?, email = ?, email_norm = ?, token_hash = ?, contact_opt_in = 0,
                        signup_addr_hash = NULL, deleted_at = ?
                 WHERE id = ?
                 """, [PersonalDataRoutes.formerMember, "", "deleted:\(user.id)", revoked, now, user.id])
             try db.run("UPDATE votes SET addr_hash = NULL WHERE user_id = ?", [user.id])
-            return Response(status: .noContent, contentType: nil)
+            try IdempotencyRecord.forget(db, userID: user.id)
+            return Response(status: .noContent, contentType: nil).personal()
         }
     }
 
@@ -96,7 +104,7 @@ struct PersonalDataRoutes {
         return context.write(request) { db in
             if let name { try db.run("UPDATE users SET name = ? WHERE id = ?", [name, user.id]) }
             if let optIn { try db.run("UPDATE users SET contact_opt_in = ? WHERE id = ?", [optIn, user.id]) }
-            return .json(.ok, try UserRoutes.profile(db, userID: user.id) ?? [])
+            return Response.json(.ok, try UserRoutes.profile(db, userID: user.id) ?? []).personal()
         }
     }
 
@@ -110,7 +118,7 @@ struct PersonalDataRoutes {
             json.key("id"); json.int(user.id)
             json.key("token"); json.string(token)
             json.endObject()
-            return .json(.ok, json)
+            return Response.json(.ok, json).secret()
         }
     }
 }

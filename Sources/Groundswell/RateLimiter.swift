@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPServer
+import Synchronization
 
 /// Token-bucket limits for the things abuse is made of. Defaults are set so an honest
 /// person never meets them; `--rate-limit off` turns them off for load tests and imports.
@@ -23,22 +24,36 @@ public struct RateLimits: Sendable {
     public var votesPerAddress = Bucket(capacity: 1200, perSecond: 20)
     /// Other writes per account (ideas, comments, flags, profile): 300 at once, then 5 a second.
     public var writesPerAccount = Bucket(capacity: 300, perSecond: 5)
+    /// Searches that miss the result cache, per client address: 30 at once, then 10 a second.
+    public var searchesPerAddress = Bucket(capacity: 30, perSecond: 10)
+    /// Addresses the per-address limits do not apply to (`--rate-limit-exempt`). Empty by
+    /// default: loopback is limited like any peer, since a proxy on the same host that is
+    /// not trusted makes every client look like 127.0.0.1.
+    public var exempt: [AddressRange] = []
+
+    func isExempt(_ address: String) -> Bool {
+        !exempt.isEmpty && exempt.contains { $0.contains(address) }
+    }
 
     public init() {}
 }
 
 /// Resolves the client address (X-Forwarded-For only behind a trusted proxy) and hashes
-/// it with a per-database secret, so stored evidence cannot be turned back into addresses.
-public struct ClientAddress: Sendable {
-    static let hashAttribute = "client.hash"
+/// it with a key kept outside the database (`AddressKey`), so stored evidence cannot be
+/// turned back into addresses. The key can be replaced while running (rotation).
+public final class ClientAddress: Sendable {
     public let trustProxy: Bool
-    private let keyedHash: KeyedHash
-    /// A client sends many requests from one address: remember the last few thousand hashes.
-    private let recent = RecentHashes(capacity: 4096)
+    private struct State {
+        var keyedHash: KeyedHash
+        /// A client sends many requests from one address: the last few thousand hashes.
+        var recent: [String: String] = [:]
+    }
+    private let state: Mutex<State>
+    private static let memoCapacity = 4096
 
-    public init(trustProxy: Bool, secret: [UInt8]) {
+    public init(trustProxy: Bool, key: [UInt8]) {
         self.trustProxy = trustProxy
-        self.keyedHash = KeyedHash(key: secret)
+        self.state = Mutex(State(keyedHash: KeyedHash(key: key)))
     }
 
     /// The address the request came from: the right-most X-Forwarded-For entry (the one our
@@ -52,43 +67,24 @@ public struct ClientAddress: Sendable {
     }
 
     public func hash(_ address: String) -> String {
-        if let known = recent.lookup(address) { return known }
-        var bytes = address
-        let hashed = bytes.withUTF8 { Hex.string(keyedHash.code(UnsafeRawBufferPointer($0)), limit: 16) }
-        recent.store(address, hashed)
-        return hashed
+        state.withLock { state in
+            if let known = state.recent[address] { return known }
+            var bytes = address
+            let hashed = bytes.withUTF8 { Hex.string(state.keyedHash.code(UnsafeRawBufferPointer($0)), limit: 16) }
+            if state.recent.count >= ClientAddress.memoCapacity { state.recent.removeAll(keepingCapacity: true) }
+            state.recent[address] = hashed
+            return hashed
+        }
     }
 
     public func hashedAddress(of request: Request) -> String { hash(address(of: request)) }
 
-    /// Loopback peers share one address (local tools, or a proxy that is not trusted):
-    /// per-address limits would throttle everyone at once, so they do not apply there.
-    func isLoopback(_ address: String) -> Bool {
-        address.hasPrefix("127.") || address == "::1" || address == "localhost"
-    }
-}
-
-/// A bounded address → hash memo, emptied wholesale when full.
-final class RecentHashes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String: String] = [:]
-    private let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-    }
-
-    func lookup(_ address: String) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[address]
-    }
-
-    func store(_ address: String, _ hash: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[address] = hash
+    /// Starts hashing with `key` (rotation); hashes made before no longer match new ones.
+    func replaceKey(_ key: [UInt8]) {
+        state.withLock { state in
+            state.keyedHash = KeyedHash(key: key)
+            state.recent.removeAll()
+        }
     }
 }
 
@@ -99,9 +95,11 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
         var updated: Int64
     }
 
-    /// What a bucket belongs to: a kind of action and an account token or client address.
+    /// What a bucket belongs to: a kind of action and an account id or client address.
+    /// Accounts are known ones only (the token was checked), so made-up tokens cannot
+    /// create buckets.
     private struct Key: Hashable {
-        enum Kind: UInt8 { case signup, vote, voteAddress, write }
+        enum Kind: UInt8 { case signup, vote, voteAddress, write, search }
         let kind: Kind
         let owner: String
     }
@@ -109,13 +107,15 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
     private let limits: RateLimits
     private let clock: Clock
     private let client: ClientAddress
+    private let auth: Authenticator
     private let lock = NSLock()
     private var buckets: [Key: State] = [:]
 
-    init(limits: RateLimits, clock: Clock, client: ClientAddress) {
+    init(limits: RateLimits, clock: Clock, client: ClientAddress, auth: Authenticator) {
         self.limits = limits
         self.clock = clock
         self.client = client
+        self.auth = auth
     }
 
     func handle(_ request: Request, next: (Request) throws -> Reply) throws -> Reply {
@@ -123,18 +123,29 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
             return try next(request)
         }
         let route = request.route ?? ""
-        let token = Authenticator.bearerToken(request)
         let address = client.address(of: request)
-        let perAddress = !client.isLoopback(address)
+        let perAddress = !limits.isExempt(address)
+        // The account behind the token, if it is a valid customer's; otherwise the handler
+        // answers 401/403 and no per-account bucket is needed.
+        let account = Authenticator.bearerToken(request) == nil ? nil : (try? auth.user(request)).map { "u\($0.id)" }
         if route == "/users" && request.method == .post {
             if perAddress { try take(Key(kind: .signup, owner: address), limits.signupsPerAddress) }
         } else if route == "/ideas/{id}/votes" {
-            if let token { try take(Key(kind: .vote, owner: token), limits.votesPerAccount) }
+            if let account { try take(Key(kind: .vote, owner: account), limits.votesPerAccount) }
             if perAddress { try take(Key(kind: .voteAddress, owner: address), limits.votesPerAddress) }
-        } else if let token, !route.hasPrefix("/admin/") {
-            try take(Key(kind: .write, owner: token), limits.writesPerAccount)
+        } else if let account, !route.hasPrefix("/admin/") {
+            try take(Key(kind: .write, owner: account), limits.writesPerAccount)
         }
         return try next(request)
+    }
+
+    /// Takes a search token for the request's client (searches that miss the cache cost
+    /// real work; cached ones are free). 429 `rate_limited` when the client has none left.
+    func takeSearch(_ request: Request) throws {
+        guard limits.enabled else { return }
+        let address = client.address(of: request)
+        guard !limits.isExempt(address) else { return }
+        try take(Key(kind: .search, owner: address), limits.searchesPerAddress)
     }
 
     private func take(_ key: Key, _ bucket: RateLimits.Bucket) throws {
@@ -146,7 +157,11 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
         let allowed = state.tokens >= 1
         if allowed { state.tokens -= 1 }
         buckets[key] = state
-        if buckets.count > 200_000 { prune(now: now) }
+        if buckets.count > 200_000 {
+            prune(now: now)
+            // Still full of fresh buckets: start over rather than prune on every request.
+            if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }
+        }
         lock.unlock()
         if !allowed {
             let wait = Int((1 - state.tokens) / bucket.perSecond) + 1

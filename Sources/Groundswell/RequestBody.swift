@@ -33,14 +33,19 @@ public struct RequestBody {
             if !required, case .null = raw { return nil }
             throw APIError.invalid("\(field) must be a string, not \(raw.typeName)")
         }
-        let trimmed = text.trimmingWhitespace()
+        // Controls and bidi controls are refused even where trimming would drop them (U+0085
+        // is white space to Unicode); tab and line breaks at the edges are merely trimmed.
+        if let problem = TextRules.problem(in: text, multiline: true), problem != .invisibleOnly {
+            throw APIError.invalid(TextRules.message(problem, field: field))
+        }
+        // Stored as NFC, so one character has one spelling whatever the keyboard sent.
+        let trimmed = TextRules.stored(text.trimmingWhitespace())
         let count = trimmed.unicodeScalars.count
         guard length.contains(count) else {
             throw APIError.invalid("\(field) must be \(length.lowerBound) to \(length.upperBound) characters long (got \(count))")
         }
-        for scalar in trimmed.unicodeScalars where scalar.value < 0x20 || scalar.value == 0x7F {
-            if multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t") { continue }
-            throw APIError.invalid("\(field) must not contain control characters")
+        if let problem = TextRules.problem(in: trimmed, multiline: multiline) {
+            throw APIError.invalid(TextRules.message(problem, field: field))
         }
         return trimmed
     }

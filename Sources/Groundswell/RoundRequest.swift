@@ -172,9 +172,11 @@ struct RoundSettings {
             }
             if tiers.contains(where: { $0.name == name }) { throw APIError.invalid("tiers[\(index)].name repeats \(name)") }
             let amount = try integer("amount")
-            guard amount > 0 else { throw APIError.invalid("tiers[\(index)].amount must be a positive integer") }
+            guard (1...1_000_000_000_000).contains(amount) else {
+                throw APIError.invalid("tiers[\(index)].amount must be between 1 and 1000000000000")
+            }
             let winners = try integer("winners")
-            guard winners > 0, winners <= 100_000 else { throw APIError.invalid("tiers[\(index)].winners must be at least 1") }
+            guard (1...100_000).contains(winners) else { throw APIError.invalid("tiers[\(index)].winners must be between 1 and 100000") }
             tiers.append(Ranking.Tier(name: name, amount: amount, winners: Int(winners)))
         }
         return tiers

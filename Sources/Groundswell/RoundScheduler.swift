@@ -35,6 +35,13 @@ final class RoundScheduler: @unchecked Sendable {
 
     /// Forgets hashed client addresses past the retention period and expired idempotency keys.
     func purge(now: Int64) {
+        do {
+            if try context.addressKeys.rotateIfDue(now: now, client: context.client) {
+                context.logger.info("scheduler: address key reached \(context.retainDays) days and was replaced")
+            }
+        } catch {
+            context.logger.error("scheduler: address key rotation failed: \(error)")
+        }
         let cutoff = now - Int64(context.retainDays) * 86_400_000
         do {
             try context.database.writer.sync { db in

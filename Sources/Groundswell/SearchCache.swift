@@ -37,6 +37,13 @@ final class SearchCache: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Rankings held now.
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.count
+    }
+
     var currentGeneration: UInt64 {
         lock.lock()
         defer { lock.unlock() }

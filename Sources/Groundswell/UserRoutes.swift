@@ -35,7 +35,7 @@ struct UserRoutes {
             json.key("name"); json.string(name)
             json.key("token"); json.string(token)
             json.endObject()
-            return .json(.created, json)
+            return Response.json(.created, json).secret()
         }
     }
 
@@ -45,7 +45,7 @@ struct UserRoutes {
             try UserRoutes.profile(db, userID: user.id)
         }
         guard let body else { throw APIError.unauthorized }
-        return .response(.json(.ok, body))
+        return .response(Response.json(.ok, body).personal())
     }
 
     /// The caller's own profile (the only place a customer's email is shown to them).

@@ -18,8 +18,7 @@ struct VoteRoutes {
         let now = context.clock.nowMillis()
         let address = context.client.hashedAddress(of: request)
         return context.write(request) { db in
-            guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.optionalInt64(0) })
-            else { throw APIError.notFound("idea") }
+            let roundID = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
             let vote = roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
                 : try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
@@ -35,9 +34,7 @@ struct VoteRoutes {
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID], { $0.optionalInt64(0) }) else {
-                throw APIError.notFound("idea")
-            }
+            let roundID = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             if let roundID {
                 // In a round only today's vote can be taken back, and only while voting is open.
                 let round = try RoundStore.require(db, id: roundID)

@@ -17,6 +17,9 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPausedUntil: UInt64 = 0
     private var connections: [Int32: HTTPConnection] = [:]
     private var nextGeneration: UInt32 = 1
+    /// A descriptor held back so that, when the process runs out, one can be freed to
+    /// accept a connection and answer it 503 rather than leave clients hanging.
+    private var reserveFD: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
 
     private let taskLock = NSLock()
     private var tasks: [() -> Void] = []
@@ -154,6 +157,7 @@ final class EventLoop: @unchecked Sendable {
         for connection in Array(connections.values) { connection.close() }
         runTasks()
         if listenFD >= 0 { Glibc.close(listenFD) }
+        if reserveFD >= 0 { Glibc.close(reserveFD) }
         Glibc.close(wakeFD)
         Glibc.close(epfd)
         finished.signal()
@@ -172,41 +176,70 @@ final class EventLoop: @unchecked Sendable {
         if draining || nowMillis < acceptPausedUntil { return }
         for _ in 0..<64 {
             var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    clinux_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-                }
-            }
+            var fd = accept(into: &storage)
             if fd < 0 {
                 switch errno {
                 case EINTR, ECONNABORTED: continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors: stop accepting for a moment instead of spinning.
-                    server.logger.warning("accept failed: \(String(cString: strerror(errno))); pausing accepts")
-                    acceptPausedUntil = nowMillis + 100
-                    deregister(fd: listenFD)
-                    return
+                case EMFILE, ENFILE:
+                    // Out of descriptors: give up the reserve for a moment to accept this one
+                    // and tell it so, instead of leaving it (and the listener) hanging.
+                    guard reserveFD >= 0 else { return pauseAccepts() }
+                    Glibc.close(reserveFD)
+                    fd = accept(into: &storage)
+                    if fd >= 0 { shed(fd, Server.overloaded) }
+                    reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                    if fd < 0 { return pauseAccepts() }
+                    continue
+                case ENOBUFS, ENOMEM:
+                    return pauseAccepts()
                 default: return
                 }
             }
             if connections.count >= server.maxConnectionsPerLoop {
-                Glibc.close(fd)
+                shed(fd, Server.overloaded)
+                continue
+            }
+            let peer = Listener.describe(&storage)
+            let addressKey = ConnectionAdmission.key(for: peer)
+            guard server.admission.admit(addressKey) else {
+                shed(fd, Server.tooManyConnections)
                 continue
             }
             let generation = nextGeneration
             nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
             let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
-            let connection = HTTPConnection(fd: fd, token: token, loop: self, peer: Listener.describe(&storage))
+            let connection = HTTPConnection(fd: fd, token: token, loop: self, peer: peer, addressKey: addressKey)
             connections[fd] = connection
             server.connectionOpened()
             register(fd: fd, token: token, events: UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP))
         }
     }
 
+    private func accept(into storage: inout sockaddr_storage) -> Int32 {
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                clinux_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            }
+        }
+    }
+
+    /// Writes a canned refusal (it fits any socket buffer) and closes, without reading.
+    private func shed(_ fd: Int32, _ response: [UInt8]) {
+        response.withUnsafeBytes { _ = send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+        Glibc.close(fd)
+    }
+
+    private func pauseAccepts() {
+        server.logger.warning("accept failed: \(String(cString: strerror(errno))); pausing accepts")
+        acceptPausedUntil = nowMillis + 100
+        deregister(fd: listenFD)
+    }
+
     func connectionClosed(_ connection: HTTPConnection) {
         if let current = connections[connection.fd], current === connection {
             connections.removeValue(forKey: connection.fd)
+            server.admission.release(connection.addressKey)
             server.connectionClosed()
         }
     }
@@ -217,9 +250,11 @@ final class EventLoop: @unchecked Sendable {
             register(fd: listenFD, token: UInt64(UInt32(bitPattern: listenFD)), events: UInt32(CLINUX_EPOLLIN))
         }
         let configuration = server.configuration
+        let pressed = server.underPressure(loopConnections: connections.count)
         for connection in Array(connections.values) {
-            connection.checkTimeouts(now: nowMillis, configuration: configuration)
+            connection.checkTimeouts(now: nowMillis, configuration: configuration, underPressure: pressed)
         }
+        if index == 0 { server.trimMemoryIfWorthIt() }
     }
 
     /// Stops accepting, closes idle connections and lets busy ones finish their request.

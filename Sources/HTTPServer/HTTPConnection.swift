@@ -12,6 +12,15 @@ final class HTTPConnection {
     let token: UInt64
     unowned let loop: EventLoop
     let peer: String
+    /// What this connection counts against in the per-address cap.
+    let addressKey: String
+    /// The access log's name for the peer (nil: not logged).
+    private let logPeer: String?
+    /// Bytes reserved in the server's buffer budget for `input` and the body being parsed.
+    private var held = 0
+    /// Whether any byte arrived yet (a connection that sends nothing gets a short timeout).
+    private var receivedAny = false
+    private let acceptedAt: UInt64
 
     private var parser: RequestParser
     /// Received bytes not yet consumed by the parser.
@@ -32,11 +41,14 @@ final class HTTPConnection {
     private var lastWriteProgress: UInt64 = 0
     private var requestStart: UInt64 = 0
 
-    init(fd: Int32, token: UInt64, loop: EventLoop, peer: String) {
+    init(fd: Int32, token: UInt64, loop: EventLoop, peer: String, addressKey: String) {
         self.fd = fd
         self.token = token
         self.loop = loop
         self.peer = peer
+        self.addressKey = addressKey
+        self.logPeer = loop.server.accessLogPeer(peer)
+        self.acceptedAt = loop.nowMillis
         self.parser = RequestParser(limits: loop.server.configuration.limits)
         self.interest = UInt32(CLINUX_EPOLLIN) | UInt32(CLINUX_EPOLLRDHUP)
         self.lastActivity = loop.nowMillis
@@ -64,6 +76,7 @@ final class HTTPConnection {
         let n = read(fd, buffer.baseAddress, buffer.count)
         if n > 0 {
             lastActivity = loop.nowMillis
+            receivedAny = true
             if lingering { return }  // discarding what a refused client still sends
             if !parser.isMidRequest && input.isEmpty { requestStart = loop.nowMillis }
             let bytes = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
@@ -76,6 +89,7 @@ final class HTTPConnection {
                 input.append(contentsOf: bytes)
                 resumeInput()
             }
+            if !closed && !closeAfterWrite && !accountBuffers() { refuseOverBudget() }
             flushOutput()
         } else if n == 0 {
             peerClosed = true
@@ -101,6 +115,7 @@ final class HTTPConnection {
         } else if consumed > 0 {
             input.removeFirst(consumed)
         }
+        if held > parser.heldBytes + input.capacity { _ = accountBuffers() }
     }
 
     /// Runs the parser over `bytes`; returns how many bytes it consumed.
@@ -110,6 +125,10 @@ final class HTTPConnection {
             if loop.output.count > 256 * 1024 || !pendingOutput.isEmpty { break }  // let the client read first
             let (consumed, event) = parser.parse(UnsafeBufferPointer(rebasing: bytes[offset...]))
             offset += consumed
+            if (held > 0 || parser.heldBytes > 0) && !accountBuffers() {
+                refuseOverBudget()
+                return bytes.count
+            }
             switch event {
             case .needMore:
                 if consumed == 0 { return offset }
@@ -184,7 +203,38 @@ final class HTTPConnection {
         ResponseEncoder.encode(response, date: loop.dateCache.line, connection: header,
                                includeBody: request.method != .head, into: &loop.output)
         if !keepAlive { closeAfterWrite = true }
-        loop.server.responded(request, peer: peer, status: response.status, bodyBytes: response.body.count, on: loop)
+        loop.server.responded(request, peer: logPeer, status: response.status, bodyBytes: response.body.count, on: loop)
+    }
+
+    // MARK: memory budget
+
+    /// Brings this connection's reservation in line with what it holds; false if the
+    /// server's budget has no room for the growth.
+    private func accountBuffers() -> Bool {
+        let want = parser.heldBytes + input.capacity
+        if want > held {
+            guard loop.server.budget.reserve(want - held) else { return false }
+        } else if want < held {
+            loop.server.budget.release(held - want)
+        }
+        held = want
+        return true
+    }
+
+    private func releaseBuffers() {
+        if held > 0 { loop.server.budget.release(held) }
+        held = 0
+    }
+
+    /// Too many bytes are in flight server-wide: drop what this request holds and answer 503.
+    private func refuseOverBudget() {
+        // `input` may be borrowed by the caller here; it is dropped with the connection's close.
+        parser = RequestParser(limits: loop.server.configuration.limits)
+        releaseBuffers()
+        var error = HTTPError(.serviceUnavailable, code: "overloaded",
+                              message: "the server is receiving too many request bodies at once; retry shortly")
+        error.headers.add("Retry-After", "1")
+        writeResponse(error.response, for: .unparsed, forceClose: true)
     }
 
     // MARK: output
@@ -274,8 +324,13 @@ final class HTTPConnection {
 
     // MARK: lifecycle
 
-    func checkTimeouts(now: UInt64, configuration: ServerConfiguration) {
+    func checkTimeouts(now: UInt64, configuration: ServerConfiguration, underPressure: Bool) {
         if closed || awaitingPromise { return }
+        if !receivedAny {
+            // Never said a word: a connection that only holds a descriptor.
+            if now &- acceptedAt > UInt64(configuration.firstByteTimeout * 1000) { close() }
+            return
+        }
         if lingering {
             if now &- lingerStart > 2000 { close() }
             return
@@ -293,7 +348,9 @@ final class HTTPConnection {
             }
             return
         }
-        if now &- lastActivity > UInt64(configuration.keepAliveTimeout * 1000) { close() }
+        let idleLimit = underPressure ? min(configuration.keepAliveTimeout, configuration.firstByteTimeout)
+                                      : configuration.keepAliveTimeout
+        if now &- lastActivity > UInt64(idleLimit * 1000) { close() }
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.
@@ -312,6 +369,8 @@ final class HTTPConnection {
         Glibc.close(fd)
         input = []
         pendingOutput = []
+        parser = RequestParser(limits: loop.server.configuration.limits)
+        releaseBuffers()
         loop.connectionClosed(self)
     }
 }

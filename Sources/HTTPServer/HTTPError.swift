@@ -5,17 +5,21 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var headers: HTTPHeaders
+    /// Extra integer members of the error object, for machines (e.g. `merged_into`).
+    public var fields: [(name: String, value: Int64)]
 
-    public init(_ status: HTTPStatus, code: String, message: String, headers: HTTPHeaders = HTTPHeaders()) {
+    public init(_ status: HTTPStatus, code: String, message: String, headers: HTTPHeaders = HTTPHeaders(),
+                fields: [(name: String, value: Int64)] = []) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.fields = fields
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
-    /// `{"error":{"code":"…","message":"…"}}`
+    /// `{"error":{"code":"…","message":"…"}}`, plus any `fields`.
     public var response: Response {
         var body: [UInt8] = []
         body.reserveCapacity(48 + code.utf8.count + message.utf8.count)
@@ -23,6 +27,12 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         JSONString.append(code, to: &body)
         body.append(contentsOf: #","message":"#.utf8)
         JSONString.append(message, to: &body)
+        for field in fields {
+            body.append(UInt8(ascii: ","))
+            JSONString.append(field.name, to: &body)
+            body.append(UInt8(ascii: ":"))
+            body.append(contentsOf: String(field.value).utf8)
+        }
         body.append(contentsOf: "}}".utf8)
         return Response(status: status, headers: headers, body: body)
     }

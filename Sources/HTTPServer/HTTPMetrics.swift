@@ -3,10 +3,19 @@ import Foundation
 /// Request counts by route and status, a latency histogram and the open-connection
 /// gauge, rendered in the Prometheus text format. Updated from every event loop.
 public final class HTTPMetrics: ServerObserver, @unchecked Sendable {
+    /// Every part of a key comes from a closed set, so the series count is bounded by
+    /// construction: a method outside RFC 9110's list shares the label `OTHER`, a path that
+    /// matched no route shares `unmatched`, and a status outside 100...599 is `other`.
     private struct Key: Hashable {
-        let method: HTTPMethod
+        let method: String
         let route: String
         let status: Int
+    }
+
+    /// The label for a method: the standard ones by name, anything else `OTHER`.
+    static func methodLabel(_ method: HTTPMethod) -> String {
+        if case .other = method { return "OTHER" }
+        return method.description
     }
 
     public static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -19,7 +28,8 @@ public final class HTTPMetrics: ServerObserver, @unchecked Sendable {
     public init() {}
 
     public func responded(method: HTTPMethod, route: String?, status: Int, durationNanos: UInt64) {
-        let key = Key(method: method, route: route ?? "unmatched", status: status)
+        let key = Key(method: HTTPMetrics.methodLabel(method), route: route ?? "unmatched",
+                      status: (100...599).contains(status) ? status : 0)
         lock.lock()
         requests[key, default: 0] += 1
         histogram.observe(Double(durationNanos) / 1e9)
@@ -41,7 +51,8 @@ public final class HTTPMetrics: ServerObserver, @unchecked Sendable {
         text += "# HELP groundswell_http_requests_total HTTP requests answered, by route pattern and status.\n"
         text += "# TYPE groundswell_http_requests_total counter\n"
         for (key, count) in requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
-            text += "groundswell_http_requests_total{method=\"\(key.method)\",route=\"\(Histogram.escape(key.route))\",status=\"\(key.status)\"} \(count)\n"
+            let status = key.status == 0 ? "other" : String(key.status)
+            text += "groundswell_http_requests_total{method=\"\(Histogram.escape(key.method))\",route=\"\(Histogram.escape(key.route))\",status=\"\(status)\"} \(count)\n"
         }
         histogram.render(name: "groundswell_http_request_duration_seconds",
                          help: "Time from a complete request head to the response being queued.", into: &text)
@@ -82,7 +93,18 @@ public struct Histogram: Sendable {
         text += "\(name)_bucket{le=\"+Inf\"} \(count)\n\(name)_sum \(sum)\n\(name)_count \(count)\n"
     }
 
-    static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    /// A Prometheus label value: backslash, double quote and line feed escaped.
+    public static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

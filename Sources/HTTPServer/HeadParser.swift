@@ -77,6 +77,7 @@ enum HeadParser {
         var sawTransferEncoding = false
         var connectionClose = false, connectionKeepAlive = false
         var expectValue: String?
+        var authorizationCount = 0
         for range in fieldLines {
             let line = UnsafeBufferPointer(rebasing: head[range])
             if line[0] == SP || line[0] == HT {
@@ -109,6 +110,11 @@ enum HeadParser {
                     if token.caseInsensitiveEquals("close") { connectionClose = true }
                     if token.caseInsensitiveEquals("keep-alive") { connectionKeepAlive = true }
                 }
+            case 13 where asciiEquals(nameBytes, "authorization"):
+                // A singleton field (RFC 9110 §11.6.2): two credentials are ambiguous, and
+                // proxies and servers may disagree on which one counts.
+                authorizationCount += 1
+                if authorizationCount > 1 { return .failure(bad("more than one Authorization header field")) }
             case 14 where asciiEquals(nameBytes, "content-length"):
                 lengthCount += 1
                 lengthValue = value

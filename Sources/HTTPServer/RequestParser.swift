@@ -36,6 +36,9 @@ public struct RequestParser {
         self.limits = limits
     }
 
+    /// Bytes of memory this parser holds for a body still arriving (for the server's budget).
+    public var heldBytes: Int { body.capacity }
+
     /// True while part of a request has been consumed or seen (for slow-request timeouts).
     public var isMidRequest: Bool {
         if case .head = state { return scanned > 0 }

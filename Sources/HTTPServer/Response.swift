@@ -6,6 +6,9 @@ public struct Response: Sendable {
     public var body: [UInt8]
     /// Sent as `Content-Type` when the body is not empty (or the status allows one).
     public var contentType: String?
+    /// The body carries a credential shown once (a new token): nothing may keep a copy of
+    /// it, so the idempotency store records that the request happened but not the body.
+    public var carriesSecret = false
 
     public static let jsonContentType = "application/json; charset=utf-8"
 

@@ -11,6 +11,8 @@ enum ResponseEncoder {
     }()
     private static let contentTypeJSON = Array("Content-Type: application/json; charset=utf-8\r\n".utf8)
     private static let contentLengthPrefix = Array("Content-Length: ".utf8)
+    /// On every response: no browser may guess a type other than the one declared.
+    private static let noSniff = Array("X-Content-Type-Options: nosniff\r\n".utf8)
     private static let connectionClose = Array("Connection: close\r\n".utf8)
     private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
     static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
@@ -25,6 +27,7 @@ enum ResponseEncoder {
             out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
         }
         out.append(contentsOf: date)
+        out.append(contentsOf: noSniff)
         let allowsBody = response.status.allowsBody
         if allowsBody {
             if let type = response.contentType {

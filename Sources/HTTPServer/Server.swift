@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import Foundation
 import Logging
+import Synchronization
 
 /// Answers requests; the router is the usual one.
 public protocol HTTPResponder: Sendable {
@@ -37,8 +38,32 @@ public final class Server: @unchecked Sendable {
     private let countLock = NSLock()
     private var openConnections = 0
     let maxConnectionsPerLoop: Int
+    /// Connections per client address, across loops.
+    let admission: ConnectionAdmission
+    /// Bytes held for requests still arriving, across loops.
+    let budget: BufferBudget
     public private(set) var port = 0
     private var stopped = false
+
+    /// Answers to connections refused at accept, written once without reading the request.
+    static let tooManyConnections = Server.refusal(HTTPError(.tooManyRequests, code: "too_many_connections",
+        message: "too many open connections from your address; close some and retry"))
+    static let overloaded = Server.refusal(HTTPError(.serviceUnavailable, code: "overloaded",
+        message: "the server has no room for another connection now; retry shortly"))
+
+    private static func refusal(_ error: HTTPError) -> [UInt8] {
+        var response = error.response
+        response.headers.add("Retry-After", "1")
+        var bytes: [UInt8] = []
+        ResponseEncoder.encode(response, date: [], connection: .close, includeBody: true, into: &bytes)
+        return bytes
+    }
+
+    /// Process-wide malloc settings, once: buffers of 128 KiB and more are mapped on their
+    /// own and unmapped when freed, and two arenas per core at most.
+    private static let mallocTuned: Void = {
+        clinux_tune_malloc(128 * 1024, Int32(2 * ServerConfiguration.coreCount))
+    }()
 
     public init(configuration: ServerConfiguration, responder: HTTPResponder, logger: Logger) {
         self.configuration = configuration
@@ -47,6 +72,15 @@ public final class Server: @unchecked Sendable {
         let fileLimit = Listener.raiseOpenFileLimit()
         let usable = max(64, min(configuration.maxConnections, fileLimit - 64))
         maxConnectionsPerLoop = max(16, usable / max(1, configuration.loopCount))
+        admission = ConnectionAdmission(limit: configuration.maxConnectionsPerAddress)
+        budget = BufferBudget(limit: configuration.maxBufferedBytes)
+        Server.mallocTuned
+    }
+
+    /// Whether this loop's connections are near its share of the limit: idle keep-alive
+    /// connections then get the short first-byte timeout instead of the long idle one.
+    func underPressure(loopConnections: Int) -> Bool {
+        loopConnections * 4 >= maxConnectionsPerLoop * 3
     }
 
     /// Binds and starts the loops; returns the bound port (useful with port 0).
@@ -83,6 +117,9 @@ public final class Server: @unchecked Sendable {
         for loop in loops { loop.finished.wait() }
     }
 
+    /// Bytes held now for requests still being received (bodies, unfinished heads).
+    public var bufferedBytes: Int { budget.inUse }
+
     public var connectionCount: Int {
         countLock.lock()
         defer { countLock.unlock() }
@@ -90,7 +127,19 @@ public final class Server: @unchecked Sendable {
     }
 
     func connectionOpened() { adjustConnections(1) }
-    func connectionClosed() { adjustConnections(-1) }
+
+    /// How the access log names a peer (nil: not at all); worked out once per connection.
+    func accessLogPeer(_ peer: String) -> String? {
+        switch configuration.accessLogAddresses {
+        case .plain: return peer
+        case .off: return nil
+        case .transformed(let transform): return transform(peer)
+        }
+    }
+    func connectionClosed() {
+        closedSinceTrim.add(1, ordering: .relaxed)
+        adjustConnections(-1)
+    }
 
     private func adjustConnections(_ delta: Int) {
         countLock.lock()
@@ -100,6 +149,19 @@ public final class Server: @unchecked Sendable {
         observer?.connectionsChanged(open: open)
     }
 
+    /// Gives freed heap memory back to the system when much was released since last time
+    /// (called from a loop's once-a-second sweep; the trim itself runs off the loop).
+    private let trimming = Atomic<Bool>(false)
+    func trimMemoryIfWorthIt() {
+        guard budget.takeReleased() >= 8 << 20 || closedSinceTrim.exchange(0, ordering: .relaxed) >= 1000 else { return }
+        guard !trimming.exchange(true, ordering: .acquiring) else { return }
+        DispatchQueue.global(qos: .utility).async { [self] in
+            clinux_trim_memory()
+            trimming.store(false, ordering: .releasing)
+        }
+    }
+    let closedSinceTrim = Atomic<Int>(0)
+
     /// The one place a thrown error becomes a response.
     func errorResponse(_ error: Error, request: Request) -> Response {
         if let error = error as? HTTPError { return error.response }
@@ -107,7 +169,7 @@ public final class Server: @unchecked Sendable {
         return HTTPError.internalError.response
     }
 
-    func responded(_ request: ResponseContext, peer: String, status: HTTPStatus, bodyBytes: Int, on loop: EventLoop) {
+    func responded(_ request: ResponseContext, peer: String?, status: HTTPStatus, bodyBytes: Int, on loop: EventLoop) {
         let duration = request.startedAt == 0 ? 0 : EventLoop.monotonicNanos() &- request.startedAt
         observer?.responded(method: request.method, route: request.route, status: status.code, durationNanos: duration)
         if configuration.accessLog && logger.logLevel <= .info {
@@ -130,8 +192,11 @@ public final class Server: @unchecked Sendable {
             if fraction < 100 { line.append(UInt8(ascii: "0")) }
             if fraction < 10 { line.append(UInt8(ascii: "0")) }
             DecimalDigits.append(fraction, to: &line)
-            line.append(contentsOf: "ms peer=".utf8)
-            line.append(contentsOf: peer.utf8)
+            line.append(contentsOf: "ms".utf8)
+            if let peer {
+                line.append(contentsOf: " peer=".utf8)
+                line.append(contentsOf: peer.utf8)
+            }
             if let sink = configuration.accessLogSink {
                 line.withUnsafeBytes { sink.appendAccessLine($0) }
             } else {

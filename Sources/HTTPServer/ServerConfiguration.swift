@@ -15,14 +15,33 @@ public struct ServerConfiguration: Sendable {
     public var writeTimeout = 30.0
     /// How long a graceful shutdown waits for in-flight requests.
     public var shutdownGrace = 10.0
-    /// Connections beyond this are closed as soon as they are accepted.
+    /// Connections beyond this (or beyond the descriptor limit less a reserve) are answered
+    /// `503 overloaded` and closed as soon as they are accepted.
     public var maxConnections = 100_000
+    /// Open connections one client address may hold (IPv6: one /64); beyond it new ones are
+    /// answered `429 too_many_connections` and closed. 0: no cap. Loopback is not exempt.
+    public var maxConnectionsPerAddress = 256
+    /// A new connection must send its first byte within this many seconds, else it is closed.
+    public var firstByteTimeout = 5.0
+    /// All request bodies and unfinished request heads being received, together, may hold
+    /// at most this many bytes; a request that would go beyond is answered `503 overloaded`.
+    public var maxBufferedBytes = 128 << 20
+    /// What the access log writes as `peer=`.
+    public var accessLogAddresses: AccessLogAddresses = .plain
     /// Write one access-log line per request (at `info` level).
     public var accessLog = true
     /// Where access-log lines go as bytes; nil: through the server's `Logger`.
     public var accessLogSink: AccessLogSink?
 
     public init() {}
+
+    /// The access log's `peer=` field: the address itself, a transformed form (the domain
+    /// passes a keyed hash), or nothing. Worked out once per connection, not per request.
+    public enum AccessLogAddresses: Sendable {
+        case plain
+        case off
+        case transformed(@Sendable (String) -> String)
+    }
 
     /// One event loop per core, leaving one core to the database writer thread and the
     /// kernel's network and disk work: on 2 cores, a second loop measured 14–24 % fewer votes

@@ -8,6 +8,8 @@ public final class Connection {
     private var cache: [StatementKey: Statement] = [:]
     /// Told about row changes by the update hook (see `install(_:)`).
     var changeWatches: [ChangeWatch] = []
+    /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
+    var afterCommitActions: [(Connection) -> Void] = []
 
     public struct Options: Sendable {
         public var readOnly = false
@@ -148,6 +150,13 @@ public final class Connection {
         } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
         sqlite3_backup_finish(backup)
         guard rc == SQLITE_DONE else { throw SQLiteError(code: rc, message: String(cString: sqlite3_errstr(rc))) }
+    }
+
+    /// Runs `action` on this connection once the current transaction has committed (the
+    /// group-commit writer runs it after COMMIT and before answering; dropped on rollback).
+    /// For work that cannot run inside a transaction, such as a WAL checkpoint.
+    public func afterCommit(_ action: @escaping (Connection) -> Void) {
+        afterCommitActions.append(action)
     }
 
     /// Checkpoints the WAL into the main file (used at clean shutdown).

@@ -138,6 +138,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             if !clean {
                 // A failed job left changes behind: undo the batch, replay with savepoints.
                 replayed = true
+                connection.afterCommitActions = []
                 try connection.cached("ROLLBACK").run()
                 try connection.cached("BEGIN IMMEDIATE").run()
                 for job in batch {
@@ -153,7 +154,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
             try connection.cached("COMMIT").run()
             committed.add(1, ordering: .releasing)
             for (watch, observer) in commitWatches where watch.take() { observer() }
+            if !connection.afterCommitActions.isEmpty {
+                let actions = connection.afterCommitActions
+                connection.afterCommitActions = []
+                for action in actions { action(connection) }
+            }
         } catch {
+            connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
             for job in batch { job.fail(error) }
             return

@@ -41,9 +41,23 @@ public final class RawConnection {
     private var buffer: [UInt8] = []
     public private(set) var peerClosed = false
 
-    public init(port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
+    /// `source` binds the local end first (another loopback address, e.g. 127.0.0.2), so a
+    /// test can act as several client hosts.
+    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket failed") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                Glibc.close(fd)
+                throw ClientError("bind to \(source) failed: errno \(errno)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

@@ -35,7 +35,7 @@ struct Serve: ParsableCommand {
     var maxBody: Int = environment["GROUNDSWELL_MAX_BODY"].flatMap(Int.init) ?? 1 << 20
 
     @Option(help: "SQLite synchronous level: full (survives power loss) or normal (survives a crash) (env GROUNDSWELL_SYNC).")
-    var sync: String = environment["GROUNDSWELL_SYNC"] ?? "full"
+    var sync: SyncMode = SyncMode(argument: environment["GROUNDSWELL_SYNC"] ?? "full") ?? .full
 
     @Option(help: "Event-loop threads (default: one per core but one, at least one).")
     var loops: Int = ServerConfiguration.defaultLoopCount
@@ -44,10 +44,25 @@ struct Serve: ParsableCommand {
     var logLevel: String = environment["GROUNDSWELL_LOG_LEVEL"] ?? "info"
 
     @Option(help: "Access log, one line per request: on or off (env GROUNDSWELL_ACCESS_LOG).")
-    var accessLog: String = environment["GROUNDSWELL_ACCESS_LOG"] ?? "on"
+    var accessLog: Switch = Switch(argument: environment["GROUNDSWELL_ACCESS_LOG"] ?? "on") ?? .on
 
-    @Option(help: "Rate limits (sign-ups, votes, writes): on or off, e.g. for load tests and imports (env GROUNDSWELL_RATE_LIMIT).")
-    var rateLimit: String = environment["GROUNDSWELL_RATE_LIMIT"] ?? "on"
+    @Option(help: "How the access log shows client addresses: hashed (the keyed hash fraud review uses), plain or off (env GROUNDSWELL_ACCESS_LOG_ADDRESSES).")
+    var accessLogAddresses: LogAddresses = LogAddresses(argument: environment["GROUNDSWELL_ACCESS_LOG_ADDRESSES"] ?? "hashed") ?? .hashed
+
+    @Option(help: "Rate limits (sign-ups, votes, writes, searches): on or off, e.g. for load tests and imports (env GROUNDSWELL_RATE_LIMIT).")
+    var rateLimit: Switch = Switch(argument: environment["GROUNDSWELL_RATE_LIMIT"] ?? "on") ?? .on
+
+    @Option(help: "Comma-separated addresses or CIDR blocks exempt from per-address limits, e.g. 10.0.0.0/8,::1 (env GROUNDSWELL_RATE_LIMIT_EXEMPT). None by default, loopback included.")
+    var rateLimitExempt: String = environment["GROUNDSWELL_RATE_LIMIT_EXEMPT"] ?? ""
+
+    @Option(help: "Open connections one client address (IPv6: one /64) may hold; 0 for no cap (env GROUNDSWELL_MAX_CONNECTIONS_PER_ADDRESS).")
+    var maxConnectionsPerAddress: Int = environment["GROUNDSWELL_MAX_CONNECTIONS_PER_ADDRESS"].flatMap(Int.init) ?? 256
+
+    @Option(help: "Bytes all requests still being received may hold together before new ones get 503 (env GROUNDSWELL_MAX_BUFFERED_BYTES).")
+    var maxBufferedBytes: Int = environment["GROUNDSWELL_MAX_BUFFERED_BYTES"].flatMap(Int.init) ?? 128 << 20
+
+    @Option(help: "Seconds a new connection may take to send its first byte (env GROUNDSWELL_FIRST_BYTE_TIMEOUT).")
+    var firstByteTimeout: Double = environment["GROUNDSWELL_FIRST_BYTE_TIMEOUT"].flatMap(Double.init) ?? 5
 
     @Flag(help: "Take the client address from X-Forwarded-For (only behind your own proxy) (env GROUNDSWELL_TRUST_PROXY=1).")
     var trustProxy = ["1", "true", "on", "yes"].contains((environment["GROUNDSWELL_TRUST_PROXY"] ?? "").lowercased())
@@ -58,12 +73,15 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
-        guard ["full", "normal"].contains(sync.lowercased()) else { throw ValidationError("--sync must be full or normal") }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard ["on", "off"].contains(accessLog.lowercased()) else { throw ValidationError("--access-log must be on or off") }
         guard loops >= 1 && loops <= 256 else { throw ValidationError("--loops must be 1...256") }
-        guard ["on", "off"].contains(rateLimit.lowercased()) else { throw ValidationError("--rate-limit must be on or off") }
         guard (1...3650).contains(retainDays) else { throw ValidationError("--retain-days must be 1...3650") }
+        guard maxConnectionsPerAddress >= 0 else { throw ValidationError("--max-connections-per-address must be 0 or more") }
+        guard maxBufferedBytes >= 1 << 20 else { throw ValidationError("--max-buffered-bytes must be at least 1048576") }
+        guard firstByteTimeout > 0 && firstByteTimeout <= 3600 else { throw ValidationError("--first-byte-timeout must be 0...3600 seconds") }
+        if case .failure(let error) = AddressRange.parseList(rateLimitExempt) {
+            throw ValidationError("--rate-limit-exempt: \(error)")
+        }
     }
 
     func run() throws {
@@ -81,16 +99,20 @@ struct Serve: ParsableCommand {
         try Paths.ensureParentDirectory(of: db)
         var appConfiguration = AppConfiguration(databasePath: db)
         appConfiguration.adminToken = adminToken
-        appConfiguration.synchronous = sync.uppercased()
+        appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.readerCount = loops + 2
-        appConfiguration.rateLimits.enabled = rateLimit.lowercased() == "on"
+        appConfiguration.rateLimits.enabled = rateLimit == .on
+        appConfiguration.rateLimits.exempt = (try? AddressRange.parseList(rateLimitExempt).get()) ?? []
         appConfiguration.trustProxy = trustProxy
         appConfiguration.retainDays = retainDays
+        appConfiguration.environment = environment
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)
         } catch let failure as Migrator.Failure {
             throw ValidationError("cannot open \(db): \(failure)")
+        } catch let failure as ConfigurationError {
+            throw ValidationError("cannot start: \(failure)")
         }
 
         var serverConfiguration = ServerConfiguration()
@@ -98,8 +120,16 @@ struct Serve: ParsableCommand {
         serverConfiguration.port = port
         serverConfiguration.loopCount = loops
         serverConfiguration.limits.maxBodyBytes = maxBody
-        serverConfiguration.accessLog = accessLog.lowercased() == "on"
+        serverConfiguration.accessLog = accessLog == .on
         serverConfiguration.accessLogSink = AccessLogWriter(label: logger.label)
+        serverConfiguration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        serverConfiguration.maxBufferedBytes = maxBufferedBytes
+        serverConfiguration.firstByteTimeout = firstByteTimeout
+        switch accessLogAddresses {
+        case .plain: serverConfiguration.accessLogAddresses = .plain
+        case .off: serverConfiguration.accessLogAddresses = .off
+        case .hashed: serverConfiguration.accessLogAddresses = .transformed { [app] in app.hashedPeer($0) }
+        }
         let server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)
         server.observer = app.context.httpMetrics
         let boundPort = try server.start()
@@ -231,6 +261,24 @@ struct Restore: ParsableCommand {
         try backup.backup(to: db)
         print("restored \(from) into \(db)")
     }
+}
+
+/// `--sync`.
+enum SyncMode: String, ExpressibleByArgument, CaseIterable {
+    case full, normal
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `--access-log`, `--rate-limit`.
+enum Switch: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `--access-log-addresses`.
+enum LogAddresses: String, ExpressibleByArgument, CaseIterable {
+    case hashed, plain, off
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 
 enum Paths {

@@ -17,8 +17,8 @@ final class KeyedHashTests: XCTestCase {
     }
 
     func testAddressHashIsStableAndKeyed() {
-        let a = ClientAddress(trustProxy: false, secret: Array(repeating: 1, count: 32))
-        let b = ClientAddress(trustProxy: false, secret: Array(repeating: 2, count: 32))
+        let a = ClientAddress(trustProxy: false, key: Array(repeating: 1, count: 32))
+        let b = ClientAddress(trustProxy: false, key: Array(repeating: 2, count: 32))
         XCTAssertEqual(a.hash("10.0.0.1"), a.hash("10.0.0.1"))
         XCTAssertEqual(a.hash("10.0.0.1").count, 32)
         XCTAssertNotEqual(a.hash("10.0.0.1"), a.hash("10.0.0.2"))

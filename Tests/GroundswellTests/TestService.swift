@@ -27,11 +27,24 @@ final class TestService {
     let adminToken = "test-admin-token"
     var trustProxy = false
     var rateLimits = RateLimits()
+    /// Server settings a test may change before `start()` (or a `restart()`).
+    var serverConfiguration = ServerConfiguration()
+    var environment: [String: String] = [:]
 
-    init(clock: TestClock? = nil, trustProxy: Bool = false, rateLimits: RateLimits = RateLimits()) throws {
+    /// Loopback is limited like any peer in production; most tests sign up many customers
+    /// from 127.0.0.1, so they exempt it (tests of the limits pass `exemptLoopback: false`).
+    init(clock: TestClock? = nil, trustProxy: Bool = false, rateLimits: RateLimits = RateLimits(),
+         exemptLoopback: Bool = true) throws {
         self.clock = clock
         self.trustProxy = trustProxy
         self.rateLimits = rateLimits
+        if exemptLoopback && self.rateLimits.exempt.isEmpty {
+            self.rateLimits.exempt = [AddressRange("127.0.0.0/8")!, AddressRange("::1")!]
+        }
+        serverConfiguration.port = 0
+        serverConfiguration.loopCount = 2
+        serverConfiguration.shutdownGrace = 2
+        serverConfiguration.maxConnectionsPerAddress = 1024
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("groundswell-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try start()
@@ -47,12 +60,10 @@ final class TestService {
         if let clock { configuration.clock = clock }
         configuration.trustProxy = trustProxy
         configuration.rateLimits = rateLimits
+        configuration.environment = environment
         app = try GroundswellApp(configuration: configuration, logger: logger)
-        var serverConfiguration = ServerConfiguration()
-        serverConfiguration.port = 0
-        serverConfiguration.loopCount = 2
+        var serverConfiguration = self.serverConfiguration
         serverConfiguration.limits.maxBodyBytes = maxBody
-        serverConfiguration.shutdownGrace = 2
         server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)
         server.observer = app.context.httpMetrics
         port = try server.start()

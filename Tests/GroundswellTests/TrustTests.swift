@@ -144,12 +144,15 @@ final class IdempotencyTests: ServiceTestCase {
         // Another account may use the same key.
         let (_, other) = try signUp()
         XCTAssertEqual(try client.request("POST", "/ideas/\(id)/votes", token: other, headers: [("Idempotency-Key", "vote-1")]).json["votes"] as? Int, 2)
-        // Refusals are replayed too, and sign-ups without a token are keyed by address.
+        // Sign-ups without a token are keyed by address; their response holds a token, which is
+        // never stored, so a retry learns the sign-up happened (409) and gets no second account.
         let signup: [String: Any] = ["name": "Kim", "email": "kim@example.com"]
         let created = try client.request("POST", "/users", json: signup, headers: [("Idempotency-Key", "signup")])
         let again = try client.request("POST", "/users", json: signup, headers: [("Idempotency-Key", "signup")])
         XCTAssertEqual(created.status, 201)
-        XCTAssertEqual(again.json["token"] as? String, created.json["token"] as? String)
+        assertError(again, 409, "idempotency_replay_unavailable")
+        XCTAssertNil(again.json["token"])
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE email = 'kim@example.com'"), 1)
         assertError(try client.request("POST", "/ideas", json: body, token: token, headers: [("Idempotency-Key", String(repeating: "k", count: 300))]),
                     400, "invalid_request")
         // Keys expire after 24 hours (the purge drops them).

@@ -10,6 +10,11 @@
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 // Starts writeback of fd's dirty pages without waiting (sync_file_range, SYNC_FILE_RANGE_WRITE).
 int clinux_start_writeback(int fd);
+// Large buffers (request bodies, long heads) come from mmap and go back to the system when
+// freed, and at most `arenas` malloc arenas exist (fewer half-empty heaps to fragment).
+void clinux_tune_malloc(int mmap_threshold, int arenas);
+// Gives free heap memory back to the system (malloc_trim(0)).
+void clinux_trim_memory(void);
 
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;
