@@ -4,7 +4,7 @@ DB ?= ./data/groundswell.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test build release deps bench bench-peers migrations fuzz clean
+.PHONY: run test build release deps bench bench-peers migrations fuzz soak clean
 
 # SQLite's headers come from Debian's libsqlite3-dev (the CSQLite system-library target).
 deps:
@@ -39,6 +39,10 @@ bench: release
 # libFuzzer on the HTTP parser and JSON decoding, FUZZ_SECONDS each (default 60).
 fuzz: deps
 	scripts/fuzz.sh
+
+# Memory soak: bodies, unfinished heads and idle connections against the limits (docs/architecture.md, Limits).
+soak: release
+	python3 scripts/soak.py "$$($(SWIFT) build -c release --show-bin-path)/groundswell"
 
 bench-peers:
 	cd ../shared/peers/hummingbird-ref && $(SWIFT) build -c release

@@ -35,7 +35,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 # database copy (that showed up as fsync stalls in the first round).
 start_ours() {
   rm -f "$out"/run.sqlite*; cp "$out/template.sqlite" "$out/run.sqlite"; sync
-  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" > "$out/server.log" 2>&1 &
+  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" --rate-limit-exempt 127.0.0.0/8 --max-connections-per-address 0 > "$out/server.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
 }
 start_hb() {

@@ -44,6 +44,15 @@ public enum APIError {
                   fields: [(name: "merged_into", value: target)])
     }
 
+    /// Too much costly work is queued (searches); the client should retry shortly.
+    public static let busy = HTTPError(.serviceUnavailable, code: "overloaded",
+                                       message: "the server is busy with other searches; retry shortly",
+                                       headers: HTTPHeaders([("Retry-After", "1")]))
+
+    /// Something failed that the client could not have caused; the log has the details.
+    public static let unexpected = HTTPError(.internalServerError, code: "internal_error",
+                                             message: "the server failed to handle the request")
+
     public static let storageFailure = HTTPError(.serviceUnavailable, code: "storage_unavailable",
                                                  message: "the database could not complete the request; try again",
                                                  headers: HTTPHeaders([("Retry-After", "1")]))

@@ -27,6 +27,8 @@ public final class AppContext: @unchecked Sendable {
     public let client: ClientAddress
     /// How long address hashes are kept (days).
     let retainDays: Int
+    /// Costly reads (uncached searches), off the event loops.
+    let backgroundReads: BackgroundReads
     /// Whether the X-Forwarded-For-without-`--trust-proxy` warning was logged (once per run).
     let forwardedWarning = Atomic<Bool>(false)
     /// The address key and its rotation.
@@ -39,6 +41,7 @@ public final class AppContext: @unchecked Sendable {
         self.client = client
         self.retainDays = retainDays
         self.addressKeys = addressKeys
+        self.backgroundReads = BackgroundReads(logger: logger)
     }
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock

@@ -118,6 +118,7 @@ public final class GroundswellApp: @unchecked Sendable {
     /// Finishes queued writes and closes the database.
     public func close() {
         scheduler.stop()
+        context.backgroundReads.stop()
         context.database.close()
         let stats = context.database.writer.statistics
         if stats.batches > 0 {

@@ -66,6 +66,7 @@ struct IdeaRoutes {
         guard title.unicodeScalars.count <= 140 else { throw APIError.invalid("title must be at most 140 characters") }
         let limit = try PageRequest(request.queryItems, defaultLimit: 10, maxLimit: 10).limit
         guard let terms = IdeaRoutes.ftsQuery(title, joiner: " OR ") else { return .response(.json(.ok, IdeaRoutes.emptyItems)) }
+        return context.backgroundReads.submit { [context] in
         let body = try context.read { db -> [UInt8] in
             var json = JSONWriter(capacity: 4096)
             json.beginObject()
@@ -81,7 +82,8 @@ struct IdeaRoutes {
             json.endObject()
             return json.bytes
         }
-        return .response(.json(.ok, body))
+        return .json(.ok, body)
+        }
     }
 
     enum Sort: String {
@@ -93,6 +95,14 @@ struct IdeaRoutes {
         let generation = context.database.writer.commitCount
         if let page = context.pageCache.get(request.target, generation: generation) {
             return .response(.json(.ok, page))
+        }
+        // Searches rank their matches: off the event loop, so they never hold up other requests.
+        if let q = request.queryItems["q"], !q.trimmingWhitespace().isEmpty {
+            return context.backgroundReads.submit { [self] in
+                let body = try listPage(request)
+                context.pageCache.put(request.target, body: body, generation: generation)
+                return .json(.ok, body)
+            }
         }
         let body = try listPage(request)
         context.pageCache.put(request.target, body: body, generation: generation)
