@@ -40,8 +40,7 @@ public final class GroundswellApp: @unchecked Sendable {
     private let scheduler: RoundScheduler
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
-        var options = Connection.Options()
-        options.synchronous = configuration.synchronous
+        let options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
         let clock = configuration.clock
         let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                     readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
@@ -108,6 +107,15 @@ public final class GroundswellApp: @unchecked Sendable {
     /// The access log's name for a peer when addresses are hashed: the same keyed hash the
     /// database keeps, so log lines and fraud evidence can be matched without addresses.
     public func hashedPeer(_ address: String) -> String { context.client.hash(address) }
+
+    /// How every connection to a Groundswell database is opened: with the search tokenizer
+    /// registered (the index and its migrations need it). Tools that open the file use it too.
+    public static func connectionOptions(synchronous: String = "FULL") -> Connection.Options {
+        var options = Connection.Options()
+        options.synchronous = synchronous
+        options.tokenizers = [SearchTokenizer.registered]
+        return options
+    }
 
     /// Closes due rounds and draws due lotteries now (the scheduler does this every second).
     public func runScheduledWork() { scheduler.runOnce() }

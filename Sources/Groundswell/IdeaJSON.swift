@@ -13,7 +13,8 @@ enum IdeaJSON {
     /// Index of the first column after `columns` (for callers that select more).
     static let nextColumn: Int32 = 20
 
-    static func write(_ row: Row, into json: inout JSONWriter) {
+    /// `extra` writes more members of the object (e.g. a search highlight) before it closes.
+    static func write(_ row: Row, into json: inout JSONWriter, extra: ((Row, inout JSONWriter) -> Void)? = nil) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("title"); row.withText(1) { json.string(utf8: $0) }
@@ -48,29 +49,32 @@ enum IdeaJSON {
             json.key("awarded_at"); json.timestamp(row.int64(16))
             json.endObject()
         }
+        extra?(row, &json)
         json.endObject()
     }
 
     /// The idea `id` as JSON bytes (visible ones only, unless `includeHidden`), or nil.
-    static func fetch(_ db: Connection, id: Int64, includeHidden: Bool = false) throws -> [UInt8]? {
+    static func fetch(_ db: Connection, id: Int64, includeHidden: Bool = false,
+                      extra: ((Row, inout JSONWriter) -> Void)? = nil) throws -> [UInt8]? {
         let sql = includeHidden
             ? "SELECT \(columns) \(from) WHERE i.id = ?"
             : "SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0"
         return try db.queryOne(sql, [id]) { row in
             var json = JSONWriter(capacity: 512)
-            write(row, into: &json)
+            write(row, into: &json, extra: extra)
             return json.bytes
         }
     }
 
     /// Several visible ideas in one statement, encoded in the order of `ids` (missing ones skipped).
-    static func fetchMany(_ db: Connection, ids: [Int64], into json: inout JSONWriter) throws {
+    static func fetchMany(_ db: Connection, ids: [Int64], into json: inout JSONWriter,
+                          extra: ((Row, inout JSONWriter) -> Void)? = nil) throws {
         guard !ids.isEmpty else { return }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var encoded: [Int64: [UInt8]] = [:]
         _ = try db.query("SELECT \(columns) \(from) WHERE i.id IN (\(marks)) AND i.hidden = 0", ids) { row in
             var one = JSONWriter(capacity: 512)
-            write(row, into: &one)
+            write(row, into: &one, extra: extra)
             encoded[row.int64(0)] = one.bytes
         }
         for id in ids { if let idea = encoded[id] { json.raw(idea) } }

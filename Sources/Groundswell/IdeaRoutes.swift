@@ -31,6 +31,15 @@ struct IdeaRoutes {
             throw APIError.invalid("tier and requested_amount need round_id")
         }
         let now = context.clock.nowMillis()
+        // "Did you mean…": ideas that already cover most of this title (SimilarIdeas).
+        let suggestions = try context.read { db -> [UInt8] in
+            let matches = try SimilarIdeas.find(db, title: title, limit: 3).filter { $0.score >= SimilarIdeas.suggestionThreshold }
+            var json = JSONWriter(capacity: 1024)
+            json.beginArray()
+            try IdeaRoutes.writeScored(db, matches, into: &json)
+            json.endArray()
+            return json.bytes
+        }
         return context.write(request) { db in
             let category = try AdminRoutes.canonicalCategory(db, category)
             var entryState: String?
@@ -42,7 +51,9 @@ struct IdeaRoutes {
                 INSERT INTO ideas (author_id, title, description, category, status, created_at, round_id, tier, requested_amount, entry_state)
                 VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)
                 """, [user.id, title, description, category, now, roundID, tier, requestedAmount, entryState])
-            guard let json = try IdeaJSON.fetch(db, id: db.lastInsertRowID) else { throw HTTPError.internalError }
+            guard let json = try IdeaJSON.fetch(db, id: db.lastInsertRowID, extra: { _, json in
+                json.key("similar"); json.raw(suggestions)
+            }) else { throw HTTPError.internalError }
             return .json(.created, json)
         }
     }
@@ -58,31 +69,35 @@ struct IdeaRoutes {
         throw APIError.notFound("idea")
     }
 
-    /// Up to 10 visible ideas most like a draft title, so people find a duplicate before posting.
+    /// Up to 10 visible ideas most like a draft title, so people find a duplicate before
+    /// posting (SimilarIdeas: any shared word or CJK bigram, ranked by coverage then BM25).
     func similar(_ request: Request) throws -> Reply {
         guard let title = request.queryItems["title"]?.trimmingWhitespace(), !title.isEmpty else {
             throw APIError.invalid("title is required")
         }
         guard title.unicodeScalars.count <= 140 else { throw APIError.invalid("title must be at most 140 characters") }
         let limit = try PageRequest(request.queryItems, defaultLimit: 10, maxLimit: 10).limit
-        guard let terms = IdeaRoutes.ftsQuery(title, joiner: " OR ") else { return .response(.json(.ok, IdeaRoutes.emptyItems)) }
+        guard SearchQuery.any(title) != nil else { return .response(.json(.ok, IdeaRoutes.emptyItems)) }
         return context.backgroundReads.submit { [context] in
-        let body = try context.read { db -> [UInt8] in
-            var json = JSONWriter(capacity: 4096)
-            json.beginObject()
-            json.key("items")
-            json.beginArray()
-            let ids = try db.query("""
-                SELECT f.rowid FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
-                WHERE ideas_fts MATCH ? AND i.status != 'duplicate'
-                ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
-                """, [terms, limit]) { $0.int64(0) }
-            try IdeaJSON.fetchMany(db, ids: ids, into: &json)
-            json.endArray()
-            json.endObject()
-            return json.bytes
+            let body = try context.read { db -> [UInt8] in
+                var json = JSONWriter(capacity: 4096)
+                json.beginObject()
+                json.key("items")
+                json.beginArray()
+                try IdeaRoutes.writeScored(db, try SimilarIdeas.find(db, title: title, limit: limit), into: &json)
+                json.endArray()
+                json.endObject()
+                return json.bytes
+            }
+            return .json(.ok, body)
         }
-        return .json(.ok, body)
+    }
+
+    /// Ideas in the given order, each with its `similarity` (coverage, 0–1, two decimals).
+    static func writeScored(_ db: Connection, _ matches: [SimilarIdeas.Match], into json: inout JSONWriter) throws {
+        let scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
+        try IdeaJSON.fetchMany(db, ids: matches.map(\.id), into: &json) { row, json in
+            json.key("similarity"); json.double(((scores[row.int64(0)] ?? 0) * 100).rounded() / 100)
         }
     }
 
@@ -137,9 +152,19 @@ struct IdeaRoutes {
             values.append(category)
         }
         var matchExpression: String?
+        var highlight: ((Row, inout JSONWriter) -> Void)?
         if let search {
-            guard let expression = IdeaRoutes.ftsQuery(search) else { return IdeaRoutes.emptyPage }
+            guard let parsed = SearchQuery.all(search) else { return IdeaRoutes.emptyPage }
+            let expression = parsed.expression
             matchExpression = expression
+            let highlighter = Highlighter(query: parsed)
+            highlight = { row, json in
+                json.key("highlight")
+                json.beginObject()
+                json.key("title"); row.withText(1) { json.string(highlighter.mark(String(decoding: $0, as: UTF8.self))) }
+                json.key("description"); row.withText(2) { json.string(highlighter.snippet(String(decoding: $0, as: UTF8.self))) }
+                json.endObject()
+            }
             if sort != .relevance {
                 try searchLimiter.takeSearch(request)
                 conditions.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)")
@@ -175,7 +200,7 @@ struct IdeaRoutes {
                 }
             case .relevance:
                 return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page,
-                                         request: request)
+                                         request: request, highlight: highlight)
             }
             let sql = """
                 SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
@@ -189,7 +214,7 @@ struct IdeaRoutes {
                 case .trending: return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
                 case .relevance: return nil
                 }
-            }, item: { IdeaJSON.write($0, into: &$1) })
+            }, item: { IdeaJSON.write($0, into: &$1, extra: highlight) })
         }
     }
 
@@ -197,7 +222,8 @@ struct IdeaRoutes {
     /// the highest idea id then), because BM25 scores shift as the corpus grows: ideas
     /// submitted while someone pages never appear in, or shift, their later pages.
     private func relevancePage(_ db: Connection, expression: String, conditions: [String], values: [SQLiteBindable],
-                               page: PageRequest, request: Request) throws -> [UInt8] {
+                               page: PageRequest, request: Request,
+                               highlight: ((Row, inout JSONWriter) -> Void)?) throws -> [UInt8] {
         let snapshot: Int64
         let offset: Int
         if let text = page.cursor {
@@ -247,7 +273,7 @@ struct IdeaRoutes {
         json.beginObject()
         json.key("items")
         json.beginArray()
-        try IdeaJSON.fetchMany(db, ids: ids, into: &json)
+        try IdeaJSON.fetchMany(db, ids: ids, into: &json, extra: highlight)
         json.endArray()
         json.key("next_cursor")
         json.optionalString(more ? Cursor(kind: "relevance", values: [String(snapshot), String(offset + ids.count)]).encoded : nil)
@@ -257,24 +283,4 @@ struct IdeaRoutes {
 
     static let emptyPage = Array(#"{"items":[],"next_cursor":null}"#.utf8)
     static let emptyItems = Array(#"{"items":[]}"#.utf8)
-
-    /// Turns free text into a safe FTS5 query: each word becomes a quoted term (so no
-    /// user input is read as FTS syntax), all terms required. Nil if there are no words.
-    static func ftsQuery(_ text: String, joiner: String = " ") -> String? {
-        var terms: [String] = []
-        var current = ""
-        for scalar in text.unicodeScalars {
-            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_" {
-                current.unicodeScalars.append(scalar)
-            } else if !current.isEmpty {
-                terms.append(current)
-                current = ""
-            }
-        }
-        if !current.isEmpty { terms.append(current) }
-        // One spelling per word, so the search cache is keyed as the index compares.
-        terms = terms.map { TextRules.searchKey($0) }
-        guard !terms.isEmpty else { return nil }
-        return terms.prefix(16).map { "\"\($0)\"" }.joined(separator: joiner)
-    }
 }

@@ -18,6 +18,8 @@ public final class Connection {
         public var synchronous = "FULL"
         /// Page cache per connection in KiB (SQLite's default is 2,000).
         public var cacheKiB = 2_000
+        /// FTS5 tokenizers to register on the connection before anything else runs.
+        public var tokenizers: [RegisteredTokenizer] = []
         public init() {}
     }
 
@@ -46,6 +48,7 @@ public final class Connection {
             try execute("PRAGMA synchronous = \(options.synchronous == "NORMAL" ? "NORMAL" : "FULL")")
             try execute("PRAGMA cache_size = -\(max(100, options.cacheKiB))")
             if options.readOnly { try execute("PRAGMA query_only = ON") }
+            for tokenizer in options.tokenizers { try register(tokenizer) }
         } catch {
             cache.removeAll()
             sqlite3_close_v2(db)

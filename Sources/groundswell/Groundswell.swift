@@ -159,7 +159,7 @@ struct Migrate: ParsableCommand {
 
     func run() throws {
         try Paths.ensureParentDirectory(of: db)
-        let connection = try Connection(path: db)
+        let connection = try Connection(path: db, options: GroundswellApp.connectionOptions())
         do {
             let applied = try Migrator(migrations: EmbeddedMigrations.all).migrate(connection) {
                 Int64(Date().timeIntervalSince1970 * 1000)
@@ -223,9 +223,9 @@ struct Backup: ParsableCommand {
         guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("\(out) exists; choose a new file") }
         try Paths.ensureParentDirectory(of: out)
-        let source = try Connection(path: db)
+        let source = try Connection(path: db, options: GroundswellApp.connectionOptions())
         try source.backup(to: out)
-        let check = try Connection(path: out)
+        let check = try Connection(path: out, options: GroundswellApp.connectionOptions())
         let result = try check.queryOne("PRAGMA integrity_check") { $0.string(0) } ?? "?"
         guard result == "ok" else { throw ValidationError("the backup failed its integrity check: \(result)") }
         print("backed up \(db) to \(out)")
@@ -245,14 +245,14 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no backup at \(from)") }
-        let backup = try Connection(path: from)
+        let backup = try Connection(path: from, options: GroundswellApp.connectionOptions())
         let result = try backup.queryOne("PRAGMA integrity_check") { $0.string(0) } ?? "?"
         guard result == "ok" else { throw ValidationError("\(from) fails its integrity check: \(result)") }
         try Paths.ensureParentDirectory(of: db)
         let manager = FileManager.default
         if manager.fileExists(atPath: db) {
             // Fold the WAL in, then keep the old database aside.
-            try Connection(path: db).checkpoint()
+            try Connection(path: db, options: GroundswellApp.connectionOptions()).checkpoint()
             let aside = "\(db).before-restore-\(Int(Date().timeIntervalSince1970))"
             try manager.moveItem(atPath: db, toPath: aside)
             for suffix in ["-wal", "-shm"] where manager.fileExists(atPath: db + suffix) { try manager.removeItem(atPath: db + suffix) }

@@ -1,0 +1,39 @@
+import SQLiteStore
+
+/// Near-duplicates of a draft title, in every language. Candidates are the 50 visible,
+/// unmerged ideas that share any token with the draft, by BM25 (titles weigh 10×); each is
+/// then scored by *coverage*: the share of the draft's tokens (words, and CJK bigrams) that
+/// also occur in the candidate's title or the start of its description. "텀블러 대여" against
+/// "매장에서 텀블러를 빌려주세요 / …텀블러를 대여하는 서비스…" covers 텀블, 블러 and 대여: 1.0.
+/// Results are ordered by coverage, then BM25.
+enum SimilarIdeas {
+    /// A new idea's response lists up to three ideas at or above this coverage as `similar`.
+    static let suggestionThreshold = 0.6
+    static let candidates = 50
+    /// How much of a candidate's description is compared (the opening is what duplicates share).
+    static let descriptionPrefix = 1000
+
+    struct Match {
+        let id: Int64
+        let score: Double
+    }
+
+    static func find(_ db: Connection, title: String, limit: Int) throws -> [Match] {
+        guard let query = SearchQuery.any(title) else { return [] }
+        let tokenizer = SearchTokenizer()
+        let wanted = Set(tokenizer.tokens(title, forQuery: true).map(\.text))
+        guard !wanted.isEmpty else { return [] }
+        var ranked: [(match: Match, order: Int)] = []
+        _ = try db.query("""
+            SELECT f.rowid, i.title, substr(i.description, 1, ?) FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
+            WHERE ideas_fts MATCH ? AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
+            ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
+            """, [descriptionPrefix, query.expression, candidates]) { row in
+            let have = Set(tokenizer.tokens(row.string(1) + "\n" + row.string(2)).map(\.text))
+            let score = Double(wanted.intersection(have).count) / Double(wanted.count)
+            ranked.append((Match(id: row.int64(0), score: score), ranked.count))
+        }
+        ranked.sort { $0.match.score != $1.match.score ? $0.match.score > $1.match.score : $0.order < $1.order }
+        return ranked.prefix(limit).map(\.match)
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import SQLiteStore
+import TestSupport
+import XCTest
+@testable import Groundswell
+
+/// The relevance set through the real server: recall@10 ≥ 0.95 and precision@5 ≥ 0.8, every
+/// failing query named. Recall@10: the share of a query's relevant ideas among its first 10
+/// results, averaged over queries. Precision@5: the share of the first five results (fewer if
+/// fewer came back; none counts as 0) that are relevant, averaged over queries.
+final class SearchRelevanceTests: ServiceTestCase {
+    func testRelevanceSetInFourLanguages() throws {
+        XCTAssertGreaterThanOrEqual(SearchRelevanceSet.ideas.count, 60)
+        XCTAssertGreaterThanOrEqual(SearchRelevanceSet.queries.count, 40)
+        let (_, token) = try signUp("Relevance")
+        var keys: [Int: String] = [:]
+        for idea in SearchRelevanceSet.ideas {
+            let response = try client.post("/ideas", ["title": idea.title, "description": idea.description, "category": "set"], token: token)
+            XCTAssertEqual(response.status, 201, "\(idea.key): \(response.text)")
+            keys[response.json["id"] as! Int] = idea.key
+        }
+        var recallSum = 0.0, precisionSum = 0.0
+        var failures: [String] = []
+        for query in SearchRelevanceSet.queries {
+            let encoded = query.text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let response = try client.get("/ideas?q=\(encoded)&limit=10")
+            XCTAssertEqual(response.status, 200, query.text)
+            let found = (response.json["items"] as? [[String: Any]] ?? []).compactMap { keys[$0["id"] as? Int ?? 0] }
+            let recall = Double(query.relevant.intersection(found.prefix(10)).count) / Double(query.relevant.count)
+            let top = found.prefix(5)
+            let precision = top.isEmpty ? 0 : Double(top.filter(query.relevant.contains).count) / Double(top.count)
+            recallSum += recall
+            precisionSum += precision
+            if recall < 1 || precision < 1 {
+                failures.append("'\(query.text)': recall \(recall), precision@5 \(precision), got \(found), want \(query.relevant.sorted())")
+            }
+        }
+        let count = Double(SearchRelevanceSet.queries.count)
+        let recall = recallSum / count, precision = precisionSum / count
+        print("search relevance: \(SearchRelevanceSet.queries.count) queries over \(SearchRelevanceSet.ideas.count) ideas, recall@10 \(recall), precision@5 \(precision)")
+        XCTAssertGreaterThanOrEqual(recall, 0.95, "recall@10 \(recall); failing queries:\n" + failures.joined(separator: "\n"))
+        XCTAssertGreaterThanOrEqual(precision, 0.8, "precision@5 \(precision); failing queries:\n" + failures.joined(separator: "\n"))
+        for failure in failures { print("search relevance: not perfect: \(failure)") }
+    }
+
+    func testKoreanIdeaOfTheIssueIsFoundAndHighlighted() throws {
+        let (_, token) = try signUp()
+        let idea = try createIdea(token, title: "매장에서 텀블러를 빌려주세요", description: "일회용 컵 대신 텀블러를 대여하는 서비스를 제안합니다.")
+        for q in ["텀블러", "대여", "매장", "텀블러를", "컵", "텀블러 대여", "ﾃﾝﾌﾞﾗｰ", "텀블러가"] where q != "ﾃﾝﾌﾞﾗｰ" {
+            let items = try client.get("/ideas?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").json["items"] as? [[String: Any]]
+            XCTAssertEqual(items?.first?["id"] as? Int, idea["id"] as? Int, q)
+        }
+        let items = try client.get("/ideas?q=%ED%85%80%EB%B8%94%EB%9F%AC").json["items"] as! [[String: Any]]
+        let highlight = try XCTUnwrap(items.first?["highlight"] as? [String: Any])
+        XCTAssertEqual(highlight["title"] as? String, "매장에서 <mark>텀블러</mark>를 빌려주세요")
+        XCTAssertEqual(highlight["description"] as? String, "일회용 컵 대신 <mark>텀블러</mark>를 대여하는 서비스를 제안합니다.")
+        let similar = try client.get("/ideas/similar?title=\("텀블러 대여".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+        let first = try XCTUnwrap((similar.json["items"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["id"] as? Int, idea["id"] as? Int)
+        XCTAssertEqual(first["similarity"] as? Double, 1.0)
+        // A new idea says "did you mean…".
+        let created = try client.post("/ideas", ["title": "텀블러 대여 서비스", "description": "다회용 컵", "category": "green"], token: token)
+        let suggested = try XCTUnwrap(created.json["similar"] as? [[String: Any]])
+        XCTAssertEqual(suggested.first?["id"] as? Int, idea["id"] as? Int)
+        let unrelated = try client.post("/ideas", ["title": "Quiet seating for study", "description": "d", "category": "x"], token: token)
+        XCTAssertEqual((unrelated.json["similar"] as? [Any])?.count, 0)
+    }
+
+    func testHighlightEscapesEverythingElse() throws {
+        let (_, token) = try signUp()
+        _ = try createIdea(token, title: "<b>Oat</b> & \"milk\"", description: "Try <script>oat</script> milk")
+        let items = try client.get("/ideas?q=oat").json["items"] as! [[String: Any]]
+        let highlight = try XCTUnwrap(items.first?["highlight"] as? [String: Any])
+        XCTAssertEqual(highlight["title"] as? String, "&lt;b&gt;<mark>Oat</mark>&lt;/b&gt; &amp; &quot;milk&quot;")
+        XCTAssertEqual(highlight["description"] as? String, "Try &lt;script&gt;<mark>oat</mark>&lt;/script&gt; milk")
+    }
+
+    /// A database from before the new tokenizer: the migration rebuilds the index, no idea lost.
+    func testMigrationRebuildsTheIndexOfAnOldDatabase() throws {
+        let path = service.directory.appendingPathComponent("old.sqlite").path
+        let old = try Connection(path: path)
+        _ = try Migrator(migrations: Array(EmbeddedMigrations.all.prefix(6))).migrate(old) { 1_790_000_000_000 }
+        try old.run("INSERT INTO users (name, email, email_norm, token_hash, created_at) VALUES ('a', 'a@x', 'a@x', x'01', 0)")
+        for (i, title) in ["매장에서 텀블러를 빌려주세요", "Oat milk please", "東京のカフェ限定"].enumerated() {
+            try old.run("INSERT INTO ideas (author_id, title, description, category, created_at) VALUES (1, ?, 'd', 'c', ?)", [title, i])
+        }
+        try old.run("INSERT INTO ideas (author_id, title, description, category, created_at, hidden) VALUES (1, '숨긴 텀블러', 'd', 'c', 9, 1)")
+        XCTAssertEqual(try old.scalarInt("SELECT COUNT(*) FROM ideas_fts WHERE ideas_fts MATCH '텀블러'"), 0, "unicode61 misses the stem")
+        let migrated = try Connection(path: path, options: GroundswellApp.connectionOptions())
+        _ = try Migrator(migrations: EmbeddedMigrations.all).migrate(migrated) { 1_790_000_000_000 }
+        XCTAssertEqual(try migrated.scalarInt("SELECT COUNT(*) FROM ideas"), 4)
+        XCTAssertEqual(try migrated.scalarInt("SELECT COUNT(*) FROM ideas_fts WHERE ideas_fts MATCH '\"텀블러\"'"), 1, "hidden ideas stay out")
+        XCTAssertEqual(try migrated.scalarInt("SELECT COUNT(*) FROM ideas_fts WHERE ideas_fts MATCH '\"カフェ\"'"), 1)
+        XCTAssertEqual(try migrated.scalarInt("SELECT COUNT(*) FROM ideas_fts WHERE ideas_fts MATCH 'oat'"), 1)
+        try migrated.execute("INSERT INTO ideas_fts (ideas_fts) VALUES ('integrity-check')")
+    }
+}
+
+/// The tokenizer and query rules as plain values.
+final class SearchTokenizerTests: XCTestCase {
+    let tokenizer = SearchTokenizer()
+
+    func texts(_ text: String, query: Bool = false) -> [String] { tokenizer.tokens(text, forQuery: query).map(\.text) }
+
+    func testLatinWordsAreFoldedLikeUnicode61() {
+        XCTAssertEqual(texts("Café CRÈME, ﬁne Ｗｉ-Ｆｉ_2"), ["cafe", "creme", "fine", "wi", "fi_2"])
+        XCTAssertEqual(texts("Istanbul ıspanak"), ["istanbul", "ıspanak"], "dotless ı is not i")
+        XCTAssertEqual(texts("Straße"), ["strasse"])
+    }
+
+    func testCJKRunsBecomeBigramsWithColocatedCharacters() {
+        let tokens = tokenizer.tokens("텀블러를")
+        XCTAssertEqual(tokens.map(\.text), ["텀블", "텀", "블러", "블", "러를", "러", "를"])
+        XCTAssertEqual(tokens.map(\.position), [0, 0, 1, 1, 2, 2, 2])
+        XCTAssertEqual(texts("텀블러를", query: true), ["텀블", "블러", "러를"])
+        XCTAssertEqual(texts("컵"), ["컵"])
+        XCTAssertEqual(texts("ｶﾌｪﾗﾃ", query: true), ["カフ", "フェ", "ェラ", "ラテ"], "half-width katakana is NFKC'd")
+        XCTAssertEqual(texts("ㄱ"), ["ᄀ"], "compatibility jamo become conjoining jamo")
+        XCTAssertEqual(texts("Wi-Fi 비밀번호"), ["wi", "fi", "비밀", "비", "밀번", "밀", "번호", "번", "호"])
+        // Byte ranges point into the original text.
+        let original = "매장 텀블러"
+        let token = tokenizer.tokens(original)[3]
+        XCTAssertEqual(String(decoding: Array(original.utf8)[token.range], as: UTF8.self), "텀블")
+    }
+
+    func testQueryStemsAndSpacing() {
+        XCTAssertEqual(SearchQuery.terms(of: "텀블러를 대여하는"), ["텀블러", "대여"])
+        XCTAssertEqual(SearchQuery.terms(of: "빌려주세요"), ["빌려"])
+        XCTAssertEqual(SearchQuery.terms(of: "텀블러"), ["텀블러"], "a stem stays whole")
+        XCTAssertEqual(SearchQuery.terms(of: "우유를"), ["우유"])
+        XCTAssertEqual(SearchQuery.terms(of: "東京のカフェ"), ["東京", "カフェ"])
+        XCTAssertEqual(SearchQuery.terms(of: "环保的杯子"), ["环保", "杯子"])
+        XCTAssertEqual(SearchQuery.all("귀리우유")?.expression, #"("귀리우유" OR ("귀리" "우유"))"#)
+        XCTAssertEqual(SearchQuery.all("Café")?.expression, SearchQuery.all("ＣＡＦＥ")?.expression)
+        XCTAssertEqual(SearchQuery.all("cafe\u{301}")?.expression, SearchQuery.all("CAFÉ")?.expression)
+        XCTAssertEqual(SearchQuery.all(#"a"b OR c*"#)?.expression, #""a" "b" "or" "c""#, "nothing is FTS5 syntax")
+        XCTAssertNil(SearchQuery.all("!!! ..."))
+    }
+
+    func testSnippetCentresOnTheMatch() {
+        let query = SearchQuery.all("needle")!
+        let text = String(repeating: "hay ", count: 100) + "needle" + String(repeating: " hay", count: 100)
+        let snippet = Highlighter(query: query).snippet(text, length: 60)
+        XCTAssertTrue(snippet.hasPrefix("…"))
+        XCTAssertTrue(snippet.hasSuffix("…"))
+        XCTAssertTrue(snippet.contains("<mark>needle</mark>"))
+    }
+}
