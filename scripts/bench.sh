@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; CONNS=${CONNS:-64}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-2}
-ENDPOINTS=${ENDPOINTS:-"healthz idea vote top search"}
+ENDPOINTS=${ENDPOINTS:-"healthz idea vote top search search-ko"}
 IDLE=${IDLE:-10000}
 PEERS=${PEERS:-../shared/peers}
 command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
@@ -21,6 +21,11 @@ if [ ! -f "$out/template.sqlite" ] || [ "$bin" -nt "$out/template.sqlite" ]; the
   rm -f "$out"/template.sqlite*
   "$bin" seed --db "$out/template.sqlite" --users 50000 --ideas 10000 --tokens-out "$out/tokens.txt" > /dev/null
 fi
+# The same data set in Korean, for the Korean search endpoint.
+if [ ! -f "$out/template-ko.sqlite" ] || [ "$bin" -nt "$out/template-ko.sqlite" ]; then
+  rm -f "$out"/template-ko.sqlite*
+  "$bin" seed --db "$out/template-ko.sqlite" --users 50000 --ideas 10000 --lang ko > /dev/null
+fi
 
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; }
@@ -34,7 +39,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 # Each server starts after sync(1), so neither measures the kernel still writing back a fresh
 # database copy (that showed up as fsync stalls in the first round).
 start_ours() {
-  rm -f "$out"/run.sqlite*; cp "$out/template.sqlite" "$out/run.sqlite"; sync
+  rm -f "$out"/run.sqlite*; cp "$out/${1:-template}.sqlite" "$out/run.sqlite"; sync
   "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" --rate-limit-exempt 127.0.0.0/8 --max-connections-per-address 0 > "$out/server.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
 }
@@ -76,6 +81,11 @@ for round in $(seq 1 "$ROUNDS"); do
     esac
   done
   stop
+  if [[ " $ENDPOINTS " == *" search-ko "* ]]; then
+    start_ours template-ko
+    measure groundswell search-ko bench/wrk/search-ko.lua /ideas
+    stop
+  fi
   if [ -x "$hb" ]; then
     start_hb
     for ep in healthz idea vote; do

@@ -14,6 +14,9 @@ int clinux_start_writeback(int fd) {
 
 void clinux_tune_malloc(int mmap_threshold, int arenas) {
     mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    // A fixed mmap threshold also freezes the trim threshold at its default (128 KiB), so
+    // free() would shrink the heap (a syscall) all the time; the server trims by itself.
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_ARENA_MAX, arenas);
 }
 

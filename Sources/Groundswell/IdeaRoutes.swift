@@ -111,20 +111,27 @@ struct IdeaRoutes {
         if let page = context.pageCache.get(request.target, generation: generation) {
             return .response(.json(.ok, page))
         }
-        // Searches rank their matches: off the event loop, so they never hold up other requests.
-        if let q = request.queryItems["q"], !q.trimmingWhitespace().isEmpty {
+        let body: [UInt8]
+        do {
+            body = try listPage(request, inline: true)
+        } catch is NeedsRanking {
+            // Ranking matches costs real work: off the event loop, so it never holds up other requests.
             return context.backgroundReads.submit { [self] in
-                let body = try listPage(request)
+                let body = try listPage(request, inline: false)
                 context.pageCache.put(request.target, body: body, generation: generation)
                 return .json(.ok, body)
             }
         }
-        let body = try listPage(request)
         context.pageCache.put(request.target, body: body, generation: generation)
         return .response(.json(.ok, body))
     }
 
-    private func listPage(_ request: Request) throws -> [UInt8] {
+    /// Thrown by an `inline` listing that would have to rank search matches (no cached ranking).
+    struct NeedsRanking: Error {}
+
+    /// The page for `request`. `inline` (on an event loop): throws `NeedsRanking` instead of
+    /// ranking search matches; pages from a cached ranking are cheap and stay inline.
+    private func listPage(_ request: Request, inline: Bool) throws -> [UInt8] {
         let query = request.queryItems
         let page = try PageRequest(query)
         let search = query["q"].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
@@ -166,6 +173,7 @@ struct IdeaRoutes {
                 json.endObject()
             }
             if sort != .relevance {
+                if inline { throw NeedsRanking() }
                 try searchLimiter.takeSearch(request)
                 conditions.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)")
                 values.append(expression)
@@ -200,7 +208,7 @@ struct IdeaRoutes {
                 }
             case .relevance:
                 return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page,
-                                         request: request, highlight: highlight)
+                                         request: request, highlight: highlight, inline: inline)
             }
             let sql = """
                 SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
@@ -223,7 +231,7 @@ struct IdeaRoutes {
     /// submitted while someone pages never appear in, or shift, their later pages.
     private func relevancePage(_ db: Connection, expression: String, conditions: [String], values: [SQLiteBindable],
                                page: PageRequest, request: Request,
-                               highlight: ((Row, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+                               highlight: ((Row, inout JSONWriter) -> Void)?, inline: Bool) throws -> [UInt8] {
         let snapshot: Int64
         let offset: Int
         if let text = page.cursor {
@@ -253,6 +261,9 @@ struct IdeaRoutes {
         var more: Bool
         let generation = searchCache.currentGeneration
         var entry = searchCache.get(query: expression, filters: filterKey, snapshot: snapshot)
+        if entry == nil || !(offset + page.limit <= entry!.ids.count || entry!.complete) {
+            if inline { throw NeedsRanking() }
+        }
         if entry == nil { try searchLimiter.takeSearch(request) }
         if entry == nil && offset < searchCache.maxIDs {
             let ranked = try rank(limit: searchCache.maxIDs + 1, offset: 0)

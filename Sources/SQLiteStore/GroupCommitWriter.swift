@@ -74,7 +74,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// How many transactions the writer has committed. It moves after a commit and before any
+    /// How many transactions that changed rows the writer has committed. It moves after such a commit and before any
     /// job of that commit is answered; read it *before* starting a read transaction and a
     /// result computed from that snapshot is current for as long as the count stays put.
     public var commitCount: UInt64 { committed.load(ordering: .acquiring) }
@@ -125,6 +125,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private func runBatch(_ batch: [WriteJob]) {
         let start = DispatchTime.now().uptimeNanoseconds
         var replayed = false
+        let changesBefore = connection.totalChanges
         do {
             try connection.cached("BEGIN IMMEDIATE").run()
             var clean = true
@@ -152,7 +153,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 }
             }
             try connection.cached("COMMIT").run()
-            committed.add(1, ordering: .releasing)
+            // A batch that changed no row (a scheduler pass with nothing due) leaves every
+            // cached read valid, so the count stays put.
+            if connection.totalChanges != changesBefore { committed.add(1, ordering: .releasing) }
             for (watch, observer) in commitWatches where watch.take() { observer() }
             if !connection.afterCommitActions.isEmpty {
                 let actions = connection.afterCommitActions

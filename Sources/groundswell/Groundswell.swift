@@ -188,6 +188,9 @@ struct Seed: ParsableCommand {
     @Option(help: "Write the new customers' tokens to this file, one per line.")
     var tokensOut: String?
 
+    @Option(help: "Language of the ideas' text: en, ko (Korean, with particles as people write) or mixed.")
+    var lang: SeedLanguage = .en
+
     func validate() throws {
         guard users >= 0, ideas >= 0, users <= 10_000_000, ideas <= 10_000_000 else { throw ValidationError("counts must be 0...10,000,000") }
         guard users > 0 || ideas == 0 else { throw ValidationError("seeding ideas needs at least one user") }
@@ -199,7 +202,7 @@ struct Seed: ParsableCommand {
         logger.logLevel = .warning
         let app = try GroundswellApp(configuration: AppConfiguration(databasePath: db), logger: logger)
         defer { app.close() }
-        let range = try Seeder(app: app).seed(users: users, ideas: ideas)
+        let range = try Seeder(app: app).seed(users: users, ideas: ideas, language: Seeder.Language(rawValue: lang.rawValue) ?? .en)
         if let tokensOut, let range {
             let lines = range.map { Seeder.token(forUser: Int($0)) }.joined(separator: "\n") + "\n"
             try lines.write(toFile: tokensOut, atomically: true, encoding: .utf8)
@@ -267,6 +270,11 @@ struct Restore: ParsableCommand {
 enum SyncMode: String, ExpressibleByArgument, CaseIterable {
     case full, normal
     init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `seed --lang`.
+enum SeedLanguage: String, ExpressibleByArgument, CaseIterable {
+    case en, ko, mixed
 }
 
 /// `--access-log`, `--rate-limit`.
