@@ -4,7 +4,7 @@ DB ?= ./data/groundswell.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test build release deps bench bench-peers migrations fuzz soak clean
+.PHONY: run test test-tsan build release deps bench bench-peers migrations fuzz soak clean
 
 # SQLite's headers come from Debian's libsqlite3-dev (the CSQLite system-library target).
 deps:
@@ -27,6 +27,10 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The concurrency tests and the server's under ThreadSanitizer (own build folder; slow, not in CI).
+test-tsan: deps
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter 'ConcurrencyTests|ServerTests|SQLiteStoreTests'
 
 # Regenerate the migrations compiled into the binary after adding Migrations/NNNN_*.sql.
 migrations:

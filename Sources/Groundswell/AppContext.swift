@@ -8,7 +8,7 @@ import Synchronization
 /// What every handler needs: the database, the clock and the logger. Reads run on the
 /// calling event-loop thread with a pooled reader; writes go to the group-commit writer
 /// and answer through a promise once committed.
-public final class AppContext: @unchecked Sendable {
+public final class AppContext: Sendable {
     public let database: Database
     public let clock: Clock
     public let logger: Logger
@@ -20,8 +20,7 @@ public final class AppContext: @unchecked Sendable {
     let accounts = AccountCache()
     /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.
     public let httpMetrics = HTTPMetrics()
-    private let writeLock = NSLock()
-    private var writeLatency = Histogram(buckets: HTTPMetrics.latencyBuckets)
+    private let writeLatency = Mutex(Histogram(buckets: HTTPMetrics.latencyBuckets))
 
     /// Client addresses and their keyed hashes.
     public let client: ClientAddress
@@ -83,18 +82,14 @@ public final class AppContext: @unchecked Sendable {
     }
 
     private func recordWrite(nanos: UInt64) {
-        writeLock.lock()
-        writeLatency.observe(Double(nanos) / 1e9)
-        writeLock.unlock()
+        writeLatency.withLock { $0.observe(Double(nanos) / 1e9) }
     }
 
     /// Everything GET /metrics shows, in the Prometheus text format.
     func renderMetrics() -> String {
         var text = ""
         httpMetrics.render(into: &text)
-        writeLock.lock()
-        let latency = writeLatency
-        writeLock.unlock()
+        let latency = writeLatency.withLock { $0 }
         latency.render(name: "groundswell_db_write_seconds",
                        help: "Time from submitting a write to its commit (group commit included).", into: &text)
         let stats = database.writer.statistics

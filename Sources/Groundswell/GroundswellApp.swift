@@ -37,7 +37,7 @@ public final class GroundswellApp: @unchecked Sendable {
     public private(set) var responder: HTTPResponder!
     /// Set when this start generated the admin token (print it once, it is not stored).
     public private(set) var generatedAdminToken: String?
-    private let scheduler: RoundScheduler
+    let scheduler: RoundScheduler
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
         let options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPServer
 import SQLiteStore
+import Synchronization
 
 /// What the idempotency middleware hands to the write path: who, which key, which body.
 struct IdempotencyRecord {
@@ -54,12 +55,12 @@ struct IdempotencyRecord {
 /// account (`user:ID`, `staff:ID`: a replay passes the same authentication as a first
 /// request, so a revoked token or a banned account replays nothing), or for anonymous calls
 /// the keyed hash of the client address that `--trust-proxy` resolves.
-final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
+final class IdempotencyMiddleware: Middleware, Sendable {
     static let retentionMillis: Int64 = 24 * 3_600_000
     private let context: AppContext
     private let auth: Authenticator
-    private let lock = NSLock()
-    private var inFlight: Set<String> = []
+    /// Keys whose first request is still running.
+    private let inFlight = Mutex<Set<String>>([])
 
     init(context: AppContext, auth: Authenticator) {
         self.context = context
@@ -111,9 +112,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
         }
 
         let slot = principal + "\u{0}" + key
-        lock.lock()
-        let busy = !inFlight.insert(slot).inserted
-        lock.unlock()
+        let busy = inFlight.withLock { !$0.insert(slot).inserted }
         if busy {
             throw HTTPError(.conflict, code: "idempotency_in_progress", message: "a request with this Idempotency-Key is still running")
         }
@@ -134,7 +133,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
         // (reads, refusals, errors) is stored now, before the client sees the answer.
         let record = IdempotencyRecord(request: tagged)!
         let promise = ResponsePromise()
-        let finish: (Response) -> Void = { [self] response in
+        let finish: @Sendable (Response) -> Void = { [self] response in
             context.database.writer.submit({ db in try record.store(db, response: response, now: now) }) { _ in
                 self.release(slot)
                 promise.succeed(response)
@@ -148,9 +147,7 @@ final class IdempotencyMiddleware: Middleware, @unchecked Sendable {
     }
 
     private func release(_ slot: String) {
-        lock.lock()
-        inFlight.remove(slot)
-        lock.unlock()
+        _ = inFlight.withLock { $0.remove(slot) }
     }
 
     static func reason(_ code: Int) -> String {

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Rendered public list pages (`GET /ideas` with any filters, sort, search and cursor),
 /// each kept with the writer's commit count it was read at. A page is served again only
@@ -6,15 +6,18 @@ import Foundation
 /// return; any write (a vote, a comment, a status change) retires every page at once.
 /// Popular pages under read-heavy traffic then cost a dictionary lookup instead of a
 /// query and JSON rendering. Bounded by total bytes; emptied wholesale when full.
-final class PageCache: @unchecked Sendable {
+final class PageCache: Sendable {
     private struct Entry {
         let generation: UInt64
         let body: [UInt8]
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    private var bytes = 0
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
     let byteLimit: Int
     let maxPageBytes: Int
 
@@ -25,29 +28,26 @@ final class PageCache: @unchecked Sendable {
 
     /// The page stored for `key` at commit count `generation`, if still current.
     func get(_ key: String, generation: UInt64) -> [UInt8]? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let entry = entries[key], entry.generation == generation else { return nil }
-        return entry.body
+        state.withLock { state in
+            guard let entry = state.entries[key], entry.generation == generation else { return nil }
+            return entry.body
+        }
     }
 
     /// Keeps a page read from a snapshot taken after the commit count was `generation`.
     func put(_ key: String, body: [UInt8], generation: UInt64) {
         guard body.count <= maxPageBytes else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if let old = entries[key] { bytes -= old.body.count + key.utf8.count }
-        if bytes + body.count + key.utf8.count > byteLimit {
-            entries.removeAll(keepingCapacity: true)
-            bytes = 0
+        let limit = byteLimit
+        state.withLock { state in
+            if let old = state.entries[key] { state.bytes -= old.body.count + key.utf8.count }
+            if state.bytes + body.count + key.utf8.count > limit {
+                state.entries.removeAll(keepingCapacity: true)
+                state.bytes = 0
+            }
+            state.entries[key] = Entry(generation: generation, body: body)
+            state.bytes += body.count + key.utf8.count
         }
-        entries[key] = Entry(generation: generation, body: body)
-        bytes += body.count + key.utf8.count
     }
 
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries.count
-    }
+    var count: Int { state.withLock { $0.entries.count } }
 }

@@ -89,7 +89,7 @@ public final class ClientAddress: Sendable {
 }
 
 /// Applies `RateLimits` before handlers run: `429 rate_limited` with `Retry-After`.
-final class RateLimitMiddleware: Middleware, @unchecked Sendable {
+final class RateLimitMiddleware: Middleware, Sendable {
     private struct State {
         var tokens: Double
         var updated: Int64
@@ -108,8 +108,7 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
     private let clock: Clock
     private let client: ClientAddress
     private let auth: Authenticator
-    private let lock = NSLock()
-    private var buckets: [Key: State] = [:]
+    private let buckets = Mutex<[Key: State]>([:])
 
     init(limits: RateLimits, clock: Clock, client: ClientAddress, auth: Authenticator) {
         self.limits = limits
@@ -150,29 +149,26 @@ final class RateLimitMiddleware: Middleware, @unchecked Sendable {
 
     private func take(_ key: Key, _ bucket: RateLimits.Bucket) throws {
         let now = clock.nowMillis()
-        lock.lock()
-        var state = buckets[key] ?? State(tokens: bucket.capacity, updated: now)
-        state.tokens = min(bucket.capacity, state.tokens + Double(max(0, now - state.updated)) / 1000 * bucket.perSecond)
-        state.updated = now
-        let allowed = state.tokens >= 1
-        if allowed { state.tokens -= 1 }
-        buckets[key] = state
-        if buckets.count > 200_000 {
-            prune(now: now)
-            // Still full of fresh buckets: start over rather than prune on every request.
-            if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }
+        let (state, allowed) = buckets.withLock { buckets -> (State, Bool) in
+            var state = buckets[key] ?? State(tokens: bucket.capacity, updated: now)
+            state.tokens = min(bucket.capacity, state.tokens + Double(max(0, now - state.updated)) / 1000 * bucket.perSecond)
+            state.updated = now
+            let allowed = state.tokens >= 1
+            if allowed { state.tokens -= 1 }
+            buckets[key] = state
+            if buckets.count > 200_000 {
+                // Drop buckets idle long enough to be full again; if fresh ones still fill
+                // the map, start over rather than prune on every request.
+                buckets = buckets.filter { now - $0.value.updated < 600_000 }
+                if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }
+            }
+            return (state, allowed)
         }
-        lock.unlock()
         if !allowed {
             let wait = Int((1 - state.tokens) / bucket.perSecond) + 1
             var headers = HTTPHeaders()
             headers.add("Retry-After", String(wait))
             throw HTTPError(.tooManyRequests, code: "rate_limited", message: "too many requests; try again in \(wait) s", headers: headers)
         }
-    }
-
-    /// Drops buckets that have been idle long enough to be full again.
-    private func prune(now: Int64) {
-        buckets = buckets.filter { now - $0.value.updated < 600_000 }
     }
 }

@@ -1,9 +1,12 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Closes rounds when their voting ends and draws lotteries when submissions close,
 /// checking once a second (and once at start-up, for anything that came due while the
 /// server was down). Requests that arrive first do the same work; closing is idempotent.
+/// `@unchecked Sendable`: `stopped` and `thread` are guarded by `condition` (a condition
+/// variable, which `Mutex` does not offer); the purge clock is a `Mutex`.
 final class RoundScheduler: @unchecked Sendable {
     private let context: AppContext
     private let interval: Double
@@ -11,7 +14,11 @@ final class RoundScheduler: @unchecked Sendable {
     private var stopped = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
-    private var lastPurge: Int64 = 0
+    /// When the last purge started. The scheduler thread and callers of `runOnce()` (start-up,
+    /// tests, requests) race for it: claiming a purge is one atomic step, so one runs per minute.
+    private let lastPurge = Mutex<Int64>(0)
+    /// Purges run so far (for tests).
+    let purges = Atomic<Int>(0)
 
     init(context: AppContext, interval: Double) {
         self.context = context
@@ -27,14 +34,17 @@ final class RoundScheduler: @unchecked Sendable {
         } catch {
             context.logger.error("scheduler: \(error)")
         }
-        if now - lastPurge >= 60_000 {
-            lastPurge = now
-            purge(now: now)
+        let due = lastPurge.withLock { last -> Bool in
+            guard now - last >= 60_000 else { return false }
+            last = now
+            return true
         }
+        if due { purge(now: now) }
     }
 
     /// Forgets hashed client addresses past the retention period and expired idempotency keys.
     func purge(now: Int64) {
+        purges.add(1, ordering: .relaxed)
         do {
             if try context.addressKeys.rotateIfDue(now: now, client: context.client) {
                 context.logger.info("scheduler: address key reached \(context.retainDays) days and was replaced")

@@ -4,10 +4,13 @@ import Glibc
 import CLinux
 import Foundation
 import Logging
+import Synchronization
 
 /// One thread, one epoll instance, its own listening socket and the connections it
 /// accepted. Everything a connection does happens on its loop's thread; other
 /// threads hand work over with `execute`, which wakes the loop through an eventfd.
+/// `@unchecked Sendable`: everything but `inbox` (a `Mutex`) is touched only by the loop's own
+/// thread; other threads call nothing but `execute`.
 final class EventLoop: @unchecked Sendable {
     let index: Int
     unowned let server: Server
@@ -21,9 +24,8 @@ final class EventLoop: @unchecked Sendable {
     /// accept a connection and answer it 503 rather than leave clients hanging.
     private var reserveFD: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
 
-    private let taskLock = NSLock()
-    private var tasks: [() -> Void] = []
-    private var wakePending = false
+    /// Work handed over by other threads, and whether the eventfd was already signalled.
+    private let inbox = Mutex<(tasks: [@Sendable () -> Void], wakePending: Bool)>(([], false))
 
     /// Scratch buffers shared by this loop's connections (used one at a time).
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -91,12 +93,12 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `task` on the loop thread soon. Safe from any thread.
-    func execute(_ task: @escaping () -> Void) {
-        taskLock.lock()
-        tasks.append(task)
-        let needWake = !wakePending
-        wakePending = true
-        taskLock.unlock()
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        let needWake = inbox.withLock { inbox in
+            inbox.tasks.append(task)
+            defer { inbox.wakePending = true }
+            return !inbox.wakePending
+        }
         if needWake {
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
@@ -164,11 +166,13 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func runTasks() {
-        taskLock.lock()
-        let batch = tasks
-        tasks.removeAll(keepingCapacity: true)
-        wakePending = false
-        taskLock.unlock()
+        let batch = inbox.withLock { inbox in
+            defer {
+                inbox.tasks.removeAll(keepingCapacity: true)
+                inbox.wakePending = false
+            }
+            return inbox.tasks
+        }
         for task in batch { task() }
     }
 

@@ -4,7 +4,8 @@ import Glibc
 import CLinux
 import Logging
 
-/// One client connection, driven by its event loop. Requests are answered strictly
+/// One client connection, driven by its event loop and used only on its thread (other
+/// threads reach it through `LoopBound`, which asserts that in debug builds). Requests are answered strictly
 /// in order: while a handler's promise is pending nothing more is parsed, and pipelined
 /// bytes wait in `input`. Idle connections hold no buffers at all.
 final class HTTPConnection {
@@ -165,8 +166,9 @@ final class HTTPConnection {
             pending = context
             var immediate: Response?
             let loop = self.loop
-            promise.complete(now: { immediate = $0 }, later: { [weak self] response in
-                loop.execute { self?.promiseCompleted(response) }
+            let connection = LoopBound(self, on: loop)
+            promise.complete(now: { immediate = $0 }, later: { response in
+                loop.execute { connection.onLoop?.promiseCompleted(response) }
             })
             if let response = immediate {
                 awaitingPromise = false

@@ -1,8 +1,8 @@
-import Foundation
+import Synchronization
 
 /// Request counts by route and status, a latency histogram and the open-connection
 /// gauge, rendered in the Prometheus text format. Updated from every event loop.
-public final class HTTPMetrics: ServerObserver, @unchecked Sendable {
+public final class HTTPMetrics: ServerObserver, Sendable {
     /// Every part of a key comes from a closed set, so the series count is bounded by
     /// construction: a method outside RFC 9110's list shares the label `OTHER`, a path that
     /// matched no route shares `unmatched`, and a status outside 100...599 is `other`.
@@ -20,34 +20,31 @@ public final class HTTPMetrics: ServerObserver, @unchecked Sendable {
 
     public static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
-    private let lock = NSLock()
-    private var requests: [Key: UInt64] = [:]
-    private var histogram = Histogram(buckets: HTTPMetrics.latencyBuckets)
-    private var openConnections = 0
+    private struct State {
+        var requests: [Key: UInt64] = [:]
+        var histogram = Histogram(buckets: HTTPMetrics.latencyBuckets)
+        var openConnections = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     public func responded(method: HTTPMethod, route: String?, status: Int, durationNanos: UInt64) {
         let key = Key(method: HTTPMetrics.methodLabel(method), route: route ?? "unmatched",
                       status: (100...599).contains(status) ? status : 0)
-        lock.lock()
-        requests[key, default: 0] += 1
-        histogram.observe(Double(durationNanos) / 1e9)
-        lock.unlock()
+        state.withLock { state in
+            state.requests[key, default: 0] += 1
+            state.histogram.observe(Double(durationNanos) / 1e9)
+        }
     }
 
     public func connectionsChanged(open: Int) {
-        lock.lock()
-        openConnections = open
-        lock.unlock()
+        state.withLock { $0.openConnections = open }
     }
 
     public func render(into text: inout String) {
-        lock.lock()
-        let requests = self.requests
-        let histogram = self.histogram
-        let open = openConnections
-        lock.unlock()
+        let (requests, histogram, open) = state.withLock { ($0.requests, $0.histogram, $0.openConnections) }
         text += "# HELP groundswell_http_requests_total HTTP requests answered, by route pattern and status.\n"
         text += "# TYPE groundswell_http_requests_total counter\n"
         for (key, count) in requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {

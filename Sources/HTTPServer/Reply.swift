@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// What a handler returns: a response now, or a promise fulfilled later from another
 /// thread (e.g. after the database writer commits). The event loop never blocks on it.
@@ -7,55 +7,49 @@ public enum Reply: Sendable {
     case promise(ResponsePromise)
 }
 
-/// A response that will be supplied exactly once, from any thread.
-public final class ResponsePromise: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Response?
-    private var callback: ((Response) -> Void)?
+/// A response that will be supplied exactly once, from any thread. Any number of
+/// subscribers may wait for it; each is called exactly once, in the order they subscribed.
+public final class ResponsePromise: Sendable {
+    public typealias Callback = @Sendable (Response) -> Void
+
+    private struct State {
+        var value: Response?
+        var callbacks: [Callback] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// Supplies the response; later calls are ignored.
     public func succeed(_ response: Response) {
-        lock.lock()
-        guard value == nil else {
-            lock.unlock()
-            return
+        let callbacks = state.withLock { state -> [Callback] in
+            guard state.value == nil else { return [] }
+            state.value = response
+            defer { state.callbacks = [] }
+            return state.callbacks
         }
-        value = response
-        let callback = self.callback
-        self.callback = nil
-        lock.unlock()
-        callback?(response)
+        for callback in callbacks { callback(response) }
     }
 
     /// Calls `body` with the response, right away if it is already there.
-    public func whenComplete(_ body: @escaping (Response) -> Void) {
-        lock.lock()
-        if let value {
-            lock.unlock()
-            body(value)
-            return
-        }
-        callback = body
-        lock.unlock()
+    public func whenComplete(_ body: @escaping Callback) {
+        complete(now: body, later: body)
     }
 
     /// Atomically: calls `now` here if the response is already there, else arranges for
     /// `later` to be called (on the completing thread) when it arrives.
-    public func complete(now: (Response) -> Void, later: @escaping (Response) -> Void) {
-        lock.lock()
-        if let value {
-            lock.unlock()
-            now(value)
-            return
+    public func complete(now: (Response) -> Void, later: @escaping Callback) {
+        let ready = state.withLock { state -> Response? in
+            if let value = state.value { return value }
+            state.callbacks.append(later)
+            return nil
         }
-        callback = later
-        lock.unlock()
+        if let ready { now(ready) }
     }
 
     /// A promise for `transform(response)`.
-    public func map(_ transform: @escaping (Response) -> Response) -> ResponsePromise {
+    public func map(_ transform: @escaping @Sendable (Response) -> Response) -> ResponsePromise {
         let next = ResponsePromise()
         whenComplete { next.succeed(transform($0)) }
         return next
@@ -64,7 +58,7 @@ public final class ResponsePromise: @unchecked Sendable {
 
 extension Reply {
     /// Applies `transform` to the response, whenever it arrives.
-    public func map(_ transform: @escaping (Response) -> Response) -> Reply {
+    public func map(_ transform: @escaping @Sendable (Response) -> Response) -> Reply {
         switch self {
         case .response(let response): return .response(transform(response))
         case .promise(let promise): return .promise(promise.map(transform))

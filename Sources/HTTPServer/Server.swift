@@ -29,21 +29,22 @@ public protocol ServerObserver: AnyObject, Sendable {
 
 /// The HTTP/1.1 server: event loops (`ServerConfiguration.loopCount`) over epoll, non-blocking sockets,
 /// no thread per connection. Knows nothing of what it serves.
+/// `@unchecked Sendable`: configuration and responder are immutable; `loops` and `port` are set
+/// by `start()` before any loop thread runs and not changed after; counters are in a `Mutex`.
 public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let responder: HTTPResponder
     public let logger: Logger
     public weak var observer: ServerObserver?
     private var loops: [EventLoop] = []
-    private let countLock = NSLock()
-    private var openConnections = 0
+    /// Open connections across loops, and whether `shutdown` has begun.
+    private let counters = Mutex((open: 0, stopped: false))
     let maxConnectionsPerLoop: Int
     /// Connections per client address, across loops.
     let admission: ConnectionAdmission
     /// Bytes held for requests still arriving, across loops.
     let budget: BufferBudget
     public private(set) var port = 0
-    private var stopped = false
 
     /// Answers to connections refused at accept, written once without reading the request.
     static let tooManyConnections = Server.refusal(HTTPError(.tooManyRequests, code: "too_many_connections",
@@ -107,10 +108,10 @@ public final class Server: @unchecked Sendable {
 
     /// Stops accepting, lets in-flight requests finish (up to the grace period), then returns.
     public func shutdown() {
-        countLock.lock()
-        let already = stopped
-        stopped = true
-        countLock.unlock()
+        let already = counters.withLock { counters in
+            defer { counters.stopped = true }
+            return counters.stopped
+        }
         guard !already else { return }
         let grace = configuration.shutdownGrace
         for loop in loops { loop.execute { loop.beginDrain(grace: grace) } }
@@ -120,11 +121,7 @@ public final class Server: @unchecked Sendable {
     /// Bytes held now for requests still being received (bodies, unfinished heads).
     public var bufferedBytes: Int { budget.inUse }
 
-    public var connectionCount: Int {
-        countLock.lock()
-        defer { countLock.unlock() }
-        return openConnections
-    }
+    public var connectionCount: Int { counters.withLock { $0.open } }
 
     func connectionOpened() { adjustConnections(1) }
 
@@ -142,10 +139,10 @@ public final class Server: @unchecked Sendable {
     }
 
     private func adjustConnections(_ delta: Int) {
-        countLock.lock()
-        openConnections += delta
-        let open = openConnections
-        countLock.unlock()
+        let open = counters.withLock { counters in
+            counters.open += delta
+            return counters.open
+        }
         observer?.connectionsChanged(open: open)
     }
 

@@ -138,7 +138,7 @@ struct Serve: ParsableCommand {
         if let token = app.generatedAdminToken {
             print("Admin token (shown once, only its hash is stored): \(token)")
         }
-        fflush(stdout)
+        fflush(nil)  // every stream; naming `stdout` is shared mutable state to Swift 6
         LogSink.shared.flush()
 
         var received: Int32 = 0

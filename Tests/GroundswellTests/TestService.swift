@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TestSupport
+import Synchronization
 import XCTest
 @testable import Groundswell
 @testable import HTTPServer
@@ -126,13 +127,14 @@ class ServiceTestCase: XCTestCase {
         }
     }
 
-    private static var counter = 0
+    /// Numbers sign-up emails; tests of one class run one after another, the lock keeps it honest.
+    private static let counter = Mutex(0)
 
     /// Signs up a new customer and returns (id, token).
     @discardableResult
     func signUp(_ name: String = "Ann", file: StaticString = #filePath, line: UInt = #line) throws -> (id: Int, token: String) {
-        ServiceTestCase.counter += 1
-        let response = try client.post("/users", ["name": name, "email": "user\(ServiceTestCase.counter)-\(UUID().uuidString.prefix(8))@example.com"])
+        let number = ServiceTestCase.counter.withLock { $0 += 1; return $0 }
+        let response = try client.post("/users", ["name": name, "email": "user\(number)-\(UUID().uuidString.prefix(8))@example.com"])
         XCTAssertEqual(response.status, 201, response.text, file: file, line: line)
         return (response.json["id"] as! Int, response.json["token"] as! String)
     }
@@ -147,7 +149,7 @@ class ServiceTestCase: XCTestCase {
 
     /// Runs `request` once per element, each on its own thread with its own connection, all at
     /// once; returns the statuses (-1 for a transport failure).
-    func concurrently<T>(_ items: [T], _ request: @escaping (TestClient, T) throws -> ClientResponse) -> [Int] {
+    func concurrently<T: Sendable>(_ items: [T], _ request: @escaping @Sendable (TestClient, T) throws -> ClientResponse) -> [Int] {
         let results = ConcurrentResults()
         let group = DispatchGroup()
         let port = service.port

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TestSupport
+import Synchronization
 import XCTest
 @testable import HTTPServer
 
@@ -273,22 +274,22 @@ final class ServerTests: XCTestCase {
     func testManyConcurrentConnections() throws {
         // Plain threads: blocking clients on GCD's pool would starve the promises' timers.
         let group = DispatchGroup()
-        let lock = NSLock()
-        nonisolated(unsafe) var ok = 0
+        let ok = Mutex(0)
+        let port = self.port
         for _ in 0..<100 {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                guard let conn = try? RawConnection(port: self.port) else { return }
+                guard let conn = try? RawConnection(port: port) else { return }
                 for _ in 0..<5 {
                     guard (try? conn.send("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx")) != nil,
                           let response = try? conn.readResponse(), response.status == 202 else { return }
-                    lock.lock(); ok += 1; lock.unlock()
+                    ok.withLock { $0 += 1 }
                 }
             }
         }
         group.wait()
-        XCTAssertEqual(ok, 500)
+        XCTAssertEqual(ok.withLock { $0 }, 500)
     }
 
     func testGracefulShutdownFinishesInFlightRequest() throws {
@@ -296,8 +297,9 @@ final class ServerTests: XCTestCase {
         try conn.send("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
         Thread.sleep(forTimeInterval: 0.01)
         let done = DispatchSemaphore(value: 0)
+        let running = self.server!
         DispatchQueue.global().async {
-            self.server.shutdown()
+            running.shutdown()
             done.signal()
         }
         let response = try conn.readResponse()

@@ -1,10 +1,10 @@
-import Foundation
+import Synchronization
 
 /// Ranked search results, kept so that popular searches and later pages are served by
 /// primary-key lookups instead of re-ranking every match. An entry belongs to one query,
 /// filter set and snapshot (the highest idea id its ranking covered) and dies when the
 /// content generation moves (an idea's text, status or visibility changed).
-final class SearchCache: @unchecked Sendable {
+final class SearchCache: Sendable {
     struct Entry {
         let ids: [Int64]
         /// False when the ranking was cut at `maxIDs`; deeper pages then go to SQL.
@@ -17,10 +17,13 @@ final class SearchCache: @unchecked Sendable {
         let snapshot: Int64
     }
 
-    private let lock = NSLock()
-    private var entries: [Key: (entry: Entry, generation: UInt64, used: UInt64)] = [:]
-    private var clock: UInt64 = 0
-    private var generation: UInt64 = 0
+    private struct State {
+        var entries: [Key: (entry: Entry, generation: UInt64, used: UInt64)] = [:]
+        var clock: UInt64 = 0
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
     let capacity: Int
     let maxIDs: Int
 
@@ -31,44 +34,37 @@ final class SearchCache: @unchecked Sendable {
 
     /// Forgets every ranking (call when an idea's searchable content or visibility changes).
     func invalidate() {
-        lock.lock()
-        generation &+= 1
-        entries.removeAll(keepingCapacity: true)
-        lock.unlock()
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Rankings held now.
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries.count
-    }
+    var count: Int { state.withLock { $0.entries.count } }
 
-    var currentGeneration: UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return generation
-    }
+    var currentGeneration: UInt64 { state.withLock { $0.generation } }
 
     func get(query: String, filters: String, snapshot: Int64) -> Entry? {
         let key = Key(query: query, filters: filters, snapshot: snapshot)
-        lock.lock()
-        defer { lock.unlock() }
-        guard let found = entries[key], found.generation == generation else { return nil }
-        clock &+= 1
-        entries[key] = (found.entry, found.generation, clock)
-        return found.entry
+        return state.withLock { state in
+            guard let found = state.entries[key], found.generation == state.generation else { return nil }
+            state.clock &+= 1
+            state.entries[key] = (found.entry, found.generation, state.clock)
+            return found.entry
+        }
     }
 
     /// Stores a ranking computed while the generation was `generation`.
     func put(_ entry: Entry, query: String, filters: String, snapshot: Int64, generation: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard generation == self.generation else { return }
-        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
-            entries.removeValue(forKey: oldest)
+        let capacity = self.capacity
+        state.withLock { state in
+            guard generation == state.generation else { return }
+            if state.entries.count >= capacity, let oldest = state.entries.min(by: { $0.value.used < $1.value.used })?.key {
+                state.entries.removeValue(forKey: oldest)
+            }
+            state.clock &+= 1
+            state.entries[Key(query: query, filters: filters, snapshot: snapshot)] = (entry, generation, state.clock)
         }
-        clock &+= 1
-        entries[Key(query: query, filters: filters, snapshot: snapshot)] = (entry, generation, clock)
     }
 }
