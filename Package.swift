@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "groundswell",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "groundswell", targets: ["groundswell"]),
     ],
@@ -23,15 +22,22 @@ let package = Package(
             dependencies: ["CSQLite"]
         ),
         .target(name: "CLinux"),
+        // JSON as bytes: writer, parser, string escaping, decimal digits, RFC 3339 times.
+        .target(name: "JSON"),
+        // Rules as plain values, with no SQLite and no HTTP: ranking and awards, trending,
+        // idea lifecycle, round state, local days in a round's time zone.
+        .target(name: "Rules"),
         .target(
             name: "HTTPServer",
-            dependencies: ["CLinux", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinux", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Groundswell",
             dependencies: [
                 "SQLiteStore",
                 "HTTPServer",
+                "JSON",
+                "Rules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -42,6 +48,7 @@ let package = Package(
                 "CLinux",
                 "Groundswell",
                 "HTTPServer",
+                "JSON",
                 "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,8 +65,9 @@ let package = Package(
             path: "Sources/TestSupport"
         ),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "HTTPServer", "SQLiteStore", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,14 +8,15 @@ seconds=${FUZZ_SECONDS:-60}
 out=fuzz/out; mkdir -p "$out"
 http_sources="Sources/HTTPServer/RequestParser.swift Sources/HTTPServer/HeadParser.swift Sources/HTTPServer/Request.swift
   Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/HTTPMethod.swift Sources/HTTPServer/HTTPStatus.swift
-  Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/Response.swift Sources/HTTPServer/ParserLimits.swift"
-json_sources="Sources/Groundswell/JSONValue.swift Sources/Groundswell/JSONWriter.swift Sources/Groundswell/Timestamp.swift Sources/HTTPServer/ResponseEncoder.swift
+  Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/Response.swift Sources/HTTPServer/ParserLimits.swift
+  Sources/JSON/JSONString.swift Sources/JSON/DecimalDigits.swift"
+json_sources="Sources/JSON/JSONValue.swift Sources/JSON/JSONParser.swift Sources/JSON/JSONWriter.swift Sources/JSON/Timestamp.swift Sources/JSON/JSONString.swift Sources/JSON/DecimalDigits.swift Sources/HTTPServer/ResponseEncoder.swift
   Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/HTTPStatus.swift Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/Response.swift"
 build() {  # name sources...
   local name=$1; shift
   # The JSON sources import HTTPServer; compiled together they need no import.
   local tmp; tmp=$(mktemp -d)
-  for f in "$@"; do sed 's/^import HTTPServer$//' "$f" > "$tmp/$(basename "$f")"; done
+  for f in "$@"; do sed -e "s/^import HTTPServer$//" -e "s/^import JSON$//" "$f" > "$tmp/$(basename "$f")"; done
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz$name" "$tmp"/*.swift "fuzz/Fuzz$name.swift" \
     -o "$out/fuzz-$name" 2> "$out/build-$name.log" || { cat "$out/build-$name.log"; exit 1; }
   rm -rf "$tmp"

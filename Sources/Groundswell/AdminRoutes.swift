@@ -1,3 +1,4 @@
+import JSON
 import HTTPServer
 import SQLiteStore
 

@@ -1,3 +1,4 @@
+import JSON
 import SQLiteStore
 
 /// The one definition of an idea as the API shows it, read straight from a row

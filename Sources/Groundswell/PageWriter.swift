@@ -1,3 +1,4 @@
+import JSON
 import SQLiteStore
 
 /// Writes one page of a keyset-paged listing, `{"items":[…],"next_cursor":…}`, from a query

@@ -1,3 +1,4 @@
+import JSON
 import HTTPServer
 
 /// A JSON object body with typed, validated field access. Every failure is a 400

@@ -1,9 +1,6 @@
+import Rules
+import JSON
 import SQLiteStore
-
-/// Where a round is, derived from the clock (and an early close by staff).
-public enum RoundState: String, Sendable, CaseIterable {
-    case upcoming, submissions, voting, closed
-}
 
 /// A funding round as stored.
 public struct Round: Sendable {
@@ -64,10 +61,8 @@ public struct Round: Sendable {
     }
 
     public func state(at now: Int64) -> RoundState {
-        if closedAt != nil || now >= votingClosesAt { return .closed }
-        if now >= votingOpensAt { return .voting }
-        if now >= submissionsOpenAt && now < submissionsCloseAt { return .submissions }
-        return .upcoming
+        RoundState.at(now, submissionsOpenAt: submissionsOpenAt, submissionsCloseAt: submissionsCloseAt,
+                      votingOpensAt: votingOpensAt, votingClosesAt: votingClosesAt, closedAt: closedAt)
     }
 
     /// Whether the submission window is open (and the round not closed) at `now`.

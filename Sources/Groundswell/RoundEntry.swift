@@ -1,3 +1,4 @@
+import Rules
 import SQLiteStore
 
 /// The rules for entering an idea in a round and voting in one, checked inside the

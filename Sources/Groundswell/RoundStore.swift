@@ -1,3 +1,5 @@
+import Rules
+import JSON
 import Crypto
 import HTTPServer
 import SQLiteStore

@@ -1,3 +1,5 @@
+import Rules
+import JSON
 import HTTPServer
 import SQLiteStore
 

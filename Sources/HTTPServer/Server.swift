@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import Foundation
+import JSON
 import Logging
 import Synchronization
 

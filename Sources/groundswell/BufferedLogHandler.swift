@@ -1,3 +1,4 @@
+import JSON
 import CLinux
 import Foundation
 import Groundswell

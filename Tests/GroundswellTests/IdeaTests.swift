@@ -1,3 +1,5 @@
+import Rules
+import JSON
 import Foundation
 import TestSupport
 import XCTest

@@ -1,4 +1,5 @@
 @testable import Groundswell
+import JSON
 import XCTest
 
 /// The hand-written JSON encoder: numbers, literal and run-time keys, escaping.

@@ -43,6 +43,13 @@ public enum Ranking {
         public var rank: Int?
         public var won: Bool
         public var amount: Int64?
+
+        public init(entry: Entry, rank: Int?, won: Bool, amount: Int64?) {
+            self.entry = entry
+            self.rank = rank
+            self.won = won
+            self.amount = amount
+        }
     }
 
     public enum Mode: Sendable, Equatable {

@@ -1,6 +1,8 @@
+import JSON
+import Rules
 import XCTest
-@testable import Groundswell
 
+/// The award rules, trending and local days as plain values: no database, no server.
 final class RankingTests: XCTestCase {
     func entry(_ id: Int64, tier: String? = "A", votes: Int64, reached: Int64 = 0, last: Int64 = 0,
                amount: Int64? = nil, eligible: Bool = true) -> Ranking.Entry {
@@ -47,25 +49,24 @@ final class RankingTests: XCTestCase {
         XCTAssertNil(LocalTime(identifier: "Mars/Olympus"))
     }
 
-    func testTimestampsParseStrictlyAndNeverCrash() {
-        XCTAssertEqual(Timestamp.parse("2026-11-23T16:04:40Z"), 1_795_449_880_000)
-        XCTAssertEqual(Timestamp.parse("2026-11-23T16:04:40.1Z"), 1_795_449_880_100)
-        XCTAssertEqual(Timestamp.parse("2026-11-23T16:04:40.123456789Z"), 1_795_449_880_123)
-        XCTAssertEqual(Timestamp.parse("2026-11-23T17:04:40+01:00"), 1_795_449_880_000)
-        for bad in ["", "2026-02-30T00:00:00Z", "2026-11-23 16:04:40Z", "2026-11-23T16:04:40", "2026-11-23T16:04:40.Z",
-                    "2026-11-23T25:00:00Z", "2026-11-23T16:04:40+1:00", "0000-00-00T00:00:00Z", "2026-11-23T16:04:40Zjunk",
-                    "9999999999-11-23T16:04:40Z", "\u{0}"] {
-            XCTAssertNil(Timestamp.parse(bad), bad)
-        }
-        XCTAssertEqual(Timestamp.string(1_795_449_880_123), "2026-11-23T16:04:40.123Z")
+    func testTrendingHalvesADayOldVote() {
+        let now: Int64 = 1_800_000_000_000
+        let fresh = Trending.score([now])
+        let dayOld = Trending.score([now - 86_400_000])
+        XCTAssertEqual(Trending.weight(score: fresh, now: now), 1, accuracy: 1e-9)
+        XCTAssertEqual(Trending.weight(score: dayOld, now: now), 0.5, accuracy: 1e-9)
+        XCTAssertEqual(Trending.weight(score: Trending.score([now, now - 86_400_000]), now: now), 1.5, accuracy: 1e-9)
+        XCTAssertEqual(Trending.weight(score: Trending.noVotes, now: now), 0)
     }
 
-    func testLotteryOrderIsReproducibleFromTheSeed() {
-        let seed = "published-seed"
-        let ids: [Int64] = Array(1...20)
-        let order = ids.sorted { RoundStore.lotteryKey(seed: seed, ideaID: $0) < RoundStore.lotteryKey(seed: seed, ideaID: $1) }
-        XCTAssertNotEqual(order, ids)
-        XCTAssertEqual(order, ids.reversed().sorted { RoundStore.lotteryKey(seed: seed, ideaID: $0) < RoundStore.lotteryKey(seed: seed, ideaID: $1) })
-        XCTAssertEqual(RoundStore.seedHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    func testLifecycleAndRoundState() {
+        XCTAssertTrue(IdeaLifecycle.allows(from: "submitted", to: "under_review"))
+        XCTAssertFalse(IdeaLifecycle.allows(from: "launched", to: "submitted"))
+        XCTAssertFalse(IdeaLifecycle.allows(from: "submitted", to: "duplicate"))
+        let state = { (now: Int64, closed: Int64?) in
+            RoundState.at(now, submissionsOpenAt: 10, submissionsCloseAt: 20, votingOpensAt: 20, votingClosesAt: 30, closedAt: closed)
+        }
+        XCTAssertEqual([5, 10, 19, 20, 29, 30].map { state($0, nil) }, [.upcoming, .submissions, .submissions, .voting, .voting, .closed])
+        XCTAssertEqual(state(15, 14), .closed, "an early close by staff")
     }
 }

@@ -1,5 +1,3 @@
-import HTTPServer
-
 /// Writes JSON straight into bytes. Encoding responses by hand keeps the hot path off
 /// Foundation's generic `JSONEncoder`, which is several times slower on Linux.
 public struct JSONWriter {
