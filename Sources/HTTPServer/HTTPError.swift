@@ -9,6 +9,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var headers: HTTPHeaders
     /// Extra integer members of the error object, for machines (e.g. `merged_into`).
     public var fields: [(name: String, value: Int64)]
+    /// For unexpected failures: the id also written in the server's log line, so a report
+    /// from a client can be found there. Sent as `request_id` and `X-Request-Id`.
+    public var requestID: String?
 
     public init(_ status: HTTPStatus, code: String, message: String, headers: HTTPHeaders = HTTPHeaders(),
                 fields: [(name: String, value: Int64)] = []) {
@@ -29,6 +32,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         JSONString.append(code, to: &body)
         body.append(contentsOf: #","message":"#.utf8)
         JSONString.append(message, to: &body)
+        if let requestID {
+            body.append(contentsOf: #","request_id":"#.utf8)
+            JSONString.append(requestID, to: &body)
+        }
         for field in fields {
             body.append(UInt8(ascii: ","))
             JSONString.append(field.name, to: &body)
@@ -36,6 +43,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
             body.append(contentsOf: String(field.value).utf8)
         }
         body.append(contentsOf: "}}".utf8)
+        var headers = self.headers
+        if let requestID { headers.add("X-Request-Id", requestID) }
         return Response(status: status, headers: headers, body: body)
     }
 

@@ -29,8 +29,9 @@ public struct Request: Sendable {
     public var route: String?
     /// Monotonic time when the head was complete, for access-log durations.
     public var startedAt: UInt64 = 0
-    /// Values middleware hands to handlers (e.g. the client address, an idempotency key).
-    public var attributes: [String: String] = [:]
+    /// What the application's middleware hands to its handlers: one value of the
+    /// application's own type (the domain reads it back as its `RequestContext`).
+    public var context: (any Sendable)?
 
     public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1,
                 headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteAddress: String = "") {

@@ -34,6 +34,12 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         extendedCode == SQLiteError.constraintUnique || extendedCode == SQLiteError.constraintPrimaryKey
     }
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
+    /// The storage itself failed (busy past the timeout, disk full, I/O error, read-only file,
+    /// could not open): a retry later may succeed, unlike a bug or a constraint.
+    public var isStorageFailure: Bool {
+        isBusy || code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY || code == SQLITE_CANTOPEN
+            || code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_PROTOCOL
+    }
 
     public var description: String {
         var text = "SQLite error \(extendedCode): \(message)"

@@ -31,6 +31,8 @@ final class TestService {
     /// Server settings a test may change before `start()` (or a `restart()`).
     var serverConfiguration = ServerConfiguration()
     var environment: [String: String] = [:]
+    /// Extra routes a test needs, added before the server starts.
+    var extraRoutes: ((GroundswellApp) -> Void)?
 
     /// Loopback is limited like any peer in production; most tests sign up many customers
     /// from 127.0.0.1, so they exempt it (tests of the limits pass `exemptLoopback: false`).
@@ -63,6 +65,7 @@ final class TestService {
         configuration.rateLimits = rateLimits
         configuration.environment = environment
         app = try GroundswellApp(configuration: configuration, logger: logger)
+        extraRoutes?(app)
         var serverConfiguration = self.serverConfiguration
         serverConfiguration.limits.maxBodyBytes = maxBody
         server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)

@@ -30,11 +30,8 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
         let job = {
             do {
                 promise.succeed(try work())
-            } catch let error as HTTPError {
-                promise.succeed(error.response)
             } catch {
-                logger.error("background read failed: \(error)")
-                promise.succeed(APIError.unexpected.response)
+                promise.succeed(APIError.response(for: error, logger: logger, context: "a search"))
             }
         }
         condition.lock()

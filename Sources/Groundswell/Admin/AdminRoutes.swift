@@ -87,7 +87,7 @@ struct AdminRoutes {
             if member.1 == nil {
                 if member.0 == "admin",
                    (try db.scalarInt("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND revoked_at IS NULL") ?? 0) <= 1 {
-                    throw APIError.conflict("last_admin", "the last admin cannot be revoked")
+                    throw APIError.conflict(.lastAdmin, "the last admin cannot be revoked")
                 }
                 try db.run("UPDATE staff SET revoked_at = ? WHERE id = ?", [now, id])
                 try Audit.record(db, actor: admin, action: "staff.revoke", target: "staff:\(id)", before: "active", after: "revoked", at: now)
@@ -125,18 +125,18 @@ struct AdminRoutes {
 
     func createCategory(_ request: Request) throws -> Reply {
         let admin = try auth.staff(request, role: .admin)
-        let name = try AdminRoutes.validCategoryName(try RequestBody(request).requiredString("name", length: 1...40), field: "name")
+        let name = try Categories.validName(try RequestBody(request).requiredString("name", length: 1...40), field: "name")
         let now = context.clock.nowMillis()
         return context.write(request) { db in
             // Names that look the same are the same category (compared by TextRules.matchKey).
             let key = TextRules.matchKey(name)
             if let existing = try db.query("SELECT name FROM categories", [], { $0.string(0) }).first(where: { TextRules.matchKey($0) == key }) {
-                throw APIError.conflict("category_exists", "a category with this name already exists (\(existing))")
+                throw APIError.conflict(.categoryExists, "a category with this name already exists (\(existing))")
             }
             do {
                 try db.run("INSERT INTO categories (name, created_at) VALUES (?, ?)", [name, now])
             } catch let error as SQLiteError where error.isUniqueViolation {
-                throw APIError.conflict("category_exists", "a category with this name already exists")
+                throw APIError.conflict(.categoryExists, "a category with this name already exists")
             }
             let id = db.lastInsertRowID
             try Audit.record(db, actor: admin, action: "category.create", target: "category:\(id)", before: nil, after: name, at: now)
@@ -159,36 +159,12 @@ struct AdminRoutes {
                 throw APIError.notFound("category")
             }
             if try db.scalarInt("SELECT 1 FROM ideas WHERE category = ? COLLATE NOCASE LIMIT 1", [name]) != nil {
-                throw APIError.conflict("category_in_use", "ideas use this category")
+                throw APIError.conflict(.categoryInUse, "ideas use this category")
             }
             try db.run("DELETE FROM categories WHERE id = ?", [id])
             try Audit.record(db, actor: admin, action: "category.delete", target: "category:\(id)", before: name, after: nil, at: now)
             return Response(status: .noContent, contentType: nil)
         }
-    }
-
-    /// The stored category whose name matches `name` (case-insensitively), if categories
-    /// are managed; nil when none exist (free text). Throws 400 `unknown_category`.
-    static func canonicalCategory(_ db: Connection, _ name: String) throws -> String {
-        let name = try validCategoryName(name, field: "category")
-        guard try db.scalarInt("SELECT 1 FROM categories LIMIT 1") != nil else { return name }
-        if let stored = try db.queryOne("SELECT name FROM categories WHERE name = ?", [name], { $0.string(0) }) { return stored }
-        let all = try db.query("SELECT name FROM categories ORDER BY name") { $0.string(0) }
-        let key = TextRules.matchKey(name)
-        guard let stored = all.first(where: { TextRules.matchKey($0) == key }) else {
-            throw HTTPError(.badRequest, code: "unknown_category", message: "category must be one of: \(all.joined(separator: ", "))")
-        }
-        return stored
-    }
-
-    /// A category name beyond the single-line rules: no invisible characters anywhere, and
-    /// no mix of look-alike scripts (400 `invalid_request`).
-    static func validCategoryName(_ name: String, field: String) throws -> String {
-        if name.unicodeScalars.contains(where: TextRules.isInvisible) {
-            throw APIError.invalid(TextRules.message(.invisible, field: field))
-        }
-        if TextRules.hasMixedScripts(name) { throw APIError.invalid(TextRules.message(.mixedScripts, field: field)) }
-        return name
     }
 
     // MARK: audit, stats, users

@@ -5,50 +5,6 @@ import HTTPServer
 import SQLiteStore
 import Synchronization
 
-/// What the idempotency middleware hands to the write path: who, which key, which body.
-struct IdempotencyRecord {
-    static let principalAttribute = "idempotency.principal"
-    static let keyAttribute = "idempotency.key"
-    static let hashAttribute = "idempotency.hash"
-
-    let principal: String
-    let key: String
-    let bodyHash: [UInt8]
-    let method: String
-    let path: String
-
-    init?(request: Request) {
-        guard let principal = request.attributes[IdempotencyRecord.principalAttribute],
-              let key = request.attributes[IdempotencyRecord.keyAttribute],
-              let hash = request.attributes[IdempotencyRecord.hashAttribute] else { return nil }
-        self.principal = principal
-        self.key = key
-        self.bodyHash = Array(hash.utf8)
-        self.method = request.method.description
-        self.path = request.path
-    }
-
-    /// Stores the first response for this key (a later store of the same key changes nothing).
-    /// 5xx answers are not stored: a retry should try again. A response that carries a
-    /// credential is recorded without its headers and body: a retry learns that the request
-    /// was carried out, never the credential (nothing secret is kept at rest).
-    func store(_ db: Connection, response: Response, now: Int64) throws {
-        guard response.status.code < 500 else { return }
-        let secret = response.carriesSecret
-        let headers = secret ? "" : response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
-        try db.run("""
-            INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, content_type, headers, body, created_at, secret)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """, [principal, key, method, path, bodyHash, response.status.code, secret ? nil : response.contentType, headers,
-                  secret ? [UInt8]() : response.body, now, secret])
-    }
-
-    /// Forgets every replay kept for a customer (their erasure).
-    static func forget(_ db: Connection, userID: Int64) throws {
-        try db.run("DELETE FROM idempotency_keys WHERE principal = ?", ["user:\(userID)"])
-    }
-}
-
 /// `Idempotency-Key` on POST: a retry with the same key and body from the same caller gets
 /// the first response again and changes nothing; the same key with another body gets
 /// `422 idempotency_mismatch`; a retry while the first is still running gets
@@ -95,12 +51,10 @@ final class IdempotencyMiddleware: Middleware, Sendable {
             }
         }) {
             guard stored.hash == Array(bodyHash.utf8) else {
-                throw HTTPError(.unprocessableContent, code: "idempotency_mismatch",
-                                message: "this Idempotency-Key was used with a different request body")
+                throw ErrorCode.idempotencyMismatch.error("this Idempotency-Key was used with a different request body")
             }
             if stored.secret {
-                throw HTTPError(.conflict, code: "idempotency_replay_unavailable",
-                                message: "the request with this Idempotency-Key was carried out (status \(stored.status)); its response held a credential, which is never stored, so it cannot be replayed")
+                throw ErrorCode.idempotencyReplayUnavailable.error("the request with this Idempotency-Key was carried out (status \(stored.status)); its response held a credential, which is never stored, so it cannot be replayed")
             }
             var headers = HTTPHeaders()
             for line in stored.headers.split(separator: "\n") {
@@ -115,12 +69,10 @@ final class IdempotencyMiddleware: Middleware, Sendable {
         let slot = principal + "\u{0}" + key
         let busy = inFlight.withLock { !$0.insert(slot).inserted }
         if busy {
-            throw HTTPError(.conflict, code: "idempotency_in_progress", message: "a request with this Idempotency-Key is still running")
+            throw ErrorCode.idempotencyInProgress.error("a request with this Idempotency-Key is still running")
         }
         var tagged = request
-        tagged.attributes[IdempotencyRecord.principalAttribute] = principal
-        tagged.attributes[IdempotencyRecord.keyAttribute] = key
-        tagged.attributes[IdempotencyRecord.hashAttribute] = bodyHash
+        tagged.app.idempotency = IdempotencyRecord(principal: principal, key: key, bodyHash: bodyHash, request: request)
         let reply: Reply
         do {
             reply = try next(tagged)

@@ -23,7 +23,7 @@ struct RoundRoutes {
         } }
         router.get("/rounds/{id}/results.csv") { request in try roundReply(request) { db, round, _ in
             guard round.closedAt != nil else {
-                throw APIError.conflict("round_not_closed", "results are published when the round closes")
+                throw APIError.conflict(.roundNotClosed, "results are published when the round closes")
             }
             return Response(status: .ok, body: try resultsCSV(db, round: round), contentType: "text/csv; charset=utf-8")
         } }
@@ -277,15 +277,15 @@ struct RoundRoutes {
         let seed = Tokens.generate(prefix: "")
         return context.write(request) { db in
             let round = try RoundStore.require(db, id: id)
-            if round.state(at: now) == .closed { throw APIError.conflict("round_closed", "the round is closed") }
+            if round.state(at: now) == .closed { throw APIError.conflict(.roundClosed, "the round is closed") }
             var settings = RoundSettings(round: round)
             if now >= round.votingOpensAt {
                 // Voting has begun: the rules are fixed; only the end may move, and only later.
                 guard present.subtracting(["voting_closes_at"]).isEmpty else {
-                    throw APIError.conflict("round_locked", "voting has opened: only voting_closes_at can change, and only to a later time")
+                    throw APIError.conflict(.roundLocked, "voting has opened: only voting_closes_at can change, and only to a later time")
                 }
                 if let newClose = try RoundSettings.time(body, "voting_closes_at", required: false), newClose < round.votingClosesAt {
-                    throw APIError.conflict("round_locked", "voting_closes_at can only be extended once voting has opened")
+                    throw APIError.conflict(.roundLocked, "voting_closes_at can only be extended once voting has opened")
                 }
             }
             try settings.apply(body)
@@ -340,76 +340,13 @@ struct RoundRoutes {
             guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [id], { $0.optionalInt64(0) }) else {
                 throw APIError.notFound("idea")
             }
-            guard let roundID else { throw APIError.conflict("not_in_round", "the idea is not entered in a round") }
+            guard let roundID else { throw APIError.conflict(.notInRound, "the idea is not entered in a round") }
             let round = try RoundStore.require(db, id: roundID)
-            if round.state(at: now) == .closed { throw APIError.conflict("round_closed", "the round is closed; results are final") }
+            if round.state(at: now) == .closed { throw APIError.conflict(.roundClosed, "the round is closed; results are final") }
             try db.run("UPDATE ideas SET disqualified_reason = ? WHERE id = ?", [reason, id])
             try Audit.record(db, actor: staff, action: "idea.disqualify", target: "idea:\(id)", before: nil, after: reason, at: now)
             guard let json = try IdeaJSON.fetch(db, id: id, includeHidden: true) else { throw APIError.notFound("idea") }
             return .json(.ok, json)
         }
-    }
-}
-
-/// Lottery draws and closings that are due, for the scheduler and for requests that
-/// arrive first.
-enum RoundMaintenance {
-    static func catchUp(_ db: Connection, roundID: Int64, now: Int64) throws {
-        guard let round = try RoundStore.load(db, id: roundID) else { throw APIError.notFound("round") }
-        if round.lotteryDue(at: now) { try RoundStore.drawLottery(db, round: round, now: now) }
-        if round.closeDue(at: now) { try RoundStore.close(db, roundID: roundID, now: now) }
-    }
-
-    /// Catches up every round; returns how many needed work.
-    @discardableResult
-    static func catchUpAll(_ db: Connection, now: Int64) throws -> Int {
-        let due = try db.query("""
-            SELECT id FROM rounds WHERE closed_at IS NULL AND (voting_closes_at <= ?
-                OR (entry_selection = 'lottery' AND lottery_drawn_at IS NULL AND submissions_close_at <= ?))
-            ORDER BY voting_closes_at, id
-            """, [now, now]) { $0.int64(0) }
-        for id in due { try catchUp(db, roundID: id, now: now) }
-        return due.count
-    }
-}
-
-/// Awards as the API shows them.
-enum AwardJSON {
-    static func write(_ row: Row, into json: inout JSONWriter) {
-        json.beginObject()
-        json.key("id"); json.int(row.int64(0))
-        json.key("round_id"); json.int(row.int64(1))
-        json.key("tier"); json.optionalString(row.optionalString(2))
-        json.key("idea_id"); json.int(row.int64(3))
-        json.key("amount"); json.int(row.int64(4))
-        json.key("currency"); json.string(row.string(5))
-        json.key("rank"); json.int(row.int64(6))
-        json.key("awarded_at"); json.timestamp(row.int64(7))
-        json.endObject()
-    }
-
-    static let select = """
-        SELECT a.id, a.round_id, a.tier, a.idea_id, a.amount, r.currency, a.rank, a.awarded_at
-        FROM awards a JOIN rounds r ON r.id = a.round_id JOIN ideas i ON i.id = a.idea_id
-        """
-
-    static func list(_ db: Connection, roundID: Int64) throws -> [UInt8] {
-        var json = JSONWriter(capacity: 1024)
-        json.beginArray()
-        _ = try db.query("\(select) WHERE a.round_id = ? ORDER BY (SELECT position FROM round_tiers t WHERE t.round_id = a.round_id AND t.name = a.tier), a.rank",
-                         [roundID]) { write($0, into: &json) }
-        json.endArray()
-        return json.bytes
-    }
-
-    static func page(_ db: Connection, where condition: String, _ values: [SQLiteBindable], limit: Int, after: Int64,
-                     orderByRank: Bool) throws -> [UInt8] {
-        let order = orderByRank
-            ? "(SELECT position FROM round_tiers t WHERE t.round_id = a.round_id AND t.name = a.tier), a.rank, a.id"
-            : "a.id"
-        return try PageWriter.write(db, sql: "\(select) WHERE \(condition) AND a.id > ? ORDER BY \(order) LIMIT ?",
-                                    values: values + [after], limit: limit,
-                                    cursor: { orderByRank ? nil : Cursor(kind: "awards", values: [String($0.int64(0))]) },
-                                    item: { write($0, into: &$1) })
     }
 }

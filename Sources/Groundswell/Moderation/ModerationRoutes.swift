@@ -46,7 +46,7 @@ struct ModerationRoutes {
                 guard IdeaLifecycle.allows(from: current.0, to: status) else {
                     let allowed = IdeaLifecycle.transitions[current.0] ?? []
                     let hint = status == "duplicate" ? "; use POST /admin/ideas/{id}/merge" : ""
-                    throw APIError.conflict("invalid_transition",
+                    throw APIError.conflict(.invalidTransition,
                                             "cannot go from \(current.0) to \(status); allowed: \(allowed.isEmpty ? "none" : allowed.joined(separator: ", "))\(hint)")
                 }
                 try db.run("UPDATE ideas SET status = ? WHERE id = ?", [status, id])
@@ -82,9 +82,9 @@ struct ModerationRoutes {
                 try Audit.record(db, actor: staff, action: hidden ? "comment.hide" : "comment.unhide", target: "comment:\(id)",
                                  before: String(was), after: String(hidden), at: now)
             }
-            let body = try db.queryOne("SELECT \(CommentRoutes.columns), c.hidden \(CommentRoutes.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
+            let body = try db.queryOne("SELECT \(CommentJSON.columns), c.hidden \(CommentJSON.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
                 var json = JSONWriter()
-                CommentRoutes.write(row, into: &json, hidden: row.bool(6))
+                CommentJSON.write(row, into: &json, hidden: row.bool(6))
                 return json.bytes
             }
             return .json(.ok, body ?? [])
@@ -142,30 +142,9 @@ struct ModerationRoutes {
                 INSERT INTO flags (target_type, target_id, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """, [type, id, user.id, reason, now])
-            if db.changes == 0 { throw APIError.conflict("already_flagged", "you have already flagged this \(type)") }
-            return .json(.created, try ModerationRoutes.flagJSON(db, id: db.lastInsertRowID))
+            if db.changes == 0 { throw APIError.conflict(.alreadyFlagged, "you have already flagged this \(type)") }
+            return .json(.created, try FlagJSON.fetch(db, id: db.lastInsertRowID))
         }
-    }
-
-    static func flagJSON(_ db: Connection, id: Int64) throws -> [UInt8] {
-        try db.queryOne("SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags WHERE id = ?", [id]) { row in
-            var json = JSONWriter()
-            writeFlag(row, into: &json)
-            return json.bytes
-        } ?? []
-    }
-
-    static func writeFlag(_ row: Row, into json: inout JSONWriter) {
-        json.beginObject()
-        json.key("id"); json.int(row.int64(0))
-        json.key("target_type"); json.string(row.string(1))
-        json.key("target_id"); json.int(row.int64(2))
-        json.key("reason"); json.string(row.string(3))
-        json.key("state"); json.string(row.string(4))
-        json.key("resolution"); json.optionalString(row.optionalString(5))
-        json.key("created_at"); json.timestamp(row.int64(6))
-        json.key("resolved_at"); if row.isNull(7) { json.null() } else { json.timestamp(row.int64(7)) }
-        json.endObject()
     }
 
     func flags(_ request: Request) throws -> Reply {
@@ -181,7 +160,7 @@ struct ModerationRoutes {
                 WHERE state = ? AND id > ? ORDER BY id LIMIT ?
                 """, values: [state, after], limit: page.limit,
                 cursor: { Cursor(kind: "flags", values: [String($0.int64(0))]) },
-                item: { ModerationRoutes.writeFlag($0, into: &$1) })
+                item: { FlagJSON.write($0, into: &$1) })
         }
         return .response(.json(.ok, body))
     }
@@ -197,7 +176,7 @@ struct ModerationRoutes {
                                              { ($0.string(0), $0.int64(1), $0.string(2)) }) else {
                 throw APIError.notFound("flag")
             }
-            guard flag.2 == "open" else { throw APIError.conflict("flag_resolved", "this flag is already resolved") }
+            guard flag.2 == "open" else { throw APIError.conflict(.flagResolved, "this flag is already resolved") }
             let table = flag.0 == "idea" ? "ideas" : "comments"
             if action == "hide" {
                 try db.run("UPDATE \(table) SET hidden = 1 WHERE id = ?", [flag.1])
@@ -213,7 +192,7 @@ struct ModerationRoutes {
             }
             try Audit.record(db, actor: staff, action: "flag.\(action)", target: "\(flag.0):\(flag.1)", before: "open",
                              after: "flag \(id) \(action)", at: now)
-            return .json(.ok, try ModerationRoutes.flagJSON(db, id: id))
+            return .json(.ok, try FlagJSON.fetch(db, id: id))
         }
     }
 
@@ -232,12 +211,12 @@ struct ModerationRoutes {
             }
             guard let from = try load(source) else { throw APIError.notFound("idea") }
             guard let into = try load(target) else { throw APIError.notFound("target idea") }
-            if source == target { throw APIError.conflict("invalid_merge", "an idea cannot be merged into itself") }
-            if from.merged != nil || from.status == "duplicate" { throw APIError.conflict("invalid_merge", "the idea is already merged") }
-            if into.hidden { throw APIError.conflict("invalid_merge", "the target idea is hidden") }
-            if into.merged != nil || into.status == "duplicate" { throw APIError.conflict("invalid_merge", "the target idea is itself merged") }
+            if source == target { throw APIError.conflict(.invalidMerge, "an idea cannot be merged into itself") }
+            if from.merged != nil || from.status == "duplicate" { throw APIError.conflict(.invalidMerge, "the idea is already merged") }
+            if into.hidden { throw APIError.conflict(.invalidMerge, "the target idea is hidden") }
+            if into.merged != nil || into.status == "duplicate" { throw APIError.conflict(.invalidMerge, "the target idea is itself merged") }
             for round in [from.round, into.round].compactMap({ $0 }) where try RoundStore.require(db, id: round).state(at: now) == .closed {
-                throw APIError.conflict("invalid_merge", "ideas in a closed round cannot be merged; results are final")
+                throw APIError.conflict(.invalidMerge, "ideas in a closed round cannot be merged; results are final")
             }
             // A round's votes obey its rules (daily allowance, voting window, one per day):
             // votes cast outside a round must not become round votes, nor round votes
@@ -245,7 +224,7 @@ struct ModerationRoutes {
             if from.round != into.round,
                try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? LIMIT 1", [source]) != nil {
                 let side = { (round: Int64?) in round.map { "round \($0)" } ?? "no round" }
-                throw APIError.conflict("invalid_merge",
+                throw APIError.conflict(.invalidMerge,
                                         "the idea's votes were cast in \(side(from.round)) and the target counts votes in \(side(into.round)); votes cannot move between a round and outside it")
             }
             // Votes move without double counting: a person who voted for both counts once.
@@ -309,21 +288,5 @@ struct ModerationRoutes {
             json.endObject()
             return .json(.ok, json)
         }
-    }
-}
-
-/// Removing counted votes (bans, fraud): each is copied to `voided_votes` for the tally,
-/// then deleted, so counts, trending and leaderboards follow through the triggers.
-/// Votes in closed rounds are never touched: their results are final.
-enum VoteVoiding {
-    static func void(_ db: Connection, userID: Int64, reason: String, now: Int64) throws -> Int {
-        let open = "(v.round_id IS NULL OR EXISTS (SELECT 1 FROM rounds r WHERE r.id = v.round_id AND r.closed_at IS NULL AND r.voting_closes_at > ?))"
-        try db.run("""
-            INSERT INTO voided_votes (vote_id, idea_id, user_id, round_id, vote_day, created_at, voided_at, reason)
-            SELECT v.id, v.idea_id, v.user_id, v.round_id, v.vote_day, v.created_at, ?, ? FROM votes v
-            WHERE v.user_id = ? AND \(open)
-            """, [now, reason, userID, now])
-        try db.run("DELETE FROM votes WHERE id IN (SELECT v.id FROM votes v WHERE v.user_id = ? AND \(open))", [userID, now])
-        return db.changes
     }
 }

@@ -31,8 +31,8 @@ struct PersonalDataRoutes {
             json.endArray()
             json.key("comments")
             json.beginArray()
-            _ = try db.query("SELECT \(CommentRoutes.columns), c.hidden \(CommentRoutes.from) WHERE c.author_id = ? ORDER BY c.id", [user.id]) {
-                CommentRoutes.write($0, into: &json, hidden: $0.bool(6))
+            _ = try db.query("SELECT \(CommentJSON.columns), c.hidden \(CommentJSON.from) WHERE c.author_id = ? ORDER BY c.id", [user.id]) {
+                CommentJSON.write($0, into: &json, hidden: $0.bool(6))
             }
             json.endArray()
             json.key("votes")
@@ -60,7 +60,7 @@ struct PersonalDataRoutes {
             json.key("flags")
             json.beginArray()
             _ = try db.query("SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags WHERE user_id = ? ORDER BY id",
-                             [user.id]) { ModerationRoutes.writeFlag($0, into: &json) }
+                             [user.id]) { FlagJSON.write($0, into: &json) }
             json.endArray()
             json.key("awards")
             json.beginArray()

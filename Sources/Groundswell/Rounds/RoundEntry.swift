@@ -9,7 +9,7 @@ enum RoundEntry {
                       requestedAmount: Int64?, now: Int64) throws -> String {
         guard let round = try RoundStore.load(db, id: roundID) else { throw APIError.notFound("round") }
         guard round.acceptsEntries(at: now) else {
-            throw APIError.conflict("round_not_open", "the round is not taking entries now")
+            throw APIError.conflict(.roundNotOpen, "the round is not taking entries now")
         }
         if !round.categories.isEmpty && !round.categories.contains(category) {
             throw APIError.invalid("category must be one of this round's categories: \(round.categories.joined(separator: ", "))")
@@ -29,7 +29,7 @@ enum RoundEntry {
         }
         if round.isLottery { return "pending" }
         if let cap = round.maxIdeas, try RoundStore.entryCount(db, roundID: roundID) >= cap {
-            throw APIError.conflict("round_full", "the round already has its \(cap) entries")
+            throw APIError.conflict(.roundFull, "the round already has its \(cap) entries")
         }
         return "entered"
     }
@@ -37,8 +37,8 @@ enum RoundEntry {
     /// 409 `round_closed` after voting, `round_not_open` before it.
     static func requireVotingOpen(_ round: Round, now: Int64) throws {
         switch round.state(at: now) {
-        case .closed: throw APIError.conflict("round_closed", "voting in this round has closed; results are final")
-        case .upcoming, .submissions: throw APIError.conflict("round_not_open", "voting in this round has not opened yet")
+        case .closed: throw APIError.conflict(.roundClosed, "voting in this round has closed; results are final")
+        case .upcoming, .submissions: throw APIError.conflict(.roundNotOpen, "voting in this round has not opened yet")
         case .voting: break
         }
     }
@@ -64,12 +64,12 @@ enum RoundEntry {
         }
         let entry = try db.scalarInt("SELECT entry_state = 'entered' FROM ideas WHERE id = ?", [ideaID]) ?? 0
         if entry == 0 || idea.disqualified || idea.status == "declined" || idea.status == "duplicate" {
-            throw APIError.conflict("not_eligible", "this idea is not competing in the round")
+            throw APIError.conflict(.notEligible, "this idea is not competing in the round")
         }
         guard let local = LocalTime(identifier: round.timezone) else { throw APIError.storageFailure }
         let day = local.day(at: now)
         if try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ?", [ideaID, userID, day]) != nil {
-            throw APIError.conflict("already_voted", "you have already voted for this idea today; come back tomorrow")
+            throw APIError.alreadyVoted(today: true)
         }
         let used = try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?",
                                     [userID, roundID, day]) ?? 0

@@ -26,7 +26,7 @@ struct VoteRoutes {
                 : try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
             guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
                                         roundID: vote.roundID, addressHash: address)
-            else { throw APIError.alreadyVoted }
+            else { throw APIError.alreadyVoted() }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
     }

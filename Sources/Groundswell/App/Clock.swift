@@ -1,5 +1,6 @@
-#if canImport(Glibc)
 import Glibc
+
+#if canImport(Glibc)
 #endif
 
 /// Where "now" comes from. Rules that depend on time (windows, days, trending) read it
@@ -7,13 +8,4 @@ import Glibc
 public protocol Clock: Sendable {
     /// Milliseconds since the Unix epoch.
     func nowMillis() -> Int64
-}
-
-public struct SystemClock: Clock {
-    public init() {}
-    public func nowMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
 }

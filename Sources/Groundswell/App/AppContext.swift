@@ -72,11 +72,8 @@ public final class AppContext: Sendable {
             switch result {
             case .success(let response):
                 promise.succeed(response)
-            case .failure(let error as HTTPError):
-                promise.succeed(error.response)
             case .failure(let error):
-                logger.error("write failed: \(error)")
-                promise.succeed(APIError.storageFailure.response)
+                promise.succeed(APIError.response(for: error, logger: logger, context: "a write"))
             }
         }
         return .promise(promise)

@@ -42,7 +42,7 @@ struct IdeaRoutes {
             return json.bytes
         }
         return context.write(request) { db in
-            let category = try AdminRoutes.canonicalCategory(db, category)
+            let category = try Categories.canonical(db, category)
             var entryState: String?
             if let roundID {
                 entryState = try RoundEntry.check(db, roundID: roundID, category: category, tier: tier,

@@ -1,12 +1,6 @@
 import HTTPServer
 import SQLiteStore
 
-/// A signed-in customer (only the id: handlers read whatever else they need in their
-/// own transaction, so the account cache stays small).
-public struct AuthenticatedUser: Sendable {
-    public let id: Int64
-}
-
 /// Resolves `Authorization: Bearer TOKEN` to a customer by the token's hash.
 public struct Authenticator: Sendable {
     let context: AppContext
@@ -51,7 +45,6 @@ public struct Authenticator: Sendable {
     }
 }
 
-
 extension Authenticator {
     /// Who is calling, as the idempotency store names callers: `user:ID` or `staff:ID` for a
     /// valid bearer token (401 for an unknown or revoked one, 403 for a banned account), or
@@ -72,18 +65,6 @@ extension Authenticator {
             return "staff:\(staffID)"
         }
     }
-}
-
-/// Staff roles: admins do everything; moderators moderate and move ideas through statuses.
-public enum StaffRole: String, Sendable {
-    case admin, moderator
-}
-
-/// A signed-in staff member.
-public struct StaffMember: Sendable {
-    public let id: Int64
-    public let name: String
-    public let role: StaffRole
 }
 
 extension Authenticator {

@@ -1,0 +1,28 @@
+import HTTPServer
+import Synchronization
+
+/// The application's entry: everything under `/admin/` is for staff, whether or not the
+/// path or method exists (no token → 401, a customer's or unknown token → 403 / 401, before
+/// routing can answer 404 or 405 and reveal what is there); then the router; and any error
+/// thrown on the way becomes a response through `APIError.response(for:)`.
+struct AdminGate: HTTPResponder {
+    let router: Router
+    let auth: Authenticator
+    let context: AppContext
+
+    func respond(to request: inout Request) throws -> Reply {
+        if !context.client.trustProxy, context.forwardedWarning.load(ordering: .relaxed) == false,
+           request.headers["x-forwarded-for"] != nil,
+           context.forwardedWarning.exchange(true, ordering: .relaxed) == false {
+            context.logger.warning("a request carried X-Forwarded-For but --trust-proxy is off: every client behind that proxy shares the proxy's address (and its rate limits); start with --trust-proxy if the proxy is yours")
+        }
+        do {
+            if request.path.hasPrefix("/admin/") || request.path == "/admin" {
+                _ = try auth.staff(request, role: .moderator)
+            }
+            return try router.respond(to: &request)
+        } catch {
+            return .response(APIError.response(for: error, logger: context.logger, context: "\(request.method) \(request.route ?? request.path)"))
+        }
+    }
+}

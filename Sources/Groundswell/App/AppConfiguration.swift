@@ -1,0 +1,30 @@
+import Crypto
+import HTTPServer
+import Logging
+import SQLiteStore
+
+/// Settings the domain needs (the executable fills them from flags and environment).
+public struct AppConfiguration: Sendable {
+    public var databasePath: String
+    /// The admin token to accept; if nil and no admin exists yet, one is generated.
+    public var adminToken: String?
+    public var readerCount = 4
+    /// `FULL` (default): an acknowledged write survives power loss. `NORMAL`: it survives
+    /// a process crash, and may lose the last commits on power loss.
+    public var synchronous = "FULL"
+    public var clock: Clock = SystemClock()
+    /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
+    public var schedulerInterval: Double? = 1.0
+    public var rateLimits = RateLimits()
+    /// Take the client address from X-Forwarded-For (set only behind your own proxy).
+    public var trustProxy = false
+    /// Days to keep hashed client addresses of votes and sign-ups (and the address key).
+    public var retainDays = 30
+    /// Where the address key comes from: the environment (`GROUNDSWELL_ADDRESS_KEY`) if
+    /// set there, else the key file beside the database.
+    public var environment: [String: String] = [:]
+
+    public init(databasePath: String) {
+        self.databasePath = databasePath
+    }
+}

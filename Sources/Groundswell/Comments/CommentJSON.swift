@@ -1,0 +1,23 @@
+import JSON
+import SQLiteStore
+
+/// A comment as the API shows it, read from a row selected with `columns` and `from`.
+enum CommentJSON {
+    static let columns = "c.id, c.idea_id, c.author_id, u.name, c.body, c.created_at"
+    static let from = "FROM comments c JOIN users u ON u.id = c.author_id"
+
+    static func write(_ row: Row, into json: inout JSONWriter, hidden: Bool? = nil) {
+        json.beginObject()
+        json.key("id"); json.int(row.int64(0))
+        json.key("idea_id"); json.int(row.int64(1))
+        json.key("author")
+        json.beginObject()
+        json.key("id"); json.int(row.int64(2))
+        json.key("name"); row.withText(3) { json.string(utf8: $0) }
+        json.endObject()
+        json.key("body"); row.withText(4) { json.string(utf8: $0) }
+        json.key("created_at"); json.timestamp(row.int64(5))
+        if let hidden { json.key("hidden"); json.bool(hidden) }
+        json.endObject()
+    }
+}

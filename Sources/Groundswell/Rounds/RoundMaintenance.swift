@@ -1,0 +1,26 @@
+import Rules
+import JSON
+import HTTPServer
+import SQLiteStore
+
+/// Lottery draws and closings that are due, for the scheduler and for requests that
+/// arrive first.
+enum RoundMaintenance {
+    static func catchUp(_ db: Connection, roundID: Int64, now: Int64) throws {
+        guard let round = try RoundStore.load(db, id: roundID) else { throw APIError.notFound("round") }
+        if round.lotteryDue(at: now) { try RoundStore.drawLottery(db, round: round, now: now) }
+        if round.closeDue(at: now) { try RoundStore.close(db, roundID: roundID, now: now) }
+    }
+
+    /// Catches up every round; returns how many needed work.
+    @discardableResult
+    static func catchUpAll(_ db: Connection, now: Int64) throws -> Int {
+        let due = try db.query("""
+            SELECT id FROM rounds WHERE closed_at IS NULL AND (voting_closes_at <= ?
+                OR (entry_selection = 'lottery' AND lottery_drawn_at IS NULL AND submissions_close_at <= ?))
+            ORDER BY voting_closes_at, id
+            """, [now, now]) { $0.int64(0) }
+        for id in due { try catchUp(db, roundID: id, now: now) }
+        return due.count
+    }
+}

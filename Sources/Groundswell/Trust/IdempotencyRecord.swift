@@ -1,0 +1,49 @@
+import JSON
+import Crypto
+import Foundation
+import HTTPServer
+import SQLiteStore
+import Synchronization
+
+/// What the idempotency middleware hands to the write path: who, which key, which body.
+struct IdempotencyRecord: Sendable {
+    let principal: String
+    let key: String
+    let bodyHash: [UInt8]
+    let method: String
+    let path: String
+
+    init(principal: String, key: String, bodyHash: String, request: Request) {
+        self.principal = principal
+        self.key = key
+        self.bodyHash = Array(bodyHash.utf8)
+        self.method = request.method.description
+        self.path = request.path
+    }
+
+    /// The record the middleware attached to `request`, if it carried a key.
+    init?(request: Request) {
+        guard let record = request.app.idempotency else { return nil }
+        self = record
+    }
+
+    /// Stores the first response for this key (a later store of the same key changes nothing).
+    /// 5xx answers are not stored: a retry should try again. A response that carries a
+    /// credential is recorded without its headers and body: a retry learns that the request
+    /// was carried out, never the credential (nothing secret is kept at rest).
+    func store(_ db: Connection, response: Response, now: Int64) throws {
+        guard response.status.code < 500 else { return }
+        let secret = response.carriesSecret
+        let headers = secret ? "" : response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        try db.run("""
+            INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, content_type, headers, body, created_at, secret)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, [principal, key, method, path, bodyHash, response.status.code, secret ? nil : response.contentType, headers,
+                  secret ? [UInt8]() : response.body, now, secret])
+    }
+
+    /// Forgets every replay kept for a customer (their erasure).
+    static func forget(_ db: Connection, userID: Int64) throws {
+        try db.run("DELETE FROM idempotency_keys WHERE principal = ?", ["user:\(userID)"])
+    }
+}
