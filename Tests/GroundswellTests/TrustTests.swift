@@ -155,7 +155,6 @@ final class IdempotencyTests: ServiceTestCase {
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE email = 'kim@example.com'"), 1)
         assertError(try client.request("POST", "/ideas", json: body, token: token, headers: [("Idempotency-Key", String(repeating: "k", count: 300))]),
                     400, "invalid_request")
-        // Keys expire after 24 hours (the purge drops them).
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM idempotency_keys") ?? 0, 5)
     }
 
@@ -188,6 +187,28 @@ final class RateLimitAndFraudTests: ServiceTestCase {
         XCTAssertEqual(try client.request("POST", "/users", json: ["name": "Ann", "email": "ann@example.com"], headers: from("198.51.100.8")).status, 201)
         testClock.advance(millis: 120_000)
         XCTAssertEqual(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot@example.com"], headers: from("198.51.100.7")).status, 201)
+    }
+
+    /// Replay keys go after 24 hours, address hashes after the retention period (30 days).
+    func testReplayKeysAndAddressHashesExpire() throws {
+        let (_, token) = try signUp()
+        let idea = try createIdea(token)["id"] as! Int
+        XCTAssertEqual(try client.request("POST", "/ideas/\(idea)/votes", token: token, headers: [("Idempotency-Key", "k1")]).status, 201)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes WHERE addr_hash IS NOT NULL"), 1)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE signup_addr_hash IS NOT NULL"), 1)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM idempotency_keys"), 1)
+        testClock.advance(millis: 23 * 3_600_000)
+        service.app.purgeExpiredData()
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM idempotency_keys"), 1, "kept for 24 hours")
+        testClock.advance(millis: 2 * 3_600_000)
+        service.app.purgeExpiredData()
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM idempotency_keys"), 0)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes WHERE addr_hash IS NOT NULL"), 1, "hashes stay 30 days")
+        testClock.advance(millis: 30 * 86_400_000)
+        service.app.purgeExpiredData()
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes WHERE addr_hash IS NOT NULL"), 0)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM users WHERE signup_addr_hash IS NOT NULL"), 0)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes"), 1, "the vote itself stays")
     }
 
     func testFraudReportShowsEvidenceAndVoidingFollows() throws {

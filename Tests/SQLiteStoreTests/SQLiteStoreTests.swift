@@ -126,9 +126,15 @@ final class SQLiteStoreTests: XCTestCase {
         let stats = writer.statistics
         XCTAssertLessThan(stats.batches, stats.jobs, "jobs that arrive together share a commit")
         writer.close()
+        // A stopped writer must answer every submission, with WriterStopped, never drop it.
+        let refused = expectation(description: "the stopped writer answers")
         writer.submit({ _ in 1 }) { result in
-            if case .success = result { XCTFail("a stopped writer must refuse work") }
+            guard case .failure(let error) = result, error is WriterStopped else {
+                return XCTFail("a stopped writer must refuse work with WriterStopped, got \(result)")
+            }
+            refused.fulfill()
         }
+        wait(for: [refused], timeout: 2)
     }
 
     func testAFailingJobThatChangedRowsIsUndoneAlone() throws {

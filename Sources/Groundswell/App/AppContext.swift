@@ -13,7 +13,7 @@ public final class AppContext: Sendable {
     public let database: Database
     public let clock: Clock
     public let logger: Logger
-    /// Ranked search results; invalidate when an idea's text, status or visibility changes.
+    /// Ranked search results; emptied by the writer after a commit that changed searchable text, visibility or a status.
     let searchCache = SearchCache()
     /// Rendered `GET /ideas` pages, valid while no transaction commits.
     let pageCache = PageCache()

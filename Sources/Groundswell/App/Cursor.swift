@@ -1,3 +1,4 @@
+import JSON
 import HTTPServer
 
 /// Opaque keyset-pagination cursors. A cursor names the sort it belongs to and the
@@ -13,12 +14,12 @@ public struct Cursor: Equatable {
     }
 
     public var encoded: String {
-        Tokens.base64url(Array(([kind] + values).joined(separator: "|").utf8))
+        Base64URL.encode(Array(([kind] + values).joined(separator: "|").utf8))
     }
 
     /// Decodes a cursor made for `kind` with `count` values, or throws 400 naming `cursor`.
     public static func decode(_ text: String, kind: String, count: Int) throws -> Cursor {
-        guard let bytes = base64urlDecode(text), let string = String(validating: bytes, as: UTF8.self) else {
+        guard let bytes = Base64URL.decode(text), let string = String(validating: bytes, as: UTF8.self) else {
             throw APIError.invalid("cursor is not a valid cursor")
         }
         let parts = string.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -38,23 +39,4 @@ public struct Cursor: Equatable {
     }
 
     public static func encodeDouble(_ value: Double) -> String { String(value.bitPattern, radix: 16) }
-
-    static func base64urlDecode(_ text: String) -> [UInt8]? {
-        var table = [Int8](repeating: -1, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() { table[Int(c)] = Int8(i) }
-        var out: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for c in text.utf8 {
-            let v = table[Int(c)]
-            guard v >= 0 else { return nil }
-            buffer = buffer << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
-            }
-        }
-        return text.isEmpty ? nil : out
-    }
 }

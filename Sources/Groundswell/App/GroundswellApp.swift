@@ -25,8 +25,17 @@ public final class GroundswellApp: @unchecked Sendable {
                              addressKeys: keys)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
+        // The one cache rule: a cache is emptied by the writer after the commit that changed
+        // what it holds, before any request of that commit is answered (SQLite's update hook
+        // sees trigger writes too). Pages follow the commit count instead (PageCache).
         try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
             accounts.invalidate()
+        }
+        // Rankings change when searchable text or visibility changes (the index's rows, kept
+        // by triggers) or a status does (every status change writes its history row).
+        try database.writer.onCommit(changing: ["ideas_fts_docsize", "idea_status_history"],
+                                     operations: [.insert, .update, .delete]) { [search = context.searchCache] in
+            search.invalidate()
         }
         scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)

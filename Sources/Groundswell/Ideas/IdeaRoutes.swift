@@ -181,6 +181,9 @@ struct IdeaRoutes {
             }
         }
 
+        // Read before the snapshot: a ranking from an older snapshot is then never stored
+        // under a generation that an invalidation after its commit already replaced.
+        let searchGeneration = searchCache.currentGeneration
         return try context.read { db -> [UInt8] in
             let order: String
             switch sort {
@@ -209,7 +212,7 @@ struct IdeaRoutes {
                 }
             case .relevance:
                 return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page,
-                                         request: request, highlight: highlight, inline: inline)
+                                         request: request, highlight: highlight, inline: inline, generation: searchGeneration)
             }
             let sql = """
                 SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
@@ -232,7 +235,7 @@ struct IdeaRoutes {
     /// submitted while someone pages never appear in, or shift, their later pages.
     private func relevancePage(_ db: Connection, expression: String, conditions: [String], values: [SQLiteBindable],
                                page: PageRequest, request: Request,
-                               highlight: ((Row, inout JSONWriter) -> Void)?, inline: Bool) throws -> [UInt8] {
+                               highlight: ((Row, inout JSONWriter) -> Void)?, inline: Bool, generation: UInt64) throws -> [UInt8] {
         let snapshot: Int64
         let offset: Int
         if let text = page.cursor {
@@ -260,7 +263,6 @@ struct IdeaRoutes {
         }
         var ids: [Int64]
         var more: Bool
-        let generation = searchCache.currentGeneration
         var entry = searchCache.get(query: expression, filters: filterKey, snapshot: snapshot)
         if entry == nil || !(offset + page.limit <= entry!.ids.count || entry!.complete) {
             if inline { throw NeedsRanking() }

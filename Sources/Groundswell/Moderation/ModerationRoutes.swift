@@ -62,7 +62,6 @@ struct ModerationRoutes {
                 try Audit.record(db, actor: staff, action: hidden ? "idea.hide" : "idea.unhide", target: "idea:\(id)",
                                  before: String(current.1), after: String(hidden), at: now)
             }
-            context.searchCache.invalidate()
             guard let json = try IdeaJSON.fetch(db, id: id, includeHidden: true) else { throw APIError.notFound("idea") }
             return .json(.ok, json)
         }
@@ -185,7 +184,6 @@ struct ModerationRoutes {
                     UPDATE flags SET state = 'resolved', resolution = 'hide', resolved_by = ?, resolved_at = ?
                     WHERE target_type = ? AND target_id = ? AND state = 'open'
                     """, [staff.id, now, flag.0, flag.1])
-                if flag.0 == "idea" { context.searchCache.invalidate() }
             } else {
                 try db.run("UPDATE flags SET state = 'resolved', resolution = 'dismiss', resolved_by = ?, resolved_at = ? WHERE id = ?",
                            [staff.id, now, id])
@@ -253,7 +251,6 @@ struct ModerationRoutes {
                 """, [source, from.status, "merged into idea \(target)", staff.id, staff.name, now])
             try Audit.record(db, actor: staff, action: "idea.merge", target: "idea:\(source)", before: from.status,
                              after: "merged into idea:\(target)", at: now)
-            context.searchCache.invalidate()
             var json = JSONWriter(capacity: 2048)
             json.beginObject()
             json.key("source"); json.raw(try IdeaJSON.fetch(db, id: source, includeHidden: true) ?? [])

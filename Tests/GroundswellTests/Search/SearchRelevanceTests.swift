@@ -146,3 +146,25 @@ final class SearchTokenizerTests: XCTestCase {
         XCTAssertTrue(snippet.contains("<mark>needle</mark>"))
     }
 }
+
+/// The search cache follows commits: hiding, status changes and merges are seen at once.
+final class SearchCacheTests: ServiceTestCase {
+    func testRankingsAreDroppedAfterTheCommitThatChangesThem() throws {
+        let (_, token) = try signUp()
+        let a = try createIdea(token, title: "Oat milk everywhere")["id"] as! Int
+        let b = try createIdea(token, title: "Oat milk latte")["id"] as! Int
+        func found() throws -> [Int] {
+            (try client.get("/ideas?q=oat").json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+        }
+        XCTAssertEqual(Set(try found()), [a, b])
+        XCTAssertEqual(service.app.context.searchCache.count, 1)
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(b)", json: ["hidden": true], token: service.adminToken).status, 200)
+        XCTAssertEqual(service.app.context.searchCache.count, 0, "emptied by the commit that hid the idea")
+        XCTAssertEqual(try found(), [a])
+        XCTAssertEqual(try client.post("/ideas/\(a)/votes", token: token).status, 201)
+        XCTAssertEqual(service.app.context.searchCache.count, 1, "a vote changes no ranking")
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(a)", json: ["status": "under_review"], token: service.adminToken).status, 200)
+        XCTAssertEqual(service.app.context.searchCache.count, 0, "a status change may change filtered rankings")
+        XCTAssertEqual(try client.get("/ideas?q=oat&status=under_review").json["items"].map { ($0 as! [Any]).count }, 1)
+    }
+}
