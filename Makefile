@@ -48,8 +48,9 @@ fuzz: deps
 soak: release
 	python3 scripts/soak.py "$$($(SWIFT) build -c release --show-bin-path)/groundswell"
 
+# The Hummingbird reference, built from ../shared (read-only) into this repo's .build-peers.
 bench-peers:
-	cd ../shared/peers/hummingbird-ref && $(SWIFT) build -c release
+	$(SWIFT) build -c release --package-path ../shared/peers/hummingbird-ref --scratch-path .build-peers/hummingbird
 
 clean:
 	rm -rf .build

@@ -12,7 +12,8 @@ PEERS=${PEERS:-../shared/peers}
 command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
 bin="$(swift build -c release --show-bin-path)/groundswell"
 [ -x "$bin" ] || { echo "bench: build first (make release)" >&2; exit 2; }
-hb="$PEERS/hummingbird-ref/.build/release/HummingbirdRef"
+hb=".build-peers/hummingbird/release/HummingbirdRef"
+[ -x "$hb" ] || hb="$PEERS/hummingbird-ref/.build/release/HummingbirdRef"
 out=bench/out; mkdir -p "$out"
 results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).txt"; : > "$results"
 tck=$(getconf CLK_TCK)
@@ -98,6 +99,44 @@ for round in $(seq 1 "$ROUNDS"); do
     stop
   fi
 done
+
+# Votes as real traffic (issue 14): random (customer, idea) pairs, uniform, Zipf (s = 1.0) and one
+# hot idea taking half, and a 90 % read / 10 % vote mix; 2,000 and 200,000 customers; each side
+# by side with the reference on the same draws, alternating, the access log on and going to a
+# file; uniform with 2,000 customers once more with the access log off.
+RANDOM_VOTES=${RANDOM_VOTES:-"uniform zipf hot mixed"}
+CUSTOMERS=${CUSTOMERS:-"2000 200000"}
+if [ -n "$RANDOM_VOTES" ]; then
+  if [ ! -f "$out/template-random.sqlite" ] || [ "$bin" -nt "$out/template-random.sqlite" ]; then
+    rm -f "$out"/template-random.sqlite*
+    "$bin" seed --db "$out/template-random.sqlite" --users 200000 --ideas 10000 --tokens-out "$out/tokens-random.txt" > /dev/null
+  fi
+  for round in $(seq 1 "$ROUNDS"); do
+    for n in $CUSTOMERS; do
+      for w in $RANDOM_VOTES; do
+        start_ours template-random
+        if [ "$w" = mixed ]; then
+          measure groundswell "mixed-$n" bench/wrk/mixed.lua /ideas "$PWD/$out/tokens-random.txt" "$n" 10000
+        else
+          measure groundswell "vote-$w-$n" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" "$w" "$n" 10000
+        fi
+        stop
+        if [ -x "$hb" ]; then
+          start_hb
+          if [ "$w" = mixed ]; then
+            measure hummingbird "mixed-$n" bench/wrk/ref-mixed.lua /ideas "$n" 10000
+          else
+            measure hummingbird "vote-$w-$n" bench/wrk/ref-vote-random.lua /ideas "$w" "$n" 10000
+          fi
+          stop
+        fi
+      done
+    done
+    ACCESS_LOG=off start_ours template-random
+    measure groundswell "vote-uniform-2000-nolog" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 2000 10000
+    stop
+  done
+fi
 
 # Idle keep-alive connections: open IDLE, then measure a live client beside them.
 if [ "$IDLE" -gt 0 ] && command -v python3 >/dev/null; then

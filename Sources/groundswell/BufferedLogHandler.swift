@@ -4,21 +4,34 @@ import Foundation
 import Groundswell
 import HTTPServer
 import Logging
+import Synchronization
 
-/// Log lines go to stdout through one in-memory buffer that a background thread flushes
-/// every 50 ms (or at once when it grows past 256 KiB), so an access-log line costs a
-/// short append instead of a locked, unbuffered write per request.
-final class LogSink: @unchecked Sendable {
+/// Log lines go to stdout through an in-memory buffer that only the log thread writes out:
+/// every 50 ms, or as soon as 256 KiB are waiting. An event loop or the database writer only
+/// ever appends (a short copy under a mutex); none of them ever calls `write()`, so a slow
+/// disk can never hold up a request. The buffer is bounded (8 MiB): when the disk cannot keep
+/// up, lines are dropped, counted (`groundswell_log_dropped_lines_total` in /metrics) and
+/// reported in the log once writing catches up — requests never wait for the log.
+final class LogSink: Sendable {
     static let shared = LogSink()
-    private let lock = NSLock()
-    private var buffer: [UInt8] = []
+    private struct State {
+        var buffer: [UInt8] = []
+        var dropped = 0
+        var droppedReported = 0
+        var wakeRequested = false
+    }
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
     private let flushThreshold = 256 * 1024
+    private let capacity = 8 << 20
+    /// Serializes writers of stdout (the log thread, and `flush()` at start-up and shutdown).
+    private let writing = Mutex(())
 
     private init() {
-        buffer.reserveCapacity(flushThreshold)
+        state.withLock { $0.buffer.reserveCapacity(flushThreshold) }
         let thread = Thread { [unowned self] in
             while true {
-                Thread.sleep(forTimeInterval: 0.05)
+                _ = self.wake.wait(timeout: .now() + .milliseconds(50))
                 self.flush()
             }
         }
@@ -26,12 +39,11 @@ final class LogSink: @unchecked Sendable {
         thread.start()
     }
 
+    /// Lines dropped because the buffer was full.
+    var droppedLines: Int { state.withLock { $0.dropped } }
+
     func append(_ line: [UInt8]) {
-        lock.lock()
-        buffer.append(contentsOf: line)
-        let full = buffer.count >= flushThreshold
-        lock.unlock()
-        if full { flush() }
+        line.withUnsafeBytes { bytes in enqueue { $0.append(contentsOf: bytes) } }
     }
 
     /// The access log's fast path: the line is copied into the buffer with the same prefix a
@@ -39,13 +51,26 @@ final class LogSink: @unchecked Sendable {
     /// `String` or a log event per request.
     func appendAccessLine(_ message: UnsafeRawBufferPointer, label: [UInt8]) {
         let now = SystemClock().nowMillis()
-        lock.lock()
-        LogSink.appendPrefix(at: now, level: .info, label: label, to: &buffer)
-        buffer.append(contentsOf: message)
-        buffer.append(0x0A)
-        let full = buffer.count >= flushThreshold
-        lock.unlock()
-        if full { flush() }
+        enqueue { buffer in
+            LogSink.appendPrefix(at: now, level: .info, label: label, to: &buffer)
+            buffer.append(contentsOf: message)
+            buffer.append(0x0A)
+        }
+    }
+
+    private func enqueue(_ write: (inout [UInt8]) -> Void) {
+        let capacity = self.capacity, threshold = flushThreshold
+        let signal = state.withLock { state -> Bool in
+            guard state.buffer.count < capacity else {
+                state.dropped += 1
+                return false
+            }
+            write(&state.buffer)
+            guard state.buffer.count >= threshold, !state.wakeRequested else { return false }
+            state.wakeRequested = true
+            return true
+        }
+        if signal { wake.signal() }
     }
 
     /// `<timestamp> <level> <label>: `, the start of every line.
@@ -58,28 +83,38 @@ final class LogSink: @unchecked Sendable {
         out.append(contentsOf: ": ".utf8)
     }
 
+    /// Writes out what is waiting, in one block (the log thread; also start-up and shutdown).
     func flush() {
-        lock.lock()
-        guard !buffer.isEmpty else {
-            lock.unlock()
-            return
-        }
-        let pending = buffer
-        buffer.removeAll(keepingCapacity: true)
-        lock.unlock()
-        pending.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
+        writing.withLock { _ in
+            var (pending, dropped) = state.withLock { state -> ([UInt8], Int) in
+                state.wakeRequested = false
+                var taken: [UInt8] = []
+                taken.reserveCapacity(flushThreshold)
+                swap(&taken, &state.buffer)
+                let newlyDropped = state.dropped - state.droppedReported
+                state.droppedReported = state.dropped
+                return (taken, newlyDropped)
             }
+            if dropped > 0 {
+                LogSink.appendPrefix(at: SystemClock().nowMillis(), level: .warning, label: "groundswell".utf8, to: &pending)
+                pending.append(contentsOf: "the log could not keep up: \(dropped) lines dropped\n".utf8)
+                dropped = 0
+            }
+            guard !pending.isEmpty else { return }
+            pending.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
+            // Into a file, the kernel would otherwise keep the log dirty for 30 s and then write
+            // it back in one burst; under a busy access log (10 MB/s) that burst lands on the
+            // database's fsyncs (vote p99 9–39 ms instead of ~6 in make bench). Start writeback
+            // now, a little at a time; this does not wait for the disk.
+            if stdoutIsFile { _ = clinux_start_writeback(STDOUT_FILENO) }
         }
-        // Into a file, the kernel would otherwise keep the log dirty for 30 s and then write
-        // it back in one burst; under a busy access log (10 MB/s) that burst lands on the
-        // database's fsyncs (vote p99 9–39 ms instead of ~6 in make bench). Start writeback
-        // now, a little at a time; this does not wait for the disk.
-        if stdoutIsFile { _ = clinux_start_writeback(STDOUT_FILENO) }
     }
 
     private let stdoutIsFile: Bool = {

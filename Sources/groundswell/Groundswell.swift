@@ -106,6 +106,7 @@ struct Serve: ParsableCommand {
         appConfiguration.trustProxy = trustProxy
         appConfiguration.retainDays = retainDays
         appConfiguration.environment = environment
+        appConfiguration.droppedLogLines = { LogSink.shared.droppedLines }
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)

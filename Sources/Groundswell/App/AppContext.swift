@@ -29,12 +29,16 @@ public final class AppContext: Sendable {
     let retainDays: Int
     /// Costly reads (uncached searches), off the event loops.
     let backgroundReads: BackgroundReads
+    /// Lines the process's log dropped so far, if it drops any.
+    let droppedLogLines: (@Sendable () -> Int)?
     /// Whether the X-Forwarded-For-without-`--trust-proxy` warning was logged (once per run).
     let forwardedWarning = Atomic<Bool>(false)
     /// The address key and its rotation.
     let addressKeys: AddressKeyring
 
-    init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring) {
+    init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
+         droppedLogLines: (@Sendable () -> Int)?) {
+        self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock
         self.logger = logger
@@ -95,6 +99,8 @@ public final class AppContext: Sendable {
         text += "groundswell_db_commits_total \(stats.batches)\n"
         text += "# HELP groundswell_db_writes_total Writes committed (several share a commit).\n# TYPE groundswell_db_writes_total counter\n"
         text += "groundswell_db_writes_total \(stats.jobs)\n"
+        text += "# HELP groundswell_log_dropped_lines_total Log lines dropped because the disk could not keep up.\n# TYPE groundswell_log_dropped_lines_total counter\n"
+        text += "groundswell_log_dropped_lines_total \(droppedLogLines?() ?? 0)\n"
         return text
     }
 

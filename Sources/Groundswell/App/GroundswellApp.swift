@@ -22,7 +22,7 @@ public final class GroundswellApp: @unchecked Sendable {
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
         let client = ClientAddress(trustProxy: configuration.trustProxy, key: keys.current.bytes)
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
-                             addressKeys: keys)
+                             addressKeys: keys, droppedLogLines: configuration.droppedLogLines)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
