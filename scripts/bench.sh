@@ -55,6 +55,7 @@ stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 measure() {
   local label=$1 endpoint=$2 script=$3 path=$4; shift 4
   cat "$script" bench/wrk/report.lua > "$out/run.lua"
+  if grep -q "draw_idea" "$script"; then cat bench/wrk/draw.lua "$out/run.lua" > "$out/run2.lua"; mv "$out/run2.lua" "$out/run.lua"; fi
   if [ -f bench/wrk/common.lua ] && ! grep -q "function setup" "$script"; then cat bench/wrk/common.lua "$out/run.lua" > "$out/run2.lua"; mv "$out/run2.lua" "$out/run.lua"; fi
   local warm_args=("$@") main_args=("$@")
   if [ "$endpoint" = vote ]; then warm_args+=(5000); main_args+=(0); fi

@@ -26,9 +26,12 @@ final class LogSink: Sendable {
     private let capacity = 8 << 20
     /// Serializes writers of stdout (the log thread, and `flush()` at start-up and shutdown).
     private let writing = Mutex(())
+    /// The buffer not in use by appenders, kept with its capacity (no allocation per flush).
+    private let spare = Mutex<[UInt8]>([])
 
     private init() {
         state.withLock { $0.buffer.reserveCapacity(flushThreshold) }
+        spare.withLock { $0.reserveCapacity(flushThreshold) }
         let thread = Thread { [unowned self] in
             while true {
                 _ = self.wake.wait(timeout: .now() + .milliseconds(50))
@@ -86,14 +89,18 @@ final class LogSink: Sendable {
     /// Writes out what is waiting, in one block (the log thread; also start-up and shutdown).
     func flush() {
         writing.withLock { _ in
-            var (pending, dropped) = state.withLock { state -> ([UInt8], Int) in
-                state.wakeRequested = false
+            // Double buffering: the appenders get the emptied spare, this thread writes the full one.
+            var pending = spare.withLock { spare -> [UInt8] in
                 var taken: [UInt8] = []
-                taken.reserveCapacity(flushThreshold)
-                swap(&taken, &state.buffer)
+                swap(&taken, &spare)
+                return taken
+            }
+            var dropped = state.withLock { state -> Int in
+                state.wakeRequested = false
+                swap(&pending, &state.buffer)
                 let newlyDropped = state.dropped - state.droppedReported
                 state.droppedReported = state.dropped
-                return (taken, newlyDropped)
+                return newlyDropped
             }
             if dropped > 0 {
                 LogSink.appendPrefix(at: SystemClock().nowMillis(), level: .warning, label: "groundswell".utf8, to: &pending)
@@ -114,6 +121,8 @@ final class LogSink: Sendable {
             // database's fsyncs (vote p99 9–39 ms instead of ~6 in make bench). Start writeback
             // now, a little at a time; this does not wait for the disk.
             if stdoutIsFile { _ = clinux_start_writeback(STDOUT_FILENO) }
+            pending.removeAll(keepingCapacity: true)
+            spare.withLock { swap(&$0, &pending) }
         }
     }
 

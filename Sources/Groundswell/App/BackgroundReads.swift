@@ -8,7 +8,7 @@ import Logging
 /// reads, a new one is answered `503 overloaded` with `Retry-After` at once.
 final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by `condition`
     private let condition = NSCondition()
-    private var queue: [() -> Void] = []
+    private var queue: [@Sendable () -> Void] = []
     private var stopping = false
     private let capacity: Int
     private let logger: Logger
@@ -24,25 +24,48 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     }
 
     /// Runs `work` on the background thread; the reply completes when it returns.
-    func submit(_ work: @escaping () throws -> Response) -> Reply {
+    func submit(_ work: @escaping @Sendable () throws -> Response) -> Reply {
         let promise = ResponsePromise()
         let logger = self.logger
-        let job = {
+        let job: @Sendable () -> Void = {
             do {
                 promise.succeed(try work())
             } catch {
                 promise.succeed(APIError.response(for: error, logger: logger, context: "a search"))
             }
         }
-        condition.lock()
-        guard !stopping, queue.count < capacity else {
-            condition.unlock()
-            return .response(APIError.busy.response)
+        guard enqueue(job) else { return .response(APIError.busy.response) }
+        return .promise(promise)
+    }
+
+    /// Runs `read` on the background thread, then hands its value to `next` (still on that
+    /// thread), whose reply — typically a write's promise — answers the request. For a write
+    /// that needs a costly read first, without blocking an event loop or the writer.
+    func then<T: Sendable>(_ read: @escaping @Sendable () throws -> T, next: @escaping @Sendable (T) -> Reply) -> Reply {
+        let promise = ResponsePromise()
+        let logger = self.logger
+        let job: @Sendable () -> Void = {
+            do {
+                switch next(try read()) {
+                case .response(let response): promise.succeed(response)
+                case .promise(let later): later.whenComplete { promise.succeed($0) }
+                }
+            } catch {
+                promise.succeed(APIError.response(for: error, logger: logger, context: "a read before a write"))
+            }
         }
+        guard enqueue(job) else { return .response(APIError.busy.response) }
+        return .promise(promise)
+    }
+
+    /// Queues `job`; false when the queue is full or stopping.
+    private func enqueue(_ job: @escaping @Sendable () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping, queue.count < capacity else { return false }
         queue.append(job)
         condition.signal()
-        condition.unlock()
-        return .promise(promise)
+        return true
     }
 
     func stop() {

@@ -32,16 +32,18 @@ struct IdeaRoutes {
             throw APIError.invalid("tier and requested_amount need round_id")
         }
         let now = context.clock.nowMillis()
-        // "Did you mean…": ideas that already cover most of this title (SimilarIdeas).
-        let suggestions = try context.read { db -> [UInt8] in
-            let matches = try SimilarIdeas.find(db, title: title, limit: 3).filter { $0.score >= SimilarIdeas.suggestionThreshold }
-            var json = JSONWriter(capacity: 1024)
-            json.beginArray()
-            try IdeaRoutes.writeScored(db, matches, into: &json)
-            json.endArray()
-            return json.bytes
-        }
-        return context.write(request) { db in
+        // "Did you mean…": ideas that already cover most of this title (SimilarIdeas). Finding
+        // them ranks matches, so it runs on the search thread, which then hands the write on.
+        return context.backgroundReads.then({ [context] in
+            try context.read { db -> [UInt8] in
+                let matches = try SimilarIdeas.find(db, title: title, limit: 3).filter { $0.score >= SimilarIdeas.suggestionThreshold }
+                var json = JSONWriter(capacity: 1024)
+                json.beginArray()
+                try IdeaRoutes.writeScored(db, matches, into: &json)
+                json.endArray()
+                return json.bytes
+            }
+        }, next: { [context] suggestions in context.write(request) { db in
             let category = try Categories.canonical(db, category)
             var entryState: String?
             if let roundID {
@@ -56,7 +58,7 @@ struct IdeaRoutes {
                 json.key("similar"); json.raw(suggestions)
             }) else { throw HTTPError.internalError }
             return .json(.created, json)
-        }
+        } })
     }
 
     func show(_ request: Request) throws -> Reply {
