@@ -72,6 +72,7 @@ measure() {
 echo "# $(date -u +%FT%TZ) $(uname -srm) cores=$(nproc); wrk -t$THREADS -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS rounds" | tee -a "$results"
 echo "# server endpoint req/s p50_us p99_us non2xx sock_err server_cpu% peak_rss_MiB" | tee -a "$results"
 for round in $(seq 1 "$ROUNDS"); do
+  [ -n "$ENDPOINTS" ] || break
   start_ours
   for ep in $ENDPOINTS; do
     case $ep in

@@ -20,7 +20,7 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 100_000
     /// Open connections one client address may hold (IPv6: one /64); beyond it new ones are
     /// answered `429 too_many_connections` and closed. 0: no cap. Loopback is not exempt.
-    public var maxConnectionsPerAddress = 256
+    public var maxConnectionsPerAddress = 1024
     /// A new connection must send its first byte within this many seconds, else it is closed.
     public var firstByteTimeout = 5.0
     /// All request bodies and unfinished request heads being received, together, may hold

@@ -56,7 +56,7 @@ struct Serve: ParsableCommand {
     var rateLimitExempt: String = environment["GROUNDSWELL_RATE_LIMIT_EXEMPT"] ?? ""
 
     @Option(help: "Open connections one client address (IPv6: one /64) may hold; 0 for no cap (env GROUNDSWELL_MAX_CONNECTIONS_PER_ADDRESS).")
-    var maxConnectionsPerAddress: Int = environment["GROUNDSWELL_MAX_CONNECTIONS_PER_ADDRESS"].flatMap(Int.init) ?? 256
+    var maxConnectionsPerAddress: Int = environment["GROUNDSWELL_MAX_CONNECTIONS_PER_ADDRESS"].flatMap(Int.init) ?? 1024
 
     @Option(help: "Bytes all requests still being received may hold together before new ones get 503 (env GROUNDSWELL_MAX_BUFFERED_BYTES).")
     var maxBufferedBytes: Int = environment["GROUNDSWELL_MAX_BUFFERED_BYTES"].flatMap(Int.init) ?? 128 << 20

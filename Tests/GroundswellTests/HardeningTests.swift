@@ -234,7 +234,9 @@ final class HardeningTests: ServiceTestCase {
 
     // 9. Spellings of one word share a cache entry; uncached searches are bounded per client.
     func testSearchCacheKeyIsNormalisedAndSearchesAreLimited() throws {
-        service = try TestService(exemptLoopback: false)
+        var limits = RateLimits()
+        limits.searchesPerAddress = RateLimits.Bucket(capacity: 30, perSecond: 1)
+        service = try TestService(rateLimits: limits, exemptLoopback: false)
         client = service.client()
         let (_, token) = try signUp()
         _ = try createIdea(token, title: "Café crème", description: "A proper café au lait")

@@ -24,8 +24,8 @@ public struct RateLimits: Sendable {
     public var votesPerAddress = Bucket(capacity: 1200, perSecond: 20)
     /// Other writes per account (ideas, comments, flags, profile): 300 at once, then 5 a second.
     public var writesPerAccount = Bucket(capacity: 300, perSecond: 5)
-    /// Searches that miss the result cache, per client address: 30 at once, then 10 a second.
-    public var searchesPerAddress = Bucket(capacity: 30, perSecond: 10)
+    /// Searches that miss the result cache, per client address: 300 at once, then 30 a second.
+    public var searchesPerAddress = Bucket(capacity: 300, perSecond: 30)
     /// Addresses the per-address limits do not apply to (`--rate-limit-exempt`). Empty by
     /// default: loopback is limited like any peer, since a proxy on the same host that is
     /// not trusted makes every client look like 127.0.0.1.
