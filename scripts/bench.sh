@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; CONNS=${CONNS:-64}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-2}
-ENDPOINTS=${ENDPOINTS:-"healthz idea vote top search search-ko"}
+ENDPOINTS=${ENDPOINTS-"healthz idea vote top search search-ko"}
 IDLE=${IDLE:-10000}
 PEERS=${PEERS:-../shared/peers}
 command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
