@@ -61,6 +61,7 @@ public final class GroundswellApp: @unchecked Sendable {
         AdminRoutes(context: context, auth: auth).register(on: router)
         PersonalDataRoutes(context: context, auth: auth).register(on: router)
         FraudRoutes(context: context, auth: auth).register(on: router)
+        NotificationRoutes(context: context, auth: auth).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a

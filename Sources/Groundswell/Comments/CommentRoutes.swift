@@ -22,6 +22,15 @@ struct CommentRoutes {
             try db.run("INSERT INTO comments (idea_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
                        [ideaID, user.id, text, now])
             let id = db.lastInsertRowID
+            var payload = JSONWriter(capacity: 256)
+            payload.beginObject()
+            payload.key("idea_id"); payload.int(ideaID)
+            payload.key("idea_title"); payload.string(try NotificationStore.title(db, ideaID: ideaID))
+            payload.key("comment_id"); payload.int(id)
+            payload.key("author_name"); payload.string(try db.queryOne("SELECT name FROM users WHERE id = ?", [user.id], { $0.string(0) }) ?? "")
+            payload.key("excerpt"); payload.string(String(text.unicodeScalars.prefix(140)))
+            payload.endObject()
+            try NotificationStore.notifyFollowers(db, ideaID: ideaID, kind: .comment, payload: payload, except: user.id, now: now)
             let body = try db.queryOne("SELECT \(CommentJSON.columns) \(CommentJSON.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
                 var json = JSONWriter()
                 CommentJSON.write(row, into: &json)

@@ -54,9 +54,16 @@ struct IdeaRoutes {
                 INSERT INTO ideas (author_id, title, description, category, status, created_at, round_id, tier, requested_amount, entry_state)
                 VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)
                 """, [user.id, title, description, category, now, roundID, tier, requestedAmount, entryState])
-            guard let json = try IdeaJSON.fetch(db, id: db.lastInsertRowID, extra: { _, json in
+            let id = db.lastInsertRowID
+            if let roundID, let entryState {
+                // "Your idea entered the round" (or awaits its lottery).
+                try RoundStore.notifyAuthor(db, round: try RoundStore.require(db, id: roundID), ideaID: id, now: now) { json in
+                    json.key("outcome"); json.string(entryState == "entered" ? "entered" : "pending")
+                }
+            }
+            guard let json = try IdeaJSON.fetch(db, id: id, extra: { _, json in
                 json.key("similar"); json.raw(suggestions)
-            }) else { throw HTTPError.internalError }
+            }) else { throw APIError.unexpected }
             return .json(.created, json)
         } })
     }

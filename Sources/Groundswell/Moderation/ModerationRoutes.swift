@@ -56,6 +56,16 @@ struct ModerationRoutes {
                     """, [id, current.0, status, note, staff.id, staff.name, now])
                 try Audit.record(db, actor: staff, action: "idea.status", target: "idea:\(id)", before: current.0,
                                  after: note.map { "\(status): \($0)" } ?? status, at: now)
+                // The company's answer reaches everyone who follows the idea.
+                var payload = JSONWriter(capacity: 256)
+                payload.beginObject()
+                payload.key("idea_id"); payload.int(id)
+                payload.key("idea_title"); payload.string(try NotificationStore.title(db, ideaID: id))
+                payload.key("from"); payload.string(current.0)
+                payload.key("to"); payload.string(status)
+                payload.key("note"); payload.optionalString(note)
+                payload.endObject()
+                try NotificationStore.notifyFollowers(db, ideaID: id, kind: .statusChanged, payload: payload, now: now)
             }
             if let hidden, hidden != current.1 {
                 try db.run("UPDATE ideas SET hidden = ? WHERE id = ?", [hidden, id])
@@ -225,6 +235,15 @@ struct ModerationRoutes {
                 throw APIError.conflict(.invalidMerge,
                                         "the idea's votes were cast in \(side(from.round)) and the target counts votes in \(side(into.round)); votes cannot move between a round and outside it")
             }
+            // "Your idea was merged into…": told before the votes and comments move away.
+            var payload = JSONWriter(capacity: 256)
+            payload.beginObject()
+            payload.key("idea_id"); payload.int(source)
+            payload.key("idea_title"); payload.string(try NotificationStore.title(db, ideaID: source))
+            payload.key("into_id"); payload.int(target)
+            payload.key("into_title"); payload.string(try NotificationStore.title(db, ideaID: target))
+            payload.endObject()
+            try NotificationStore.notifyFollowers(db, ideaID: source, kind: .merged, payload: payload, now: now)
             // Votes move without double counting: a person who voted for both counts once.
             let targetDayless = into.round == nil
             try db.run("""

@@ -66,6 +66,14 @@ struct PersonalDataRoutes {
             json.beginArray()
             _ = try db.query("\(AwardJSON.select) WHERE i.author_id = ? ORDER BY a.id", [user.id]) { AwardJSON.write($0, into: &json) }
             json.endArray()
+            json.key("follows")
+            json.beginArray()
+            try NotificationStore.writeFollows(db, userID: user.id, into: &json)
+            json.endArray()
+            json.key("notifications")
+            json.beginArray()
+            _ = try NotificationStore.page(db, userID: user.id, before: Int64.max, unreadOnly: false, limit: 100_000, into: &json)
+            json.endArray()
             json.key("exported_at"); json.timestamp(context.clock.nowMillis())
             json.endObject()
             return json.bytes
@@ -92,6 +100,7 @@ struct PersonalDataRoutes {
                 """, [PersonalDataRoutes.formerMember, "", "deleted:\(user.id)", revoked, now, user.id])
             try db.run("UPDATE votes SET addr_hash = NULL WHERE user_id = ?", [user.id])
             try IdempotencyRecord.forget(db, userID: user.id)
+            try NotificationStore.forget(db, userID: user.id)
             return Response(status: .noContent, contentType: nil).personal()
         }
     }
@@ -101,10 +110,14 @@ struct PersonalDataRoutes {
         let body = try RequestBody(request)
         let name = try body.string("name", length: 1...80, required: false)
         let optIn = try body.bool("contact_opt_in")
-        if name == nil && optIn == nil { throw APIError.invalid("send name and/or contact_opt_in") }
+        let autoFollow = try body.bool("auto_follow")
+        if name == nil && optIn == nil && autoFollow == nil {
+            throw APIError.invalid("send name, contact_opt_in and/or auto_follow")
+        }
         return context.write(request) { db in
             if let name { try db.run("UPDATE users SET name = ? WHERE id = ?", [name, user.id]) }
             if let optIn { try db.run("UPDATE users SET contact_opt_in = ? WHERE id = ?", [optIn, user.id]) }
+            if let autoFollow { try db.run("UPDATE users SET auto_follow = ? WHERE id = ?", [autoFollow, user.id]) }
             return Response.json(.ok, try UserRoutes.profile(db, userID: user.id) ?? []).personal()
         }
     }

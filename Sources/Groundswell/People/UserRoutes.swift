@@ -51,13 +51,14 @@ struct UserRoutes {
 
     /// The caller's own profile (the only place a customer's email is shown to them).
     static func profile(_ db: Connection, userID: Int64) throws -> [UInt8]? {
-        try db.queryOne("SELECT id, name, email, created_at, contact_opt_in FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
+        try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
             var json = JSONWriter()
             json.beginObject()
             json.key("id"); json.int(row.int64(0))
             json.key("name"); json.string(row.string(1))
             json.key("email"); json.string(row.string(2))
             json.key("contact_opt_in"); json.bool(row.bool(4))
+            json.key("auto_follow"); json.bool(row.bool(5))
             json.key("created_at"); json.timestamp(row.int64(3))
             json.endObject()
             return json.bytes

@@ -86,6 +86,9 @@ enum RoundStore {
         let chosen = Set(ordered.prefix(Int(round.maxIdeas ?? Int64(ordered.count))))
         for id in pending {
             try db.run("UPDATE ideas SET entry_state = ? WHERE id = ?", [chosen.contains(id) ? "entered" : "not_drawn", id])
+            try notifyAuthor(db, round: round, ideaID: id, now: now) { json in
+                json.key("outcome"); json.string(chosen.contains(id) ? "drawn" : "not_drawn")
+            }
         }
         try db.run("UPDATE ideas SET entry_state = 'not_drawn' WHERE round_id = ? AND entry_state = 'pending'", [round.id])
         try db.run("UPDATE rounds SET lottery_drawn_at = ? WHERE id = ?", [now, round.id])
@@ -111,6 +114,15 @@ enum RoundStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [roundID, entry.ideaID, entry.tier, entry.requestedAmount, entry.votes, entry.voided, entry.reachedAt,
                       entry.lastVoteID, placement.rank.map(Int64.init), entry.eligible, placement.won])
+            try notifyAuthor(db, round: round, ideaID: entry.ideaID, now: now) { json in
+                json.key("outcome"); json.string(placement.won ? "won" : "not_won")
+                json.key("eligible"); json.bool(entry.eligible)
+                json.key("tier"); json.optionalString(entry.tier)
+                json.key("rank"); if let rank = placement.rank { json.int(rank) } else { json.null() }
+                json.key("votes"); json.int(entry.votes)
+                json.key("amount"); if let amount = placement.amount, placement.won { json.int(amount) } else { json.null() }
+                json.key("currency"); json.string(round.currency)
+            }
             if placement.won, let amount = placement.amount, let rank = placement.rank {
                 try db.run("INSERT INTO awards (round_id, tier, idea_id, amount, rank, awarded_at) VALUES (?, ?, ?, ?, ?, ?)",
                            [roundID, round.mode == "tiers" ? entry.tier : nil, entry.ideaID, amount, rank, now])
@@ -118,6 +130,22 @@ enum RoundStore {
         }
         try db.run("UPDATE rounds SET closed_at = ? WHERE id = ?", [now, roundID])
         try carryOver(db, round: round, placements: placements, now: now)
+    }
+
+    /// Tells an entry's author what happened to it in `round` (`fields` adds the outcome).
+    static func notifyAuthor(_ db: Connection, round: Round, ideaID: Int64, now: Int64,
+                             fields: (inout JSONWriter) -> Void) throws {
+        guard let (author, title) = try db.queryOne("SELECT author_id, title FROM ideas WHERE id = ?", [ideaID],
+                                                    { ($0.int64(0), $0.string(1)) }) else { return }
+        var payload = JSONWriter(capacity: 256)
+        payload.beginObject()
+        payload.key("round_id"); payload.int(round.id)
+        payload.key("round_name"); payload.string(round.name)
+        payload.key("idea_id"); payload.int(ideaID)
+        payload.key("idea_title"); payload.string(title)
+        fields(&payload)
+        payload.endObject()
+        try NotificationStore.notify(db, userID: author, ideaID: ideaID, kind: .roundResult, payload: payload, now: now)
     }
 
     /// Moves the eligible non-winners into the next round; their votes there start at zero.

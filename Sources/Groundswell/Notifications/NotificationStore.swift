@@ -1,0 +1,126 @@
+import JSON
+import SQLiteStore
+
+/// Notifications and follows: every statement about them. Writers call `notifyFollowers` or
+/// `notify` inside the transaction of the change they announce (a status change, a comment, a
+/// merge, a round's result), so a notification exists exactly when its change committed.
+enum NotificationStore {
+    /// The kinds a customer can receive.
+    enum Kind: String, CaseIterable {
+        case statusChanged = "status_changed"
+        case comment
+        case merged
+        case roundResult = "round_result"
+    }
+
+    /// Everyone who follows `ideaID` now: explicit followers, and (with `auto_follow` on) its
+    /// author, voters and commenters — less whoever muted it, erased accounts and `except`.
+    static let followersSQL = """
+        SELECT f.user_id FROM (
+            SELECT user_id FROM follows WHERE idea_id = ?1 AND state = 'following'
+            UNION
+            SELECT u.id FROM users u WHERE u.auto_follow = 1 AND u.id IN (
+                SELECT author_id FROM ideas WHERE id = ?1
+                UNION SELECT user_id FROM votes WHERE idea_id = ?1
+                UNION SELECT author_id FROM comments WHERE idea_id = ?1)
+        ) f
+        WHERE f.user_id IS NOT ?2
+          AND f.user_id NOT IN (SELECT user_id FROM follows WHERE idea_id = ?1 AND state = 'muted')
+          AND f.user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
+        """
+
+    /// Sends `kind` about `ideaID` to its followers (but not `except`, the one who acted).
+    static func notifyFollowers(_ db: Connection, ideaID: Int64, kind: Kind, payload: JSONWriter,
+                                except: Int64? = nil, now: Int64) throws {
+        try db.run("""
+            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at)
+            SELECT user_id, ?3, ?1, ?4, ?5 FROM (\(followersSQL))
+            """, [ideaID, except, kind.rawValue, String(decoding: payload.bytes, as: UTF8.self), now])
+    }
+
+    /// Sends `kind` to one customer (an idea's author), unless the account was erased.
+    static func notify(_ db: Connection, userID: Int64, ideaID: Int64?, kind: Kind, payload: JSONWriter, now: Int64) throws {
+        try db.run("""
+            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at)
+            SELECT id, ?, ?, ?, ? FROM users WHERE id = ? AND deleted_at IS NULL
+            """, [kind.rawValue, ideaID, String(decoding: payload.bytes, as: UTF8.self), now, userID])
+    }
+
+    // MARK: follows
+
+    /// Whether `userID` follows `ideaID` now (explicitly, or implicitly and not muted).
+    static func isFollowing(_ db: Connection, userID: Int64, ideaID: Int64) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM (\(followersSQL)) WHERE user_id = ?3", [ideaID, nil as Int64?, userID]) != nil
+    }
+
+    static func setFollowing(_ db: Connection, userID: Int64, ideaID: Int64, following: Bool, now: Int64) throws {
+        try db.run("""
+            INSERT INTO follows (idea_id, user_id, state, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (idea_id, user_id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at
+            """, [ideaID, userID, following ? "following" : "muted", now])
+    }
+
+    /// The customer's explicit choices, for their data export.
+    static func writeFollows(_ db: Connection, userID: Int64, into json: inout JSONWriter) throws {
+        _ = try db.query("SELECT idea_id, state, created_at FROM follows WHERE user_id = ? ORDER BY idea_id", [userID]) { row in
+            json.beginObject()
+            json.key("idea_id"); json.int(row.int64(0))
+            json.key("following"); json.bool(row.string(1) == "following")
+            json.key("at"); json.timestamp(row.int64(2))
+            json.endObject()
+        }
+    }
+
+    // MARK: reading
+
+    static func unreadCount(_ db: Connection, userID: Int64) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", [userID]) ?? 0
+    }
+
+    /// A page of the customer's notifications, newest first, and the cursor for the next.
+    static func page(_ db: Connection, userID: Int64, before: Int64, unreadOnly: Bool, limit: Int,
+                     into json: inout JSONWriter) throws -> Int64? {
+        var last: Int64?
+        var count = 0
+        _ = try db.query("""
+            SELECT id, kind, idea_id, payload, created_at, read_at FROM notifications
+            WHERE user_id = ? AND id < ? AND (? = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT ?
+            """, [userID, before, unreadOnly, limit + 1]) { row in
+            count += 1
+            guard count <= limit else { return }
+            json.beginObject()
+            json.key("id"); json.int(row.int64(0))
+            json.key("kind"); json.string(row.string(1))
+            json.key("idea_id"); if row.isNull(2) { json.null() } else { json.int(row.int64(2)) }
+            json.key("data"); json.raw(Array(row.string(3).utf8))
+            json.key("created_at"); json.timestamp(row.int64(4))
+            json.key("read"); json.bool(!row.isNull(5))
+            json.endObject()
+            last = row.int64(0)
+        }
+        return count > limit ? last : nil
+    }
+
+    /// Marks the given notifications (or all) of the customer read; returns the unread count left.
+    static func markRead(_ db: Connection, userID: Int64, ids: [Int64]?, now: Int64) throws -> Int64 {
+        if let ids {
+            for id in ids {
+                try db.run("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL", [now, id, userID])
+            }
+        } else {
+            try db.run("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", [now, userID])
+        }
+        return try unreadCount(db, userID: userID)
+    }
+
+    /// Erasure: the customer's notifications and follows go with the account.
+    static func forget(_ db: Connection, userID: Int64) throws {
+        try db.run("DELETE FROM notifications WHERE user_id = ?", [userID])
+        try db.run("DELETE FROM follows WHERE user_id = ?", [userID])
+    }
+
+    /// The idea's title, for payloads.
+    static func title(_ db: Connection, ideaID: Int64) throws -> String {
+        try db.queryOne("SELECT title FROM ideas WHERE id = ?", [ideaID], { $0.string(0) }) ?? ""
+    }
+}
