@@ -31,6 +31,8 @@ final class HTTPConnection {
     private var pendingOffset = 0
 
     private var awaitingPromise = false
+    /// Set once a streamed response's head is out: the connection then only carries it.
+    private var streaming: ResponseStream?
     private var pending: ResponseContext?
     private var closeAfterWrite = false
     private var lingering = false
@@ -78,7 +80,7 @@ final class HTTPConnection {
         if n > 0 {
             lastActivity = loop.nowMillis
             receivedAny = true
-            if lingering { return }  // discarding what a refused client still sends
+            if lingering || streaming != nil { return }  // discarding what a refused or streamed-to client sends
             if !parser.isMidRequest && input.isEmpty { requestStart = loop.nowMillis }
             let bytes = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
             if input.isEmpty {
@@ -122,7 +124,7 @@ final class HTTPConnection {
     /// Runs the parser over `bytes`; returns how many bytes it consumed.
     private func drive(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var offset = 0
-        while !closed && !awaitingPromise && !closeAfterWrite {
+        while !closed && !awaitingPromise && !closeAfterWrite && streaming == nil {
             if loop.output.count > 256 * 1024 || !pendingOutput.isEmpty { break }  // let the client read first
             let (consumed, event) = parser.parse(UnsafeBufferPointer(rebasing: bytes[offset...]))
             offset += consumed
@@ -202,10 +204,50 @@ final class HTTPConnection {
         } else {
             header = .none
         }
+        if let stream = response.stream, request.method != .head {
+            // The body is delimited by the connection's end: say so, then hand the stream a sink.
+            ResponseEncoder.encode(response, date: loop.dateCache.line, connection: .close, includeBody: true, into: &loop.output)
+            startStreaming(stream)
+            loop.server.responded(request, peer: logPeer, status: response.status, bodyBytes: 0, on: loop)
+            return
+        }
         ResponseEncoder.encode(response, date: loop.dateCache.line, connection: header,
                                includeBody: request.method != .head, into: &loop.output)
         if !keepAlive { closeAfterWrite = true }
         loop.server.responded(request, peer: logPeer, status: response.status, bodyBytes: response.body.count, on: loop)
+    }
+
+    // MARK: streams
+
+    /// A streamed response's bytes never wait for more than this in a slow client's buffer.
+    static let maxStreamBacklog = 1 << 20
+
+    private func startStreaming(_ stream: ResponseStream) {
+        streaming = stream
+        let loop = self.loop
+        let connection = LoopBound(self, on: loop)
+        let waiting = stream.attach(sink: { bytes in
+            loop.execute { connection.onLoop?.streamBytes(bytes) }
+        }, closer: {
+            loop.execute { connection.onLoop?.endStream() }
+        })
+        loop.output.append(contentsOf: waiting)
+    }
+
+    private func streamBytes(_ bytes: [UInt8]) {
+        guard !closed, streaming != nil, !closeAfterWrite else { return }
+        if pendingOutput.count - pendingOffset > HTTPConnection.maxStreamBacklog {
+            close()  // the client stopped reading; never buffer without bound
+            return
+        }
+        loop.output.append(contentsOf: bytes)
+        flushOutput()
+    }
+
+    private func endStream() {
+        guard !closed, streaming != nil else { return }
+        closeAfterWrite = true
+        flushOutput()
     }
 
     // MARK: memory budget
@@ -328,6 +370,11 @@ final class HTTPConnection {
 
     func checkTimeouts(now: UInt64, configuration: ServerConfiguration, underPressure: Bool) {
         if closed || awaitingPromise { return }
+        if streaming != nil && !lingering {
+            // Streams are meant to be quiet; only a client that stopped reading is dropped.
+            if !pendingOutput.isEmpty && now &- lastWriteProgress > UInt64(configuration.writeTimeout * 1000) { close() }
+            return
+        }
         if !receivedAny {
             // Never said a word: a connection that only holds a descriptor.
             if now &- acceptedAt > UInt64(configuration.firstByteTimeout * 1000) { close() }
@@ -357,6 +404,10 @@ final class HTTPConnection {
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func drain() {
+        if streaming != nil {
+            close()
+            return
+        }
         if awaitingPromise || !pendingOutput.isEmpty || parser.isMidRequest {
             // writeResponse sees loop.draining and closes after this response.
             return
@@ -373,6 +424,10 @@ final class HTTPConnection {
         pendingOutput = []
         parser = RequestParser(limits: loop.server.configuration.limits)
         releaseBuffers()
+        if let stream = streaming {
+            streaming = nil
+            stream.clientClosed()
+        }
         loop.connectionClosed(self)
     }
 }

@@ -9,6 +9,9 @@ public struct Response: Sendable {
     /// The body carries a credential shown once (a new token): nothing may keep a copy of
     /// it, so the idempotency store records that the request happened but not the body.
     public var carriesSecret = false
+    /// A body that streams (server-sent events): sent without `Content-Length`, the connection
+    /// then carries nothing else and stays open until either side closes.
+    public var stream: ResponseStream?
 
     public static let jsonContentType = "application/json; charset=utf-8"
 

@@ -31,7 +31,14 @@ enum ResponseEncoder {
         out.append(contentsOf: date)
         out.append(contentsOf: noSniff)
         let allowsBody = response.status.allowsBody
-        if allowsBody {
+        if response.stream != nil {
+            // A stream: its type, no length (the body ends when the connection does).
+            if let type = response.contentType {
+                out.append(contentsOf: "Content-Type: ".utf8)
+                out.append(contentsOf: type.utf8)
+                out.append(contentsOf: "\r\n".utf8)
+            }
+        } else if allowsBody {
             if let type = response.contentType {
                 if type == Response.jsonContentType {
                     out.append(contentsOf: contentTypeJSON)
@@ -57,6 +64,6 @@ enum ResponseEncoder {
             out.append(13); out.append(10)
         }
         out.append(13); out.append(10)
-        if includeBody && allowsBody { out.append(contentsOf: response.body) }
+        if includeBody && allowsBody && response.stream == nil { out.append(contentsOf: response.body) }
     }
 }

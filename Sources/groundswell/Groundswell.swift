@@ -61,6 +61,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Bytes all requests still being received may hold together before new ones get 503 (env GROUNDSWELL_MAX_BUFFERED_BYTES).")
     var maxBufferedBytes: Int = environment["GROUNDSWELL_MAX_BUFFERED_BYTES"].flatMap(Int.init) ?? 128 << 20
 
+    @Option(help: "Server-sent event streams one client address may hold open (env GROUNDSWELL_MAX_STREAMS_PER_CLIENT).")
+    var maxStreamsPerClient: Int = environment["GROUNDSWELL_MAX_STREAMS_PER_CLIENT"].flatMap(Int.init) ?? 32
+
     @Option(help: "Seconds a new connection may take to send its first byte (env GROUNDSWELL_FIRST_BYTE_TIMEOUT).")
     var firstByteTimeout: Double = environment["GROUNDSWELL_FIRST_BYTE_TIMEOUT"].flatMap(Double.init) ?? 5
 
@@ -76,6 +79,7 @@ struct Serve: ParsableCommand {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard loops >= 1 && loops <= 256 else { throw ValidationError("--loops must be 1...256") }
         guard (1...3650).contains(retainDays) else { throw ValidationError("--retain-days must be 1...3650") }
+        guard maxStreamsPerClient >= 1 else { throw ValidationError("--max-streams-per-client must be at least 1") }
         guard maxConnectionsPerAddress >= 0 else { throw ValidationError("--max-connections-per-address must be 0 or more") }
         guard maxBufferedBytes >= 1 << 20 else { throw ValidationError("--max-buffered-bytes must be at least 1048576") }
         guard firstByteTimeout > 0 && firstByteTimeout <= 3600 else { throw ValidationError("--first-byte-timeout must be 0...3600 seconds") }
@@ -107,6 +111,7 @@ struct Serve: ParsableCommand {
         appConfiguration.retainDays = retainDays
         appConfiguration.environment = environment
         appConfiguration.droppedLogLines = { LogSink.shared.droppedLines }
+        appConfiguration.maxStreamsPerClient = maxStreamsPerClient
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)

@@ -31,6 +31,7 @@ final class TestService {
     /// Server settings a test may change before `start()` (or a `restart()`).
     var serverConfiguration = ServerConfiguration()
     var environment: [String: String] = [:]
+    var maxStreamsPerClient = 32
     /// Extra routes a test needs, added before the server starts.
     var extraRoutes: ((GroundswellApp) -> Void)?
 
@@ -64,6 +65,7 @@ final class TestService {
         configuration.trustProxy = trustProxy
         configuration.rateLimits = rateLimits
         configuration.environment = environment
+        configuration.maxStreamsPerClient = maxStreamsPerClient
         app = try GroundswellApp(configuration: configuration, logger: logger)
         extraRoutes?(app)
         var serverConfiguration = self.serverConfiguration

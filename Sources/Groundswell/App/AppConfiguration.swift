@@ -20,6 +20,8 @@ public struct AppConfiguration: Sendable {
     public var trustProxy = false
     /// Days to keep hashed client addresses of votes and sign-ups (and the address key).
     public var retainDays = 30
+    /// Server-sent event streams one client address may hold open (`--max-streams-per-client`).
+    public var maxStreamsPerClient = 32
     /// How many log lines the process's log has dropped so far (for /metrics), if it drops any.
     public var droppedLogLines: (@Sendable () -> Int)?
     /// Where the address key comes from: the environment (`GROUNDSWELL_ADDRESS_KEY`) if

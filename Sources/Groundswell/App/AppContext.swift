@@ -29,6 +29,8 @@ public final class AppContext: Sendable {
     let retainDays: Int
     /// Costly reads (uncached searches), off the event loops.
     let backgroundReads: BackgroundReads
+    /// Live counts (server-sent events), fed after commits.
+    let live: LiveEvents
     /// Lines the process's log dropped so far, if it drops any.
     let droppedLogLines: (@Sendable () -> Int)?
     /// Whether the X-Forwarded-For-without-`--trust-proxy` warning was logged (once per run).
@@ -37,7 +39,7 @@ public final class AppContext: Sendable {
     let addressKeys: AddressKeyring
 
     init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
-         droppedLogLines: (@Sendable () -> Int)?) {
+         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int) {
         self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock
@@ -46,6 +48,17 @@ public final class AppContext: Sendable {
         self.retainDays = retainDays
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
+        let clock = self.clock
+        self.live = LiveEvents(maxStreamsPerClient: maxStreamsPerClient) { [database] topic, userID in
+            try? database.read { db in
+                try db.transaction(.deferred) {
+                    switch topic {
+                    case .idea(let id): return try LiveRoutes.ideaState(db, id: id)
+                    case .round(let id): return try LiveRoutes.roundState(db, id: id, userID: userID, now: clock.nowMillis())
+                    }
+                }
+            } ?? nil
+        }
     }
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
@@ -101,6 +114,8 @@ public final class AppContext: Sendable {
         text += "groundswell_db_writes_total \(stats.jobs)\n"
         text += "# HELP groundswell_log_dropped_lines_total Log lines dropped because the disk could not keep up.\n# TYPE groundswell_log_dropped_lines_total counter\n"
         text += "groundswell_log_dropped_lines_total \(droppedLogLines?() ?? 0)\n"
+        text += "# HELP groundswell_event_streams Server-sent event streams open now.\n# TYPE groundswell_event_streams gauge\n"
+        text += "groundswell_event_streams \(live.streamCount)\n"
         return text
     }
 

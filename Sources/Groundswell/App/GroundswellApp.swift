@@ -22,7 +22,8 @@ public final class GroundswellApp: @unchecked Sendable {
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
         let client = ClientAddress(trustProxy: configuration.trustProxy, key: keys.current.bytes)
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
-                             addressKeys: keys, droppedLogLines: configuration.droppedLogLines)
+                             addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
+                             maxStreamsPerClient: configuration.maxStreamsPerClient)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -62,6 +63,7 @@ public final class GroundswellApp: @unchecked Sendable {
         PersonalDataRoutes(context: context, auth: auth).register(on: router)
         FraudRoutes(context: context, auth: auth).register(on: router)
         NotificationRoutes(context: context, auth: auth).register(on: router)
+        LiveRoutes(context: context, auth: auth).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a
@@ -111,6 +113,7 @@ public final class GroundswellApp: @unchecked Sendable {
     public func close() {
         scheduler.stop()
         context.backgroundReads.stop()
+        context.live.stop()
         context.database.close()
         let stats = context.database.writer.statistics
         if stats.batches > 0 {

@@ -31,6 +31,8 @@ struct CommentRoutes {
             payload.key("excerpt"); payload.string(String(text.unicodeScalars.prefix(140)))
             payload.endObject()
             try NotificationStore.notifyFollowers(db, ideaID: ideaID, kind: .comment, payload: payload, except: user.id, now: now)
+            let live = context.live
+            db.afterCommit { _ in live.changed(.idea(ideaID)) }
             let body = try db.queryOne("SELECT \(CommentJSON.columns) \(CommentJSON.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
                 var json = JSONWriter()
                 CommentJSON.write(row, into: &json)

@@ -35,6 +35,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case idempotencyMismatch = "idempotency_mismatch"
     case voteLimit = "vote_limit"
     case rateLimited = "rate_limited"
+    case tooManyStreams = "too_many_streams"
     case internalError = "internal_error"
     case storageUnavailable = "storage_unavailable"
     case overloaded
@@ -66,7 +67,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
         case .uriTooLong: return .uriTooLong
         case .expectationFailed: return .expectationFailed
         case .idempotencyMismatch: return .unprocessableContent
-        case .voteLimit, .rateLimited, .tooManyConnections: return .tooManyRequests
+        case .voteLimit, .rateLimited, .tooManyConnections, .tooManyStreams: return .tooManyRequests
         case .headersTooLarge: return .headersTooLarge
         case .internalError: return .internalServerError
         case .notImplemented: return .notImplemented

@@ -72,6 +72,8 @@ struct ModerationRoutes {
                 try Audit.record(db, actor: staff, action: hidden ? "idea.hide" : "idea.unhide", target: "idea:\(id)",
                                  before: String(current.1), after: String(hidden), at: now)
             }
+            let live = context.live
+            db.afterCommit { _ in live.changed(.idea(id)) }
             guard let json = try IdeaJSON.fetch(db, id: id, includeHidden: true) else { throw APIError.notFound("idea") }
             return .json(.ok, json)
         }

@@ -12,15 +12,15 @@ enum RoundMaintenance {
         if round.closeDue(at: now) { try RoundStore.close(db, roundID: roundID, now: now) }
     }
 
-    /// Catches up every round; returns how many needed work.
+    /// Catches up every round; returns the ids of those that needed work.
     @discardableResult
-    static func catchUpAll(_ db: Connection, now: Int64) throws -> Int {
+    static func catchUpAll(_ db: Connection, now: Int64) throws -> [Int64] {
         let due = try db.query("""
             SELECT id FROM rounds WHERE closed_at IS NULL AND (voting_closes_at <= ?
                 OR (entry_selection = 'lottery' AND lottery_drawn_at IS NULL AND submissions_close_at <= ?))
             ORDER BY voting_closes_at, id
             """, [now, now]) { $0.int64(0) }
         for id in due { try catchUp(db, roundID: id, now: now) }
-        return due.count
+        return due
     }
 }

@@ -105,36 +105,42 @@ struct RoundRoutes {
             if let tierFilter, !round.tiers.contains(where: { $0.name == tierFilter }) {
                 throw APIError.invalid("tier must name one of this round's tiers")
             }
-            let (placements, final) = try RoundStore.placements(db, round: round)
-            var titles: [Int64: String] = [:]
-            _ = try db.query("SELECT id, title FROM ideas WHERE id IN (SELECT idea_id FROM round_results WHERE round_id = ?) OR round_id = ?",
-                             [round.id, round.id]) { titles[$0.int64(0)] = $0.string(1) }
-            var json = JSONWriter(capacity: 4096)
-            json.beginObject()
-            json.key("round_id"); json.int(round.id)
-            json.key("tier"); json.optionalString(tierFilter)
-            json.key("final"); json.bool(final)
-            json.key("items")
-            json.beginArray()
-            for placement in placements where placement.rank != nil && (tierFilter == nil || placement.entry.tier == tierFilter) {
-                let entry = placement.entry
-                json.beginObject()
-                json.key("rank"); json.int(placement.rank!)
-                json.key("idea_id"); json.int(entry.ideaID)
-                json.key("title"); json.string(titles[entry.ideaID] ?? "")
-                json.key("tier"); json.optionalString(entry.tier)
-                json.key("votes"); json.int(entry.votes)
-                json.key("reached_at"); json.timestamp(entry.reachedAt)
-                if round.mode == "budget" {
-                    json.key("requested_amount"); if let amount = entry.requestedAmount { json.int(amount) } else { json.null() }
-                }
-                json.key("winning"); json.bool(placement.won)
-                json.endObject()
-            }
-            json.endArray()
-            json.endObject()
-            return .json(.ok, json.bytes)
+            return .json(.ok, try RoundRoutes.leaderboardJSON(db, round: round, tier: tierFilter))
         }
+    }
+
+    /// The live ranking of a round (final after its close), as `GET /rounds/{id}/leaderboard`
+    /// and the round's event stream show it.
+    static func leaderboardJSON(_ db: Connection, round: Round, tier tierFilter: String?) throws -> [UInt8] {
+        let (placements, final) = try RoundStore.placements(db, round: round)
+        var titles: [Int64: String] = [:]
+        _ = try db.query("SELECT id, title FROM ideas WHERE id IN (SELECT idea_id FROM round_results WHERE round_id = ?) OR round_id = ?",
+                         [round.id, round.id]) { titles[$0.int64(0)] = $0.string(1) }
+        var json = JSONWriter(capacity: 4096)
+        json.beginObject()
+        json.key("round_id"); json.int(round.id)
+        json.key("tier"); json.optionalString(tierFilter)
+        json.key("final"); json.bool(final)
+        json.key("items")
+        json.beginArray()
+        for placement in placements where placement.rank != nil && (tierFilter == nil || placement.entry.tier == tierFilter) {
+            let entry = placement.entry
+            json.beginObject()
+            json.key("rank"); json.int(placement.rank!)
+            json.key("idea_id"); json.int(entry.ideaID)
+            json.key("title"); json.string(titles[entry.ideaID] ?? "")
+            json.key("tier"); json.optionalString(entry.tier)
+            json.key("votes"); json.int(entry.votes)
+            json.key("reached_at"); json.timestamp(entry.reachedAt)
+            if round.mode == "budget" {
+                json.key("requested_amount"); if let amount = entry.requestedAmount { json.int(amount) } else { json.null() }
+            }
+            json.key("winning"); json.bool(placement.won)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return json.bytes
     }
 
     /// Everything needed to recompute the awards: per entry, counted and voided votes, the
@@ -319,6 +325,8 @@ struct RoundRoutes {
         return context.write(request) { db in
             try RoundMaintenance.catchUp(db, roundID: id, now: now)
             try RoundStore.close(db, roundID: id, now: now)
+            let live = context.live
+            db.afterCommit { _ in live.changed(.round(id)) }
             let round = try RoundStore.require(db, id: id)
             var json = JSONWriter(capacity: 2048)
             json.beginObject()

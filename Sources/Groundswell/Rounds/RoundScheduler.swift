@@ -29,8 +29,9 @@ final class RoundScheduler: @unchecked Sendable {
     func runOnce() {
         let now = context.clock.nowMillis()
         do {
-            let count = try context.database.writer.sync { db in try RoundMaintenance.catchUpAll(db, now: now) }
-            if count > 0 { context.logger.info("scheduler: closed or drew \(count) round(s)") }
+            let rounds = try context.database.writer.sync { db in try RoundMaintenance.catchUpAll(db, now: now) }
+            if !rounds.isEmpty { context.logger.info("scheduler: closed or drew \(rounds.count) round(s)") }
+            for id in rounds { context.live.changed(.round(id)) }
         } catch {
             context.logger.error("scheduler: \(error)")
         }

@@ -27,6 +27,7 @@ struct VoteRoutes {
             guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
                                         roundID: vote.roundID, addressHash: address)
             else { throw APIError.alreadyVoted() }
+            VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: vote.roundID)
             return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
         }
     }
@@ -48,7 +49,16 @@ struct VoteRoutes {
                 try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = 0 AND round_id IS NULL", [ideaID, user.id])
             }
             if db.changes == 0 { throw APIError.voteNotFound }
+            VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: roundID)
             return VoteRoutes.result(.ok, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
+        }
+    }
+
+    /// Live streams of the idea (and its round) learn of the vote once it committed.
+    static func announce(_ db: Connection, _ live: LiveEvents, ideaID: Int64, roundID: Int64?) {
+        db.afterCommit { _ in
+            live.changed(.idea(ideaID))
+            if let roundID { live.changed(.round(roundID)) }
         }
     }
 

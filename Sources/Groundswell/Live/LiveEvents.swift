@@ -1,0 +1,176 @@
+import Foundation
+import HTTPServer
+import JSON
+import Logging
+import Rules
+import SQLiteStore
+import Synchronization
+
+/// Live counts over server-sent events: `GET /ideas/{id}/events` and `GET /rounds/{id}/events`.
+///
+/// A write that changes what a stream shows marks its topic dirty after its commit (so nothing
+/// uncommitted is ever shown). One thread wakes every 250 ms, reads each dirty topic once and
+/// sends the new state to every stream of it: at most four messages a second per stream,
+/// however many votes arrive, and one database read per topic, however many streams watch it.
+/// Messages are states, not deltas, so a client that reconnects with `Last-Event-ID` gets the
+/// current state at once (nothing if it already has the newest). A comment line every 15 s
+/// keeps proxies from closing quiet streams.
+final class LiveEvents: Sendable {
+    enum Topic: Hashable, Sendable {
+        case idea(Int64)
+        case round(Int64)
+    }
+
+    struct Subscriber: Sendable {
+        let stream: ResponseStream
+        /// The signed-in customer of a round stream (for their remaining votes today).
+        let userID: Int64?
+        let client: String
+    }
+
+    private struct State {
+        var topics: [Topic: [Int: Subscriber]] = [:]
+        var perClient: [String: Int] = [:]
+        var dirty: Set<Topic> = []
+        var versions: [Topic: UInt64] = [:]
+        var nextID = 0
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    let maxStreamsPerClient: Int
+    static let interval = 0.25
+    static let heartbeatSeconds = 15.0
+    private let readState: @Sendable (Topic, Int64?) -> [UInt8]?
+
+    /// `readState(topic, userID)` renders a topic's current message body (JSON), or nil when
+    /// the topic is gone; it runs on the events thread with a reader connection.
+    init(maxStreamsPerClient: Int, readState: @escaping @Sendable (Topic, Int64?) -> [UInt8]?) {
+        self.maxStreamsPerClient = maxStreamsPerClient
+        self.readState = readState
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "groundswell-events"
+        thread.start()
+    }
+
+    /// After a commit that changed what `topic` shows.
+    func changed(_ topic: Topic) {
+        state.withLock { state in
+            if state.topics[topic] != nil { state.dirty.insert(topic) }
+        }
+    }
+
+    /// Streams open now (for /metrics).
+    var streamCount: Int { state.withLock { $0.topics.values.reduce(0) { $0 + $1.count } } }
+
+    /// Opens a stream on `topic`; the first message is the current state unless `lastEventID`
+    /// is already the newest. 429 `too_many_streams` beyond the per-client cap.
+    func subscribe(_ topic: Topic, userID: Int64?, client: String, lastEventID: String?, first: [UInt8]) throws -> Response {
+        let stream = ResponseStream()
+        let (id, version): (Int, UInt64) = try state.withLock { state in
+            let open = state.perClient[client, default: 0]
+            guard open < maxStreamsPerClient else {
+                throw ErrorCode.tooManyStreams.error("at most \(maxStreamsPerClient) event streams per client; close one first",
+                                                     headers: HTTPHeaders([("Retry-After", "5")]))
+            }
+            state.perClient[client] = open + 1
+            state.nextID += 1
+            state.topics[topic, default: [:]][state.nextID] = Subscriber(stream: stream, userID: userID, client: client)
+            return (state.nextID, state.versions[topic, default: 1])
+        }
+        stream.onClose { [weak self] in self?.remove(topic, id: id, client: client) }
+        stream.send(Array("retry: 2000\n\n".utf8))
+        if lastEventID != String(version) {
+            stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: first))
+        }
+        var response = Response(status: .ok, contentType: "text/event-stream; charset=utf-8")
+        response.headers.add("Cache-Control", "no-store")
+        response.headers.add("X-Accel-Buffering", "no")
+        response.stream = stream
+        return response
+    }
+
+    private func remove(_ topic: Topic, id: Int, client: String) {
+        state.withLock { state in
+            state.topics[topic]?.removeValue(forKey: id)
+            if state.topics[topic]?.isEmpty == true {
+                state.topics.removeValue(forKey: topic)
+                state.dirty.remove(topic)
+            }
+            if let open = state.perClient[client] {
+                if open <= 1 { state.perClient.removeValue(forKey: client) } else { state.perClient[client] = open - 1 }
+            }
+        }
+    }
+
+    static func eventName(_ topic: Topic) -> String {
+        switch topic {
+        case .idea: return "idea"
+        case .round: return "leaderboard"
+        }
+    }
+
+    /// `id: N\nevent: NAME\ndata: JSON\n\n` (the JSON has no line breaks).
+    static func message(event: String, id: UInt64, data: [UInt8]) -> [UInt8] {
+        var out = Array("id: \(id)\nevent: \(event)\ndata: ".utf8)
+        out += data
+        out += Array("\n\n".utf8)
+        return out
+    }
+
+    func stop() {
+        state.withLock { $0.stopped = true }
+        wake.signal()
+        finished.wait()
+        let all = state.withLock { $0.topics.values.flatMap { $0.values.map(\.stream) } }
+        for stream in all { stream.close() }
+    }
+
+    private func run() {
+        var sinceHeartbeat = 0.0
+        while true {
+            _ = wake.wait(timeout: .now() + LiveEvents.interval)
+            let (dirty, stopped) = state.withLock { state -> ([Topic: [Subscriber]], Bool) in
+                defer { state.dirty = [] }
+                var out: [Topic: [Subscriber]] = [:]
+                for topic in state.dirty {
+                    state.versions[topic, default: 1] += 1
+                    out[topic] = state.topics[topic].map { Array($0.values) } ?? []
+                }
+                return (out, state.stopped)
+            }
+            if stopped { break }
+            for (topic, subscribers) in dirty where !subscribers.isEmpty {
+                let version = state.withLock { $0.versions[topic, default: 1] }
+                var shared: [UInt8]?
+                for subscriber in subscribers {
+                    let personal = subscriber.userID != nil
+                    let body: [UInt8]?
+                    if personal { body = readState(topic, subscriber.userID) } else {
+                        if shared == nil { shared = readState(topic, nil) }
+                        body = shared
+                    }
+                    guard let body else { subscriber.stream.close(); continue }
+                    subscriber.stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: body))
+                    if LiveEvents.isFinal(body) { subscriber.stream.close() }
+                }
+            }
+            sinceHeartbeat += LiveEvents.interval
+            if sinceHeartbeat >= LiveEvents.heartbeatSeconds {
+                sinceHeartbeat = 0
+                let all = state.withLock { $0.topics.values.flatMap { $0.values.map(\.stream) } }
+                for stream in all { stream.send(Array(": heartbeat\n\n".utf8)) }
+            }
+        }
+        finished.signal()
+    }
+
+    /// A round's final leaderboard is its last message: the stream ends after it.
+    static func isFinal(_ body: [UInt8]) -> Bool {
+        body.count > 14 && body.withUnsafeBufferPointer { buffer in
+            String(decoding: buffer.prefix(200), as: UTF8.self).contains("\"final\":true")
+        }
+    }
+}

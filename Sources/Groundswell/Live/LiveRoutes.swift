@@ -1,0 +1,70 @@
+import HTTPServer
+import JSON
+import Rules
+import SQLiteStore
+
+/// `GET /ideas/{id}/events` (vote count, comments, status) and `GET /rounds/{id}/events` (the
+/// leaderboard, your remaining votes today when signed in, the close) as server-sent events.
+struct LiveRoutes {
+    let context: AppContext
+    let auth: Authenticator
+
+    func register(on router: Router) {
+        router.get("/ideas/{id}/events") { request in try ideaEvents(request) }
+        router.get("/rounds/{id}/events") { request in try roundEvents(request) }
+    }
+
+    func ideaEvents(_ request: Request) throws -> Reply {
+        let id = try context.pathID(request, what: "idea")
+        guard let first = try context.read({ try LiveRoutes.ideaState($0, id: id) }) else { throw APIError.notFound("idea") }
+        return .response(try context.live.subscribe(.idea(id), userID: nil, client: context.client.hashedAddress(of: request),
+                                                    lastEventID: request.headers["last-event-id"], first: first))
+    }
+
+    func roundEvents(_ request: Request) throws -> Reply {
+        let id = try context.pathID(request, what: "round")
+        let userID = Authenticator.bearerToken(request) == nil ? nil : try auth.user(request).id
+        let now = context.clock.nowMillis()
+        guard let first = try context.read({ try LiveRoutes.roundState($0, id: id, userID: userID, now: now) }) else {
+            throw APIError.notFound("round")
+        }
+        return .response(try context.live.subscribe(.round(id), userID: userID, client: context.client.hashedAddress(of: request),
+                                                    lastEventID: request.headers["last-event-id"], first: first))
+    }
+
+    /// `{"idea_id","votes","comments","status"}` (plus `merged_into`), or nil when not visible.
+    static func ideaState(_ db: Connection, id: Int64) throws -> [UInt8]? {
+        try db.queryOne("SELECT vote_count, comment_count, status, merged_into FROM ideas WHERE id = ? AND hidden = 0", [id]) { row in
+            var json = JSONWriter(capacity: 96)
+            json.beginObject()
+            json.key("idea_id"); json.int(id)
+            json.key("votes"); json.int(row.int64(0))
+            json.key("comments"); json.int(row.int64(1))
+            json.key("status"); json.string(row.string(2))
+            if !row.isNull(3) { json.key("merged_into"); json.int(row.int64(3)) }
+            json.endObject()
+            return json.bytes
+        }
+    }
+
+    /// `{"round_id","state","final","remaining_votes","resets_at","leaderboard"}`; the remaining
+    /// votes (today, in the round's time zone) only for a signed-in customer during voting.
+    static func roundState(_ db: Connection, id: Int64, userID: Int64?, now: Int64) throws -> [UInt8]? {
+        guard let round = try RoundStore.load(db, id: id) else { return nil }
+        let state = round.state(at: now)
+        var json = JSONWriter(capacity: 4096)
+        json.beginObject()
+        json.key("round_id"); json.int(id)
+        json.key("state"); json.string(state.rawValue)
+        json.key("final"); json.bool(round.closedAt != nil)
+        if let userID, state == .voting, let local = LocalTime(identifier: round.timezone) {
+            let used = try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?",
+                                        [userID, id, local.day(at: now)]) ?? 0
+            json.key("remaining_votes"); json.int(max(0, round.votesPerUserPerDay - used))
+            json.key("resets_at"); json.timestamp(local.nextMidnight(after: now))
+        }
+        json.key("leaderboard"); json.raw(try RoundRoutes.leaderboardJSON(db, round: round, tier: nil))
+        json.endObject()
+        return json.bytes
+    }
+}
