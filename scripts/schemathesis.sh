@@ -31,7 +31,8 @@ for who in admin customer; do
   curl -fs -X POST "$url/ideas" -H "Authorization: Bearer $customer" -d '{"title":"Seed idea","description":"d","category":"c"}' > /dev/null
   token=st-admin; [ "$who" = customer ] && token=$customer
   echo "== schemathesis as $who"
-  "$venv/bin/st" run docs/openapi.yaml --url "$url" -H "Authorization: Bearer $token" \
+  # Event streams never end by themselves: their contract is checked by LiveEventsTests instead.
+  "$venv/bin/st" run docs/openapi.yaml --url "$url" -H "Authorization: Bearer $token" --exclude-path-regex "/events$" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,fuzzing,stateful --max-examples "$EXAMPLES" --workers 2 --seed 1 > "$work/st-$who.txt" 2>&1 || status=1
   sed -n '/^API Operations:/,$p' "$work/st-$who.txt"

@@ -47,23 +47,20 @@ public struct Authenticator: Sendable {
 
 extension Authenticator {
     /// Who is calling, as the idempotency store names callers: `user:ID` or `staff:ID` for a
-    /// valid bearer token (401 for an unknown or revoked one, 403 for a banned account), or
-    /// `addr:HASH` (the keyed hash of the resolved client address) without a token.
+    /// token that authenticates now, else `addr:HASH` (the keyed hash of the resolved client
+    /// address). A revoked, unknown or banned token is never its account: its stored replays are
+    /// out of reach, and the handler then refuses the request as it would without a key.
     func principal(_ request: Request) throws -> String {
-        guard let token = Authenticator.bearerToken(request) else {
-            if request.headers["authorization"] != nil { throw APIError.unauthorized }
-            return "addr:" + context.client.hashedAddress(of: request)
-        }
-        do {
-            return "user:\(try user(request).id)"
-        } catch let error as HTTPError where error.code == APIError.unauthorized.code {
-            let hash = Tokens.hash(token)
-            let staffID = try context.database.read { db in
-                try db.scalarInt("SELECT id FROM staff WHERE token_hash = ? AND revoked_at IS NULL", [hash])
-            }
-            guard let staffID else { throw APIError.unauthorized }
+        let address = { "addr:" + context.client.hashedAddress(of: request) }
+        guard let token = Authenticator.bearerToken(request) else { return address() }
+        if let user = try? user(request) { return "user:\(user.id)" }
+        let hash = Tokens.hash(token)
+        if let staffID = try context.database.read({ db in
+            try db.scalarInt("SELECT id FROM staff WHERE token_hash = ? AND revoked_at IS NULL", [hash])
+        }) {
             return "staff:\(staffID)"
         }
+        return address()
     }
 }
 
