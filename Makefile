@@ -26,7 +26,7 @@ run: release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 # The concurrency tests and the server's under ThreadSanitizer (own build folder; slow, not in CI).
 test-tsan: deps
