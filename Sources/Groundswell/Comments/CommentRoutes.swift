@@ -19,26 +19,19 @@ struct CommentRoutes {
         let now = context.clock.nowMillis()
         return context.write(request) { db in
             _ = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
-            try db.run("INSERT INTO comments (idea_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
-                       [ideaID, user.id, text, now])
-            let id = db.lastInsertRowID
+            let id = try CommentStore.insert(db, ideaID: ideaID, authorID: user.id, body: text, at: now)
             var payload = JSONWriter(capacity: 256)
             payload.beginObject()
             payload.key("idea_id"); payload.int(ideaID)
             payload.key("idea_title"); payload.string(try NotificationStore.title(db, ideaID: ideaID))
             payload.key("comment_id"); payload.int(id)
-            payload.key("author_name"); payload.string(try db.queryOne("SELECT name FROM users WHERE id = ?", [user.id], { $0.string(0) }) ?? "")
+            payload.key("author_name"); payload.string(try CommentStore.authorName(db, commentID: id))
             payload.key("excerpt"); payload.string(String(text.unicodeScalars.prefix(140)))
             payload.endObject()
             try NotificationStore.notifyFollowers(db, ideaID: ideaID, kind: .comment, payload: payload, except: user.id, now: now)
             let live = context.live
             db.afterCommit { _ in live.changed(.idea(ideaID)) }
-            let body = try db.queryOne("SELECT \(CommentJSON.columns) \(CommentJSON.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
-                var json = JSONWriter()
-                CommentJSON.write(row, into: &json)
-                return json.bytes
-            }
-            return .json(.created, body ?? [])
+            return .json(.created, try CommentStore.json(db, id: id) ?? [])
         }
     }
 
@@ -48,12 +41,7 @@ struct CommentRoutes {
         let after = try page.cursor.map { try Cursor.decode($0, kind: "comments", count: 1).int(0) } ?? 0
         let body = try context.read { db -> [UInt8] in
             guard try IdeaJSON.exists(db, id: ideaID) else { throw APIError.notFound("idea") }
-            return try PageWriter.write(db, sql: """
-                SELECT \(CommentJSON.columns) \(CommentJSON.from)
-                WHERE c.idea_id = ? AND c.hidden = 0 AND c.id > ? ORDER BY c.id LIMIT ?
-                """, values: [ideaID, after], limit: page.limit,
-                cursor: { Cursor(kind: "comments", values: [String($0.int64(0))]) },
-                item: { CommentJSON.write($0, into: &$1) })
+            return try CommentStore.page(db, ideaID: ideaID, after: after, limit: page.limit)
         }
         return .response(.json(.ok, body))
     }

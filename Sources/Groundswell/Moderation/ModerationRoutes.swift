@@ -85,20 +85,12 @@ struct ModerationRoutes {
         guard let hidden = try RequestBody(request).bool("hidden", required: true) else { throw APIError.invalid("hidden is required") }
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard let was = try db.queryOne("SELECT hidden FROM comments WHERE id = ?", [id], { $0.bool(0) }) else {
-                throw APIError.notFound("comment")
-            }
+            guard let was = try CommentStore.setHidden(db, id: id, hidden: hidden) else { throw APIError.notFound("comment") }
             if was != hidden {
-                try db.run("UPDATE comments SET hidden = ? WHERE id = ?", [hidden, id])
                 try Audit.record(db, actor: staff, action: hidden ? "comment.hide" : "comment.unhide", target: "comment:\(id)",
                                  before: String(was), after: String(hidden), at: now)
             }
-            let body = try db.queryOne("SELECT \(CommentJSON.columns), c.hidden \(CommentJSON.from) WHERE c.id = ?", [id]) { row -> [UInt8] in
-                var json = JSONWriter()
-                CommentJSON.write(row, into: &json, hidden: row.bool(6))
-                return json.bytes
-            }
-            return .json(.ok, body ?? [])
+            return .json(.ok, try CommentStore.json(db, id: id, withHidden: true) ?? [])
         }
     }
 

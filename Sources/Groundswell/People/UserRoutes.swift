@@ -24,15 +24,10 @@ struct UserRoutes {
         let now = context.clock.nowMillis()
         let address = context.client.hashedAddress(of: request)
         return context.write(request) { db in
-            do {
-                try db.run("INSERT INTO users (name, email, email_norm, token_hash, created_at, signup_addr_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                           [name, email, email.lowercased(), hash, now, address])
-            } catch let error as SQLiteError where error.isUniqueViolation {
-                throw APIError.emailTaken
-            }
+            let id = try UserStore.create(db, name: name, email: email, tokenHash: hash, at: now, addressHash: address)
             var json = JSONWriter()
             json.beginObject()
-            json.key("id"); json.int(db.lastInsertRowID)
+            json.key("id"); json.int(id)
             json.key("name"); json.string(name)
             json.key("token"); json.string(token)
             json.endObject()
@@ -43,26 +38,10 @@ struct UserRoutes {
     func me(_ request: Request) throws -> Reply {
         let user = try auth.user(request)
         let body = try context.read { db in
-            try UserRoutes.profile(db, userID: user.id)
+            try UserStore.profile(db, userID: user.id)
         }
         guard let body else { throw APIError.unauthorized }
         return .response(Response.json(.ok, body).personal())
-    }
-
-    /// The caller's own profile (the only place a customer's email is shown to them).
-    static func profile(_ db: Connection, userID: Int64) throws -> [UInt8]? {
-        try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
-            var json = JSONWriter()
-            json.beginObject()
-            json.key("id"); json.int(row.int64(0))
-            json.key("name"); json.string(row.string(1))
-            json.key("email"); json.string(row.string(2))
-            json.key("contact_opt_in"); json.bool(row.bool(4))
-            json.key("auto_follow"); json.bool(row.bool(5))
-            json.key("created_at"); json.timestamp(row.int64(3))
-            json.endObject()
-            return json.bytes
-        }
     }
 
     /// local@domain with no spaces, one "@", and a dot-free-or-not domain of valid labels.

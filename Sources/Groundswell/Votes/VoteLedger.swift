@@ -37,6 +37,19 @@ public enum VoteLedger {
         return true
     }
 
+    /// Takes back a person's vote for an idea on a day (in a round, or outside one: day 0);
+    /// false if there was none. The delete triggers recompute the idea's figures.
+    public static func retract(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64, roundID: Int64?) throws -> Bool {
+        try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ? AND round_id IS ?",
+                   [ideaID, userID, day, roundID])
+        return db.changes > 0
+    }
+
+    /// The idea's counted votes.
+    public static func count(_ db: Connection, ideaID: Int64) throws -> Int64 {
+        try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID]) ?? 0
+    }
+
     /// Recomputes an idea's figures from its vote rows (after votes were inserted in bulk).
     public static func recount(_ db: Connection, ideaID: Int64) throws {
         try db.run("""

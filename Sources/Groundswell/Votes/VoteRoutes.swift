@@ -28,7 +28,7 @@ struct VoteRoutes {
                                         roundID: vote.roundID, addressHash: address)
             else { throw APIError.alreadyVoted() }
             VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: vote.roundID)
-            return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
+            return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteLedger.count(db, ideaID: ideaID))
         }
     }
 
@@ -43,14 +43,16 @@ struct VoteRoutes {
                 let round = try RoundStore.require(db, id: roundID)
                 try RoundEntry.requireVotingOpen(round, now: now)
                 let day = LocalTime(identifier: round.timezone)?.day(at: now) ?? 0
-                try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ? AND round_id = ?",
-                           [ideaID, user.id, day, roundID])
+                guard try VoteLedger.retract(db, ideaID: ideaID, userID: user.id, day: day, roundID: roundID) else {
+                    throw APIError.voteNotFound
+                }
             } else {
-                try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = 0 AND round_id IS NULL", [ideaID, user.id])
+                guard try VoteLedger.retract(db, ideaID: ideaID, userID: user.id, day: 0, roundID: nil) else {
+                    throw APIError.voteNotFound
+                }
             }
-            if db.changes == 0 { throw APIError.voteNotFound }
             VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: roundID)
-            return VoteRoutes.result(.ok, ideaID: ideaID, votes: try VoteRoutes.count(db, ideaID: ideaID))
+            return VoteRoutes.result(.ok, ideaID: ideaID, votes: try VoteLedger.count(db, ideaID: ideaID))
         }
     }
 
@@ -60,10 +62,6 @@ struct VoteRoutes {
             live.changed(.idea(ideaID))
             if let roundID { live.changed(.round(roundID)) }
         }
-    }
-
-    static func count(_ db: Connection, ideaID: Int64) throws -> Int64 {
-        try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID]) ?? 0
     }
 
     static func result(_ status: HTTPStatus, ideaID: Int64, votes: Int64) -> Response {

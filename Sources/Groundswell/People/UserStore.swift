@@ -1,0 +1,106 @@
+import JSON
+import SQLiteStore
+
+/// Every statement about customer accounts (sign-up, profile, token, erasure, the export).
+enum UserStore {
+    /// A new account; 409 `email_taken` when the email (case-insensitively) is in use.
+    static func create(_ db: Connection, name: String, email: String, tokenHash: [UInt8], at now: Int64,
+                       addressHash: String) throws -> Int64 {
+        do {
+            try db.run("INSERT INTO users (name, email, email_norm, token_hash, created_at, signup_addr_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                       [name, email, email.lowercased(), tokenHash, now, addressHash])
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            throw APIError.emailTaken
+        }
+        return db.lastInsertRowID
+    }
+
+    /// The caller's own profile (the only place a customer's email is shown to them).
+    static func profile(_ db: Connection, userID: Int64) throws -> [UInt8]? {
+        try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
+            var json = JSONWriter()
+            json.beginObject()
+            json.key("id"); json.int(row.int64(0))
+            json.key("name"); json.string(row.string(1))
+            json.key("email"); json.string(row.string(2))
+            json.key("contact_opt_in"); json.bool(row.bool(4))
+            json.key("auto_follow"); json.bool(row.bool(5))
+            json.key("created_at"); json.timestamp(row.int64(3))
+            json.endObject()
+            return json.bytes
+        }
+    }
+
+    static func update(_ db: Connection, userID: Int64, name: String?, contactOptIn: Bool?, autoFollow: Bool?) throws {
+        if let name { try db.run("UPDATE users SET name = ? WHERE id = ?", [name, userID]) }
+        if let contactOptIn { try db.run("UPDATE users SET contact_opt_in = ? WHERE id = ?", [contactOptIn, userID]) }
+        if let autoFollow { try db.run("UPDATE users SET auto_follow = ? WHERE id = ?", [autoFollow, userID]) }
+    }
+
+    static func replaceToken(_ db: Connection, userID: Int64, tokenHash: [UInt8]) throws {
+        try db.run("UPDATE users SET token_hash = ? WHERE id = ?", [tokenHash, userID])
+    }
+
+    /// Erasure: name replaced, email and contact choice cleared, token revoked, address hashes gone.
+    /// What this transaction deletes is overwritten (not just unlinked), and after the commit the
+    /// WAL is folded into the file and truncated: no copy of the email or name is left in either.
+    static func erase(_ db: Connection, userID: Int64, formerName: String, revokedTokenHash: [UInt8], at now: Int64) throws {
+        try db.execute("PRAGMA secure_delete = ON")
+        db.afterCommit { db in
+            try? db.execute("PRAGMA secure_delete = FAST")
+            try? db.checkpoint()
+        }
+        try db.run("""
+            UPDATE users SET name = ?, email = ?, email_norm = ?, token_hash = ?, contact_opt_in = 0,
+                   signup_addr_hash = NULL, deleted_at = ?
+            WHERE id = ?
+            """, [formerName, "", "deleted:\(userID)", revokedTokenHash, now, userID])
+        try db.run("UPDATE votes SET addr_hash = NULL WHERE user_id = ?", [userID])
+    }
+
+    /// The export's members from profile to awards (`GET /me/data`).
+    static func writeExport(_ db: Connection, userID: Int64, into json: inout JSONWriter) throws {
+        json.key("profile"); json.raw(try profile(db, userID: userID) ?? [])
+        json.key("ideas")
+        json.beginArray()
+        _ = try db.query("SELECT \(IdeaJSON.columns), i.hidden \(IdeaJSON.from) WHERE i.author_id = ? ORDER BY i.id", [userID]) {
+            IdeaJSON.write($0, into: &json)
+        }
+        json.endArray()
+        json.key("comments")
+        json.beginArray()
+        try CommentStore.writeByAuthor(db, userID: userID, into: &json)
+        json.endArray()
+        json.key("votes")
+        json.beginArray()
+        _ = try db.query("SELECT idea_id, round_id, created_at FROM votes WHERE user_id = ? ORDER BY id", [userID]) { row in
+            json.beginObject()
+            json.key("idea_id"); json.int(row.int64(0))
+            json.key("round_id"); if row.isNull(1) { json.null() } else { json.int(row.int64(1)) }
+            json.key("voted_at"); json.timestamp(row.int64(2))
+            json.endObject()
+        }
+        json.endArray()
+        json.key("voided_votes")
+        json.beginArray()
+        _ = try db.query("SELECT idea_id, round_id, created_at, voided_at, reason FROM voided_votes WHERE user_id = ? ORDER BY id", [userID]) { row in
+            json.beginObject()
+            json.key("idea_id"); json.int(row.int64(0))
+            json.key("round_id"); if row.isNull(1) { json.null() } else { json.int(row.int64(1)) }
+            json.key("voted_at"); json.timestamp(row.int64(2))
+            json.key("voided_at"); json.timestamp(row.int64(3))
+            json.key("reason"); json.string(row.string(4))
+            json.endObject()
+        }
+        json.endArray()
+        json.key("flags")
+        json.beginArray()
+        _ = try db.query("SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags WHERE user_id = ? ORDER BY id",
+                         [userID]) { FlagJSON.write($0, into: &json) }
+        json.endArray()
+        json.key("awards")
+        json.beginArray()
+        _ = try db.query("\(AwardJSON.select) WHERE i.author_id = ? ORDER BY a.id", [userID]) { AwardJSON.write($0, into: &json) }
+        json.endArray()
+    }
+}
