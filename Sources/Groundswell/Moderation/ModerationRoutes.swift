@@ -39,9 +39,8 @@ struct ModerationRoutes {
         }
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard let current = try db.queryOne("SELECT status, hidden FROM ideas WHERE id = ?", [id], { ($0.string(0), $0.bool(1)) }) else {
-                throw APIError.notFound("idea")
-            }
+            guard let state = try IdeaModerationStore.state(db, id: id) else { throw APIError.notFound("idea") }
+            let current = (state.status, state.hidden)
             if let status {
                 guard IdeaLifecycle.allows(from: current.0, to: status) else {
                     let allowed = IdeaLifecycle.transitions[current.0] ?? []
@@ -49,11 +48,7 @@ struct ModerationRoutes {
                     throw APIError.conflict(.invalidTransition,
                                             "cannot go from \(current.0) to \(status); allowed: \(allowed.isEmpty ? "none" : allowed.joined(separator: ", "))\(hint)")
                 }
-                try db.run("UPDATE ideas SET status = ? WHERE id = ?", [status, id])
-                try db.run("""
-                    INSERT INTO idea_status_history (idea_id, from_status, to_status, note, staff_id, staff_name, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [id, current.0, status, note, staff.id, staff.name, now])
+                try IdeaModerationStore.changeStatus(db, id: id, from: current.0, to: status, note: note, staff: staff, at: now)
                 try Audit.record(db, actor: staff, action: "idea.status", target: "idea:\(id)", before: current.0,
                                  after: note.map { "\(status): \($0)" } ?? status, at: now)
                 // The company's answer reaches everyone who follows the idea.
@@ -68,7 +63,7 @@ struct ModerationRoutes {
                 try NotificationStore.notifyFollowers(db, ideaID: id, kind: .statusChanged, payload: payload, now: now)
             }
             if let hidden, hidden != current.1 {
-                try db.run("UPDATE ideas SET hidden = ? WHERE id = ?", [hidden, id])
+                try IdeaModerationStore.setHidden(db, id: id, hidden: hidden)
                 try Audit.record(db, actor: staff, action: hidden ? "idea.hide" : "idea.unhide", target: "idea:\(id)",
                                  before: String(current.1), after: String(hidden), at: now)
             }
@@ -96,36 +91,7 @@ struct ModerationRoutes {
 
     func history(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
-        let body = try context.read { db -> [UInt8] in
-            guard let created = try db.queryOne("SELECT created_at FROM ideas WHERE id = ? AND hidden = 0", [id], { $0.int64(0) }) else {
-                throw APIError.notFound("idea")
-            }
-            var json = JSONWriter(capacity: 1024)
-            json.beginObject()
-            json.key("idea_id"); json.int(id)
-            json.key("items")
-            json.beginArray()
-            json.beginObject()
-            json.key("from"); json.null()
-            json.key("to"); json.string("submitted")
-            json.key("note"); json.null()
-            json.key("by"); json.null()
-            json.key("at"); json.timestamp(created)
-            json.endObject()
-            _ = try db.query("SELECT from_status, to_status, note, staff_name, created_at FROM idea_status_history WHERE idea_id = ? ORDER BY id",
-                             [id]) { row in
-                json.beginObject()
-                json.key("from"); json.optionalString(row.optionalString(0))
-                json.key("to"); json.string(row.string(1))
-                json.key("note"); json.optionalString(row.optionalString(2))
-                json.key("by"); json.optionalString(row.optionalString(3))
-                json.key("at"); json.timestamp(row.int64(4))
-                json.endObject()
-            }
-            json.endArray()
-            json.endObject()
-            return json.bytes
-        }
+        guard let body = try context.read({ try IdeaModerationStore.historyJSON($0, id: id) }) else { throw APIError.notFound("idea") }
         return .response(.json(.ok, body))
     }
 
@@ -137,16 +103,11 @@ struct ModerationRoutes {
         let reason = try RequestBody(request).requiredString("reason", length: 1...500, multiline: true)
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            let table = type == "idea" ? "ideas" : "comments"
-            guard try db.scalarInt("SELECT 1 FROM \(table) WHERE id = ? AND hidden = 0", [id]) != nil else {
-                throw APIError.notFound(type)
+            guard try FlagStore.targetVisible(db, type: type, id: id) else { throw APIError.notFound(type) }
+            guard let flagID = try FlagStore.add(db, type: type, targetID: id, userID: user.id, reason: reason, at: now) else {
+                throw APIError.conflict(.alreadyFlagged, "you have already flagged this \(type)")
             }
-            try db.run("""
-                INSERT INTO flags (target_type, target_id, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """, [type, id, user.id, reason, now])
-            if db.changes == 0 { throw APIError.conflict(.alreadyFlagged, "you have already flagged this \(type)") }
-            return .json(.created, try FlagJSON.fetch(db, id: db.lastInsertRowID))
+            return .json(.created, try FlagJSON.fetch(db, id: flagID))
         }
     }
 
@@ -157,14 +118,7 @@ struct ModerationRoutes {
         let state = query["state"].flatMap { $0.isEmpty ? nil : $0 } ?? "open"
         guard state == "open" || state == "resolved" else { throw APIError.invalid("state must be open or resolved") }
         let after = try page.cursor.map { try Cursor.decode($0, kind: "flags", count: 1).int(0) } ?? 0
-        let body = try context.read { db in
-            try PageWriter.write(db, sql: """
-                SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags
-                WHERE state = ? AND id > ? ORDER BY id LIMIT ?
-                """, values: [state, after], limit: page.limit,
-                cursor: { Cursor(kind: "flags", values: [String($0.int64(0))]) },
-                item: { FlagJSON.write($0, into: &$1) })
-        }
+        let body = try context.read { db in try FlagStore.page(db, state: state, after: after, limit: page.limit) }
         return .response(.json(.ok, body))
     }
 
@@ -175,24 +129,14 @@ struct ModerationRoutes {
         guard action == "hide" || action == "dismiss" else { throw APIError.invalid("action must be hide or dismiss") }
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard let flag = try db.queryOne("SELECT target_type, target_id, state FROM flags WHERE id = ?", [id],
-                                             { ($0.string(0), $0.int64(1), $0.string(2)) }) else {
-                throw APIError.notFound("flag")
-            }
-            guard flag.2 == "open" else { throw APIError.conflict(.flagResolved, "this flag is already resolved") }
-            let table = flag.0 == "idea" ? "ideas" : "comments"
+            guard let flag = try FlagStore.find(db, id: id) else { throw APIError.notFound("flag") }
+            guard flag.state == "open" else { throw APIError.conflict(.flagResolved, "this flag is already resolved") }
             if action == "hide" {
-                try db.run("UPDATE \(table) SET hidden = 1 WHERE id = ?", [flag.1])
-                // Hiding settles every open flag on the item.
-                try db.run("""
-                    UPDATE flags SET state = 'resolved', resolution = 'hide', resolved_by = ?, resolved_at = ?
-                    WHERE target_type = ? AND target_id = ? AND state = 'open'
-                    """, [staff.id, now, flag.0, flag.1])
+                try FlagStore.hideTarget(db, flag, staffID: staff.id, at: now)
             } else {
-                try db.run("UPDATE flags SET state = 'resolved', resolution = 'dismiss', resolved_by = ?, resolved_at = ? WHERE id = ?",
-                           [staff.id, now, id])
+                try FlagStore.dismiss(db, id: id, staffID: staff.id, at: now)
             }
-            try Audit.record(db, actor: staff, action: "flag.\(action)", target: "\(flag.0):\(flag.1)", before: "open",
+            try Audit.record(db, actor: staff, action: "flag.\(action)", target: "\(flag.type):\(flag.targetID)", before: "open",
                              after: "flag \(id) \(action)", at: now)
             return .json(.ok, try FlagJSON.fetch(db, id: id))
         }
@@ -206,28 +150,22 @@ struct ModerationRoutes {
         guard let target = try RequestBody(request).int("into", range: 1...Int64.max) else { throw APIError.invalid("into is required") }
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            func load(_ id: Int64) throws -> (status: String, hidden: Bool, round: Int64?, merged: Int64?)? {
-                try db.queryOne("SELECT status, hidden, round_id, merged_into FROM ideas WHERE id = ?", [id]) {
-                    ($0.string(0), $0.bool(1), $0.optionalInt64(2), $0.optionalInt64(3))
-                }
-            }
-            guard let from = try load(source) else { throw APIError.notFound("idea") }
-            guard let into = try load(target) else { throw APIError.notFound("target idea") }
+            guard let from = try IdeaModerationStore.state(db, id: source) else { throw APIError.notFound("idea") }
+            guard let into = try IdeaModerationStore.state(db, id: target) else { throw APIError.notFound("target idea") }
             if source == target { throw APIError.conflict(.invalidMerge, "an idea cannot be merged into itself") }
-            if from.merged != nil || from.status == "duplicate" { throw APIError.conflict(.invalidMerge, "the idea is already merged") }
+            if from.mergedInto != nil || from.status == "duplicate" { throw APIError.conflict(.invalidMerge, "the idea is already merged") }
             if into.hidden { throw APIError.conflict(.invalidMerge, "the target idea is hidden") }
-            if into.merged != nil || into.status == "duplicate" { throw APIError.conflict(.invalidMerge, "the target idea is itself merged") }
-            for round in [from.round, into.round].compactMap({ $0 }) where try RoundStore.require(db, id: round).state(at: now) == .closed {
+            if into.mergedInto != nil || into.status == "duplicate" { throw APIError.conflict(.invalidMerge, "the target idea is itself merged") }
+            for round in [from.roundID, into.roundID].compactMap({ $0 }) where try RoundStore.require(db, id: round).state(at: now) == .closed {
                 throw APIError.conflict(.invalidMerge, "ideas in a closed round cannot be merged; results are final")
             }
             // A round's votes obey its rules (daily allowance, voting window, one per day):
             // votes cast outside a round must not become round votes, nor round votes
             // ordinary ones. Merges across that line are refused while the source has votes.
-            if from.round != into.round,
-               try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? LIMIT 1", [source]) != nil {
+            if from.roundID != into.roundID, try IdeaModerationStore.hasVotes(db, id: source) {
                 let side = { (round: Int64?) in round.map { "round \($0)" } ?? "no round" }
                 throw APIError.conflict(.invalidMerge,
-                                        "the idea's votes were cast in \(side(from.round)) and the target counts votes in \(side(into.round)); votes cannot move between a round and outside it")
+                                        "the idea's votes were cast in \(side(from.roundID)) and the target counts votes in \(side(into.roundID)); votes cannot move between a round and outside it")
             }
             // "Your idea was merged into…": told before the votes and comments move away.
             var payload = JSONWriter(capacity: 256)
@@ -238,30 +176,7 @@ struct ModerationRoutes {
             payload.key("into_title"); payload.string(try NotificationStore.title(db, ideaID: target))
             payload.endObject()
             try NotificationStore.notifyFollowers(db, ideaID: source, kind: .merged, payload: payload, now: now)
-            // Votes move without double counting: a person who voted for both counts once.
-            let targetDayless = into.round == nil
-            try db.run("""
-                INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id)
-                SELECT ?, user_id, CASE WHEN ? THEN 0 ELSE vote_day END, created_at, ?
-                FROM votes WHERE idea_id = ? ORDER BY id
-                ON CONFLICT DO NOTHING
-                """, [target, targetDayless, into.round, source])
-            let moved = db.changes
-            try VoteLedger.recount(db, ideaID: target)
-            if let round = into.round, moved > 0 {
-                try db.run("UPDATE rounds SET vote_count = vote_count + ? WHERE id = ?", [moved, round])
-            }
-            try db.run("DELETE FROM votes WHERE idea_id = ?", [source])
-            try db.run("UPDATE comments SET idea_id = ? WHERE idea_id = ?", [target, source])
-            try db.run("""
-                UPDATE ideas SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.idea_id = ideas.id AND c.hidden = 0)
-                WHERE id IN (?, ?)
-                """, [source, target])
-            try db.run("UPDATE ideas SET status = 'duplicate', merged_into = ? WHERE id = ?", [target, source])
-            try db.run("""
-                INSERT INTO idea_status_history (idea_id, from_status, to_status, note, staff_id, staff_name, created_at)
-                VALUES (?, ?, 'duplicate', ?, ?, ?, ?)
-                """, [source, from.status, "merged into idea \(target)", staff.id, staff.name, now])
+            try IdeaModerationStore.merge(db, source: from, sourceID: source, into: into, targetID: target, staff: staff, at: now)
             try Audit.record(db, actor: staff, action: "idea.merge", target: "idea:\(source)", before: from.status,
                              after: "merged into idea:\(target)", at: now)
             var json = JSONWriter(capacity: 2048)
@@ -281,10 +196,8 @@ struct ModerationRoutes {
         let voidVotes = banned ? (try RequestBody(request, allowEmpty: true).bool("void_votes") ?? false) : false
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard let was = try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [id], { $0.optionalInt64(0) }) else {
-                throw APIError.notFound("user")
-            }
-            try db.run("UPDATE users SET banned_at = ? WHERE id = ?", [banned ? (was ?? now) : nil, id])
+            guard let was = try UserStore.bannedAt(db, userID: id) else { throw APIError.notFound("user") }
+            try UserStore.setBannedAt(db, userID: id, banned ? (was ?? now) : nil)
             var voided = 0
             if voidVotes { voided = try VoteVoiding.void(db, userID: id, reason: "banned by \(staff.name)", now: now) }
             try Audit.record(db, actor: staff, action: banned ? "user.ban" : "user.unban", target: "user:\(id)",

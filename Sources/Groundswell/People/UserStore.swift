@@ -37,6 +37,15 @@ enum UserStore {
         if let autoFollow { try db.run("UPDATE users SET auto_follow = ? WHERE id = ?", [autoFollow, userID]) }
     }
 
+    /// When the account was banned: `.some(nil)` when it is not, nil when there is no account.
+    static func bannedAt(_ db: Connection, userID: Int64) throws -> Int64?? {
+        try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [userID], { $0.optionalInt64(0) })
+    }
+
+    static func setBannedAt(_ db: Connection, userID: Int64, _ at: Int64?) throws {
+        try db.run("UPDATE users SET banned_at = ? WHERE id = ?", [at, userID])
+    }
+
     static func replaceToken(_ db: Connection, userID: Int64, tokenHash: [UInt8]) throws {
         try db.run("UPDATE users SET token_hash = ? WHERE id = ?", [tokenHash, userID])
     }
@@ -95,8 +104,7 @@ enum UserStore {
         json.endArray()
         json.key("flags")
         json.beginArray()
-        _ = try db.query("SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags WHERE user_id = ? ORDER BY id",
-                         [userID]) { FlagJSON.write($0, into: &json) }
+        try FlagStore.writeByUser(db, userID: userID, into: &json)
         json.endArray()
         json.key("awards")
         json.beginArray()
