@@ -1,3 +1,4 @@
+import JSON
 import HTTPServer
 import SQLiteStore
 
@@ -25,6 +26,49 @@ enum Categories {
             throw APIError.invalid(TextRules.message(.invisible, field: field))
         }
         if TextRules.hasMixedScripts(name) { throw APIError.invalid(TextRules.message(.mixedScripts, field: field)) }
+        return name
+    }
+
+    static func listJSON(_ db: Connection) throws -> [UInt8] {
+        var json = JSONWriter(capacity: 512)
+        json.beginObject()
+        json.key("items")
+        json.beginArray()
+        _ = try db.query("SELECT id, name, created_at FROM categories ORDER BY name") { row in
+            json.beginObject()
+            json.key("id"); json.int(row.int64(0))
+            json.key("name"); json.string(row.string(1))
+            json.key("created_at"); json.timestamp(row.int64(2))
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return json.bytes
+    }
+
+    /// Adds a category; 409 `category_exists` when one that looks the same exists.
+    static func create(_ db: Connection, name: String, at now: Int64) throws -> Int64 {
+        let key = TextRules.matchKey(name)
+        if let existing = try db.query("SELECT name FROM categories", [], { $0.string(0) }).first(where: { TextRules.matchKey($0) == key }) {
+            throw APIError.conflict(.categoryExists, "a category with this name already exists (\(existing))")
+        }
+        do {
+            try db.run("INSERT INTO categories (name, created_at) VALUES (?, ?)", [name, now])
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            throw APIError.conflict(.categoryExists, "a category with this name already exists")
+        }
+        return db.lastInsertRowID
+    }
+
+    /// Deletes an unused category; returns its name (404, or 409 `category_in_use`).
+    static func delete(_ db: Connection, id: Int64) throws -> String {
+        guard let name = try db.queryOne("SELECT name FROM categories WHERE id = ?", [id], { $0.string(0) }) else {
+            throw APIError.notFound("category")
+        }
+        if try db.scalarInt("SELECT 1 FROM ideas WHERE category = ? COLLATE NOCASE LIMIT 1", [name]) != nil {
+            throw APIError.conflict(.categoryInUse, "ideas use this category")
+        }
+        try db.run("DELETE FROM categories WHERE id = ?", [id])
         return name
     }
 }

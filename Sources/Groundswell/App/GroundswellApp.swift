@@ -70,24 +70,7 @@ public final class GroundswellApp: @unchecked Sendable {
     /// new one is generated when there is no admin yet. Only the hash is stored.
     private func bootstrapAdmin(token: String?) throws -> String? {
         let now = context.clock.nowMillis()
-        return try context.database.writer.sync { db -> String? in
-            let firstAdmin = try db.scalarInt("SELECT id FROM staff WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id LIMIT 1")
-            if let token {
-                let hash = Tokens.hash(token)
-                if try db.scalarInt("SELECT id FROM staff WHERE token_hash = ?", [hash]) != nil { return nil }
-                if let id = firstAdmin {
-                    try db.run("UPDATE staff SET token_hash = ? WHERE id = ?", [hash, id])
-                } else {
-                    try db.run("INSERT INTO staff (name, role, token_hash, created_at) VALUES ('admin', 'admin', ?, ?)", [hash, now])
-                }
-                return nil
-            }
-            guard firstAdmin == nil else { return nil }
-            let generated = Tokens.generate(prefix: "gsa_")
-            try db.run("INSERT INTO staff (name, role, token_hash, created_at) VALUES ('admin', 'admin', ?, ?)",
-                       [Tokens.hash(generated), now])
-            return generated
-        }
+        return try context.database.writer.sync { db -> String? in try StaffStore.bootstrapAdmin(db, token: token, at: now) }
     }
 
     /// The access log's name for a peer when addresses are hashed: the same keyed hash the

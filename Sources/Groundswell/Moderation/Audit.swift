@@ -1,3 +1,4 @@
+import JSON
 import SQLiteStore
 
 /// The append-only record of staff actions: who, what, on what, before and after, when.
@@ -10,4 +11,32 @@ enum Audit {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [actor.id, actor.name, actor.role.rawValue, action, target, before, after, now])
     }
+
+    /// A page of the log, newest first; `conditions` are fixed SQL fragments with `?` for `values`.
+    static func page(_ db: Connection, conditions: [String], values: [SQLiteBindable], limit: Int) throws -> [UInt8] {
+        try PageWriter.write(db, sql: """
+            SELECT id, actor_id, actor_name, actor_role, action, target, before_value, after_value, created_at FROM audit_log
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?
+            """, values: values, limit: limit, capacity: 4096,
+            cursor: { Cursor(kind: "audit", values: [String($0.int64(0))]) },
+            item: Audit.writeEntry)
+    }
+
+    static func writeEntry(_ row: Row, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("id"); json.int(row.int64(0))
+        json.key("actor")
+        json.beginObject()
+        json.key("id"); json.int(row.int64(1))
+        json.key("name"); json.string(row.string(2))
+        json.key("role"); json.string(row.string(3))
+        json.endObject()
+        json.key("action"); json.string(row.string(4))
+        json.key("target"); json.string(row.string(5))
+        json.key("before"); json.optionalString(row.optionalString(6))
+        json.key("after"); json.optionalString(row.optionalString(7))
+        json.key("at"); json.timestamp(row.int64(8))
+        json.endObject()
+    }
+
 }

@@ -31,11 +31,7 @@ public struct Authenticator: Sendable {
         if let cached {
             account = cached
         } else {
-            let found = try context.database.read { db in
-                try db.queryOne("SELECT id, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [Array(digest)]) {
-                    AccountCache.Account(user: AuthenticatedUser(id: $0.int64(0)), banned: $0.bool(1))
-                }
-            }
+            let found = try context.database.read { db in try UserStore.account(tokenHash: Array(digest), in: db) }
             guard let found else { throw APIError.unauthorized }
             context.accounts.store(key, found, generation: generation)
             account = found
@@ -55,10 +51,8 @@ extension Authenticator {
         guard let token = Authenticator.bearerToken(request) else { return address() }
         if let user = try? user(request) { return "user:\(user.id)" }
         let hash = Tokens.hash(token)
-        if let staffID = try context.database.read({ db in
-            try db.scalarInt("SELECT id FROM staff WHERE token_hash = ? AND revoked_at IS NULL", [hash])
-        }) {
-            return "staff:\(staffID)"
+        if let staff = try context.database.read({ db in try StaffStore.member(db, tokenHash: hash) }) {
+            return "staff:\(staff.id)"
         }
         return address()
     }
@@ -70,13 +64,9 @@ extension Authenticator {
     public func staff(_ request: Request, role: StaffRole) throws -> StaffMember {
         guard let token = Authenticator.bearerToken(request) else { throw APIError.unauthorized }
         let hash = Tokens.hash(token)
-        let member = try context.database.read { db in
-            try db.queryOne("SELECT id, name, role FROM staff WHERE token_hash = ? AND revoked_at IS NULL", [hash]) {
-                StaffMember(id: $0.int64(0), name: $0.string(1), role: StaffRole(rawValue: $0.string(2)) ?? .moderator)
-            }
-        }
+        let member = try context.database.read { db in try StaffStore.member(db, tokenHash: hash) }
         guard let member else {
-            let isCustomer = try context.database.read { try $0.scalarInt("SELECT 1 FROM users WHERE token_hash = ?", [hash]) } != nil
+            let isCustomer = try context.database.read { try UserStore.account(tokenHash: hash, in: $0) } != nil
             throw isCustomer ? APIError.forbidden("this endpoint is for staff") : APIError.unauthorized
         }
         if role == .admin && member.role != .admin { throw APIError.forbidden("this needs the admin role") }

@@ -37,6 +37,13 @@ enum UserStore {
         if let autoFollow { try db.run("UPDATE users SET auto_follow = ? WHERE id = ?", [autoFollow, userID]) }
     }
 
+    /// The account a token hash belongs to, with whether it is banned.
+    static func account(tokenHash: [UInt8], in db: Connection) throws -> AccountCache.Account? {
+        try db.queryOne("SELECT id, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [tokenHash]) {
+            AccountCache.Account(user: AuthenticatedUser(id: $0.int64(0)), banned: $0.bool(1))
+        }
+    }
+
     /// When the account was banned: `.some(nil)` when it is not, nil when there is no account.
     static func bannedAt(_ db: Connection, userID: Int64) throws -> Int64?? {
         try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [userID], { $0.optionalInt64(0) })
@@ -110,5 +117,26 @@ enum UserStore {
         json.beginArray()
         _ = try db.query("\(AwardJSON.select) WHERE i.author_id = ? ORDER BY a.id", [userID]) { AwardJSON.write($0, into: &json) }
         json.endArray()
+    }
+
+    /// An account as staff see it (`GET /admin/users/{id}`): the only place with its email.
+    static func staffViewJSON(_ db: Connection, userID id: Int64) throws -> [UInt8]? {
+        try db.queryOne("""
+            SELECT id, name, email, created_at, banned_at,
+                   (SELECT COUNT(*) FROM ideas WHERE author_id = users.id), (SELECT COUNT(*) FROM votes WHERE user_id = users.id)
+            FROM users WHERE id = ?
+            """, [id]) { row -> [UInt8] in
+            var json = JSONWriter()
+            json.beginObject()
+            json.key("id"); json.int(row.int64(0))
+            json.key("name"); json.string(row.string(1))
+            json.key("email"); json.string(row.string(2))
+            json.key("created_at"); json.timestamp(row.int64(3))
+            json.key("banned"); json.bool(!row.isNull(4))
+            json.key("ideas"); json.int(row.int64(5))
+            json.key("votes"); json.int(row.int64(6))
+            json.endObject()
+            return json.bytes
+        }
     }
 }
