@@ -96,4 +96,20 @@ enum IdeaJSON {
         if let target = row.1 { throw APIError.merged(id, into: target) }
         return row.0
     }
+
+    /// `{"idea_id","votes","comments","status"}` (plus `merged_into`), or nil when not visible.
+    static func liveState(_ db: Connection, id: Int64) throws -> [UInt8]? {
+        try db.queryOne("SELECT vote_count, comment_count, status, merged_into FROM ideas WHERE id = ? AND hidden = 0", [id]) { row in
+            var json = JSONWriter(capacity: 96)
+            json.beginObject()
+            json.key("idea_id"); json.int(id)
+            json.key("votes"); json.int(row.int64(0))
+            json.key("comments"); json.int(row.int64(1))
+            json.key("status"); json.string(row.string(2))
+            if !row.isNull(3) { json.key("merged_into"); json.int(row.int64(3)) }
+            json.endObject()
+            return json.bytes
+        }
+    }
+
 }

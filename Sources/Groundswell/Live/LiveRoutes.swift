@@ -16,7 +16,7 @@ struct LiveRoutes {
 
     func ideaEvents(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
-        guard let first = try context.read({ try LiveRoutes.ideaState($0, id: id) }) else { throw APIError.notFound("idea") }
+        guard let first = try context.read({ try IdeaJSON.liveState($0, id: id) }) else { throw APIError.notFound("idea") }
         return .response(try context.live.subscribe(.idea(id), userID: nil, client: context.client.hashedAddress(of: request),
                                                     lastEventID: request.headers["last-event-id"], first: first))
     }
@@ -32,21 +32,6 @@ struct LiveRoutes {
                                                     lastEventID: request.headers["last-event-id"], first: first))
     }
 
-    /// `{"idea_id","votes","comments","status"}` (plus `merged_into`), or nil when not visible.
-    static func ideaState(_ db: Connection, id: Int64) throws -> [UInt8]? {
-        try db.queryOne("SELECT vote_count, comment_count, status, merged_into FROM ideas WHERE id = ? AND hidden = 0", [id]) { row in
-            var json = JSONWriter(capacity: 96)
-            json.beginObject()
-            json.key("idea_id"); json.int(id)
-            json.key("votes"); json.int(row.int64(0))
-            json.key("comments"); json.int(row.int64(1))
-            json.key("status"); json.string(row.string(2))
-            if !row.isNull(3) { json.key("merged_into"); json.int(row.int64(3)) }
-            json.endObject()
-            return json.bytes
-        }
-    }
-
     /// `{"round_id","state","final","remaining_votes","resets_at","leaderboard"}`; the remaining
     /// votes (today, in the round's time zone) only for a signed-in customer during voting.
     static func roundState(_ db: Connection, id: Int64, userID: Int64?, now: Int64) throws -> [UInt8]? {
@@ -58,8 +43,7 @@ struct LiveRoutes {
         json.key("state"); json.string(state.rawValue)
         json.key("final"); json.bool(round.closedAt != nil)
         if let userID, state == .voting, let local = LocalTime(identifier: round.timezone) {
-            let used = try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?",
-                                        [userID, id, local.day(at: now)]) ?? 0
+            let used = try RoundEntry.votesUsed(db, userID: userID, roundID: id, day: local.day(at: now))
             json.key("remaining_votes"); json.int(max(0, round.votesPerUserPerDay - used))
             json.key("resets_at"); json.timestamp(local.nextMidnight(after: now))
         }

@@ -71,12 +71,16 @@ enum RoundEntry {
         if try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ?", [ideaID, userID, day]) != nil {
             throw APIError.alreadyVoted(today: true)
         }
-        let used = try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?",
-                                    [userID, roundID, day]) ?? 0
+        let used = try votesUsed(db, userID: userID, roundID: roundID, day: day)
         if used >= round.votesPerUserPerDay {
             let wait = max(1, (local.nextMidnight(after: now) - now + 999) / 1000)
             throw APIError.voteLimit(limit: round.votesPerUserPerDay, retryAfter: wait)
         }
         return VoteContext(roundID: roundID, day: day)
+    }
+
+    /// Votes the customer cast in the round on its local `day`.
+    static func votesUsed(_ db: Connection, userID: Int64, roundID: Int64, day: Int64) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?", [userID, roundID, day]) ?? 0
     }
 }

@@ -56,17 +56,7 @@ final class RoundScheduler: @unchecked Sendable {
         let cutoff = now - Int64(context.retainDays) * 86_400_000
         do {
             try context.database.writer.sync { db in
-                // Votes: only the range since the last purge, found through the id timeline.
-                let done = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'addr_purged_vote_id'") ?? 0
-                let maxID = try db.scalarInt("SELECT MAX(id) FROM votes") ?? 0
-                let boundary = try VoteTimeline.firstID(db, atOrAfter: cutoff) ?? (maxID + 1)
-                if boundary - 1 > done {
-                    try db.run("UPDATE votes SET addr_hash = NULL WHERE id > ? AND id < ? AND addr_hash IS NOT NULL", [done, boundary])
-                    try db.run("INSERT INTO settings (key, value) VALUES ('addr_purged_vote_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                               [boundary - 1])
-                }
-                try db.run("UPDATE users SET signup_addr_hash = NULL WHERE created_at < ? AND signup_addr_hash IS NOT NULL", [cutoff])
-                try db.run("DELETE FROM idempotency_keys WHERE created_at < ?", [now - IdempotencyMiddleware.retentionMillis])
+                try RetentionStore.purge(db, addressHashesBefore: cutoff, replayKeysBefore: now - IdempotencyMiddleware.retentionMillis)
             }
         } catch {
             context.logger.error("scheduler: purge failed: \(error)")
