@@ -72,7 +72,7 @@ struct RoundRoutes {
         let before = try page.cursor.map { try Cursor.decode($0, kind: "rounds", count: 1).int(0) } ?? Int64.max
         let now = context.clock.nowMillis()
         let body = try context.read { db -> [UInt8] in
-            let ids = try db.query("SELECT id FROM rounds WHERE id < ? ORDER BY id DESC", [before]) { $0.int64(0) }
+            let ids = try RoundStore.ids(db, before: before)
             var json = JSONWriter(capacity: 2048)
             json.beginObject()
             json.key("items")
@@ -113,9 +113,7 @@ struct RoundRoutes {
     /// and the round's event stream show it.
     static func leaderboardJSON(_ db: Connection, round: Round, tier tierFilter: String?) throws -> [UInt8] {
         let (placements, final) = try RoundStore.placements(db, round: round)
-        var titles: [Int64: String] = [:]
-        _ = try db.query("SELECT id, title FROM ideas WHERE id IN (SELECT idea_id FROM round_results WHERE round_id = ?) OR round_id = ?",
-                         [round.id, round.id]) { titles[$0.int64(0)] = $0.string(1) }
+        let titles = try RoundStore.entryTitles(db, roundID: round.id, includeCurrent: true)
         var json = JSONWriter(capacity: 4096)
         json.beginObject()
         json.key("round_id"); json.int(round.id)
@@ -183,10 +181,7 @@ struct RoundRoutes {
     }
 
     func resultsCSV(_ db: Connection, round: Round) throws -> [UInt8] {
-        var titles: [Int64: String] = [:]
-        _ = try db.query("SELECT i.id, i.title FROM ideas i JOIN round_results r ON r.idea_id = i.id WHERE r.round_id = ?", [round.id]) {
-            titles[$0.int64(0)] = $0.string(1)
-        }
+        let titles = try RoundStore.entryTitles(db, roundID: round.id, includeCurrent: false)
         var csv = "rank,tier,idea_id,title,votes,voided,reached_at,eligible,won,amount,currency\r\n"
         for placement in try RoundStore.frozenPlacements(db, roundID: round.id) {
             let entry = placement.entry
@@ -224,7 +219,7 @@ struct RoundRoutes {
         // Make sure rounds whose time is up have their awards before answering.
         let now = context.clock.nowMillis()
         let due = try context.read { db in
-            try db.scalarInt("SELECT 1 FROM rounds WHERE closed_at IS NULL AND voting_closes_at <= ? LIMIT 1", [now]) != nil
+            try RoundStore.anyCloseDue(db, now: now)
         }
         let build = { (db: Connection) throws -> Response in
             .json(.ok, try AwardJSON.page(db, where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "),
@@ -250,27 +245,8 @@ struct RoundRoutes {
             if let next = settings.nextRoundID, try RoundStore.load(db, id: next) == nil {
                 throw APIError.invalid("next_round_id names no round")
             }
-            try db.run("""
-                INSERT INTO rounds (name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, max_ideas,
-                    categories, votes_per_user_per_day, currency, mode, budget, timezone, entry_selection, lottery_seed_hash,
-                    lottery_seed, carry_over, next_round_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [settings.name, settings.submissionsOpenAt, settings.submissionsCloseAt, settings.votingOpensAt,
-                      settings.votingClosesAt, settings.maxIdeas, Round.encodeCategories(settings.categories),
-                      settings.votesPerUserPerDay, settings.currency, settings.mode,
-                      settings.mode == "budget" ? settings.budget : nil, settings.timezone, settings.entrySelection,
-                      seed.map(RoundStore.seedHash), seed, settings.carryOver, settings.nextRoundID, now])
-            let id = db.lastInsertRowID
-            try RoundRoutes.storeTiers(db, roundID: id, tiers: settings.mode == "tiers" ? settings.tiers : [])
+            let id = try RoundStore.create(db, settings, seed: seed, at: now)
             return .json(.created, try RoundStore.json(db, try RoundStore.require(db, id: id), now: now))
-        }
-    }
-
-    static func storeTiers(_ db: Connection, roundID: Int64, tiers: [Ranking.Tier]) throws {
-        try db.run("DELETE FROM round_tiers WHERE round_id = ?", [roundID])
-        for (position, tier) in tiers.enumerated() {
-            try db.run("INSERT INTO round_tiers (round_id, position, name, amount, winners) VALUES (?, ?, ?, ?, ?)",
-                       [roundID, position, tier.name, tier.amount, tier.winners])
         }
     }
 
@@ -300,20 +276,7 @@ struct RoundRoutes {
                 let exists = try RoundStore.load(db, id: next) != nil
                 if next == id || !exists { throw APIError.invalid("next_round_id must name another round") }
             }
-            try db.run("""
-                UPDATE rounds SET name = ?, submissions_open_at = ?, submissions_close_at = ?, voting_opens_at = ?,
-                    voting_closes_at = ?, max_ideas = ?, categories = ?, votes_per_user_per_day = ?, currency = ?, mode = ?,
-                    budget = ?, timezone = ?, entry_selection = ?, carry_over = ?, next_round_id = ?,
-                    lottery_seed = COALESCE(lottery_seed, ?), lottery_seed_hash = COALESCE(lottery_seed_hash, ?)
-                WHERE id = ?
-                """, [settings.name, settings.submissionsOpenAt, settings.submissionsCloseAt, settings.votingOpensAt,
-                      settings.votingClosesAt, settings.maxIdeas, Round.encodeCategories(settings.categories),
-                      settings.votesPerUserPerDay, settings.currency, settings.mode,
-                      settings.mode == "budget" ? settings.budget : nil, settings.timezone, settings.entrySelection,
-                      settings.carryOver, settings.nextRoundID, seed, RoundStore.seedHash(seed), id])
-            if present.contains("tiers") || present.contains("mode") {
-                try RoundRoutes.storeTiers(db, roundID: id, tiers: settings.mode == "tiers" ? settings.tiers : [])
-            }
+            try RoundStore.update(db, id: id, settings, seed: seed, replaceTiers: present.contains("tiers") || present.contains("mode"))
             return .json(.ok, try RoundStore.json(db, try RoundStore.require(db, id: id), now: now))
         }
     }
@@ -345,13 +308,11 @@ struct RoundRoutes {
         let reason = try RequestBody(request).requiredString("reason", length: 1...500, multiline: true)
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [id], { $0.optionalInt64(0) }) else {
-                throw APIError.notFound("idea")
-            }
+            guard let roundID = try RoundStore.roundOf(db, ideaID: id) else { throw APIError.notFound("idea") }
             guard let roundID else { throw APIError.conflict(.notInRound, "the idea is not entered in a round") }
             let round = try RoundStore.require(db, id: roundID)
             if round.state(at: now) == .closed { throw APIError.conflict(.roundClosed, "the round is closed; results are final") }
-            try db.run("UPDATE ideas SET disqualified_reason = ? WHERE id = ?", [reason, id])
+            try RoundStore.disqualify(db, ideaID: id, reason: reason)
             try Audit.record(db, actor: staff, action: "idea.disqualify", target: "idea:\(id)", before: nil, after: reason, at: now)
             guard let json = try IdeaJSON.fetch(db, id: id, includeHidden: true) else { throw APIError.notFound("idea") }
             return .json(.ok, json)

@@ -162,4 +162,75 @@ enum RoundStore {
                 """, [nextID, placement.entry.ideaID])
         }
     }
+
+    // MARK: rounds as staff set them
+
+    /// Round ids below `before`, newest first.
+    static func ids(_ db: Connection, before: Int64) throws -> [Int64] {
+        try db.query("SELECT id FROM rounds WHERE id < ? ORDER BY id DESC", [before]) { $0.int64(0) }
+    }
+
+    /// Titles of the round's frozen results (and, with `includeCurrent`, of its current entries).
+    static func entryTitles(_ db: Connection, roundID: Int64, includeCurrent: Bool) throws -> [Int64: String] {
+        var titles: [Int64: String] = [:]
+        let sql = includeCurrent
+            ? "SELECT id, title FROM ideas WHERE id IN (SELECT idea_id FROM round_results WHERE round_id = ?1) OR round_id = ?1"
+            : "SELECT i.id, i.title FROM ideas i JOIN round_results r ON r.idea_id = i.id WHERE r.round_id = ?1"
+        _ = try db.query(sql, [roundID]) { titles[$0.int64(0)] = $0.string(1) }
+        return titles
+    }
+
+    static func anyCloseDue(_ db: Connection, now: Int64) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM rounds WHERE closed_at IS NULL AND voting_closes_at <= ? LIMIT 1", [now]) != nil
+    }
+
+    /// A new round with its tiers; returns its id.
+    static func create(_ db: Connection, _ settings: RoundSettings, seed: String?, at now: Int64) throws -> Int64 {
+        try db.run("""
+            INSERT INTO rounds (name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, max_ideas,
+                categories, votes_per_user_per_day, currency, mode, budget, timezone, entry_selection, lottery_seed_hash,
+                lottery_seed, carry_over, next_round_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [settings.name, settings.submissionsOpenAt, settings.submissionsCloseAt, settings.votingOpensAt,
+                  settings.votingClosesAt, settings.maxIdeas, Round.encodeCategories(settings.categories),
+                  settings.votesPerUserPerDay, settings.currency, settings.mode,
+                  settings.mode == "budget" ? settings.budget : nil, settings.timezone, settings.entrySelection,
+                  seed.map(RoundStore.seedHash), seed, settings.carryOver, settings.nextRoundID, now])
+        let id = db.lastInsertRowID
+        try storeTiers(db, roundID: id, tiers: settings.mode == "tiers" ? settings.tiers : [])
+        return id
+    }
+
+    /// New settings for a round (a lottery seed is kept once made); tiers replaced if asked.
+    static func update(_ db: Connection, id: Int64, _ settings: RoundSettings, seed: String, replaceTiers: Bool) throws {
+        try db.run("""
+            UPDATE rounds SET name = ?, submissions_open_at = ?, submissions_close_at = ?, voting_opens_at = ?,
+                voting_closes_at = ?, max_ideas = ?, categories = ?, votes_per_user_per_day = ?, currency = ?, mode = ?,
+                budget = ?, timezone = ?, entry_selection = ?, carry_over = ?, next_round_id = ?,
+                lottery_seed = COALESCE(lottery_seed, ?), lottery_seed_hash = COALESCE(lottery_seed_hash, ?)
+            WHERE id = ?
+            """, [settings.name, settings.submissionsOpenAt, settings.submissionsCloseAt, settings.votingOpensAt,
+                  settings.votingClosesAt, settings.maxIdeas, Round.encodeCategories(settings.categories),
+                  settings.votesPerUserPerDay, settings.currency, settings.mode,
+                  settings.mode == "budget" ? settings.budget : nil, settings.timezone, settings.entrySelection,
+                  settings.carryOver, settings.nextRoundID, seed, RoundStore.seedHash(seed), id])
+        if replaceTiers { try storeTiers(db, roundID: id, tiers: settings.mode == "tiers" ? settings.tiers : []) }
+    }
+
+    static func storeTiers(_ db: Connection, roundID: Int64, tiers: [Ranking.Tier]) throws {
+        try db.run("DELETE FROM round_tiers WHERE round_id = ?", [roundID])
+        for (position, tier) in tiers.enumerated() {
+            try db.run("INSERT INTO round_tiers (round_id, position, name, amount, winners) VALUES (?, ?, ?, ?, ?)",
+                       [roundID, position, tier.name, tier.amount, tier.winners])
+        }
+    }
+
+    /// The round an idea is entered in: `.some(nil)` when none, nil when there is no such idea.
+    static func roundOf(_ db: Connection, ideaID: Int64) throws -> Int64?? {
+        try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [ideaID], { $0.optionalInt64(0) })
+    }
+
+    static func disqualify(_ db: Connection, ideaID: Int64, reason: String) throws {
+        try db.run("UPDATE ideas SET disqualified_reason = ? WHERE id = ?", [reason, ideaID])
+    }
 }
