@@ -50,11 +50,8 @@ struct IdeaRoutes {
                 entryState = try RoundEntry.check(db, roundID: roundID, category: category, tier: tier,
                                                   requestedAmount: requestedAmount, now: now)
             }
-            try db.run("""
-                INSERT INTO ideas (author_id, title, description, category, status, created_at, round_id, tier, requested_amount, entry_state)
-                VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)
-                """, [user.id, title, description, category, now, roundID, tier, requestedAmount, entryState])
-            let id = db.lastInsertRowID
+            let id = try IdeaStore.insert(db, authorID: user.id, title: title, description: description, category: category,
+                                          at: now, roundID: roundID, tier: tier, requestedAmount: requestedAmount, entryState: entryState)
             if let roundID, let entryState {
                 // "Your idea entered the round" (or awaits its lottery).
                 try RoundStore.notifyAuthor(db, round: try RoundStore.require(db, id: roundID), ideaID: id, now: now) { json in
@@ -155,19 +152,14 @@ struct IdeaRoutes {
         } else {
             sort = search == nil ? .new : .relevance
         }
-        var conditions = ["i.hidden = 0"]
-        var values: [SQLiteBindable] = []
+        var filter = IdeaStore.Filter()
         if let status = query["status"], !status.isEmpty {
             guard IdeaRoutes.statuses.contains(status) else {
                 throw APIError.invalid("status must be one of \(IdeaRoutes.statuses.joined(separator: ", "))")
             }
-            conditions.append("i.status = ?")
-            values.append(status)
+            filter.status = status
         }
-        if let category = query["category"], !category.isEmpty {
-            conditions.append("i.category = ?")
-            values.append(category)
-        }
+        if let category = query["category"], !category.isEmpty { filter.category = category }
         var matchExpression: String?
         var highlight: ((Row, inout JSONWriter) -> Void)?
         if let search {
@@ -185,8 +177,7 @@ struct IdeaRoutes {
             if sort != .relevance {
                 if inline { throw NeedsRanking() }
                 try searchLimiter.takeSearch(request)
-                conditions.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)")
-                values.append(expression)
+                filter.match = expression
             }
         }
 
@@ -194,55 +185,36 @@ struct IdeaRoutes {
         // under a generation that an invalidation after its commit already replaced.
         let searchGeneration = searchCache.currentGeneration
         return try context.read { db -> [UInt8] in
-            let order: String
+            let order: IdeaStore.Order
+            var position: IdeaStore.Position?
             switch sort {
             case .new:
-                order = "i.id DESC"
-                if let text = page.cursor {
-                    let cursor = try Cursor.decode(text, kind: "new", count: 1)
-                    conditions.append("i.id < ?")
-                    values.append(try cursor.int(0))
-                }
+                order = .new
+                if let text = page.cursor { position = .new(id: try Cursor.decode(text, kind: "new", count: 1).int(0)) }
             case .top:
-                order = "i.vote_count DESC, i.id DESC"
+                order = .top
                 if let text = page.cursor {
                     let cursor = try Cursor.decode(text, kind: "top", count: 2)
-                    let votes = try cursor.int(0), id = try cursor.int(1)
-                    conditions.append("(i.vote_count < ? OR (i.vote_count = ? AND i.id < ?))")
-                    values += [votes, votes, id]
+                    position = .top(votes: try cursor.int(0), id: try cursor.int(1))
                 }
             case .trending:
-                order = "i.trend DESC, i.id DESC"
+                order = .trending
                 if let text = page.cursor {
                     let cursor = try Cursor.decode(text, kind: "trending", count: 2)
-                    let trend = try cursor.double(0), id = try cursor.int(1)
-                    conditions.append("(i.trend < ? OR (i.trend = ? AND i.id < ?))")
-                    values += [trend, trend, id]
+                    position = .trending(trend: try cursor.double(0), id: try cursor.int(1))
                 }
             case .relevance:
-                return try relevancePage(db, expression: matchExpression!, conditions: conditions, values: values, page: page,
+                return try relevancePage(db, expression: matchExpression!, filter: filter, page: page,
                                          request: request, highlight: highlight, inline: inline, generation: searchGeneration)
             }
-            let sql = """
-                SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
-                WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?
-                """
-            return try PageWriter.write(db, sql: sql, values: values, limit: page.limit, capacity: 512 * page.limit,
-                                        cursor: { row in
-                switch sort {
-                case .new: return Cursor(kind: "new", values: [String(row.int64(0))])
-                case .top: return Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
-                case .trending: return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
-                case .relevance: return nil
-                }
-            }, item: { IdeaJSON.write($0, into: &$1, extra: highlight) })
+            return try IdeaStore.page(db, filter: filter, order: order, after: position, limit: page.limit, extra: highlight)
         }
     }
 
     /// Relevance pages are positions in a ranking taken at the first page (the snapshot is
     /// the highest idea id then), because BM25 scores shift as the corpus grows: ideas
     /// submitted while someone pages never appear in, or shift, their later pages.
-    private func relevancePage(_ db: Connection, expression: String, conditions: [String], values: [SQLiteBindable],
+    private func relevancePage(_ db: Connection, expression: String, filter: IdeaStore.Filter,
                                page: PageRequest, request: Request,
                                highlight: ((Row, inout JSONWriter) -> Void)?, inline: Bool, generation: UInt64) throws -> [UInt8] {
         let snapshot: Int64
@@ -253,22 +225,12 @@ struct IdeaRoutes {
             offset = Int(clamping: try cursor.int(1))
             guard offset >= 0, offset <= 1_000_000 else { throw APIError.invalid("cursor is not a valid cursor") }
         } else {
-            snapshot = try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM ideas") ?? 0
+            snapshot = try IdeaStore.snapshot(db)
             offset = 0
         }
-        // Filters other than visibility need the ideas row; plain searches stay inside FTS,
-        // which only indexes visible ideas.
-        let filters = conditions.filter { $0 != "i.hidden = 0" }
-        let filterKey = zip(filters, values.map { "\($0.sqliteValue)" }).map { "\($0)=\($1)" }.joined(separator: "&")
-        let rankingSQL = filters.isEmpty
-            ? "SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? AND f.rowid <= ? ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?"
-            : """
-              SELECT f.rowid FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
-              WHERE ideas_fts MATCH ? AND f.rowid <= ? AND \(filters.joined(separator: " AND "))
-              ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?
-              """
+        let filterKey = filter.cacheKey
         func rank(limit: Int, offset: Int) throws -> [Int64] {
-            try db.query(rankingSQL, [expression, snapshot] + values + [limit, offset]) { $0.int64(0) }
+            try IdeaStore.rank(db, expression: expression, snapshot: snapshot, filter: filter, limit: limit, offset: offset)
         }
         var ids: [Int64]
         var more: Bool

@@ -1,0 +1,101 @@
+import JSON
+import SQLiteStore
+
+/// Every statement that lists, ranks or adds ideas. Handlers describe what they want
+/// (`Filter`, `Order`, a `Position` after the last item served); the SQL is built here.
+enum IdeaStore {
+    /// Which visible ideas a listing shows.
+    struct Filter {
+        var status: String?
+        var category: String?
+        /// An FTS5 expression the idea must match (listings ordered by new/top/trending).
+        var match: String?
+
+        /// Identifies the filter in the search cache (the match expression is its own key part).
+        var cacheKey: String { "status=\(status ?? "")&category=\(category ?? "")" }
+
+        fileprivate func conditions(includeMatch: Bool) -> (sql: [String], values: [SQLiteBindable]) {
+            var sql: [String] = []
+            var values: [SQLiteBindable] = []
+            if let status { sql.append("i.status = ?"); values.append(status) }
+            if let category { sql.append("i.category = ?"); values.append(category) }
+            if includeMatch, let match { sql.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)"); values.append(match) }
+            return (sql, values)
+        }
+    }
+
+    enum Order { case new, top, trending }
+
+    /// Where the previous page ended (keyset paging).
+    enum Position {
+        case new(id: Int64)
+        case top(votes: Int64, id: Int64)
+        case trending(trend: Double, id: Int64)
+    }
+
+    /// A page of visible ideas in `order` after `position`, with the cursor of the next page.
+    static func page(_ db: Connection, filter: Filter, order: Order, after position: Position?, limit: Int,
+                     extra: ((Row, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+        var (conditions, values) = filter.conditions(includeMatch: true)
+        conditions.insert("i.hidden = 0", at: 0)
+        switch position {
+        case .new(let id)?:
+            conditions.append("i.id < ?")
+            values.append(id)
+        case .top(let votes, let id)?:
+            conditions.append("(i.vote_count < ? OR (i.vote_count = ? AND i.id < ?))")
+            values += [votes, votes, id]
+        case .trending(let trend, let id)?:
+            conditions.append("(i.trend < ? OR (i.trend = ? AND i.id < ?))")
+            values += [trend, trend, id]
+        case nil:
+            break
+        }
+        let orderSQL: String
+        switch order {
+        case .new: orderSQL = "i.id DESC"
+        case .top: orderSQL = "i.vote_count DESC, i.id DESC"
+        case .trending: orderSQL = "i.trend DESC, i.id DESC"
+        }
+        let sql = """
+            SELECT \(IdeaJSON.columns), i.trend \(IdeaJSON.from)
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(orderSQL) LIMIT ?
+            """
+        return try PageWriter.write(db, sql: sql, values: values, limit: limit, capacity: 512 * limit, cursor: { row in
+            switch order {
+            case .new: return Cursor(kind: "new", values: [String(row.int64(0))])
+            case .top: return Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
+            case .trending: return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
+            }
+        }, item: { IdeaJSON.write($0, into: &$1, extra: extra) })
+    }
+
+    /// The highest idea id now: a relevance ranking covers the ideas up to it.
+    static func snapshot(_ db: Connection) throws -> Int64 {
+        try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM ideas") ?? 0
+    }
+
+    /// Ids of visible ideas matching `expression` (up to `snapshot`), by BM25 with titles ×10.
+    /// Plain searches stay inside the index, which holds only visible ideas.
+    static func rank(_ db: Connection, expression: String, snapshot: Int64, filter: Filter, limit: Int, offset: Int) throws -> [Int64] {
+        let (conditions, values) = filter.conditions(includeMatch: false)
+        let sql = conditions.isEmpty
+            ? "SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? AND f.rowid <= ? ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?"
+            : """
+              SELECT f.rowid FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
+              WHERE ideas_fts MATCH ? AND f.rowid <= ? AND \(conditions.joined(separator: " AND "))
+              ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?
+              """
+        return try db.query(sql, [expression, snapshot] + values + [limit, offset]) { $0.int64(0) }
+    }
+
+    /// Adds a submitted idea; returns its id.
+    static func insert(_ db: Connection, authorID: Int64, title: String, description: String, category: String, at now: Int64,
+                       roundID: Int64?, tier: String?, requestedAmount: Int64?, entryState: String?) throws -> Int64 {
+        try db.run("""
+            INSERT INTO ideas (author_id, title, description, category, status, created_at, round_id, tier, requested_amount, entry_state)
+            VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)
+            """, [authorID, title, description, category, now, roundID, tier, requestedAmount, entryState])
+        return db.lastInsertRowID
+    }
+}
