@@ -4,8 +4,9 @@ import Foundation
 /// weight every 24 hours, and an idea's score is the sum over its votes. To keep the
 /// stored number independent of "now", the column holds log2 of
 /// Σ 2^((voted_at − epoch) / 1 day) with a fixed epoch; ordering by it is the same as
-/// ordering by the decayed sum at any moment. The triggers on `votes` (Migrations/0001)
-/// maintain the column in SQL; this is the same arithmetic, for tests and tools.
+/// ordering by the decayed sum at any moment. This is the only place the formula is written:
+/// `VoteLedger` applies `add` per vote and `score` when it recounts an idea (migration 0009
+/// dropped the SQL copy in the delete trigger).
 public enum Trending {
     /// 2023-11-14T22:13:20Z: any fixed instant works.
     public static let epochMillis: Int64 = 1_700_000_000_000

@@ -62,3 +62,24 @@ final class ErrorCatalogueTests: ServiceTestCase {
         }
     }
 }
+
+/// Handlers parse, call a store and write JSON: they never hold SQL.
+final class HandlersHoldNoSQLTests: XCTestCase {
+    func testRoutesMiddlewareAndAuthenticatorHoldNoSQL() throws {
+        let sources = ErrorCatalogueTests.root.appendingPathComponent("Sources/Groundswell")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+        let handlers = files.filter {
+            let name = $0.lastPathComponent
+            return name.hasSuffix("Routes.swift") || name.hasSuffix("Middleware.swift") || name == "Authenticator.swift" || name == "AdminGate.swift"
+        }
+        XCTAssertGreaterThan(handlers.count, 10)
+        let sql = try NSRegularExpression(pattern: #"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b"#)
+        for file in handlers {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let found = sql.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+            XCTAssertEqual(found, 0, "\(file.lastPathComponent) holds SQL; move it into its feature's store")
+            XCTAssertFalse(text.contains("db.run(") || text.contains("db.query(") || text.contains("db.queryOne(") || text.contains("db.scalarInt("),
+                           "\(file.lastPathComponent) runs statements itself")
+        }
+    }
+}

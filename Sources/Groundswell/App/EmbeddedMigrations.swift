@@ -434,5 +434,13 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_user ON notifications (user_id, id);
 CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
 """#),
+        Migration(version: 9, name: "trending_in_one_place", sql: #"""
+-- One trending formula (issue 11): Rules.Trending, in Swift. The delete trigger that kept an
+-- idea's count, reach time and trending score by recomputing the formula in SQL is dropped;
+-- every path that deletes votes (retracting, voiding, merging) now has VoteLedger recount
+-- the ideas it touched, in the same transaction, with Rules.Trending. The round's count keeps
+-- its simple trigger (no formula in it).
+DROP TRIGGER votes_count_delete;
+"""#),
     ]
 }

@@ -82,7 +82,7 @@ enum IdeaModerationStore {
         if let round = target.roundID, moved > 0 {
             try db.run("UPDATE rounds SET vote_count = vote_count + ? WHERE id = ?", [moved, round])
         }
-        try db.run("DELETE FROM votes WHERE idea_id = ?", [sourceID])
+        try VoteLedger.deleteAll(db, ideaID: sourceID)
         try db.run("UPDATE comments SET idea_id = ? WHERE idea_id = ?", [targetID, sourceID])
         try db.run("""
             UPDATE ideas SET comment_count = (SELECT COUNT(*) FROM comments c WHERE c.idea_id = ideas.id AND c.hidden = 0)

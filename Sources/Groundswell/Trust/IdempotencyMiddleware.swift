@@ -42,13 +42,7 @@ final class IdempotencyMiddleware: Middleware, Sendable {
         let now = context.clock.nowMillis()
 
         if let stored = try context.read({ db in
-            try db.queryOne("""
-                SELECT body_hash, status, content_type, headers, body, secret FROM idempotency_keys
-                WHERE principal = ? AND key = ? AND created_at > ?
-                """, [principal, key, now - IdempotencyMiddleware.retentionMillis]) { row in
-                (hash: row.blob(0), status: row.int(1), type: row.optionalString(2), headers: row.string(3), body: row.blob(4),
-                 secret: row.bool(5))
-            }
+            try IdempotencyRecord.find(db, principal: principal, key: key, since: now - IdempotencyMiddleware.retentionMillis)
         }) {
             guard stored.hash == Array(bodyHash.utf8) else {
                 throw ErrorCode.idempotencyMismatch.error("this Idempotency-Key was used with a different request body")

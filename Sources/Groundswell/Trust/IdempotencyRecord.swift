@@ -42,6 +42,26 @@ struct IdempotencyRecord: Sendable {
                   secret ? [UInt8]() : response.body, now, secret])
     }
 
+    /// What was stored for a key, if it is younger than `since`.
+    struct Stored {
+        let hash: [UInt8]
+        let status: Int
+        let type: String?
+        let headers: String
+        let body: [UInt8]
+        let secret: Bool
+    }
+
+    static func find(_ db: Connection, principal: String, key: String, since: Int64) throws -> Stored? {
+        try db.queryOne("""
+            SELECT body_hash, status, content_type, headers, body, secret FROM idempotency_keys
+            WHERE principal = ? AND key = ? AND created_at > ?
+            """, [principal, key, since]) { row in
+            Stored(hash: row.blob(0), status: row.int(1), type: row.optionalString(2), headers: row.string(3), body: row.blob(4),
+                   secret: row.bool(5))
+        }
+    }
+
     /// Forgets every replay kept for a customer (their erasure).
     static func forget(_ db: Connection, userID: Int64) throws {
         try db.run("DELETE FROM idempotency_keys WHERE principal = ?", ["user:\(userID)"])

@@ -1,3 +1,4 @@
+import Rules
 import SQLiteStore
 
 /// The one way a vote row is written. It keeps what used to be kept by insert triggers —
@@ -17,20 +18,13 @@ public enum VoteLedger {
             ON CONFLICT DO NOTHING
             """, [ideaID, userID, day, time, roundID, addressHash])
         guard db.changes > 0 else { return false }
-        // trend = log2 of the sum over votes of 2^((created_at - T0) / 1 day), T0 = 1700000000000 ms:
-        // adding a vote is one log-sum-exp step (docs/api.md, "Trending").
-        try db.run("""
-            UPDATE ideas SET
-                vote_count = vote_count + 1,
-                last_vote_at = ?1,
-                last_vote_id = ?2,
-                trend = CASE
-                    WHEN trend <= -1e8 THEN (?1 - 1700000000000) / 86400000.0
-                    ELSE max(trend, (?1 - 1700000000000) / 86400000.0)
-                         + log2(1 + pow(2, -abs(trend - (?1 - 1700000000000) / 86400000.0)))
-                END
-            WHERE id = ?3 AND round_id IS ?4
-            """, [time, db.lastInsertRowID, ideaID, roundID])
+        let voteID = db.lastInsertRowID
+        // Adding a vote is one log-sum-exp step of the one formula (Rules.Trending).
+        if let trend = try db.queryOne("SELECT trend FROM ideas WHERE id = ? AND round_id IS ?", [ideaID, roundID], { $0.double(0) }) {
+            try db.run("""
+                UPDATE ideas SET vote_count = vote_count + 1, last_vote_at = ?, last_vote_id = ?, trend = ? WHERE id = ?
+                """, [time, voteID, Trending.add(trend, Trending.exponent(time)), ideaID])
+        }
         if let roundID {
             try db.run("UPDATE rounds SET vote_count = vote_count + 1 WHERE id = ?", [roundID])
         }
@@ -38,11 +32,19 @@ public enum VoteLedger {
     }
 
     /// Takes back a person's vote for an idea on a day (in a round, or outside one: day 0);
-    /// false if there was none. The delete triggers recompute the idea's figures.
+    /// false if there was none. The idea's figures are recounted.
     public static func retract(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64, roundID: Int64?) throws -> Bool {
         try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ? AND round_id IS ?",
                    [ideaID, userID, day, roundID])
-        return db.changes > 0
+        guard db.changes > 0 else { return false }
+        try recount(db, ideaID: ideaID)
+        return true
+    }
+
+    /// Deletes every vote of `ideaID` (its votes moved to another idea) and recounts it.
+    public static func deleteAll(_ db: Connection, ideaID: Int64) throws {
+        try db.run("DELETE FROM votes WHERE idea_id = ?", [ideaID])
+        try recount(db, ideaID: ideaID)
     }
 
     /// The idea's counted votes.
@@ -50,19 +52,18 @@ public enum VoteLedger {
         try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID]) ?? 0
     }
 
-    /// Recomputes an idea's figures from its vote rows (after votes were inserted in bulk).
+    /// Recomputes an idea's count, reach time and trending score from the vote rows of its
+    /// current context (its round, or none), with Rules.Trending: after votes were inserted in
+    /// bulk or deleted.
     public static func recount(_ db: Connection, ideaID: Int64) throws {
-        try db.run("""
-            UPDATE ideas SET
-                vote_count = (SELECT COUNT(*) FROM votes WHERE idea_id = ideas.id AND round_id IS ideas.round_id),
-                last_vote_at = (SELECT created_at FROM votes WHERE idea_id = ideas.id AND round_id IS ideas.round_id ORDER BY id DESC LIMIT 1),
-                last_vote_id = (SELECT id FROM votes WHERE idea_id = ideas.id AND round_id IS ideas.round_id ORDER BY id DESC LIMIT 1),
-                trend = COALESCE((
-                    SELECT (m.mx - 1700000000000) / 86400000.0 + log2(SUM(pow(2, (v.created_at - m.mx) / 86400000.0)))
-                    FROM votes v,
-                         (SELECT MAX(created_at) AS mx FROM votes WHERE idea_id = ?1 AND round_id IS (SELECT round_id FROM ideas WHERE id = ?1)) m
-                    WHERE v.idea_id = ?1 AND v.round_id IS (SELECT round_id FROM ideas WHERE id = ?1)), -1e9)
-            WHERE id = ?1
-            """, [ideaID])
+        guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [ideaID], { $0.optionalInt64(0) }) else { return }
+        var times: [Int64] = []
+        var last: (id: Int64, at: Int64)?
+        _ = try db.query("SELECT id, created_at FROM votes WHERE idea_id = ? AND round_id IS ? ORDER BY id", [ideaID, roundID]) { row in
+            times.append(row.int64(1))
+            last = (row.int64(0), row.int64(1))
+        }
+        try db.run("UPDATE ideas SET vote_count = ?, last_vote_at = ?, last_vote_id = ?, trend = ? WHERE id = ?",
+                   [Int64(times.count), last?.at, last?.id, Trending.score(times), ideaID])
     }
 }

@@ -4,7 +4,7 @@ import HTTPServer
 import SQLiteStore
 
 /// Removing counted votes (bans, fraud): each is copied to `voided_votes` for the tally,
-/// then deleted, so counts, trending and leaderboards follow through the triggers.
+/// then deleted, and the ideas it touched recounted (counts, trending and leaderboards follow).
 /// Votes in closed rounds are never touched: their results are final.
 enum VoteVoiding {
     static func void(_ db: Connection, userID: Int64, reason: String, now: Int64) throws -> Int {
@@ -14,7 +14,10 @@ enum VoteVoiding {
             SELECT v.id, v.idea_id, v.user_id, v.round_id, v.vote_day, v.created_at, ?, ? FROM votes v
             WHERE v.user_id = ? AND \(open)
             """, [now, reason, userID, now])
+        let ideas = try db.query("SELECT DISTINCT v.idea_id FROM votes v WHERE v.user_id = ? AND \(open)", [userID, now]) { $0.int64(0) }
         try db.run("DELETE FROM votes WHERE id IN (SELECT v.id FROM votes v WHERE v.user_id = ? AND \(open))", [userID, now])
-        return db.changes
+        let voided = db.changes
+        for idea in ideas { try VoteLedger.recount(db, ideaID: idea) }
+        return voided
     }
 }
