@@ -86,15 +86,23 @@ enum IdeaJSON {
         try db.scalarInt("SELECT 1 FROM ideas WHERE id = ? AND hidden = 0", [id]) != nil
     }
 
+    /// What a vote or comment needs to know of the idea it goes to, read in the writer's
+    /// transaction: its round, and the count and trending score a vote builds on.
+    struct Participation {
+        let roundID: Int64?
+        let votes: Int64
+        let trend: Double
+    }
+
     /// A visible idea that can take votes and comments: 404 if there is none, 409
-    /// `idea_merged` (naming the target) if it was merged into another. Returns its round.
-    static func requireOpenForParticipation(_ db: Connection, id: Int64) throws -> Int64? {
-        guard let row = try db.queryOne("SELECT round_id, merged_into FROM ideas WHERE id = ? AND hidden = 0", [id],
-                                        { ($0.optionalInt64(0), $0.optionalInt64(1)) }) else {
+    /// `idea_merged` (naming the target) if it was merged into another.
+    static func requireOpenForParticipation(_ db: Connection, id: Int64) throws -> Participation {
+        guard let row = try db.queryOne("SELECT round_id, merged_into, vote_count, trend FROM ideas WHERE id = ? AND hidden = 0", [id],
+                                        { ($0.optionalInt64(0), $0.optionalInt64(1), $0.int64(2), $0.double(3)) }) else {
             throw APIError.notFound("idea")
         }
         if let target = row.1 { throw APIError.merged(id, into: target) }
-        return row.0
+        return Participation(roundID: row.0, votes: row.2, trend: row.3)
     }
 
     /// `{"idea_id","votes","comments","status"}` (plus `merged_into`), or nil when not visible.

@@ -11,8 +11,10 @@ public enum VoteLedger {
     /// it was inserted. The idea's figures change only when the vote belongs to the idea's
     /// current context (`roundID` equals the idea's round, or both are outside rounds).
     @discardableResult
+    /// `current`: the idea's count and trending score as the caller just read them in this
+    /// transaction, when the vote belongs to the idea's context (saves reading them again).
     public static func record(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64, at time: Int64,
-                              roundID: Int64?, addressHash: String?) throws -> Bool {
+                              roundID: Int64?, addressHash: String?, current: (votes: Int64, trend: Double)? = nil) throws -> Bool {
         try db.run("""
             INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id, addr_hash) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
@@ -20,7 +22,9 @@ public enum VoteLedger {
         guard db.changes > 0 else { return false }
         let voteID = db.lastInsertRowID
         // Adding a vote is one log-sum-exp step of the one formula (Rules.Trending).
-        if let trend = try db.queryOne("SELECT trend FROM ideas WHERE id = ? AND round_id IS ?", [ideaID, roundID], { $0.double(0) }) {
+        let trend = try current.map(\.trend)
+            ?? db.queryOne("SELECT trend FROM ideas WHERE id = ? AND round_id IS ?", [ideaID, roundID], { $0.double(0) })
+        if let trend {
             try db.run("""
                 UPDATE ideas SET vote_count = vote_count + 1, last_vote_at = ?, last_vote_id = ?, trend = ? WHERE id = ?
                 """, [time, voteID, Trending.add(trend, Trending.exponent(time)), ideaID])

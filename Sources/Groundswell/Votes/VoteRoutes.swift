@@ -20,15 +20,17 @@ struct VoteRoutes {
         let now = context.clock.nowMillis()
         let address = context.client.hashedAddress(of: request)
         return context.write(request) { db in
-            let roundID = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
+            let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
-            let vote = roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
+            let vote = idea.roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
                 : try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
             guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
-                                        roundID: vote.roundID, addressHash: address)
+                                        roundID: vote.roundID, addressHash: address,
+                                        current: vote.roundID == idea.roundID ? (votes: idea.votes, trend: idea.trend) : nil)
             else { throw APIError.alreadyVoted() }
             VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: vote.roundID)
-            return VoteRoutes.result(.created, ideaID: ideaID, votes: try VoteLedger.count(db, ideaID: ideaID))
+            let votes = vote.roundID == idea.roundID ? idea.votes + 1 : try VoteLedger.count(db, ideaID: ideaID)
+            return VoteRoutes.result(.created, ideaID: ideaID, votes: votes)
         }
     }
 
@@ -37,7 +39,7 @@ struct VoteRoutes {
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
         return context.write(request) { db in
-            let roundID = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
+            let roundID = try IdeaJSON.requireOpenForParticipation(db, id: ideaID).roundID
             if let roundID {
                 // In a round only today's vote can be taken back, and only while voting is open.
                 let round = try RoundStore.require(db, id: roundID)
