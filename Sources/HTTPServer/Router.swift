@@ -12,6 +12,8 @@ public protocol Middleware: Sendable {
 
 /// Maps method + path pattern (`/ideas/{id}/votes`) to a handler, segment by segment
 /// through a small trie: no regular expressions, no string building on the hot path.
+/// `@unchecked Sendable`: routes and middleware are added before the server starts and only
+/// read afterwards (frozen after start).
 public final class Router: @unchecked Sendable {
     final class Node {
         /// Literal children as bytes: a node has a handful, and comparing lengths then bytes

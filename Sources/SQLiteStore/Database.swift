@@ -1,5 +1,6 @@
 /// The database as the rest of the program sees it: one writer with group commit
 /// and a pool of readers over the same WAL-mode file.
+/// `@unchecked Sendable`: its members are immutable references to thread-safe types.
 public final class Database: @unchecked Sendable {
     public let path: String
     public let writer: GroupCommitWriter

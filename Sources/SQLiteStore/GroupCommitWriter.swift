@@ -9,6 +9,8 @@ import Synchronization
 /// path); if one fails *after* changing rows, the batch is rolled back and replayed with
 /// a savepoint around each job, so only the failing job's changes are undone. Work may
 /// therefore run more than once: it must only touch the database it is given.
+/// `@unchecked Sendable`: the queue and counters are guarded by `condition`; the connection
+/// and the commit watches belong to the writer thread alone.
 public final class GroupCommitWriter: @unchecked Sendable {
     private let connection: Connection
     private let condition = NSCondition()
@@ -219,6 +221,7 @@ private final class TypedWriteJob<T>: WriteJob {
     override func fail(_ error: Error) { completion(.failure(error)) }
 }
 
+/// `@unchecked Sendable`: written once by the writer before `done.signal()`, read after `wait()`.
 private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, Error>?
 }

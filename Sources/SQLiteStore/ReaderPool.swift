@@ -7,6 +7,8 @@ import Glibc
 /// threads that read (the server's event loops, which live for the whole run) each get
 /// a connection of their own, kept in thread-local storage, so the hot path takes no
 /// lock; any other thread checks one out of a small shared pool.
+/// `@unchecked Sendable`: the idle list and counts are guarded by `lock`; a thread-local
+/// connection is only ever used by its thread.
 public final class ReaderPool: @unchecked Sendable {
     private let lock = NSCondition()
     private var idle: [Connection]

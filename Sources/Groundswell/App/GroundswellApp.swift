@@ -4,6 +4,8 @@ import Logging
 import SQLiteStore
 
 /// The Groundswell service: its database and its routes, ready to hand to a `Server`.
+/// `@unchecked Sendable`: `responder` and `generatedAdminToken` are set in `init` and only
+/// read afterwards.
 public final class GroundswellApp: @unchecked Sendable {
     public let context: AppContext
     public let router = Router()

@@ -13,6 +13,9 @@ enum IdeaJSON {
     static let from = "FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN awards a ON a.idea_id = i.id AND a.round_id = i.round_id"
     /// Index of the first column after `columns` (for callers that select more).
     static let nextColumn: Int32 = 20
+    /// Positions in `columns` that keyset cursors need.
+    static let idColumn: Int32 = 0
+    static let votesColumn: Int32 = 7
 
     /// `extra` writes more members of the object (e.g. a search highlight) before it closes.
     static func write(_ row: Row, into json: inout JSONWriter, extra: ((Row, inout JSONWriter) -> Void)? = nil) {

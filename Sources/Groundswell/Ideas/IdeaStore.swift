@@ -63,9 +63,11 @@ enum IdeaStore {
             """
         return try PageWriter.write(db, sql: sql, values: values, limit: limit, capacity: 512 * limit, cursor: { row in
             switch order {
-            case .new: return Cursor(kind: "new", values: [String(row.int64(0))])
-            case .top: return Cursor(kind: "top", values: [String(row.int64(7)), String(row.int64(0))])
-            case .trending: return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(0))])
+            case .new: return Cursor(kind: "new", values: [String(row.int64(IdeaJSON.idColumn))])
+            case .top: return Cursor(kind: "top", values: [String(row.int64(IdeaJSON.votesColumn)), String(row.int64(IdeaJSON.idColumn))])
+            case .trending:
+                // `i.trend` is selected right after `IdeaJSON.columns`.
+                return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(IdeaJSON.idColumn))])
             }
         }, item: { IdeaJSON.write($0, into: &$1, extra: extra) })
     }
