@@ -9,9 +9,9 @@ out=fuzz/out; mkdir -p "$out"
 http_sources="Sources/HTTPServer/RequestParser.swift Sources/HTTPServer/HeadParser.swift Sources/HTTPServer/Request.swift
   Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/HTTPMethod.swift Sources/HTTPServer/HTTPStatus.swift
   Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/Response.swift Sources/HTTPServer/ParserLimits.swift
-  Sources/JSON/JSONString.swift Sources/JSON/DecimalDigits.swift"
+  Sources/JSON/JSONString.swift Sources/JSON/DecimalDigits.swift Sources/HTTPServer/ResponseStream.swift"
 json_sources="Sources/JSON/JSONValue.swift Sources/JSON/JSONParser.swift Sources/JSON/JSONWriter.swift Sources/JSON/Timestamp.swift Sources/JSON/JSONString.swift Sources/JSON/DecimalDigits.swift Sources/HTTPServer/ResponseEncoder.swift
-  Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/HTTPStatus.swift Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/Response.swift"
+  Sources/HTTPServer/HTTPError.swift Sources/HTTPServer/HTTPStatus.swift Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/Response.swift Sources/HTTPServer/ResponseStream.swift"
 build() {  # name sources...
   local name=$1; shift
   # The JSON sources import HTTPServer; compiled together they need no import.
