@@ -31,6 +31,8 @@ final class EventLoop: @unchecked Sendable {
     private let inboxLock = NSLock()
     private var inboxTasks: [@Sendable () -> Void] = []
     private var wakePending = false
+    /// Set (under `inboxLock`) once the loop has stopped and is about to close its descriptors.
+    private var ended = false
 
     /// Scratch buffers shared by this loop's connections (used one at a time).
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -102,14 +104,20 @@ final class EventLoop: @unchecked Sendable {
     /// Runs `task` on the loop thread soon. Safe from any thread.
     func execute(_ task: @escaping @Sendable () -> Void) {
         inboxLock.lock()
+        // After the loop ended its eventfd is closed and the number may belong to another file
+        // (the database's!): late work (a promise completed during shutdown) is dropped instead.
+        guard !ended else {
+            inboxLock.unlock()
+            return
+        }
         inboxTasks.append(task)
         let needWake = !wakePending
         wakePending = true
-        inboxLock.unlock()
         if needWake {
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
         }
+        inboxLock.unlock()
     }
 
     // MARK: epoll registration
@@ -165,6 +173,9 @@ final class EventLoop: @unchecked Sendable {
         }
         for connection in Array(connections.values) { connection.close() }
         runTasks()
+        inboxLock.lock()
+        ended = true
+        inboxLock.unlock()
         if listenFD >= 0 { Glibc.close(listenFD) }
         if reserveFD >= 0 { Glibc.close(reserveFD) }
         Glibc.close(wakeFD)

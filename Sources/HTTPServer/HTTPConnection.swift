@@ -204,6 +204,9 @@ final class HTTPConnection {
         } else {
             header = .none
         }
+        if let stream = response.stream, request.method == .head {
+            stream.clientClosed()  // a HEAD gets the head only: the stream never starts
+        }
         if let stream = response.stream, request.method != .head {
             // The body is delimited by the connection's end: say so, then hand the stream a sink.
             ResponseEncoder.encode(response, date: loop.dateCache.line, connection: .close, includeBody: true, into: &loop.output)
