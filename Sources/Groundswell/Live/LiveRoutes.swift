@@ -17,7 +17,7 @@ struct LiveRoutes {
     func ideaEvents(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
         guard let first = try context.read({ try IdeaJSON.liveState($0, id: id) }) else { throw APIError.notFound("idea") }
-        return .response(try context.live.subscribe(.idea(id), userID: nil, client: context.client.hashedAddress(of: request),
+        return .response(try context.live.subscribe(.idea(id), userID: nil, client: request.clientHash(context.client),
                                                     lastEventID: request.headers["last-event-id"], first: first))
     }
 
@@ -28,7 +28,7 @@ struct LiveRoutes {
         guard let first = try context.read({ try LiveRoutes.roundState($0, id: id, userID: userID, now: now) }) else {
             throw APIError.notFound("round")
         }
-        return .response(try context.live.subscribe(.round(id), userID: userID, client: context.client.hashedAddress(of: request),
+        return .response(try context.live.subscribe(.round(id), userID: userID, client: request.clientHash(context.client),
                                                     lastEventID: request.headers["last-event-id"], first: first))
     }
 

@@ -47,7 +47,7 @@ extension Authenticator {
     /// address). A revoked, unknown or banned token is never its account: its stored replays are
     /// out of reach, and the handler then refuses the request as it would without a key.
     func principal(_ request: Request) throws -> String {
-        let address = { "addr:" + context.client.hashedAddress(of: request) }
+        let address = { "addr:" + request.clientHash(context.client) }
         guard let token = Authenticator.bearerToken(request) else { return address() }
         if let user = try? user(request) { return "user:\(user.id)" }
         let hash = Tokens.hash(token)

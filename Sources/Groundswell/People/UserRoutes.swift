@@ -22,7 +22,7 @@ struct UserRoutes {
         let token = Tokens.generate(prefix: "gsu_")
         let hash = Tokens.hash(token)
         let now = context.clock.nowMillis()
-        let address = context.client.hashedAddress(of: request)
+        let address = request.clientHash(context.client)
         return context.write(request) { db in
             let id = try UserStore.create(db, name: name, email: email, tokenHash: hash, at: now, addressHash: address)
             var json = JSONWriter()

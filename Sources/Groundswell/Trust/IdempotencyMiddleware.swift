@@ -66,6 +66,7 @@ final class IdempotencyMiddleware: Middleware, Sendable {
             throw ErrorCode.idempotencyInProgress.error("a request with this Idempotency-Key is still running")
         }
         var tagged = request
+        tagged.app.principal = principal
         tagged.app.idempotency = IdempotencyRecord(principal: principal, key: key, bodyHash: bodyHash, request: request)
         let reply: Reply
         do {

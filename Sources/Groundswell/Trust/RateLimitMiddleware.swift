@@ -38,6 +38,8 @@ final class RateLimitMiddleware: Middleware, Sendable {
         }
         let route = request.route ?? ""
         let address = client.address(of: request)
+        var request = request
+        request.app.client = (address, client.hash(address))
         let perAddress = !limits.isExempt(address)
         // The account behind the token, if it is a valid customer's; otherwise the handler
         // answers 401/403 and no per-account bucket is needed.

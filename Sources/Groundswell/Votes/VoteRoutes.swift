@@ -18,7 +18,7 @@ struct VoteRoutes {
         let ideaID = try context.pathID(request, what: "idea")
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
-        let address = context.client.hashedAddress(of: request)
+        let address = request.clientHash(context.client)
         return context.write(request) { db in
             let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
