@@ -106,8 +106,8 @@ done
 # hot idea taking half, and a 90 % read / 10 % vote mix; 2,000 and 200,000 customers; each side
 # by side with the reference on the same draws, alternating, the access log on and going to a
 # file; uniform with 2,000 customers once more with the access log off.
-RANDOM_VOTES=${RANDOM_VOTES:-"uniform zipf hot mixed"}
-CUSTOMERS=${CUSTOMERS:-"2000 200000"}
+RANDOM_VOTES=${RANDOM_VOTES-"uniform zipf hot mixed"}
+CUSTOMERS=${CUSTOMERS-"2000 200000"}
 if [ -n "$RANDOM_VOTES" ]; then
   if [ ! -f "$out/template-random.sqlite" ] || [ "$bin" -nt "$out/template-random.sqlite" ]; then
     rm -f "$out"/template-random.sqlite*
