@@ -197,9 +197,13 @@ struct Seed: ParsableCommand {
     @Option(help: "Language of the ideas' text: en, ko (Korean, with particles as people write) or mixed.")
     var lang: SeedLanguage = .en
 
+    @Option(help: "Votes to add, spread evenly over all ideas, from distinct random customers (benchmark data sets).")
+    var votes = 0
+
     func validate() throws {
         guard users >= 0, ideas >= 0, users <= 10_000_000, ideas <= 10_000_000 else { throw ValidationError("counts must be 0...10,000,000") }
         guard users > 0 || ideas == 0 else { throw ValidationError("seeding ideas needs at least one user") }
+        guard (0...100_000_000).contains(votes) else { throw ValidationError("--votes must be 0...100,000,000") }
     }
 
     func run() throws {
@@ -213,7 +217,8 @@ struct Seed: ParsableCommand {
             let lines = range.map { Seeder.token(forUser: Int($0)) }.joined(separator: "\n") + "\n"
             try lines.write(toFile: tokensOut, atomically: true, encoding: .utf8)
         }
-        print("seeded \(users) customers and \(ideas) ideas into \(db)")
+        let votesWritten = try Seeder(app: app).seedVotes(votes)
+        print("seeded \(users) customers, \(ideas) ideas and \(votesWritten) votes into \(db)")
         if let token = app.generatedAdminToken { print("Admin token (shown once, only its hash is stored): \(token)") }
     }
 }

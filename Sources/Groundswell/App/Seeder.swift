@@ -1,3 +1,4 @@
+import Rules
 import SQLiteStore
 
 /// Fills a database with demo or benchmark data: customers with known tokens (so a
@@ -65,5 +66,59 @@ public struct Seeder {
             }
             return users > 0 ? first...last : nil
         }
+    }
+
+    /// Adds `count` votes outside rounds, spread evenly over the ideas, each idea's from distinct
+    /// random customers, one vote per millisecond ending now (ids and times grow together, as
+    /// `VoteTimeline` expects). Each idea's count, reach time and trending score are computed as
+    /// its votes are written (`Rules.Trending`, the one formula), in transactions of ~200,000
+    /// votes. For benchmark data sets (issue 14: 20,000,000 votes); returns the votes written.
+    @discardableResult
+    public func seedVotes(_ count: Int) throws -> Int {
+        guard count > 0 else { return 0 }
+        let bounds = try context.database.writer.sync { db -> (ideas: ClosedRange<Int64>, users: ClosedRange<Int64>)? in
+            guard let firstIdea = try db.scalarInt("SELECT MIN(id) FROM ideas"), let lastIdea = try db.scalarInt("SELECT MAX(id) FROM ideas"),
+                  let firstUser = try db.scalarInt("SELECT MIN(id) FROM users"), let lastUser = try db.scalarInt("SELECT MAX(id) FROM users")
+            else { return nil }
+            return (firstIdea...lastIdea, firstUser...lastUser)
+        }
+        guard let bounds else { return 0 }
+        let ideaCount = bounds.ideas.count, userCount = bounds.users.count
+        let perIdea = count / ideaCount, extra = count % ideaCount
+        guard perIdea + 1 <= userCount else { return 0 }
+        let start = context.clock.nowMillis() - Int64(count)
+        var written = 0
+        var generator = SystemRandomNumberGenerator()
+        var idea = bounds.ideas.lowerBound
+        while idea <= bounds.ideas.upperBound {
+            let chunkEnd = min(bounds.ideas.upperBound, idea + Int64(max(1, 200_000 / max(1, perIdea + 1))) - 1)
+            let from = idea
+            let base = written
+            var plan: [(idea: Int64, users: [Int64])] = []
+            for id in from...chunkEnd {
+                let k = perIdea + (Int(id - bounds.ideas.lowerBound) < extra ? 1 : 0)
+                var chosen = Set<Int64>()
+                while chosen.count < k { chosen.insert(Int64.random(in: bounds.users, using: &generator)) }
+                plan.append((id, Array(chosen)))
+            }
+            written += try context.database.writer.sync { db -> Int in
+                var n = base
+                for (id, users) in plan where !users.isEmpty {
+                    var times: [Int64] = []
+                    times.reserveCapacity(users.count)
+                    for user in users {
+                        let at = start + Int64(n)
+                        try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at) VALUES (?, ?, 0, ?)", [id, user, at])
+                        times.append(at)
+                        n += 1
+                    }
+                    try db.run("UPDATE ideas SET vote_count = vote_count + ?, last_vote_at = ?, last_vote_id = ?, trend = ? WHERE id = ?",
+                               [Int64(users.count), times.last!, db.lastInsertRowID, Trending.score(times), id])
+                }
+                return n - base
+            }
+            idea = chunkEnd + 1
+        }
+        return written
     }
 }

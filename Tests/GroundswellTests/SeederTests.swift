@@ -1,0 +1,29 @@
+import Foundation
+import SQLiteStore
+import XCTest
+@testable import Groundswell
+
+/// `groundswell seed --votes`: benchmark votes whose figures agree with their rows.
+final class SeederTests: XCTestCase {
+    func testSeededVotesAgreeWithTheLedgerAndTheTimeline() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("seed.sqlite").path
+        let (status, output) = try TestBinary.run(["seed", "--db", path, "--users", "300", "--ideas", "40", "--votes", "2003"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("2003 votes"), output)
+        let db = try Connection(path: path, options: GroundswellApp.connectionOptions())
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes"), 2003)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM ideas i WHERE i.vote_count != (SELECT COUNT(*) FROM votes v WHERE v.idea_id = i.id)"), 0)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM ideas i WHERE i.last_vote_id IS NOT (SELECT MAX(v.id) FROM votes v WHERE v.idea_id = i.id)"), 0)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes a JOIN votes b ON b.id = a.id + 1 WHERE b.created_at < a.created_at"), 0,
+                       "ids and times grow together")
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM (SELECT idea_id, user_id FROM votes GROUP BY idea_id, user_id HAVING COUNT(*) > 1)"), 0)
+        assertBad(["seed", "--db", path, "--votes", "-1"])
+    }
+
+    private func assertBad(_ arguments: [String]) {
+        XCTAssertNotEqual((try? TestBinary.run(arguments))?.0, 0, "\(arguments)")
+    }
+}
