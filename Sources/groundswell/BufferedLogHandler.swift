@@ -24,9 +24,8 @@ final class LogSink: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let flushThreshold = 256 * 1024
     private let capacity = 8 << 20
-    /// Serializes writers of stdout (the log thread, and `flush()` at start-up and shutdown).
-    private let writing = Mutex(())
-    /// The buffer not in use by appenders, kept with its capacity (no allocation per flush).
+    /// The buffer not in use by appenders, kept with its capacity (no allocation per flush); its
+    /// lock also serializes writers of stdout (the log thread, `flush()` at start-up and shutdown).
     private let spare = Mutex<[UInt8]>([])
 
     private init() {
@@ -88,24 +87,24 @@ final class LogSink: Sendable {
 
     /// Writes out what is waiting, in one block (the log thread; also start-up and shutdown).
     func flush() {
-        writing.withLock { _ in
+        spare.withLock { spare in
             // Double buffering: the appenders get the emptied spare, this thread writes the full one.
-            var pending = spare.withLock { spare -> [UInt8] in
-                var taken: [UInt8] = []
-                swap(&taken, &spare)
-                return taken
-            }
-            var dropped = state.withLock { state -> Int in
+            var pending: [UInt8] = []
+            swap(&pending, &spare)
+            let dropped = state.withLock { state -> Int in
                 state.wakeRequested = false
                 swap(&pending, &state.buffer)
                 let newlyDropped = state.dropped - state.droppedReported
                 state.droppedReported = state.dropped
                 return newlyDropped
             }
+            defer {
+                pending.removeAll(keepingCapacity: true)
+                swap(&spare, &pending)
+            }
             if dropped > 0 {
                 LogSink.appendPrefix(at: SystemClock().nowMillis(), level: .warning, label: "groundswell".utf8, to: &pending)
                 pending.append(contentsOf: "the log could not keep up: \(dropped) lines dropped\n".utf8)
-                dropped = 0
             }
             guard !pending.isEmpty else { return }
             pending.withUnsafeBytes { raw in
@@ -121,8 +120,6 @@ final class LogSink: Sendable {
             // database's fsyncs (vote p99 9–39 ms instead of ~6 in make bench). Start writeback
             // now, a little at a time; this does not wait for the disk.
             if stdoutIsFile { _ = clinux_start_writeback(STDOUT_FILENO) }
-            pending.removeAll(keepingCapacity: true)
-            spare.withLock { swap(&$0, &pending) }
         }
     }
 

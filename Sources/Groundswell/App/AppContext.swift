@@ -53,7 +53,7 @@ public final class AppContext: Sendable {
             try? database.read { db in
                 try db.transaction(.deferred) {
                     switch topic {
-                    case .idea(let id): return try IdeaJSON.liveState(db, id: id)
+                    case .idea(let id): return try IdeaJSON.liveState(db, id: id).map { LiveEvents.Message(body: $0, final: false) }
                     case .round(let id): return try LiveRoutes.roundState(db, id: id, userID: userID, now: clock.nowMillis())
                     }
                 }

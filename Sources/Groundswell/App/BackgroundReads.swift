@@ -25,23 +25,14 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
 
     /// Runs `work` on the background thread; the reply completes when it returns.
     func submit(_ work: @escaping @Sendable () throws -> Response) -> Reply {
-        let promise = ResponsePromise()
-        let logger = self.logger
-        let job: @Sendable () -> Void = {
-            do {
-                promise.succeed(try work())
-            } catch {
-                promise.succeed(APIError.response(for: error, logger: logger, context: "a search"))
-            }
-        }
-        guard enqueue(job) else { return .response(APIError.busy.response) }
-        return .promise(promise)
+        then(work, context: "a search") { .response($0) }
     }
 
     /// Runs `read` on the background thread, then hands its value to `next` (still on that
     /// thread), whose reply — typically a write's promise — answers the request. For a write
     /// that needs a costly read first, without blocking an event loop or the writer.
-    func then<T: Sendable>(_ read: @escaping @Sendable () throws -> T, next: @escaping @Sendable (T) -> Reply) -> Reply {
+    func then<T: Sendable>(_ read: @escaping @Sendable () throws -> T, context: String = "a read before a write",
+                           next: @escaping @Sendable (T) -> Reply) -> Reply {
         let promise = ResponsePromise()
         let logger = self.logger
         let job: @Sendable () -> Void = {
@@ -51,7 +42,7 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
                 case .promise(let later): later.whenComplete { promise.succeed($0) }
                 }
             } catch {
-                promise.succeed(APIError.response(for: error, logger: logger, context: "a read before a write"))
+                promise.succeed(APIError.response(for: error, logger: logger, context: context))
             }
         }
         guard enqueue(job) else { return .response(APIError.busy.response) }

@@ -43,11 +43,17 @@ final class LiveEvents: Sendable {
     let maxStreamsPerClient: Int
     static let interval = 0.25
     static let heartbeatSeconds = 15.0
-    private let readState: @Sendable (Topic, Int64?) -> [UInt8]?
+    private let readState: @Sendable (Topic, Int64?) -> Message?
 
-    /// `readState(topic, userID)` renders a topic's current message body (JSON), or nil when
-    /// the topic is gone; it runs on the events thread with a reader connection.
-    init(maxStreamsPerClient: Int, readState: @escaping @Sendable (Topic, Int64?) -> [UInt8]?) {
+    /// A topic's state as one message: its JSON, and whether it is the last (a closed round).
+    struct Message: Sendable {
+        let body: [UInt8]
+        let final: Bool
+    }
+
+    /// `readState(topic, userID)` renders a topic's current message, or nil when the topic is
+    /// gone; it runs on the events thread with a reader connection.
+    init(maxStreamsPerClient: Int, readState: @escaping @Sendable (Topic, Int64?) -> Message?) {
         self.maxStreamsPerClient = maxStreamsPerClient
         self.readState = readState
         let thread = Thread { [unowned self] in self.run() }
@@ -67,7 +73,7 @@ final class LiveEvents: Sendable {
 
     /// Opens a stream on `topic`; the first message is the current state unless `lastEventID`
     /// is already the newest. 429 `too_many_streams` beyond the per-client cap.
-    func subscribe(_ topic: Topic, userID: Int64?, client: String, lastEventID: String?, first: [UInt8]) throws -> Response {
+    func subscribe(_ topic: Topic, userID: Int64?, client: String, lastEventID: String?, first: Message) throws -> Response {
         let stream = ResponseStream()
         let (id, version): (Int, UInt64) = try state.withLock { state in
             let open = state.perClient[client, default: 0]
@@ -83,8 +89,9 @@ final class LiveEvents: Sendable {
         stream.onClose { [weak self] in self?.remove(topic, id: id, client: client) }
         stream.send(Array("retry: 2000\n\n".utf8))
         if lastEventID != String(version) {
-            stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: first))
+            stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: first.body))
         }
+        if first.final { stream.close() }
         var response = Response(status: .ok, contentType: "text/event-stream; charset=utf-8")
         response.headers.add("Cache-Control", "no-store")
         response.headers.add("X-Accel-Buffering", "no")
@@ -132,29 +139,24 @@ final class LiveEvents: Sendable {
         var sinceHeartbeat = 0.0
         while true {
             _ = wake.wait(timeout: .now() + LiveEvents.interval)
-            let (dirty, stopped) = state.withLock { state -> ([Topic: [Subscriber]], Bool) in
+            let (dirty, stopped) = state.withLock { state -> ([(topic: Topic, version: UInt64, subscribers: [Subscriber])], Bool) in
                 defer { state.dirty = [] }
-                var out: [Topic: [Subscriber]] = [:]
+                var out: [(topic: Topic, version: UInt64, subscribers: [Subscriber])] = []
                 for topic in state.dirty {
                     state.versions[topic, default: 1] += 1
-                    out[topic] = state.topics[topic].map { Array($0.values) } ?? []
+                    out.append((topic, state.versions[topic, default: 1], state.topics[topic].map { Array($0.values) } ?? []))
                 }
                 return (out, state.stopped)
             }
             if stopped { break }
-            for (topic, subscribers) in dirty where !subscribers.isEmpty {
-                let version = state.withLock { $0.versions[topic, default: 1] }
-                var shared: [UInt8]?
+            for (topic, version, subscribers) in dirty where !subscribers.isEmpty {
+                // One read for everyone who is not signed in; a signed-in round stream has its own.
+                lazy var shared = readState(topic, nil)
                 for subscriber in subscribers {
-                    let personal = subscriber.userID != nil
-                    let body: [UInt8]?
-                    if personal { body = readState(topic, subscriber.userID) } else {
-                        if shared == nil { shared = readState(topic, nil) }
-                        body = shared
-                    }
-                    guard let body else { subscriber.stream.close(); continue }
-                    subscriber.stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: body))
-                    if LiveEvents.isFinal(body) { subscriber.stream.close() }
+                    let message = subscriber.userID == nil ? shared : readState(topic, subscriber.userID)
+                    guard let message else { subscriber.stream.close(); continue }
+                    subscriber.stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: message.body))
+                    if message.final { subscriber.stream.close() }
                 }
             }
             sinceHeartbeat += LiveEvents.interval
@@ -165,12 +167,5 @@ final class LiveEvents: Sendable {
             }
         }
         finished.signal()
-    }
-
-    /// A round's final leaderboard is its last message: the stream ends after it.
-    static func isFinal(_ body: [UInt8]) -> Bool {
-        body.count > 14 && body.withUnsafeBufferPointer { buffer in
-            String(decoding: buffer.prefix(200), as: UTF8.self).contains("\"final\":true")
-        }
     }
 }

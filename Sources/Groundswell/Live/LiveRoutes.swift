@@ -16,7 +16,8 @@ struct LiveRoutes {
 
     func ideaEvents(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
-        guard let first = try context.read({ try IdeaJSON.liveState($0, id: id) }) else { throw APIError.notFound("idea") }
+        guard let body = try context.read({ try IdeaJSON.liveState($0, id: id) }) else { throw APIError.notFound("idea") }
+        let first = LiveEvents.Message(body: body, final: false)
         return .response(try context.live.subscribe(.idea(id), userID: nil, client: request.clientHash(context.client),
                                                     lastEventID: request.headers["last-event-id"], first: first))
     }
@@ -34,7 +35,7 @@ struct LiveRoutes {
 
     /// `{"round_id","state","final","remaining_votes","resets_at","leaderboard"}`; the remaining
     /// votes (today, in the round's time zone) only for a signed-in customer during voting.
-    static func roundState(_ db: Connection, id: Int64, userID: Int64?, now: Int64) throws -> [UInt8]? {
+    static func roundState(_ db: Connection, id: Int64, userID: Int64?, now: Int64) throws -> LiveEvents.Message? {
         guard let round = try RoundStore.load(db, id: id) else { return nil }
         let state = round.state(at: now)
         var json = JSONWriter(capacity: 4096)
@@ -49,6 +50,6 @@ struct LiveRoutes {
         }
         json.key("leaderboard"); json.raw(try RoundRoutes.leaderboardJSON(db, round: round, tier: nil))
         json.endObject()
-        return json.bytes
+        return LiveEvents.Message(body: json.bytes, final: round.closedAt != nil)
     }
 }
