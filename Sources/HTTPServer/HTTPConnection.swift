@@ -204,15 +204,16 @@ final class HTTPConnection {
         } else {
             header = .none
         }
-        if let stream = response.stream, request.method == .head {
-            stream.clientClosed()  // a HEAD gets the head only: the stream never starts
-        }
-        if let stream = response.stream, request.method != .head {
-            // The body is delimited by the connection's end: say so, then hand the stream a sink.
-            ResponseEncoder.encode(response, date: loop.dateCache.line, connection: .close, includeBody: true, into: &loop.output)
-            startStreaming(stream)
-            loop.server.responded(request, peer: logPeer, status: response.status, bodyBytes: 0, on: loop)
-            return
+        if let stream = response.stream {
+            if request.method == .head {
+                stream.clientClosed()  // a HEAD gets the head only: the stream never starts
+            } else {
+                // The body is delimited by the connection's end: say so, then hand the stream a sink.
+                ResponseEncoder.encode(response, date: loop.dateCache.line, connection: .close, includeBody: true, into: &loop.output)
+                startStreaming(stream)
+                loop.server.responded(request, peer: logPeer, status: response.status, bodyBytes: 0, on: loop)
+                return
+            }
         }
         ResponseEncoder.encode(response, date: loop.dateCache.line, connection: header,
                                includeBody: request.method != .head, into: &loop.output)
