@@ -6,12 +6,15 @@ PORT ?= 8080
 
 .PHONY: run test test-tsan build release deps bench bench-peers migrations fuzz soak clean
 
-# SQLite's headers come from Debian's libsqlite3-dev (the CSQLite system-library target).
+# System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
+# webhooks and SMTP), openssl (the tests' STARTTLS certificate) and python3-venv (test peers).
+SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev pkg-config openssl python3-venv
 deps:
-	@if ! pkg-config --exists sqlite3 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
-		echo "installing libsqlite3-dev and pkg-config"; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libsqlite3-dev pkg-config; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 release: deps
@@ -25,6 +28,7 @@ run: release
 	"$$($(SWIFT) build -c release --show-bin-path)/groundswell" serve --host $(HOST) --port $(PORT) --db $(DB)
 
 test: deps
+	scripts/venv.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 

@@ -22,6 +22,17 @@ let package = Package(
             dependencies: ["CSQLite"]
         ),
         .target(name: "CLinux"),
+        // libcurl (Debian's libcurl4-openssl-dev) for outbound HTTPS and SMTP: webhooks and email.
+        .systemLibrary(
+            name: "CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Talking to other servers, knowing nothing of ideas: webhook POSTs with the SSRF
+        // policy and Standard Webhooks signatures, SMTP, RFC 5322 messages.
+        .target(
+            name: "Outbound",
+            dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // JSON as bytes: writer, parser, string escaping, decimal digits, RFC 3339 times.
         .target(name: "JSON"),
         // Rules as plain values, with no SQLite and no HTTP: ranking and awards, trending,
@@ -38,6 +49,7 @@ let package = Package(
                 "HTTPServer",
                 "JSON",
                 "Rules",
+                "Outbound",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -49,6 +61,8 @@ let package = Package(
                 "Groundswell",
                 "HTTPServer",
                 "JSON",
+                "Outbound",
+                "Rules",
                 "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,6 +81,7 @@ let package = Package(
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "JSON"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
         .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,10 +7,7 @@ cd "$(dirname "$0")/.."
 ST_VERSION=${ST_VERSION:-4.32.5}
 EXAMPLES=${EXAMPLES:-40}
 venv=.build-venv
-if [ ! -x "$venv/bin/st" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$ST_VERSION"
-fi
+ST_VERSION=$ST_VERSION scripts/venv.sh
 bin="$(swift build --show-bin-path)/groundswell"
 [ -x "$bin" ] || swift build --product groundswell
 work=$(mktemp -d)

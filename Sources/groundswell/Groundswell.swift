@@ -4,6 +4,8 @@ import Groundswell
 import HTTPServer
 import Logging
 import SQLiteStore
+import Outbound
+import Rules
 
 @main
 struct GroundswellCommand: ParsableCommand {
@@ -73,6 +75,36 @@ struct Serve: ParsableCommand {
     @Option(help: "Days to keep hashed client addresses (env GROUNDSWELL_RETAIN_DAYS).")
     var retainDays: Int = environment["GROUNDSWELL_RETAIN_DAYS"].flatMap(Int.init) ?? 30
 
+    @Option(help: "The site's public base URL, for links in email and one-click unsubscribe (default: the address it listens on) (env GROUNDSWELL_PUBLIC_URL).")
+    var publicURL: String? = environment["GROUNDSWELL_PUBLIC_URL"]
+
+    @Option(help: "SMTP server for email: smtp://host:port, smtp://user:pass@host:587?starttls=required or smtps://host:465; without it email is off (env GROUNDSWELL_SMTP_URL).")
+    var smtpURL: String? = environment["GROUNDSWELL_SMTP_URL"]
+
+    @Option(help: "Sender address of email (env GROUNDSWELL_MAIL_FROM).")
+    var mailFrom: String = environment["GROUNDSWELL_MAIL_FROM"] ?? "groundswell@localhost"
+
+    @Flag(help: "Skip TLS certificate checks of the SMTP server (test servers with self-signed certificates only).")
+    var smtpInsecure = false
+
+    @Flag(help: "Allow webhook destinations on private, loopback and link-local addresses (tests, on-premise) (env GROUNDSWELL_WEBHOOKS_ALLOW_PRIVATE=1).")
+    var webhooksAllowPrivate = ["1", "true", "on", "yes"].contains((environment["GROUNDSWELL_WEBHOOKS_ALLOW_PRIVATE"] ?? "").lowercased())
+
+    @Option(help: "Seconds between webhook retries, comma-separated (default 5,300,1800,7200,18000,36000,36000: 8 attempts over 27.6 h).")
+    var webhookRetrySchedule: String?
+
+    @Option(help: "Seconds between email retries, comma-separated (default 60,300,1800,7200,21600,43200,86400).")
+    var emailRetrySchedule: String?
+
+    @Option(help: "Seconds a webhook attempt may take, answer included.")
+    var webhookTimeout: Double = 15
+
+    @Option(help: "Seconds a daily digest collects before it is sent (default one day).")
+    var digestInterval: Double = 86_400
+
+    @Option(help: "Threads sending webhooks and email.")
+    var deliveryThreads: Int = 4
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
@@ -86,6 +118,21 @@ struct Serve: ParsableCommand {
         if case .failure(let error) = AddressRange.parseList(rateLimitExempt) {
             throw ValidationError("--rate-limit-exempt: \(error)")
         }
+        if let smtpURL { do { _ = try SMTPSender(url: smtpURL) } catch { throw ValidationError("\(error)") } }
+        guard MailMessage.Mailbox(name: "", address: mailFrom).isSafe, mailFrom.contains("@") else {
+            throw ValidationError("--mail-from must be an email address")
+        }
+        if let publicURL {
+            guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+                throw ValidationError("--public-url must be an http:// or https:// URL")
+            }
+        }
+        for (name, text) in [("--webhook-retry-schedule", webhookRetrySchedule), ("--email-retry-schedule", emailRetrySchedule)] {
+            if let text, RetrySchedule(parsing: text) == nil { throw ValidationError("\(name) must be positive seconds separated by commas") }
+        }
+        guard webhookTimeout > 0 && webhookTimeout <= 300 else { throw ValidationError("--webhook-timeout must be 0...300 seconds") }
+        guard digestInterval >= 1 else { throw ValidationError("--digest-interval must be at least 1 second") }
+        guard (1...64).contains(deliveryThreads) else { throw ValidationError("--delivery-threads must be 1...64") }
     }
 
     func run() throws {
@@ -112,6 +159,21 @@ struct Serve: ParsableCommand {
         appConfiguration.environment = environment
         appConfiguration.droppedLogLines = { LogSink.shared.droppedLines }
         appConfiguration.maxStreamsPerClient = maxStreamsPerClient
+        var delivery = DeliverySettings()
+        if let smtpURL {
+            var smtp = try SMTPSender(url: smtpURL)
+            smtp.insecureTLS = smtpInsecure
+            delivery.smtp = smtp
+        }
+        delivery.mailFrom = mailFrom
+        delivery.allowPrivateWebhooks = webhooksAllowPrivate
+        if let text = webhookRetrySchedule, let schedule = RetrySchedule(parsing: text) { delivery.webhookSchedule = schedule }
+        if let text = emailRetrySchedule, let schedule = RetrySchedule(parsing: text) { delivery.emailSchedule = schedule }
+        delivery.webhookTimeout = webhookTimeout
+        delivery.digestIntervalMillis = Int64(digestInterval * 1000)
+        delivery.threads = deliveryThreads
+        if let publicURL { delivery.publicURL = publicURL }
+        appConfiguration.delivery = delivery
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)
@@ -140,6 +202,7 @@ struct Serve: ParsableCommand {
         server.observer = app.context.httpMetrics
         let boundPort = try server.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host
+        if publicURL == nil { app.setPublicURL("http://\(shownHost):\(boundPort)") }
         print("Groundswell listening on http://\(shownHost):\(boundPort)")
         if let token = app.generatedAdminToken {
             print("Admin token (shown once, only its hash is stored): \(token)")

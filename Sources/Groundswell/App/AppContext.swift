@@ -37,9 +37,11 @@ public final class AppContext: Sendable {
     let forwardedWarning = Atomic<Bool>(false)
     /// The address key and its rotation.
     let addressKeys: AddressKeyring
+    /// Sends the outbox: webhooks and email.
+    let delivery: DeliveryWorker
 
     init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
-         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int) {
+         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings) {
         self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock
@@ -48,6 +50,7 @@ public final class AppContext: Sendable {
         self.retainDays = retainDays
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
+        self.delivery = DeliveryWorker(settings: delivery, database: database, clock: clock, logger: logger)
         let clock = self.clock
         self.live = LiveEvents(maxStreamsPerClient: maxStreamsPerClient) { [database] topic, userID in
             try? database.read { db in
@@ -116,6 +119,10 @@ public final class AppContext: Sendable {
         text += "groundswell_log_dropped_lines_total \(droppedLogLines?() ?? 0)\n"
         text += "# HELP groundswell_event_streams Server-sent event streams open now.\n# TYPE groundswell_event_streams gauge\n"
         text += "groundswell_event_streams \(live.streamCount)\n"
+        let pending = (try? read { db in
+            [DeliveryMetrics.Channel.webhook: try WebhookStore.pendingCount(db), .email: try EmailStore.pendingCount(db)]
+        }) ?? [:]
+        delivery.metrics.render(pending: pending, into: &text)
         return text
     }
 

@@ -25,7 +25,7 @@ public final class GroundswellApp: @unchecked Sendable {
         let client = ClientAddress(trustProxy: configuration.trustProxy, key: keys.current.bytes)
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
-                             maxStreamsPerClient: configuration.maxStreamsPerClient)
+                             maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -40,11 +40,17 @@ public final class GroundswellApp: @unchecked Sendable {
                                      operations: [.insert, .update, .delete]) { [search = context.searchCache] in
             search.invalidate()
         }
+        // The outbox: a commit that queued a webhook delivery or a notification (an email to
+        // be) wakes the delivery worker.
+        try database.writer.onCommit(changing: ["webhook_deliveries", "notifications"], operations: [.insert, .update]) {
+            [delivery = context.delivery] in delivery.wake()
+        }
         scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
         registerRoutes(limits: configuration.rateLimits)
         scheduler.runOnce()
         if configuration.schedulerInterval != nil { scheduler.start() }
+        if configuration.deliveryThreads { context.delivery.start() }
     }
 
     private func registerRoutes(limits: RateLimits) {
@@ -66,6 +72,8 @@ public final class GroundswellApp: @unchecked Sendable {
         FraudRoutes(context: context, auth: auth).register(on: router)
         NotificationRoutes(context: context, auth: auth).register(on: router)
         LiveRoutes(context: context, auth: auth).register(on: router)
+        WebhookRoutes(context: context, auth: auth).register(on: router)
+        UnsubscribeRoutes(context: context).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a
@@ -91,12 +99,20 @@ public final class GroundswellApp: @unchecked Sendable {
     /// Closes due rounds and draws due lotteries now (the scheduler does this every second).
     public func runScheduledWork() { scheduler.runOnce() }
 
+    /// The base URL of links in email and of unsubscribe links (`--public-url`, or the
+    /// address the server listens on).
+    public func setPublicURL(_ url: String) { context.delivery.setPublicURL(url) }
+
+    /// Sends everything due in the outbox now, on the caller's thread (tests, tools).
+    public func deliverDueMessages() { context.delivery.drain() }
+
     /// Purges expired address hashes and idempotency keys now (the scheduler does this every minute).
     public func purgeExpiredData() { scheduler.purge(now: context.clock.nowMillis()) }
 
     /// Finishes queued writes and closes the database.
     public func close() {
         scheduler.stop()
+        context.delivery.stop()
         context.backgroundReads.stop()
         context.live.stop()
         context.database.close()

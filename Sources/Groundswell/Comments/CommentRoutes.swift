@@ -29,9 +29,16 @@ struct CommentRoutes {
             payload.key("excerpt"); payload.string(String(text.unicodeScalars.prefix(140)))
             payload.endObject()
             try NotificationStore.notifyFollowers(db, ideaID: ideaID, kind: .comment, payload: payload, except: user.id, now: now)
+            let comment = try CommentStore.json(db, id: id) ?? []
+            try EventOutbox.emit(db, .commentCreated, now: now) { json in
+                json.beginObject()
+                json.key("comment"); json.raw(comment)
+                json.key("idea"); try EventOutbox.writeIdea(db, id: ideaID, into: &json)
+                json.endObject()
+            }
             let live = context.live
             db.afterCommit { _ in live.changed(.idea(ideaID)) }
-            return .json(.created, try CommentStore.json(db, id: id) ?? [])
+            return .json(.created, comment)
         }
     }
 

@@ -36,6 +36,9 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case voteLimit = "vote_limit"
     case rateLimited = "rate_limited"
     case tooManyStreams = "too_many_streams"
+    case destinationRefused = "destination_refused"
+    case unknownEventType = "unknown_event_type"
+    case webhookDisabled = "webhook_disabled"
     case internalError = "internal_error"
     case storageUnavailable = "storage_unavailable"
     case overloaded
@@ -53,7 +56,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
 
     public var status: HTTPStatus {
         switch self {
-        case .invalidRequest, .unknownCategory, .badRequest: return .badRequest
+        case .invalidRequest, .unknownCategory, .unknownEventType, .badRequest: return .badRequest
         case .unauthorized: return .unauthorized
         case .forbidden, .banned: return .forbidden
         case .notFound, .voteNotFound: return .notFound
@@ -61,12 +64,12 @@ public enum ErrorCode: String, CaseIterable, Sendable {
         case .requestTimeout: return .requestTimeout
         case .emailTaken, .alreadyVoted, .alreadyFlagged, .flagResolved, .invalidTransition, .invalidMerge, .ideaMerged,
              .lastAdmin, .categoryExists, .categoryInUse, .roundNotOpen, .roundFull, .roundClosed, .roundLocked,
-             .roundNotClosed, .notEligible, .notInRound, .idempotencyInProgress, .idempotencyReplayUnavailable:
+             .roundNotClosed, .notEligible, .notInRound, .idempotencyInProgress, .idempotencyReplayUnavailable, .webhookDisabled:
             return .conflict
         case .payloadTooLarge: return .payloadTooLarge
         case .uriTooLong: return .uriTooLong
         case .expectationFailed: return .expectationFailed
-        case .idempotencyMismatch: return .unprocessableContent
+        case .idempotencyMismatch, .destinationRefused: return .unprocessableContent
         case .voteLimit, .rateLimited, .tooManyConnections, .tooManyStreams: return .tooManyRequests
         case .headersTooLarge: return .headersTooLarge
         case .internalError: return .internalServerError

@@ -58,6 +58,11 @@ struct IdeaRoutes {
                     json.key("outcome"); json.string(entryState == "entered" ? "entered" : "pending")
                 }
             }
+            try EventOutbox.emit(db, .ideaCreated, now: now) { json in
+                json.beginObject()
+                json.key("idea"); try EventOutbox.writeIdea(db, id: id, into: &json)
+                json.endObject()
+            }
             guard let json = try IdeaJSON.fetch(db, id: id, extra: { _, json in
                 json.key("similar"); json.raw(suggestions)
             }) else { throw APIError.unexpected }

@@ -61,6 +61,14 @@ struct ModerationRoutes {
                 payload.key("note"); payload.optionalString(note)
                 payload.endObject()
                 try NotificationStore.notifyFollowers(db, ideaID: id, kind: .statusChanged, payload: payload, now: now)
+                try EventOutbox.emit(db, .ideaStatusChanged, now: now) { json in
+                    json.beginObject()
+                    json.key("from"); json.string(current.0)
+                    json.key("to"); json.string(status)
+                    json.key("note"); json.optionalString(note)
+                    json.key("idea"); try EventOutbox.writeIdea(db, id: id, into: &json)
+                    json.endObject()
+                }
             }
             if let hidden, hidden != current.1 {
                 try IdeaModerationStore.setHidden(db, id: id, hidden: hidden)
@@ -106,6 +114,14 @@ struct ModerationRoutes {
             guard try FlagStore.targetVisible(db, type: type, id: id) else { throw APIError.notFound(type) }
             guard let flagID = try FlagStore.add(db, type: type, targetID: id, userID: user.id, reason: reason, at: now) else {
                 throw APIError.conflict(.alreadyFlagged, "you have already flagged this \(type)")
+            }
+            try EventOutbox.emit(db, .flagCreated, now: now) { json in
+                json.beginObject()
+                json.key("flag_id"); json.int(flagID)
+                json.key("target_type"); json.string(type)
+                json.key("target_id"); json.int(id)
+                json.key("reason"); json.string(reason)
+                json.endObject()
             }
             return .json(.created, try FlagJSON.fetch(db, id: flagID))
         }
@@ -177,6 +193,12 @@ struct ModerationRoutes {
             payload.endObject()
             try NotificationStore.notifyFollowers(db, ideaID: source, kind: .merged, payload: payload, now: now)
             try IdeaModerationStore.merge(db, source: from, sourceID: source, into: into, targetID: target, staff: staff, at: now)
+            try EventOutbox.emit(db, .ideaMerged, now: now) { json in
+                json.beginObject()
+                json.key("source"); try EventOutbox.writeIdea(db, id: source, into: &json)
+                json.key("target"); try EventOutbox.writeIdea(db, id: target, into: &json)
+                json.endObject()
+            }
             try Audit.record(db, actor: staff, action: "idea.merge", target: "idea:\(source)", before: from.status,
                              after: "merged into idea:\(target)", at: now)
             var json = JSONWriter(capacity: 2048)

@@ -33,17 +33,21 @@ enum NotificationStore {
     static func notifyFollowers(_ db: Connection, ideaID: Int64, kind: Kind, payload: JSONWriter,
                                 except: Int64? = nil, now: Int64) throws {
         try db.run("""
-            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at)
-            SELECT user_id, ?3, ?1, ?4, ?5 FROM (\(followersSQL))
-            """, [ideaID, except, kind.rawValue, String(decoding: payload.bytes, as: UTF8.self), now])
+            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at, email, email_next_at)
+            SELECT u.id, ?3, ?1, ?4, ?5, \(EmailPreferences.stateSQL(kind: "?3", defaultMode: "?6")), ?5
+            FROM (\(followersSQL)) f JOIN users u ON u.id = f.user_id
+            """, [ideaID, except, kind.rawValue, String(decoding: payload.bytes, as: UTF8.self), now,
+                  EmailPreferences.defaultMode(kind).rawValue])
     }
 
     /// Sends `kind` to one customer (an idea's author), unless the account was erased.
     static func notify(_ db: Connection, userID: Int64, ideaID: Int64?, kind: Kind, payload: JSONWriter, now: Int64) throws {
         try db.run("""
-            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at)
-            SELECT id, ?, ?, ?, ? FROM users WHERE id = ? AND deleted_at IS NULL
-            """, [kind.rawValue, ideaID, String(decoding: payload.bytes, as: UTF8.self), now, userID])
+            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at, email, email_next_at)
+            SELECT u.id, ?1, ?2, ?3, ?4, \(EmailPreferences.stateSQL(kind: "?1", defaultMode: "?6")), ?4
+            FROM users u WHERE u.id = ?5 AND u.deleted_at IS NULL
+            """, [kind.rawValue, ideaID, String(decoding: payload.bytes, as: UTF8.self), now, userID,
+                  EmailPreferences.defaultMode(kind).rawValue])
     }
 
     // MARK: follows
@@ -117,6 +121,8 @@ enum NotificationStore {
     static func forget(_ db: Connection, userID: Int64) throws {
         try db.run("DELETE FROM notifications WHERE user_id = ?", [userID])
         try db.run("DELETE FROM follows WHERE user_id = ?", [userID])
+        try db.run("DELETE FROM email_preferences WHERE user_id = ?", [userID])
+        try db.run("UPDATE users SET unsubscribe_token = NULL WHERE id = ?", [userID])
     }
 
     /// The idea's title, for payloads.

@@ -48,11 +48,14 @@ struct PersonalDataRoutes {
         let name = try body.string("name", length: 1...80, required: false)
         let optIn = try body.bool("contact_opt_in")
         let autoFollow = try body.bool("auto_follow")
-        if name == nil && optIn == nil && autoFollow == nil {
-            throw APIError.invalid("send name, contact_opt_in and/or auto_follow")
+        let language = try UserRoutes.language(body)
+        let email = try body.value["email_preferences"].map(EmailPreferences.parse)
+        if name == nil && optIn == nil && autoFollow == nil && language == nil && email == nil {
+            throw APIError.invalid("send name, contact_opt_in, auto_follow, language and/or email_preferences")
         }
         return context.write(request) { db in
-            try UserStore.update(db, userID: user.id, name: name, contactOptIn: optIn, autoFollow: autoFollow)
+            try UserStore.update(db, userID: user.id, name: name, contactOptIn: optIn, autoFollow: autoFollow, language: language)
+            if let email { try EmailPreferences.set(db, userID: user.id, modes: email) }
             return Response.json(.ok, try UserStore.profile(db, userID: user.id) ?? []).personal()
         }
     }

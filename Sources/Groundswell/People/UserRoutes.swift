@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import HTTPServer
 import SQLiteStore
@@ -19,12 +20,16 @@ struct UserRoutes {
         guard UserRoutes.isPlausibleEmail(email) else {
             throw APIError.invalid("email must be an email address like name@example.com")
         }
+        let language = try UserRoutes.language(body) ?? UserRoutes.preferredLanguage(request.headers["accept-language"])
+        let optIn = try body.bool("contact_opt_in") ?? false
         let token = Tokens.generate(prefix: "gsu_")
         let hash = Tokens.hash(token)
         let now = context.clock.nowMillis()
         let address = request.clientHash(context.client)
         return context.write(request) { db in
             let id = try UserStore.create(db, name: name, email: email, tokenHash: hash, at: now, addressHash: address)
+            try UserStore.update(db, userID: id, name: nil, contactOptIn: optIn ? true : nil, autoFollow: nil,
+                                 language: language == "en" ? nil : language)
             var json = JSONWriter()
             json.beginObject()
             json.key("id"); json.int(id)
@@ -33,6 +38,32 @@ struct UserRoutes {
             json.endObject()
             return Response.json(.created, json).secret()
         }
+    }
+
+    /// The `language` field: en or ko.
+    static func language(_ body: RequestBody) throws -> String? {
+        guard let language = try body.string("language", length: 2...2, required: false) else { return nil }
+        guard language == "en" || language == "ko" else { throw APIError.invalid("language must be en or ko") }
+        return language
+    }
+
+    /// Korean when the client's first language of ours in Accept-Language is Korean.
+    static func preferredLanguage(_ header: String?) -> String {
+        guard let header else { return "en" }
+        var best: (String, Double)?
+        for part in header.split(separator: ",") {
+            let fields = part.split(separator: ";")
+            let tag = fields[0].trimmingCharacters(in: .whitespaces).lowercased()
+            let primary = tag.split(separator: "-").first.map(String.init) ?? tag
+            guard primary == "ko" || primary == "en" else { continue }
+            var q = 1.0
+            for field in fields.dropFirst() {
+                let pair = field.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix("q="), let value = Double(pair.dropFirst(2)) { q = value }
+            }
+            if q > 0, best == nil || q > best!.1 { best = (primary, q) }
+        }
+        return best?.0 ?? "en"
     }
 
     func me(_ request: Request) throws -> Reply {

@@ -17,7 +17,7 @@ enum UserStore {
 
     /// The caller's own profile (the only place a customer's email is shown to them).
     static func profile(_ db: Connection, userID: Int64) throws -> [UInt8]? {
-        try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
+        try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow, language FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
             var json = JSONWriter()
             json.beginObject()
             json.key("id"); json.int(row.int64(0))
@@ -25,13 +25,16 @@ enum UserStore {
             json.key("email"); json.string(row.string(2))
             json.key("contact_opt_in"); json.bool(row.bool(4))
             json.key("auto_follow"); json.bool(row.bool(5))
+            json.key("language"); json.string(row.string(6))
+            json.key("email_preferences"); try EmailPreferences.write(db, userID: userID, into: &json)
             json.key("created_at"); json.timestamp(row.int64(3))
             json.endObject()
             return json.bytes
         }
     }
 
-    static func update(_ db: Connection, userID: Int64, name: String?, contactOptIn: Bool?, autoFollow: Bool?) throws {
+    static func update(_ db: Connection, userID: Int64, name: String?, contactOptIn: Bool?, autoFollow: Bool?, language: String?) throws {
+        if let language { try db.run("UPDATE users SET language = ? WHERE id = ?", [language, userID]) }
         if let name { try db.run("UPDATE users SET name = ? WHERE id = ?", [name, userID]) }
         if let contactOptIn { try db.run("UPDATE users SET contact_opt_in = ? WHERE id = ?", [contactOptIn, userID]) }
         if let autoFollow { try db.run("UPDATE users SET auto_follow = ? WHERE id = ?", [autoFollow, userID]) }

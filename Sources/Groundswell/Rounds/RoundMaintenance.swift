@@ -12,9 +12,26 @@ enum RoundMaintenance {
         if round.closeDue(at: now) { try RoundStore.close(db, roundID: roundID, now: now) }
     }
 
+    /// Announces rounds whose voting has opened (`round.opened`, once per round).
+    static func announceOpened(_ db: Connection, now: Int64) throws -> [Int64] {
+        let opened = try db.query("""
+            SELECT id FROM rounds WHERE opened_announced_at IS NULL AND closed_at IS NULL AND voting_opens_at <= ?
+            """, [now]) { $0.int64(0) }
+        for id in opened {
+            try db.run("UPDATE rounds SET opened_announced_at = ? WHERE id = ?", [now, id])
+            try EventOutbox.emit(db, .roundOpened, now: now) { json in
+                json.beginObject()
+                json.key("round"); try EventOutbox.writeRound(db, id: id, into: &json)
+                json.endObject()
+            }
+        }
+        return opened
+    }
+
     /// Catches up every round; returns the ids of those that needed work.
     @discardableResult
     static func catchUpAll(_ db: Connection, now: Int64) throws -> [Int64] {
+        _ = try announceOpened(db, now: now)
         let due = try db.query("""
             SELECT id FROM rounds WHERE closed_at IS NULL AND (voting_closes_at <= ?
                 OR (entry_selection = 'lottery' AND lottery_drawn_at IS NULL AND submissions_close_at <= ?))

@@ -130,6 +130,12 @@ enum RoundStore {
         }
         try db.run("UPDATE rounds SET closed_at = ? WHERE id = ?", [now, roundID])
         try carryOver(db, round: round, placements: placements, now: now)
+        try EventOutbox.emit(db, .roundClosed, now: now) { json in
+            json.beginObject()
+            json.key("round"); try EventOutbox.writeRound(db, id: roundID, into: &json)
+            json.key("awards"); json.raw(try AwardJSON.list(db, roundID: roundID))
+            json.endObject()
+        }
     }
 
     /// Tells an entry's author what happened to it in `round` (`fields` adds the outcome).

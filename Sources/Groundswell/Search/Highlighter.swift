@@ -82,14 +82,7 @@ struct Highlighter {
                 let marked = next < ranges.count && ranges[next].contains(byte)
                 if marked && !open { out += "<mark>"; open = true }
                 if !marked && open { out += "</mark>"; open = false }
-                switch scalar {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&#39;"
-                default: out.unicodeScalars.append(scalar)
-                }
+                HTMLEscaping.append(scalar, to: &out)
             } else if open {
                 out += "</mark>"
                 open = false

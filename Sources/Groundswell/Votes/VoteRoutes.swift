@@ -30,6 +30,7 @@ struct VoteRoutes {
             else { throw APIError.alreadyVoted() }
             VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: vote.roundID)
             let votes = vote.roundID == idea.roundID ? idea.votes + 1 : try VoteLedger.count(db, ideaID: ideaID)
+            if vote.roundID == idea.roundID { try EventOutbox.voteCounted(db, ideaID: ideaID, votes: votes, now: now) }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: votes)
         }
     }
