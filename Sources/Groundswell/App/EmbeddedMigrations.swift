@@ -529,6 +529,18 @@ CREATE TABLE staff_alerts (
 -- round.opened is announced once, when voting opens; rounds already open are not announced.
 ALTER TABLE rounds ADD COLUMN opened_announced_at INTEGER;
 UPDATE rounds SET opened_announced_at = voting_opens_at WHERE voting_opens_at <= CAST(unixepoch() AS INTEGER) * 1000;
+
+-- vote.milestone fires once per idea and milestone (10, 100, 1,000, …): the highest announced.
+ALTER TABLE ideas ADD COLUMN vote_milestone INTEGER NOT NULL DEFAULT 0;
+UPDATE ideas SET vote_milestone = CASE
+    WHEN vote_count >= 1000000000 THEN 1000000000 WHEN vote_count >= 100000000 THEN 100000000
+    WHEN vote_count >= 10000000 THEN 10000000 WHEN vote_count >= 1000000 THEN 1000000
+    WHEN vote_count >= 100000 THEN 100000 WHEN vote_count >= 10000 THEN 10000
+    WHEN vote_count >= 1000 THEN 1000 WHEN vote_count >= 100 THEN 100
+    WHEN vote_count >= 10 THEN 10 ELSE 0 END
+WHERE vote_count >= 10;
+
+CREATE UNIQUE INDEX users_unsubscribe ON users (unsubscribe_token) WHERE unsubscribe_token IS NOT NULL;
 """#),
     ]
 }

@@ -49,7 +49,8 @@ final class DeliveryWorker: @unchecked Sendable {
         var post = WebhookPost(policy: settings.destinationPolicy)
         post.totalTimeout = settings.webhookTimeout
         self.webhook = post
-        self.publicURL = Mutex(settings.publicURL)
+        self.publicURL = Mutex("")
+        setPublicURL(settings.publicURL)
     }
 
     /// Sets the base URL of links in email (the server's own address unless `--public-url`).
