@@ -128,4 +128,35 @@ final class NotificationTests: ServiceTestCase {
         let lost = try XCTUnwrap(try notifications(runnerUp).items.first?["data"] as? [String: Any])
         XCTAssertEqual(lost["outcome"] as? String, "not_won")
     }
+
+    /// The company answers as itself: an official comment that every follower hears of.
+    func testStaffRepliesAreOfficialAndReachFollowers() throws {
+        let (_, author) = try signUp("Author")
+        let (_, voter) = try signUp("Voter")
+        let idea = try createIdea(author, title: "Oat milk")["id"] as! Int
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: voter).status, 201)
+        let reply = try client.post("/admin/ideas/\(idea)/comments", ["body": "Thanks! We are testing it in Seoul."], token: service.adminToken)
+        XCTAssertEqual(reply.status, 201, reply.text)
+        XCTAssertEqual(reply.json["official"] as? Bool, true)
+        XCTAssertTrue((reply.json["author"] as! [String: Any])["id"] is NSNull)
+        let listed = try client.get("/ideas/\(idea)/comments").json["items"] as! [[String: Any]]
+        XCTAssertEqual(listed.count, 1)
+        XCTAssertEqual(listed[0]["official"] as? Bool, true)
+        XCTAssertEqual(try client.get("/ideas/\(idea)").json["comments"] as? Int, 1)
+        for token in [author, voter] {
+            let items = try notifications(token).items
+            XCTAssertEqual(items.first?["kind"] as? String, "staff_reply")
+            XCTAssertEqual((items.first?["data"] as? [String: Any])?["excerpt"] as? String, "Thanks! We are testing it in Seoul.")
+        }
+        // A customer's comment is not official; customers cannot post as staff.
+        let own = try client.post("/ideas/\(idea)/comments", ["body": "Great"], token: voter)
+        XCTAssertEqual(own.json["official"] as? Bool, false)
+        XCTAssertEqual(try client.post("/admin/ideas/\(idea)/comments", ["body": "fake"], token: voter).status, 403)
+        XCTAssertEqual(try client.post("/admin/ideas/999999/comments", ["body": "x"], token: service.adminToken).status, 404)
+        XCTAssertEqual(try client.post("/admin/ideas/\(idea)/comments", ["body": ""], token: service.adminToken).status, 400)
+        // Staff can hide an official reply like any comment; the count follows.
+        let replyID = reply.json["id"] as! Int
+        XCTAssertEqual(try client.request("PATCH", "/admin/comments/\(replyID)", json: ["hidden": true], token: service.adminToken).status, 200)
+        XCTAssertEqual(try client.get("/ideas/\(idea)").json["comments"] as? Int, 1)
+    }
 }

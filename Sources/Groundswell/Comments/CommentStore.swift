@@ -18,8 +18,14 @@ enum CommentStore {
         }
     }
 
+    /// A reply from staff: the company answering under the idea as itself.
+    static func insertOfficial(_ db: Connection, ideaID: Int64, staffID: Int64, body: String, at now: Int64) throws -> Int64 {
+        try db.run("INSERT INTO comments (idea_id, staff_id, body, created_at) VALUES (?, ?, ?, ?)", [ideaID, staffID, body, now])
+        return db.lastInsertRowID
+    }
+
     static func authorName(_ db: Connection, commentID: Int64) throws -> String {
-        try db.queryOne("SELECT u.name FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = ?", [commentID], { $0.string(0) }) ?? ""
+        try db.queryOne("SELECT COALESCE(u.name, s.name) \(CommentJSON.from) WHERE c.id = ?", [commentID], { $0.string(0) }) ?? ""
     }
 
     /// A page of an idea's visible comments, oldest first, after comment `after`.

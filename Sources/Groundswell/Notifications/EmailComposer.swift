@@ -71,6 +71,11 @@ struct EmailComposer {
             let excerpt = Self.string(p, "excerpt")
             return (ko ? "‘\(title)’에 새 댓글이 달렸습니다" : "New comment on “\(title)”",
                     ["\(author): \(excerpt)"])
+        case .staffReply:
+            let author = Self.string(p, "author_name")
+            let excerpt = Self.string(p, "excerpt")
+            return (ko ? "운영팀이 ‘\(title)’에 답했습니다" : "The team replied on “\(title)”",
+                    ["\(author): \(excerpt)"])
         case .merged:
             let into = Self.string(p, "into_title")
             return (ko ? "‘\(title)’ 아이디어가 ‘\(into)’에 합쳐졌습니다" : "“\(title)” was merged into “\(into)”",
@@ -114,6 +119,7 @@ struct EmailComposer {
         .comment: ("new comments", "새 댓글"),
         .merged: ("merges", "아이디어 합치기"),
         .roundResult: ("round results", "라운드 결과"),
+        .staffReply: ("replies from the team", "운영팀 답변"),
     ]
 
     private func footer(_ language: Language, kind: NotificationStore.Kind?, unsubscribeURL: String) -> (text: String, why: String, action: String) {

@@ -11,6 +11,7 @@ enum NotificationStore {
         case comment
         case merged
         case roundResult = "round_result"
+        case staffReply = "staff_reply"
     }
 
     /// Everyone who follows `ideaID` now: explicit followers, and (with `auto_follow` on) its
@@ -22,7 +23,7 @@ enum NotificationStore {
             SELECT u.id FROM users u WHERE u.auto_follow = 1 AND u.id IN (
                 SELECT author_id FROM ideas WHERE id = ?1
                 UNION SELECT user_id FROM votes WHERE idea_id = ?1
-                UNION SELECT author_id FROM comments WHERE idea_id = ?1)
+                UNION SELECT author_id FROM comments WHERE idea_id = ?1 AND author_id IS NOT NULL)
         ) f
         WHERE f.user_id IS NOT ?2
           AND f.user_id NOT IN (SELECT user_id FROM follows WHERE idea_id = ?1 AND state = 'muted')

@@ -29,6 +29,7 @@ struct UnsubscribeRoutes {
     private static let kindNames: [NotificationStore.Kind: (en: String, ko: String)] = [
         .statusChanged: ("status changes", "상태 변경"), .comment: ("new comments", "새 댓글"),
         .merged: ("merges", "아이디어 합치기"), .roundResult: ("round results", "라운드 결과"),
+        .staffReply: ("replies from the team", "운영팀 답변"),
     ]
 
     func page(_ request: Request) throws -> Reply {
