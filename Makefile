@@ -7,8 +7,8 @@ PORT ?= 8080
 .PHONY: run test test-tsan build release deps bench bench-peers migrations fuzz soak clean
 
 # System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
-# webhooks and SMTP), openssl (the tests' STARTTLS certificate) and python3-venv (test peers).
-SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev pkg-config openssl python3-venv
+# webhooks and SMTP), libargon2's (CArgon2: passwords), openssl (the tests' STARTTLS certificate) and python3-venv (test peers).
+SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev pkg-config openssl python3-venv
 deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

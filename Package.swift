@@ -27,6 +27,11 @@ let package = Package(
             name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // Argon2id (Debian's libargon2-dev) for customers' passwords.
+        .systemLibrary(
+            name: "CArgon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
         // Talking to other servers, knowing nothing of ideas: webhook POSTs with the SSRF
         // policy and Standard Webhooks signatures, SMTP, RFC 5322 messages.
         .target(
@@ -50,6 +55,7 @@ let package = Package(
                 "JSON",
                 "Rules",
                 "Outbound",
+                "CArgon2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

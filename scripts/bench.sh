@@ -41,7 +41,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 # database copy (that showed up as fsync stalls in the first round).
 start_ours() {
   rm -f "$out"/run.sqlite*; cp "$out/${1:-template}.sqlite" "$out/run.sqlite"; sync
-  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" --rate-limit-exempt 127.0.0.0/8 --max-connections-per-address 0 > "$out/server.log" 2>&1 &
+  "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" --rate-limit-exempt 127.0.0.0/8 --max-connections-per-address 0 ${EXTRA_FLAGS:-} > "$out/server.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
 }
 start_hb() {
@@ -108,11 +108,14 @@ done
 # file; uniform with 2,000 customers once more with the access log off.
 RANDOM_VOTES=${RANDOM_VOTES-"uniform zipf hot mixed"}
 CUSTOMERS=${CUSTOMERS-"2000 200000"}
-if [ -n "$RANDOM_VOTES" ]; then
+random_template() {
   if [ ! -f "$out/template-random.sqlite" ] || [ "$bin" -nt "$out/template-random.sqlite" ]; then
     rm -f "$out"/template-random.sqlite*
     "$bin" seed --db "$out/template-random.sqlite" --users 200000 --ideas 10000 --tokens-out "$out/tokens-random.txt" > /dev/null
   fi
+}
+if [ -n "$RANDOM_VOTES" ]; then
+  random_template
   for round in $(seq 1 "$ROUNDS"); do
     for n in $CUSTOMERS; do
       for w in $RANDOM_VOTES; do
@@ -136,6 +139,32 @@ if [ -n "$RANDOM_VOTES" ]; then
     done
     ACCESS_LOG=off start_ours template-random
     measure groundswell "vote-uniform-2000-nolog" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 2000 10000
+    stop
+  done
+fi
+
+# Live counts (issue 16): STREAMS server-sent event streams on one round while votes flow (uniform
+# random votes, 2,000 customers) and a probe votes 20 times a second on one of the round's entries:
+# vote throughput beside the streams against the same run without them, the server's RSS, and how
+# long each probe vote took to reach the streams (p50/p99/max), with how many saw the last one.
+STREAMS=${STREAMS:-10000}
+if [ "$STREAMS" -gt 0 ] && command -v python3 >/dev/null; then
+  random_template
+  for round in $(seq 1 "$ROUNDS"); do
+    EXTRA_FLAGS="--max-streams-per-client 100000" start_ours template-random
+    measure groundswell "vote-uniform-2000-nostreams" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 2000 10000
+    rss0=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+    python3 scripts/stream_clients.py 8180 bench "$PWD/$out/tokens-random.txt" "$STREAMS" $((WARMUP + DURATION + 4)) > "$out/streams.txt" 2>&1 & sc=$!
+    for _ in $(seq 1 600); do grep -q OPEN "$out/streams.txt" 2>/dev/null && break; sleep 0.1; done
+    opened=$(grep -o 'OPEN [0-9]*' "$out/streams.txt" | awk '{print $2}')
+    rss1=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+    c0=$(cpu_ticks "$sc")
+    measure groundswell "vote-uniform-2000-streams" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 2000 10000
+    rss2=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+    c1=$(cpu_ticks "$sc")
+    client_cpu=$(awk -v d=$((c1 - c0)) -v hz="$tck" -v s="$((WARMUP + DURATION))" 'BEGIN { printf "%.0f", d / hz / s * 100 }')
+    wait $sc || true
+    echo "# streams: ${opened:-0} open; server RSS ${rss0} MiB before, ${rss1} MiB with them open, ${rss2} MiB after the votes; the stream client used ${client_cpu}% of a core; $(grep '^STREAMS' "$out/streams.txt" || tail -3 "$out/streams.txt")" | tee -a "$results"
     stop
   done
 fi

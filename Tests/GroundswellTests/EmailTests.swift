@@ -83,7 +83,7 @@ final class EmailTests: XCTestCase {
         XCTAssertTrue(page.text.contains("lang=\"ko\""))
         XCTAssertTrue(page.header("Content-Security-Policy")!.contains("default-src 'none'"))
         XCTAssertEqual(try client.get("/me", token: minji).json["email_preferences"] as? [String: String],
-                       ["status_changed": "immediately", "comment": "daily", "merged": "immediately", "round_result": "immediately"])
+                       ["status_changed": "immediately", "comment": "daily", "merged": "immediately", "round_result": "immediately", "staff_reply": "immediately"])
         let clicked = try client.request("POST", path, body: Array("List-Unsubscribe=One-Click".utf8),
                                          headers: [("Content-Type", "application/x-www-form-urlencoded")])
         XCTAssertEqual(clicked.status, 200, clicked.text)

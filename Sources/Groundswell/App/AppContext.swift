@@ -29,8 +29,15 @@ public final class AppContext: Sendable {
     let retainDays: Int
     /// Costly reads (uncached searches), off the event loops.
     let backgroundReads: BackgroundReads
+    /// Password hashing and checking (Argon2id, tens of milliseconds each), off the event loops.
+    let passwordWork: BackgroundReads
+    /// Failed sign-ins per account and address.
+    let signInLimiter = SignInLimiter()
     /// Live counts (server-sent events), fed after commits.
     let live: LiveEvents
+
+    /// The site's public base URL (`--public-url`, or the address the server listens on).
+    var publicURL: String { delivery.currentPublicURL }
     /// Lines the process's log dropped so far, if it drops any.
     let droppedLogLines: (@Sendable () -> Int)?
     /// Whether the X-Forwarded-For-without-`--trust-proxy` warning was logged (once per run).
@@ -50,6 +57,9 @@ public final class AppContext: Sendable {
         self.retainDays = retainDays
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
+        self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "groundswell-passwords",
+                                            busy: ErrorCode.overloaded.error("too many sign-ins at once; retry shortly",
+                                                                             headers: HTTPHeaders([("Retry-After", "1")])))
         self.delivery = DeliveryWorker(settings: delivery, database: database, clock: clock, logger: logger)
         let clock = self.clock
         self.live = LiveEvents(maxStreamsPerClient: maxStreamsPerClient) { [database] topic, userID in

@@ -13,12 +13,15 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     private let capacity: Int
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
+    /// The answer when the queue is full.
+    private let busy: HTTPError
 
-    init(capacity: Int = 256, logger: Logger) {
+    init(capacity: Int = 256, logger: Logger, name: String = "groundswell-reads", busy: HTTPError = APIError.busy) {
         self.capacity = capacity
         self.logger = logger
+        self.busy = busy
         let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "groundswell-reads"
+        thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -45,7 +48,7 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
                 promise.succeed(APIError.response(for: error, logger: logger, context: context))
             }
         }
-        guard enqueue(job) else { return .response(APIError.busy.response) }
+        guard enqueue(job) else { return .response(busy.response) }
         return .promise(promise)
     }
 

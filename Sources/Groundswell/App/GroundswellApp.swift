@@ -74,6 +74,7 @@ public final class GroundswellApp: @unchecked Sendable {
         LiveRoutes(context: context, auth: auth).register(on: router)
         WebhookRoutes(context: context, auth: auth).register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
+        SessionRoutes(context: context, auth: auth).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a
@@ -114,6 +115,7 @@ public final class GroundswellApp: @unchecked Sendable {
         scheduler.stop()
         context.delivery.stop()
         context.backgroundReads.stop()
+        context.passwordWork.stop()
         context.live.stop()
         context.database.close()
         let stats = context.database.writer.statistics

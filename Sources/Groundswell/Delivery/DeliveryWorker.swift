@@ -60,7 +60,10 @@ final class DeliveryWorker: @unchecked Sendable {
         publicURL.withLock { $0 = url }
     }
 
-    private var composer: EmailComposer { EmailComposer(publicURL: publicURL.withLock { $0 }) }
+    private var composer: EmailComposer { EmailComposer(publicURL: currentPublicURL) }
+
+    /// The site's public base URL now.
+    var currentPublicURL: String { publicURL.withLock { $0 } }
 
     func start() {
         for index in 0..<max(1, settings.threads) {

@@ -39,6 +39,9 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case destinationRefused = "destination_refused"
     case unknownEventType = "unknown_event_type"
     case webhookDisabled = "webhook_disabled"
+    case invalidCredentials = "invalid_credentials"
+    case wrongPassword = "wrong_password"
+    case csrfFailed = "csrf_failed"
     case internalError = "internal_error"
     case storageUnavailable = "storage_unavailable"
     case overloaded
@@ -57,8 +60,8 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     public var status: HTTPStatus {
         switch self {
         case .invalidRequest, .unknownCategory, .unknownEventType, .badRequest: return .badRequest
-        case .unauthorized: return .unauthorized
-        case .forbidden, .banned: return .forbidden
+        case .unauthorized, .invalidCredentials: return .unauthorized
+        case .forbidden, .banned, .wrongPassword, .csrfFailed: return .forbidden
         case .notFound, .voteNotFound: return .notFound
         case .methodNotAllowed: return .methodNotAllowed
         case .requestTimeout: return .requestTimeout

@@ -150,13 +150,20 @@ final class LiveEvents: Sendable {
             }
             if stopped { break }
             for (topic, version, subscribers) in dirty where !subscribers.isEmpty {
-                // One read for everyone who is not signed in; a signed-in round stream has its own.
-                lazy var shared = readState(topic, nil)
+                // One read and one framed message for everyone who is not signed in (the bytes are
+                // shared, not copied, by every stream); a signed-in round stream has its own.
+                let event = LiveEvents.eventName(topic)
+                lazy var shared = readState(topic, nil).map { (message: $0, bytes: LiveEvents.message(event: event, id: version, data: $0.body)) }
                 for subscriber in subscribers {
-                    let message = subscriber.userID == nil ? shared : readState(topic, subscriber.userID)
-                    guard let message else { subscriber.stream.close(); continue }
-                    subscriber.stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: message.body))
-                    if message.final { subscriber.stream.close() }
+                    let framed: (message: Message, bytes: [UInt8])?
+                    if subscriber.userID == nil {
+                        framed = shared
+                    } else {
+                        framed = readState(topic, subscriber.userID).map { ($0, LiveEvents.message(event: event, id: version, data: $0.body)) }
+                    }
+                    guard let framed else { subscriber.stream.close(); continue }
+                    subscriber.stream.send(framed.bytes)
+                    if framed.message.final { subscriber.stream.close() }
                 }
             }
             sinceHeartbeat += LiveEvents.interval

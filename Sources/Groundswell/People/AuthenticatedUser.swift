@@ -5,4 +5,6 @@ import SQLiteStore
 /// own transaction, so the account cache stays small).
 public struct AuthenticatedUser: Sendable {
     public let id: Int64
+    /// The browser session the request came with; nil for a bearer token.
+    public var sessionID: Int64? = nil
 }

@@ -21,9 +21,14 @@ public struct Authenticator: Sendable {
         return token.isEmpty ? nil : token
     }
 
-    /// The caller, or 401 `unauthorized` (403 `banned` for a banned account).
+    /// The caller, or 401 `unauthorized` (403 `banned` for a banned account). A bearer token
+    /// wins; without one, the browser session cookie, which on a state-changing request must
+    /// come with its CSRF token in `X-CSRF-Token` (403 `csrf_failed`).
     public func user(_ request: Request) throws -> AuthenticatedUser {
-        guard let token = Authenticator.bearerToken(request) else { throw APIError.unauthorized }
+        guard let token = Authenticator.bearerToken(request) else {
+            guard let cookie = SessionCookie.value(request) else { throw APIError.unauthorized }
+            return try sessionUser(request, cookie: cookie)
+        }
         let digest = Tokens.digest(token)
         let key = AccountCache.Key(digest)
         let (cached, generation) = context.accounts.lookup(key)
@@ -42,13 +47,45 @@ public struct Authenticator: Sendable {
 }
 
 extension Authenticator {
+    /// Methods that change nothing; every other method needs the CSRF token with a cookie.
+    static let safeMethods: Set<HTTPMethod> = [.get, .head, .options]
+
+    private func sessionUser(_ request: Request, cookie: String) throws -> AuthenticatedUser {
+        let now = context.clock.nowMillis()
+        let hash = Tokens.hash(cookie)
+        guard let session = try context.database.read({ db in try SessionStore.session(db, tokenHash: hash, now: now) }) else {
+            throw APIError.unauthorized
+        }
+        if session.banned { throw APIError.banned }
+        if !Authenticator.safeMethods.contains(request.method) {
+            let sent = Array((request.headers["x-csrf-token"] ?? "").utf8)
+            let expected = Array(session.csrf.utf8)
+            // Compared in constant time: the length is public, the bytes are not.
+            var difference = UInt8(sent.count == expected.count ? 0 : 1)
+            for (a, b) in zip(sent, expected) { difference |= a ^ b }
+            guard difference == 0 else {
+                throw ErrorCode.csrfFailed.error("a signed-in browser request that changes something needs the session's CSRF token in X-CSRF-Token")
+            }
+        }
+        if now - session.lastSeen >= SessionStore.seenResolution {
+            let id = session.id
+            context.database.writer.submit({ db in try SessionStore.touch(db, id: id, now: now) }) { _ in }
+        }
+        return AuthenticatedUser(id: session.userID, sessionID: session.id)
+    }
+}
+
+extension Authenticator {
     /// Who is calling, as the idempotency store names callers: `user:ID` or `staff:ID` for a
     /// token that authenticates now, else `addr:HASH` (the keyed hash of the resolved client
     /// address). A revoked, unknown or banned token is never its account: its stored replays are
     /// out of reach, and the handler then refuses the request as it would without a key.
     func principal(_ request: Request) throws -> String {
         let address = { "addr:" + request.clientHash(context.client) }
-        guard let token = Authenticator.bearerToken(request) else { return address() }
+        guard let token = Authenticator.bearerToken(request) else {
+            if SessionCookie.value(request) != nil, let user = try? user(request) { return "user:\(user.id)" }
+            return address()
+        }
         if let user = try? user(request) { return "user:\(user.id)" }
         let hash = Tokens.hash(token)
         if let staff = try context.database.read({ db in try StaffStore.member(db, tokenHash: hash) }) {

@@ -23,6 +23,7 @@ struct PersonalDataRoutes {
             var json = JSONWriter(capacity: 8192)
             json.beginObject()
             try UserStore.writeExport(db, userID: user.id, into: &json)
+            json.key("sessions"); json.raw(try SessionStore.list(db, userID: user.id, current: user.sessionID, now: context.clock.nowMillis()))
             json.key("exported_at"); json.timestamp(context.clock.nowMillis())
             json.endObject()
             return json.bytes
@@ -38,6 +39,7 @@ struct PersonalDataRoutes {
             try UserStore.erase(db, userID: user.id, formerName: PersonalDataRoutes.formerMember, revokedTokenHash: revoked, at: now)
             try IdempotencyRecord.forget(db, userID: user.id)
             try NotificationStore.forget(db, userID: user.id)
+            try SessionStore.revokeAll(db, userID: user.id)
             return Response(status: .noContent, contentType: nil).personal()
         }
     }
@@ -65,6 +67,7 @@ struct PersonalDataRoutes {
         let token = Tokens.generate(prefix: "gsu_")
         return context.write(request) { db in
             try UserStore.replaceToken(db, userID: user.id, tokenHash: Tokens.hash(token))
+            try SessionStore.revokeAll(db, userID: user.id)
             var json = JSONWriter()
             json.beginObject()
             json.key("id"); json.int(user.id)

@@ -71,7 +71,7 @@ enum UserStore {
         }
         try db.run("""
             UPDATE users SET name = ?, email = ?, email_norm = ?, token_hash = ?, contact_opt_in = 0,
-                   signup_addr_hash = NULL, deleted_at = ?
+                   signup_addr_hash = NULL, password_hash = NULL, deleted_at = ?
             WHERE id = ?
             """, [formerName, "", "deleted:\(userID)", revokedTokenHash, now, userID])
         try db.run("UPDATE votes SET addr_hash = NULL WHERE user_id = ?", [userID])

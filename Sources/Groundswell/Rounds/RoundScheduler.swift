@@ -57,6 +57,7 @@ final class RoundScheduler: @unchecked Sendable {
         do {
             try context.database.writer.sync { db in
                 try RetentionStore.purge(db, addressHashesBefore: cutoff, replayKeysBefore: now - IdempotencyMiddleware.retentionMillis)
+                try SessionStore.purgeExpired(db, now: now)
             }
         } catch {
             context.logger.error("scheduler: purge failed: \(error)")
