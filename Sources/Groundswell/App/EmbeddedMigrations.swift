@@ -469,7 +469,7 @@ ALTER TABLE notifications ADD COLUMN email TEXT;
 ALTER TABLE notifications ADD COLUMN email_attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE notifications ADD COLUMN email_next_at INTEGER;
 CREATE INDEX notifications_email_due ON notifications (email_next_at) WHERE email = 'pending';
-CREATE INDEX notifications_digest ON notifications (user_id) WHERE email = 'digest';
+CREATE INDEX notifications_digest ON notifications (created_at, user_id) WHERE email = 'digest';
 
 CREATE TABLE webhooks (
     id INTEGER PRIMARY KEY,

@@ -159,7 +159,7 @@ final class DeliveryWorker: @unchecked Sendable {
                     (try WebhookStore.due(db, now: now, limit: 64),
                      mail ? try EmailStore.due(db, now: now, limit: 64) : [],
                      mail ? try EmailStore.dueDigests(db, now: now, interval: settings.digestIntervalMillis, limit: 16) : [],
-                     mail ? false : try EmailStore.pendingCount(db) > 0)
+                     mail ? false : try EmailStore.anyPending(db))
                 }
             }
             if stale {

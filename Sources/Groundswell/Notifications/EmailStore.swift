@@ -27,15 +27,24 @@ enum EmailStore {
                      [now, limit]) { $0.int64(0) }
     }
 
-    /// Customers whose oldest waiting digest item is at least `interval` old.
+    /// Customers whose oldest waiting digest item is at least `interval` old: the partial index
+    /// on (created_at, user_id) of digest rows reads only the rows that old.
     static func dueDigests(_ db: Connection, now: Int64, interval: Int64, limit: Int) throws -> [Int64] {
         try db.query("""
-            SELECT user_id FROM notifications WHERE email = 'digest' GROUP BY user_id HAVING MIN(created_at) <= ? LIMIT ?
+            SELECT DISTINCT user_id FROM notifications WHERE email = 'digest' AND created_at <= ? LIMIT ?
             """, [now - interval, limit]) { $0.int64(0) }
     }
 
+    /// Emails waiting (immediate and digest items), each counted on its partial index.
     static func pendingCount(_ db: Connection) throws -> Int64 {
-        try db.scalarInt("SELECT COUNT(*) FROM notifications WHERE email IN ('pending', 'digest')") ?? 0
+        (try db.scalarInt("SELECT COUNT(*) FROM notifications WHERE email = 'pending'") ?? 0)
+            + (try db.scalarInt("SELECT COUNT(*) FROM notifications WHERE email = 'digest'") ?? 0)
+    }
+
+    /// Whether any email waits (the check made every second while email is off).
+    static func anyPending(_ db: Connection) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM notifications WHERE email = 'pending' LIMIT 1") != nil
+            || db.scalarInt("SELECT 1 FROM notifications WHERE email = 'digest' LIMIT 1") != nil
     }
 
     static func recipient(_ db: Connection, userID: Int64) throws -> Recipient? {
@@ -106,8 +115,10 @@ enum EmailStore {
     /// With email off, waiting rows are dropped at once, so turning mail on later does not
     /// send a backlog of old news.
     static func skipAll(_ db: Connection) throws -> Int {
-        try db.run("UPDATE notifications SET email = 'skipped' WHERE email IN ('pending', 'digest')")
-        return db.changes
+        try db.run("UPDATE notifications SET email = 'skipped' WHERE email = 'pending'")
+        let pending = db.changes
+        try db.run("UPDATE notifications SET email = 'skipped' WHERE email = 'digest'")
+        return pending + db.changes
     }
 
     /// One-click unsubscribe: `kind` set to never, or all contact ended when `kind` is nil.
