@@ -45,7 +45,7 @@ public struct DestinationPolicy: Sendable {
             || target.host.hasSuffix(".internal") {
             throw DestinationError("\(target.host) is a local name; private destinations are refused")
         }
-        if let address = IPAddress(target.host), !address.isPublic {
+        if let address = IPAddress(literal: target.host), !address.isPublic {
             throw DestinationError("\(target.host) is a \(address.kind) address; private destinations are refused")
         }
     }

@@ -18,6 +18,21 @@ public struct IPAddress: Sendable, Equatable {
         }
     }
 
+    /// An address literal as resolvers read it, which is more than `init(_:)` accepts: an IPv6
+    /// zone (`fe80::1%eth0`) and the legacy IPv4 forms `inet_aton` takes (`127.1`,
+    /// `0x7f000001`, `2130706433`), so none of them slips past the policy as a "name".
+    public init?(literal text: String) {
+        let unzoned = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
+        if let plain = IPAddress(unzoned) {
+            self = plain
+            return
+        }
+        guard !text.isEmpty, text.lowercased().allSatisfy({ $0.isHexDigit || $0 == "." || $0 == "x" }) else { return nil }
+        var v4 = in_addr()
+        guard inet_aton(text, &v4) != 0 else { return nil }
+        bytes = withUnsafeBytes(of: &v4) { Array($0) }
+    }
+
     init?(_ sockaddr: UnsafeMutablePointer<sockaddr>?) {
         guard let sockaddr else { return nil }
         switch Int32(sockaddr.pointee.sa_family) {

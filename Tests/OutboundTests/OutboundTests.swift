@@ -29,6 +29,11 @@ final class OutboundTests: XCTestCase {
             XCTAssertEqual(address.isPublic, isPublic, "\(text) is \(address.kind)")
         }
         XCTAssertNil(IPAddress("example.com"))
+        XCTAssertNil(IPAddress(literal: "example.com"))
+        XCTAssertNil(IPAddress(literal: "cafe.be"))
+        XCTAssertEqual(IPAddress(literal: "127.1")?.text, "127.0.0.1")
+        XCTAssertEqual(IPAddress(literal: "0x7f000001")?.text, "127.0.0.1")
+        XCTAssertEqual(IPAddress(literal: "fe80::1%eth0")?.kind, "link-local")
         XCTAssertNil(IPAddress("999.1.1.1"))
         XCTAssertEqual(IPAddress("::1")?.text, "[::1]")
         XCTAssertEqual(IPAddress("10.0.0.1")?.text, "10.0.0.1")
@@ -47,7 +52,8 @@ final class OutboundTests: XCTestCase {
 
     func testPolicyRefusesPrivateDestinationsBeforeAndAfterDNS() throws {
         let strict = DestinationPolicy(allowPrivate: false)
-        for url in ["http://127.0.0.1/", "http://localhost:8080/", "http://api.localhost/", "http://[::1]/", "http://169.254.169.254/latest",
+        for url in ["http://127.1/", "http://0x7f000001/", "http://2130706433/", "http://017700000001/", "http://[fe80::1%25eth0]/",
+                    "http://127.0.0.1/", "http://localhost:8080/", "http://api.localhost/", "http://[::1]/", "http://169.254.169.254/latest",
                     "http://10.0.0.5/", "http://[::ffff:127.0.0.1]/", "http://printer.local/", "http://metadata.google.internal/"] {
             XCTAssertThrowsError(try strict.checkWithoutDNS(DestinationPolicy.parse(url)), url)
         }

@@ -45,6 +45,9 @@ public final class GroundswellApp: @unchecked Sendable {
         try database.writer.onCommit(changing: ["webhook_deliveries", "notifications"], operations: [.insert, .update]) {
             [delivery = context.delivery] in delivery.wake()
         }
+        // The decoy hash (what a sign-in for an unknown email is checked against) is made now,
+        // on the password thread, so the first such sign-in takes no longer than any other.
+        _ = context.passwordWork.then({ PasswordHasher.decoy.count }, next: { _ in .response(Response(status: .noContent)) })
         scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
         registerRoutes(limits: configuration.rateLimits)
