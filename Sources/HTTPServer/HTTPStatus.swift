@@ -12,6 +12,7 @@ public struct HTTPStatus: Hashable, Sendable {
     public static let ok = HTTPStatus(200, "OK")
     public static let created = HTTPStatus(201, "Created")
     public static let accepted = HTTPStatus(202, "Accepted")
+    public static let seeOther = HTTPStatus(303, "See Other")
     public static let noContent = HTTPStatus(204, "No Content")
     public static let notModified = HTTPStatus(304, "Not Modified")
     public static let badRequest = HTTPStatus(400, "Bad Request")

@@ -29,6 +29,11 @@ enum Categories {
         return name
     }
 
+    /// The managed categories' names, in order (the web pages' lists).
+    static func names(_ db: Connection) throws -> [String] {
+        try db.query("SELECT name FROM categories ORDER BY name") { $0.string(0) }
+    }
+
     static func listJSON(_ db: Connection) throws -> [UInt8] {
         var json = JSONWriter(capacity: 512)
         json.beginObject()

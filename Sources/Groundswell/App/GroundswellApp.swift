@@ -78,6 +78,7 @@ public final class GroundswellApp: @unchecked Sendable {
         WebhookRoutes(context: context, auth: auth).register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
         SessionRoutes(context: context, auth: auth).register(on: router)
+        WebRoutes(context: context).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a

@@ -100,4 +100,31 @@ enum IdeaStore {
             """, [authorID, title, description, category, now, roundID, tier, requestedAmount, entryState])
         return db.lastInsertRowID
     }
+
+    /// An idea as lists on the web pages show it.
+    struct Summary: Sendable {
+        let id: Int64
+        let title: String
+        let category: String
+        let status: String
+        let votes: Int64
+        let comments: Int64
+    }
+
+    /// The first `limit` visible ideas (not merged away) in `order`, for the home page.
+    static func summaries(_ db: Connection, order: Order, limit: Int) throws -> [Summary] {
+        let orderBy: String
+        switch order {
+        case .new: orderBy = "id DESC"
+        case .top: orderBy = "vote_count DESC, id DESC"
+        case .trending: orderBy = "trend DESC, id DESC"
+        }
+        return try db.query("""
+            SELECT id, title, category, status, vote_count, comment_count FROM ideas
+            WHERE hidden = 0 AND merged_into IS NULL ORDER BY \(orderBy) LIMIT ?
+            """, [limit]) {
+            Summary(id: $0.int64(0), title: $0.string(1), category: $0.string(2), status: $0.string(3),
+                    votes: $0.int64(4), comments: $0.int64(5))
+        }
+    }
 }

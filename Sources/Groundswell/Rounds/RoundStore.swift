@@ -239,4 +239,12 @@ enum RoundStore {
     static func disqualify(_ db: Connection, ideaID: Int64, reason: String) throws {
         try db.run("UPDATE ideas SET disqualified_reason = ? WHERE id = ?", [reason, ideaID])
     }
+
+    /// The round whose voting is open now and closes first (the home page's banner), if any.
+    static func openForVoting(_ db: Connection, now: Int64) throws -> (id: Int64, name: String, closesAt: Int64)? {
+        try db.queryOne("""
+            SELECT id, name, voting_closes_at FROM rounds
+            WHERE closed_at IS NULL AND voting_opens_at <= ? AND voting_closes_at > ? ORDER BY voting_closes_at, id LIMIT 1
+            """, [now, now]) { ($0.int64(0), $0.string(1), $0.int64(2)) }
+    }
 }

@@ -1,0 +1,23 @@
+import HTTPServer
+
+/// The reader's language: the `gs_lang` cookie (set by the language switch) if present, else
+/// `Accept-Language` (Korean when it is preferred over English), else English.
+enum WebLanguage: String, CaseIterable, Sendable {
+    case en, ko
+
+    static let cookie = "gs_lang"
+
+    static func of(_ request: Request) -> WebLanguage {
+        for header in request.headers.values("cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                if trimmed.hasPrefix(cookie + "="), let chosen = WebLanguage(rawValue: String(trimmed.dropFirst(cookie.count + 1))) {
+                    return chosen
+                }
+            }
+        }
+        return WebLanguage(rawValue: UserRoutes.preferredLanguage(request.headers["accept-language"])) ?? .en
+    }
+
+    var other: WebLanguage { self == .en ? .ko : .en }
+}

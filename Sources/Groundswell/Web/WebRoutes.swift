@@ -1,0 +1,92 @@
+import HTTPServer
+
+/// The customer web site's pages (issue 15; so far the home page and the language switch),
+/// server-rendered with `HTML`, working without JavaScript.
+struct WebRoutes {
+    let context: AppContext
+
+    func register(on router: Router) {
+        WebAssets.register(on: router)
+        router.get("/") { request in try home(request) }
+        router.get("/lang/{code}") { request in try switchLanguage(request) }
+    }
+
+    /// What the home page shows, read in one snapshot.
+    private struct Home {
+        let top: [IdeaStore.Summary]
+        let trending: [IdeaStore.Summary]
+        let newest: [IdeaStore.Summary]
+        let categories: [String]
+        let round: (id: Int64, name: String, closesAt: Int64)?
+    }
+
+    func home(_ request: Request) throws -> Reply {
+        let language = WebLanguage.of(request)
+        let now = context.clock.nowMillis()
+        let data = try context.read { db in
+            Home(top: try IdeaStore.summaries(db, order: .top, limit: 10),
+                 trending: try IdeaStore.summaries(db, order: .trending, limit: 10),
+                 newest: try IdeaStore.summaries(db, order: .new, limit: 10),
+                 categories: try Categories.names(db),
+                 round: try RoundStore.openForVoting(db, now: now))
+        }
+        let t = { (message: Message) in message.text(language) }
+        return .response(WebPage.render(language, title: t(.home), path: "/") { html in
+            html.element("h1") { $0.text(t(.siteName)) }
+            html.element("p") { $0.text(t(.tagline)) }
+            if let round = data.round {
+                html.element("section", [("class", "banner"), ("aria-label", t(.roundOpen))]) { html in
+                    html.element("p") { html in
+                        html.element("strong") { $0.text(t(.roundOpen) + ": ") }
+                        html.text(round.name)
+                    }
+                }
+            }
+            if data.top.isEmpty {
+                html.element("p") { $0.text(t(.noIdeasYet)) }
+                return
+            }
+            html.element("div", [("class", "columns")]) { html in
+                for (heading, ideas) in [(t(.topIdeas), data.top), (t(.trendingIdeas), data.trending), (t(.newIdeas), data.newest)] {
+                    html.element("section", [("aria-label", heading)]) { html in
+                        html.element("h2") { $0.text(heading) }
+                        html.element("ol", [("class", "ideas")]) { html in
+                            for idea in ideas { summary(idea, language: language, into: &html) }
+                        }
+                    }
+                }
+            }
+            if !data.categories.isEmpty {
+                html.element("section", [("aria-label", t(.categories))]) { html in
+                    html.element("h2") { $0.text(t(.categories)) }
+                    html.element("ul", [("class", "tags")]) { html in
+                        for name in data.categories { html.element("li") { $0.text(name) } }
+                    }
+                }
+            }
+        })
+    }
+
+    private func summary(_ idea: IdeaStore.Summary, language: WebLanguage, into html: inout HTML) {
+        html.element("li") { html in
+            html.element("a", [("href", "/ideas/\(idea.id)")]) { $0.text(idea.title) }
+            html.element("div", [("class", "meta")]) { html in
+                html.text("\(idea.votes) \(Message.votes.text(language)) · \(idea.comments) \(Message.comments.text(language)) · ")
+                html.text(EmailComposer.statusName(idea.status, language == .ko ? .ko : .en))
+                html.text(" · " + idea.category)
+            }
+        }
+    }
+
+    /// Remembers the chosen language in a cookie (a year) and goes back to the page it came
+    /// from — only a path on this site, never another origin (no open redirect).
+    func switchLanguage(_ request: Request) throws -> Reply {
+        guard let language = request.parameters["code"].flatMap(WebLanguage.init(rawValue:)) else { throw APIError.notFound("language") }
+        var next = request.queryItems["next"] ?? "/"
+        if !next.hasPrefix("/") || next.hasPrefix("//") || next.contains("\\") || !next.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) { next = "/" }
+        var response = Response(status: .seeOther, contentType: nil)
+        response.headers.set("Location", next)
+        response.headers.add("Set-Cookie", "\(WebLanguage.cookie)=\(language.rawValue); Path=/; Max-Age=31536000; SameSite=Lax")
+        return .response(response)
+    }
+}

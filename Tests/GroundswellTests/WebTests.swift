@@ -1,0 +1,60 @@
+import Foundation
+import TestSupport
+import XCTest
+@testable import Groundswell
+
+/// The customer web site (issue 15, first pages): HTML from our own server, escaped by
+/// construction, with the security headers, in English and Korean.
+final class WebTests: ServiceTestCase {
+    func testHomePageIsEscapedSecuredAndInTheReadersLanguage() throws {
+        let (_, token) = try signUp("Author")
+        try createIdea(token, title: "<script>alert('x')</script> & more", description: "d")
+        let page = try client.get("/")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertEqual(page.header("Content-Type"), "text/html; charset=utf-8")
+        XCTAssertEqual(page.header("Content-Security-Policy"), WebPage.contentSecurityPolicy)
+        XCTAssertTrue(WebPage.contentSecurityPolicy.contains("script-src 'self'"))
+        XCTAssertTrue(WebPage.contentSecurityPolicy.contains("frame-ancestors 'none'"))
+        XCTAssertEqual(page.header("X-Content-Type-Options"), "nosniff")
+        XCTAssertEqual(page.header("Referrer-Policy"), "strict-origin-when-cross-origin")
+        XCTAssertTrue(page.text.contains("<html lang=\"en\">"))
+        XCTAssertFalse(page.text.contains("<script>alert"), "user text is escaped")
+        XCTAssertTrue(page.text.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"))
+        XCTAssertFalse(page.text.contains("style=\""), "no inline style (CSP)")
+        XCTAssertFalse(page.text.contains("<script"), "no script at all on this page")
+
+        let korean = try client.request("GET", "/", headers: [("Accept-Language", "ko-KR,ko;q=0.9,en;q=0.8")])
+        XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"))
+        XCTAssertTrue(korean.text.contains(Message.topIdeas.text(.ko)))
+        let chosen = try client.request("GET", "/", headers: [("Accept-Language", "ko"), ("Cookie", "gs_lang=en")])
+        XCTAssertTrue(chosen.text.contains("<html lang=\"en\">"), "the switch wins over the browser's language")
+
+        // The stylesheet: content-hashed URL, cached for a year; another hash is not found.
+        let css = try client.get(WebAssets.stylesheetPath)
+        XCTAssertEqual(css.status, 200)
+        XCTAssertEqual(css.header("Cache-Control"), "public, max-age=31536000, immutable")
+        XCTAssertEqual(css.header("Content-Type"), "text/css; charset=utf-8")
+        XCTAssertEqual(try client.get("/assets/0000000000000000/site.css").status, 404)
+    }
+
+    func testLanguageSwitchRemembersAndNeverRedirectsAway() throws {
+        let switched = try client.get("/lang/ko?next=/")
+        XCTAssertEqual(switched.status, 303)
+        XCTAssertEqual(switched.header("Location"), "/")
+        XCTAssertTrue(switched.header("Set-Cookie")!.hasPrefix("gs_lang=ko;"))
+        for next in ["//evil.example/", "https://evil.example/", "/\\evil", "/%0d%0aX-Evil:%201"] {
+            let response = try client.get("/lang/en?next=" + next)
+            XCTAssertEqual(response.header("Location"), "/", next)
+        }
+        XCTAssertEqual(try client.get("/lang/fr").status, 404)
+    }
+
+    func testEveryMessageExistsInBothLanguages() {
+        for message in Message.allCases {
+            let (en, ko) = message.pair
+            XCTAssertFalse(en.isEmpty, "\(message)")
+            XCTAssertFalse(ko.isEmpty, "\(message)")
+            XCTAssertNotEqual(en, ko, "\(message) is not translated")
+        }
+    }
+}
