@@ -49,6 +49,33 @@ final class WebTests: ServiceTestCase {
         XCTAssertEqual(try client.get("/lang/fr").status, 404)
     }
 
+    func testIdeasInActionShowsLaunchedIdeasWithTheCompanysNote() throws {
+        let (_, token) = try signUp("Author")
+        let empty = try client.get("/in-action")
+        XCTAssertEqual(empty.status, 200)
+        XCTAssertTrue(empty.text.contains(Message.noLaunchesYet.text(.en)))
+        let first = try createIdea(token, title: "Oat milk <everywhere>")["id"] as! Int
+        let second = try createIdea(token, title: "Paper straws")["id"] as! Int
+        let third = try createIdea(token, title: "Not launched")["id"] as! Int
+        for (id, note) in [(first, "In all stores since May & loved"), (second, "Now standard")] {
+            for status in ["under_review", "accepted", "in_progress"] {
+                XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(id)", json: ["status": status], token: service.adminToken).status, 200)
+            }
+            XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(id)", json: ["status": "launched", "note": note], token: service.adminToken).status, 200)
+        }
+        _ = third
+        let page = try client.request("GET", "/in-action", headers: [("Accept-Language", "ko")])
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("<html lang=\"ko\">"))
+        XCTAssertTrue(page.text.contains("Oat milk &lt;everywhere&gt;"))
+        XCTAssertTrue(page.text.contains("In all stores since May &amp; loved"))
+        XCTAssertFalse(page.text.contains("Not launched"))
+        let paper = try XCTUnwrap(page.text.range(of: "Paper straws"))
+        let oat = try XCTUnwrap(page.text.range(of: "Oat milk"))
+        XCTAssertLessThan(paper.lowerBound, oat.lowerBound, "newest launch first")
+        XCTAssertEqual(page.header("Content-Security-Policy"), WebPage.contentSecurityPolicy)
+    }
+
     func testEveryMessageExistsInBothLanguages() {
         for message in Message.allCases {
             let (en, ko) = message.pair

@@ -127,4 +127,25 @@ enum IdeaStore {
                     votes: $0.int64(4), comments: $0.int64(5))
         }
     }
+
+    /// A launched idea with the company's note from its launch, newest launch first ("Ideas in action").
+    struct Launched: Sendable {
+        let summary: Summary
+        let note: String?
+        let launchedAt: Int64
+    }
+
+    static func launched(_ db: Connection, limit: Int) throws -> [Launched] {
+        try db.query("""
+            SELECT i.id, i.title, i.category, i.status, i.vote_count, i.comment_count, h.note, h.created_at
+            FROM ideas i JOIN idea_status_history h ON h.id = (
+                SELECT MAX(id) FROM idea_status_history WHERE idea_id = i.id AND to_status = 'launched')
+            WHERE i.status = 'launched' AND i.hidden = 0 AND i.merged_into IS NULL
+            ORDER BY h.created_at DESC, i.id DESC LIMIT ?
+            """, [limit]) {
+            Launched(summary: Summary(id: $0.int64(0), title: $0.string(1), category: $0.string(2), status: $0.string(3),
+                                      votes: $0.int64(4), comments: $0.int64(5)),
+                     note: $0.isNull(6) ? nil : $0.string(6), launchedAt: $0.int64(7))
+        }
+    }
 }

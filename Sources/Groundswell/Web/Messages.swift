@@ -3,7 +3,7 @@
 enum Message: CaseIterable {
     case siteName, tagline, home, ideasInAction, rounds, search, signIn, signOut, submitIdea
     case topIdeas, newIdeas, trendingIdeas, categories, votes, comments, noIdeasYet, language, skipToContent
-    case roundOpen, footer
+    case roundOpen, footer, inActionIntro, noLaunchesYet, launchedOn, companyNote
 
     func text(_ language: WebLanguage) -> String {
         let (en, ko) = pair
@@ -33,6 +33,11 @@ enum Message: CaseIterable {
         case .skipToContent: return ("Skip to content", "본문으로 건너뛰기")
         case .roundOpen: return ("Round open for votes", "투표 진행 중인 라운드")
         case .footer: return ("Run by the company, for its customers.", "회사가 고객을 위해 운영합니다.")
+        case .inActionIntro: return ("Customers' ideas the company has put into action, newest first.",
+                                     "회사가 실제로 실행한 고객 아이디어입니다. 최근 순으로 보여 드립니다.")
+        case .noLaunchesYet: return ("No idea has been launched yet.", "아직 실행된 아이디어가 없습니다.")
+        case .launchedOn: return ("Launched", "실행일")
+        case .companyNote: return ("From the company", "회사의 말")
         }
     }
 }

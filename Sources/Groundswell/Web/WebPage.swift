@@ -26,6 +26,7 @@ enum WebPage {
                     html.element("nav", [("aria-label", Message.siteName.text(language))]) { html in
                         html.element("ul") { html in
                             html.element("li") { $0.element("a", [("href", "/")]) { $0.text(Message.home.text(language)) } }
+                            html.element("li") { $0.element("a", [("href", "/in-action")]) { $0.text(Message.ideasInAction.text(language)) } }
                             let switchTo = language.other
                             html.element("li") { html in
                                 html.element("a", [("href", "/lang/\(switchTo.rawValue)?next=" + path), ("lang", switchTo.rawValue),

@@ -1,4 +1,5 @@
 import HTTPServer
+import JSON
 
 /// The customer web site's pages (issue 15; so far the home page and the language switch),
 /// server-rendered with `HTML`, working without JavaScript.
@@ -9,6 +10,7 @@ struct WebRoutes {
         WebAssets.register(on: router)
         router.get("/") { request in try home(request) }
         router.get("/lang/{code}") { request in try switchLanguage(request) }
+        router.get("/in-action") { request in try inAction(request) }
     }
 
     /// What the home page shows, read in one snapshot.
@@ -61,6 +63,41 @@ struct WebRoutes {
                     html.element("h2") { $0.text(t(.categories)) }
                     html.element("ul", [("class", "tags")]) { html in
                         for name in data.categories { html.element("li") { $0.text(name) } }
+                    }
+                }
+            }
+        })
+    }
+
+    /// "Ideas in action": what the company did with customers' ideas, with its launch notes.
+    func inAction(_ request: Request) throws -> Reply {
+        let language = WebLanguage.of(request)
+        let launched = try context.read { db in try IdeaStore.launched(db, limit: 50) }
+        let t = { (message: Message) in message.text(language) }
+        return .response(WebPage.render(language, title: t(.ideasInAction), path: "/in-action") { html in
+            html.element("h1") { $0.text(t(.ideasInAction)) }
+            html.element("p") { $0.text(t(.inActionIntro)) }
+            guard !launched.isEmpty else {
+                html.element("p") { $0.text(t(.noLaunchesYet)) }
+                return
+            }
+            html.element("ol", [("class", "ideas")]) { html in
+                for idea in launched {
+                    html.element("li") { html in
+                        html.element("h2") { $0.element("a", [("href", "/ideas/\(idea.summary.id)")]) { $0.text(idea.summary.title) } }
+                        html.element("p", [("class", "meta")]) { html in
+                            html.text(t(.launchedOn) + " ")
+                            html.element("time", [("datetime", Timestamp.string(idea.launchedAt))]) {
+                                $0.text(String(Timestamp.string(idea.launchedAt).prefix(10)))
+                            }
+                            html.text(" · \(idea.summary.votes) \(t(.votes)) · " + idea.summary.category)
+                        }
+                        if let note = idea.note {
+                            html.element("blockquote") { html in
+                                html.element("p") { $0.text(note) }
+                                html.element("footer") { $0.text(t(.companyNote)) }
+                            }
+                        }
                     }
                 }
             }
