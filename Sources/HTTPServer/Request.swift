@@ -116,3 +116,19 @@ public enum PercentDecoding {
         }
     }
 }
+
+extension Request {
+    /// The value of cookie `name` from the `Cookie` header(s) (RFC 6265 `name=value; …`), or
+    /// nil when it is absent or empty.
+    public func cookie(_ name: String) -> String? {
+        for header in headers.values("cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
+                let value = trimmed[trimmed.index(after: equals)...]
+                return value.isEmpty ? nil : String(value)
+            }
+        }
+        return nil
+    }
+}

@@ -3,8 +3,8 @@ import Foundation
 
 /// One HTTP POST of a webhook body, through libcurl: TLS verified, no redirects (a receiver
 /// that moved must be updated by the admin, not followed into someone else's network), no
-/// proxy from the environment, the connection pinned to an address the policy checked, and
-/// at most 64 KiB of the answer kept.
+/// proxy from the environment, the connection pinned to an address the policy checked. Only
+/// the answer's status counts: its body is read and dropped, never kept.
 public struct WebhookPost: Sendable {
     public var connectTimeout: Double = 5
     /// The whole attempt, answer included; a slow receiver counts as a failure.
@@ -20,6 +20,9 @@ public struct WebhookPost: Sendable {
         public var error: String?
         public var succeeded: Bool { error == nil && (200...299).contains(status ?? 0) }
     }
+
+    /// The answer's body: accepted and dropped.
+    static let discard: ccurl_data_fn = { _, size, count, _ in size * count }
 
     public func send(url: String, headers: [(String, String)], body: [UInt8]) -> Outcome {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -38,11 +41,7 @@ public struct WebhookPost: Sendable {
             try curl.set(CURLOPT_USERAGENT, "Groundswell-Webhooks/1")
             try curl.set(CURLOPT_HTTPHEADER, list: headers.map { "\($0.0): \($0.1)" } + ["Expect:"])
             try curl.set(CURLOPT_POST, 1)
-            let sink = ResponseSink(limit: 65_536)
-            let context = Unmanaged.passRetained(sink)
-            defer { context.release() }
-            try curl.set(CURLOPT_WRITEFUNCTION, function: ResponseSink.write)
-            try curl.set(CURLOPT_WRITEDATA, pointer: context.toOpaque())
+            try curl.set(CURLOPT_WRITEFUNCTION, function: WebhookPost.discard)
             try body.withUnsafeBytes { raw in
                 try curl.set(CURLOPT_POSTFIELDSIZE_LARGE, size: raw.count)
                 // POSTFIELDS is not copied: the bytes stay valid for the transfer, within this closure.
@@ -56,27 +55,5 @@ public struct WebhookPost: Sendable {
         } catch {
             return Outcome(status: nil, latencyMillis: elapsed(), error: "\(error)")
         }
-    }
-}
-
-/// Collects at most `limit` bytes of an answer; the rest is read and dropped (a receiver
-/// cannot make us hold a large body). Owned by the one transfer that uses it.
-final class ResponseSink {
-    let limit: Int
-    var bytes: [UInt8] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    static let write: ccurl_data_fn = { data, size, count, context in
-        let total = size * count
-        guard let context, let data else { return total }
-        let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
-        let room = max(0, sink.limit - sink.bytes.count)
-        if room > 0 {
-            data.withMemoryRebound(to: UInt8.self, capacity: total) { pointer in
-                sink.bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: min(room, total)))
-            }
-        }
-        return total
     }
 }

@@ -27,8 +27,6 @@ public struct AppConfiguration: Sendable {
     /// Where the address key comes from: the environment (`GROUNDSWELL_ADDRESS_KEY`) if
     /// set there, else the key file beside the database.
     public var environment: [String: String] = [:]
-    /// Whether the delivery worker's threads run (off in tests that drain the outbox themselves).
-    public var deliveryThreads = true
     /// Email, webhooks and their retries.
     public var delivery = DeliverySettings()
 

@@ -53,7 +53,7 @@ public final class GroundswellApp: @unchecked Sendable {
         registerRoutes(limits: configuration.rateLimits)
         scheduler.runOnce()
         if configuration.schedulerInterval != nil { scheduler.start() }
-        if configuration.deliveryThreads { context.delivery.start() }
+        context.delivery.start()
     }
 
     private func registerRoutes(limits: RateLimits) {
@@ -107,9 +107,6 @@ public final class GroundswellApp: @unchecked Sendable {
     /// The base URL of links in email and of unsubscribe links (`--public-url`, or the
     /// address the server listens on).
     public func setPublicURL(_ url: String) { context.delivery.setPublicURL(url) }
-
-    /// Sends everything due in the outbox now, on the caller's thread (tests, tools).
-    public func deliverDueMessages() { context.delivery.drain() }
 
     /// Purges expired address hashes and idempotency keys now (the scheduler does this every minute).
     public func purgeExpiredData() { scheduler.purge(now: context.clock.nowMillis()) }

@@ -24,10 +24,6 @@ final class DeliveryMetrics: Sendable {
         }
     }
 
-    func count(_ channel: Channel, _ result: Result) -> UInt64 {
-        state.withLock { $0.attempts["\(channel.rawValue)/\(result.rawValue)"] ?? 0 }
-    }
-
     func render(pending: [Channel: Int64], into text: inout String) {
         let snapshot = state.withLock { $0 }
         text += "# HELP groundswell_outbox_pending Messages waiting in the outbox (webhook deliveries; emails incl. digest items).\n"

@@ -95,19 +95,6 @@ final class DeliveryWorker: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Runs every job due now on the caller's thread, until none is left (tests, tools).
-    func drain() {
-        var seen = Set<Job>()
-        while true {
-            let jobs = scan().filter { !seen.contains($0) }
-            if jobs.isEmpty { return }
-            for job in jobs {
-                seen.insert(job)
-                perform(job)
-            }
-        }
-    }
-
     private func run() {
         while let job = next() {
             perform(job)

@@ -7,9 +7,8 @@ struct EmailComposer {
     /// The site's public base URL, without a trailing slash (links and the unsubscribe page).
     let publicURL: String
 
-    enum Language: String, Sendable {
-        case en, ko
-    }
+    /// The customer's language: the same two the web site speaks.
+    typealias Language = WebLanguage
 
     /// One notification as the composer needs it.
     struct Item {
@@ -114,7 +113,8 @@ struct EmailComposer {
         item.ideaID.map { "\(publicURL)/ideas/\($0)" }
     }
 
-    private static let kindNames: [NotificationStore.Kind: (en: String, ko: String)] = [
+    /// What each kind is called where a customer chooses about it (footers, the unsubscribe page).
+    static let kindNames: [NotificationStore.Kind: (en: String, ko: String)] = [
         .statusChanged: ("status changes", "상태 변경"),
         .comment: ("new comments", "새 댓글"),
         .merged: ("merges", "아이디어 합치기"),

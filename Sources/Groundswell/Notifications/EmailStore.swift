@@ -87,7 +87,7 @@ enum EmailStore {
     static func unsubscribeToken(_ db: Connection, userID: Int64) throws -> String {
         if let token = try db.queryOne("SELECT unsubscribe_token FROM users WHERE id = ? AND unsubscribe_token IS NOT NULL",
                                        [userID], { $0.string(0) }) { return token }
-        let token = EventOutbox.randomID() + EventOutbox.randomID()
+        let token = Tokens.randomHex(bytes: 24)
         try db.run("UPDATE users SET unsubscribe_token = ? WHERE id = ?", [token, userID])
         return token
     }

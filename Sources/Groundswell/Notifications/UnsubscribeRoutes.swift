@@ -26,12 +26,6 @@ struct UnsubscribeRoutes {
         return kind
     }
 
-    private static let kindNames: [NotificationStore.Kind: (en: String, ko: String)] = [
-        .statusChanged: ("status changes", "상태 변경"), .comment: ("new comments", "새 댓글"),
-        .merged: ("merges", "아이디어 합치기"), .roundResult: ("round results", "라운드 결과"),
-        .staffReply: ("replies from the team", "운영팀 답변"),
-    ]
-
     func page(_ request: Request) throws -> Reply {
         let kind = try kind(request)
         guard let token = token(request), let language = try context.read({ db in try EmailStore.tokenLanguage(db, token: token) }) else {
@@ -39,7 +33,7 @@ struct UnsubscribeRoutes {
                                        body: "<p>This unsubscribe link is not valid (any more). Sign in to change your email choices.</p>"))
         }
         let ko = language == .ko
-        let what = kind.flatMap { Self.kindNames[$0] }.map { ko ? "‘\($0.ko)’ 알림 이메일" : "emails about \($0.en)" }
+        let what = kind.flatMap { EmailComposer.kindNames[$0] }.map { ko ? "‘\($0.ko)’ 알림 이메일" : "emails about \($0.en)" }
             ?? (ko ? "모든 이메일" : "all emails")
         let action = "/unsubscribe/\(token)" + (kind.map { "?kind=\($0.rawValue)" } ?? "")
         let body = """
@@ -60,7 +54,7 @@ struct UnsubscribeRoutes {
                 throw APIError.notFound("unsubscribe link")
             }
             let ko = language == .ko
-            let what = kind.flatMap { Self.kindNames[$0] }.map { ko ? "‘\($0.ko)’ 알림 이메일을" : "emails about \($0.en)" }
+            let what = kind.flatMap { EmailComposer.kindNames[$0] }.map { ko ? "‘\($0.ko)’ 알림 이메일을" : "emails about \($0.en)" }
                 ?? (ko ? "더 이상 이메일을" : "any more emails")
             let text = ko ? "\(what) 보내지 않습니다. 앱 안의 알림은 그대로 받을 수 있습니다."
                 : "Done: you will not get \(what) from Groundswell. In-app notifications are unchanged."

@@ -58,12 +58,8 @@ extension Authenticator {
         }
         if session.banned { throw APIError.banned }
         if !Authenticator.safeMethods.contains(request.method) {
-            let sent = Array((request.headers["x-csrf-token"] ?? "").utf8)
-            let expected = Array(session.csrf.utf8)
-            // Compared in constant time: the length is public, the bytes are not.
-            var difference = UInt8(sent.count == expected.count ? 0 : 1)
-            for (a, b) in zip(sent, expected) { difference |= a ^ b }
-            guard difference == 0 else {
+            // Compared as SHA-256 digests, whose equality is constant-time (swift-crypto).
+            guard Tokens.digest(request.headers["x-csrf-token"] ?? "") == Tokens.digest(session.csrf) else {
                 throw ErrorCode.csrfFailed.error("a signed-in browser request that changes something needs the session's CSRF token in X-CSRF-Token")
             }
         }

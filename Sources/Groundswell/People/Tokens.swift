@@ -10,6 +10,13 @@ public enum Tokens {
         return prefix + Base64URL.encode(bytes)
     }
 
+    /// `bytes` random bytes as lower-case hex: ids receivers drop repeats by, CSRF and
+    /// unsubscribe tokens.
+    static func randomHex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Hex.string((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
     public static func hash(_ token: String) -> [UInt8] {
         Array(digest(token))
     }

@@ -43,7 +43,7 @@ struct UserRoutes {
     /// The `language` field: en or ko.
     static func language(_ body: RequestBody) throws -> String? {
         guard let language = try body.string("language", length: 2...2, required: false) else { return nil }
-        guard language == "en" || language == "ko" else { throw APIError.invalid("language must be en or ko") }
+        guard WebLanguage(rawValue: language) != nil else { throw APIError.invalid("language must be en or ko") }
         return language
     }
 

@@ -7,19 +7,7 @@ enum SessionCookie {
     static let name = "gs_session"
 
     /// The session cookie's value in a request, if any.
-    static func value(_ request: Request) -> String? {
-        for header in request.headers.values("cookie") {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.drop { $0 == " " }
-                guard let equals = trimmed.firstIndex(of: "=") else { continue }
-                if trimmed[..<equals] == name {
-                    let value = String(trimmed[trimmed.index(after: equals)...])
-                    return value.isEmpty ? nil : value
-                }
-            }
-        }
-        return nil
-    }
+    static func value(_ request: Request) -> String? { request.cookie(name) }
 
     static func set(_ value: String, maxAge seconds: Int64, secure: Bool) -> String {
         "\(name)=\(value); Path=/; Max-Age=\(seconds); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")

@@ -68,7 +68,7 @@ struct SessionRoutes {
             if credentials.banned { return .response(APIError.banned.response) }
             limiter.succeeded(account: account)
             let token = Tokens.generate(prefix: "gss_")
-            let csrf = EventOutbox.randomID() + EventOutbox.randomID()
+            let csrf = Tokens.randomHex(bytes: 24)
             return context.write(request) { db in
                 let id = try SessionStore.create(db, userID: credentials.userID, tokenHash: Tokens.hash(token), csrf: csrf,
                                                  userAgent: userAgent, now: now)

@@ -1,18 +1,10 @@
 /// HTML built by construction: element and attribute names are compile-time constants
 /// (`StaticString`), and every runtime value — text or attribute value — is escaped on the
-/// way in. Markup that is already safe is only accepted as `TrustedHTML`, which only this
-/// module makes (search highlights, the layout). No string concatenation of user text into markup.
+/// way in. There is no way to insert raw markup. No string concatenation of user text into markup.
 struct HTML {
     private(set) var text = ""
 
     init() { text.reserveCapacity(8192) }
-
-    /// A fragment known to be safe markup.
-    struct TrustedHTML {
-        fileprivate let markup: String
-        /// Markup escaped by `Highlighter` (escapes everything, adds only `<mark>`).
-        static func highlighted(_ markup: String) -> TrustedHTML { TrustedHTML(markup: markup) }
-    }
 
     mutating func doctype() { text += "<!doctype html>\n" }
 
@@ -31,8 +23,6 @@ struct HTML {
     }
 
     mutating func text(_ value: String) { text += HTMLEscaping.escape(value) }
-
-    mutating func trusted(_ fragment: TrustedHTML) { text += fragment.markup }
 
     private mutating func open(_ name: StaticString, _ attributes: [(StaticString, String?)]) {
         text += "<"

@@ -8,14 +8,7 @@ enum WebLanguage: String, CaseIterable, Sendable {
     static let cookie = "gs_lang"
 
     static func of(_ request: Request) -> WebLanguage {
-        for header in request.headers.values("cookie") {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.drop { $0 == " " }
-                if trimmed.hasPrefix(cookie + "="), let chosen = WebLanguage(rawValue: String(trimmed.dropFirst(cookie.count + 1))) {
-                    return chosen
-                }
-            }
-        }
+        if let chosen = request.cookie(cookie).flatMap(WebLanguage.init(rawValue:)) { return chosen }
         return WebLanguage(rawValue: UserRoutes.preferredLanguage(request.headers["accept-language"])) ?? .en
     }
 

@@ -109,7 +109,7 @@ struct WebRoutes {
             html.element("a", [("href", "/ideas/\(idea.id)")]) { $0.text(idea.title) }
             html.element("div", [("class", "meta")]) { html in
                 html.text("\(idea.votes) \(Message.votes.text(language)) · \(idea.comments) \(Message.comments.text(language)) · ")
-                html.text(EmailComposer.statusName(idea.status, language == .ko ? .ko : .en))
+                html.text(EmailComposer.statusName(idea.status, language))
                 html.text(" · " + idea.category)
             }
         }

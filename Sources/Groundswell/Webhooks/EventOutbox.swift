@@ -12,7 +12,7 @@ enum EventOutbox {
         let pattern = "% \(type.rawValue) %"
         guard try db.scalarInt("SELECT 1 FROM webhooks WHERE enabled = 1 AND deleted_at IS NULL AND event_types LIKE ? LIMIT 1",
                                [pattern]) != nil else { return }
-        let publicID = "msg_" + EventOutbox.randomID()
+        let publicID = "msg_" + Tokens.randomHex(bytes: 12)
         var body = JSONWriter(capacity: 512)
         body.beginObject()
         body.key("type"); body.string(type.rawValue)
@@ -82,9 +82,4 @@ enum EventOutbox {
         }
     }
 
-    /// 24 hex digits of randomness: unique ids for events that receivers use to drop repeats.
-    static func randomID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Hex.string((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
-    }
 }

@@ -38,7 +38,4 @@ enum StaffAlerts {
         try db.run("UPDATE staff_alerts SET resolved_at = COALESCE(resolved_at, ?) WHERE id = ?", [now, id])
     }
 
-    static func openCount(_ db: Connection) throws -> Int64 {
-        try db.scalarInt("SELECT COUNT(*) FROM staff_alerts WHERE resolved_at IS NULL") ?? 0
-    }
 }
