@@ -4,18 +4,29 @@ DB ?= ./data/groundswell.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test test-tsan build release deps bench bench-peers migrations fuzz soak clean
+.PHONY: run test test-tsan build release deps test-deps bench bench-peers migrations fuzz soak clean
 
 # System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
-# webhooks and SMTP), libargon2's (CArgon2: passwords), openssl (the tests' STARTTLS certificate) and python3-venv (test peers).
-SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev pkg-config openssl python3-venv
-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: gzip for pages and assets).
+SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev pkg-config
+# What only the tests need: openssl (a STARTTLS certificate), python3-venv (test peers, Selenium),
+# Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots).
+TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk
+
+define install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call install,$(SYSTEM_PACKAGES))
+
+test-deps:
+	$(call install,$(SYSTEM_PACKAGES) $(TEST_PACKAGES))
 
 release: deps
 	$(SWIFT) build -c release --product groundswell
@@ -27,10 +38,11 @@ run: release
 	mkdir -p $(dir $(DB))
 	"$$($(SWIFT) build -c release --show-bin-path)/groundswell" serve --host $(HOST) --port $(PORT) --db $(DB)
 
-test: deps
+test: test-deps
 	scripts/venv.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	scripts/browser-tests.sh
 
 # The concurrency tests and the server's under ThreadSanitizer (own build folder; slow, not in CI).
 test-tsan: deps

@@ -32,6 +32,12 @@ let package = Package(
             name: "CArgon2",
             providers: [.apt(["libargon2-dev"])]
         ),
+        // zlib (Debian's zlib1g-dev) for gzip content coding of pages and assets.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "Compression", dependencies: ["CZlib"]),
         // Talking to other servers, knowing nothing of ideas: webhook POSTs with the SSRF
         // policy and Standard Webhooks signatures, SMTP, RFC 5322 messages.
         .target(
@@ -56,6 +62,7 @@ let package = Package(
                 "Rules",
                 "Outbound",
                 "CArgon2",
+                "Compression",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -88,7 +95,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "JSON"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
-        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
+        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "Compression", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,21 +64,30 @@ public final class GroundswellApp: @unchecked Sendable {
         responder = AdminGate(router: router, auth: auth, context: context)
         let health = Response.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         router.get("/healthz") { _ in .response(health) }
-        UserRoutes(context: context, auth: auth).register(on: router)
-        IdeaRoutes(context: context, auth: auth, searchCache: context.searchCache, searchLimiter: rateLimits).register(on: router)
-        VoteRoutes(context: context, auth: auth).register(on: router)
-        CommentRoutes(context: context, auth: auth).register(on: router)
-        RoundRoutes(context: context, auth: auth).register(on: router)
+        let api = WebAPI(ideas: IdeaRoutes(context: context, auth: auth, searchCache: context.searchCache, searchLimiter: rateLimits),
+                         votes: VoteRoutes(context: context, auth: auth),
+                         comments: CommentRoutes(context: context, auth: auth),
+                         rounds: RoundRoutes(context: context, auth: auth),
+                         sessions: SessionRoutes(context: context, auth: auth),
+                         users: UserRoutes(context: context, auth: auth),
+                         personal: PersonalDataRoutes(context: context, auth: auth),
+                         notifications: NotificationRoutes(context: context, auth: auth))
+        api.users.register(on: router)
+        api.ideas.register(on: router)
+        api.votes.register(on: router)
+        api.comments.register(on: router)
+        api.rounds.register(on: router)
         ModerationRoutes(context: context, auth: auth).register(on: router)
         AdminRoutes(context: context, auth: auth).register(on: router)
-        PersonalDataRoutes(context: context, auth: auth).register(on: router)
+        api.personal.register(on: router)
         FraudRoutes(context: context, auth: auth).register(on: router)
-        NotificationRoutes(context: context, auth: auth).register(on: router)
+        api.notifications.register(on: router)
         LiveRoutes(context: context, auth: auth).register(on: router)
         WebhookRoutes(context: context, auth: auth).register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
-        SessionRoutes(context: context, auth: auth).register(on: router)
-        WebRoutes(context: context).register(on: router)
+        api.sessions.register(on: router)
+        // The web site last: its pages share some API URLs (`/ideas/{id}`, `/rounds`), chosen by `Accept`.
+        WebRoutes(context: context, api: api).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a

@@ -42,6 +42,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case invalidCredentials = "invalid_credentials"
     case wrongPassword = "wrong_password"
     case csrfFailed = "csrf_failed"
+    case unsupportedMediaType = "unsupported_media_type"
     case internalError = "internal_error"
     case storageUnavailable = "storage_unavailable"
     case overloaded
@@ -75,6 +76,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
         case .idempotencyMismatch, .destinationRefused: return .unprocessableContent
         case .voteLimit, .rateLimited, .tooManyConnections, .tooManyStreams: return .tooManyRequests
         case .headersTooLarge: return .headersTooLarge
+        case .unsupportedMediaType: return .unsupportedMediaType
         case .internalError: return .internalServerError
         case .notImplemented: return .notImplemented
         case .storageUnavailable, .overloaded: return .serviceUnavailable

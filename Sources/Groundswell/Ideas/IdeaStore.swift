@@ -148,4 +148,13 @@ enum IdeaStore {
                      note: $0.isNull(6) ? nil : $0.string(6), launchedAt: $0.int64(7))
         }
     }
+
+    /// Titles of the visible ideas among `ids` (a customer's page lists what they voted for).
+    static func titles(_ db: Connection, ids: [Int64]) throws -> [Int64: String] {
+        guard !ids.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        var titles: [Int64: String] = [:]
+        _ = try db.query("SELECT id, title FROM ideas WHERE id IN (\(marks)) AND hidden = 0", ids) { titles[$0.int64(0)] = $0.string(1) }
+        return titles
+    }
 }

@@ -24,7 +24,9 @@ struct LiveRoutes {
 
     func roundEvents(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "round")
-        let userID = Authenticator.bearerToken(request) == nil ? nil : try auth.user(request).id
+        // A browser's session counts too (the round page shows its reader's votes left).
+        let userID = Authenticator.bearerToken(request) != nil ? try auth.user(request).id
+            : SessionCookie.value(request) == nil ? nil : (try? auth.user(request))?.id
         let now = context.clock.nowMillis()
         guard let first = try context.read({ try LiveRoutes.roundState($0, id: id, userID: userID, now: now) }) else {
             throw APIError.notFound("round")

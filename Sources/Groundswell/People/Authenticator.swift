@@ -50,14 +50,22 @@ extension Authenticator {
     /// Methods that change nothing; every other method needs the CSRF token with a cookie.
     static let safeMethods: Set<HTTPMethod> = [.get, .head, .options]
 
-    private func sessionUser(_ request: Request, cookie: String) throws -> AuthenticatedUser {
+    /// The customer a request comes from, for rate limits: by bearer token or session cookie,
+    /// before any CSRF check (the handler makes that).
+    func rateLimitAccount(_ request: Request) -> Int64? {
+        if Authenticator.bearerToken(request) != nil { return try? user(request).id }
+        guard let cookie = SessionCookie.value(request) else { return nil }
+        return try? sessionUser(request, cookie: cookie, checkCSRF: false).id
+    }
+
+    private func sessionUser(_ request: Request, cookie: String, checkCSRF: Bool = true) throws -> AuthenticatedUser {
         let now = context.clock.nowMillis()
         let hash = Tokens.hash(cookie)
         guard let session = try context.database.read({ db in try SessionStore.session(db, tokenHash: hash, now: now) }) else {
             throw APIError.unauthorized
         }
         if session.banned { throw APIError.banned }
-        if !Authenticator.safeMethods.contains(request.method) {
+        if checkCSRF && !Authenticator.safeMethods.contains(request.method) {
             // Compared as SHA-256 digests, whose equality is constant-time (swift-crypto).
             guard Tokens.digest(request.headers["x-csrf-token"] ?? "") == Tokens.digest(session.csrf) else {
                 throw ErrorCode.csrfFailed.error("a signed-in browser request that changes something needs the session's CSRF token in X-CSRF-Token")

@@ -13,31 +13,61 @@ struct UserRoutes {
         router.get("/me") { request in try me(request) }
     }
 
-    func createUser(_ request: Request) throws -> Reply {
-        let body = try RequestBody(request)
-        let name = try body.requiredString("name", length: 1...80)
-        let email = try body.requiredString("email", length: 3...254)
-        guard UserRoutes.isPlausibleEmail(email) else {
-            throw APIError.invalid("email must be an email address like name@example.com")
+    /// A sign-up as the API and the web's sign-up form take it.
+    struct NewAccount: Sendable {
+        let name: String
+        let email: String
+        let language: String
+        let contactOptIn: Bool
+        /// A password to sign in with (optional: API customers may use their token alone).
+        let password: String?
+
+        init(_ body: RequestBody, _ request: Request) throws {
+            name = try body.requiredString("name", length: 1...80)
+            email = try body.requiredString("email", length: 3...254)
+            guard UserRoutes.isPlausibleEmail(email) else {
+                throw APIError.invalid("email must be an email address like name@example.com")
+            }
+            language = try UserRoutes.language(body) ?? UserRoutes.preferredLanguage(request.headers["accept-language"])
+            contactOptIn = try body.bool("contact_opt_in") ?? false
+            password = try SessionRoutes.password(body, "password", required: false, checkLength: true)
         }
-        let language = try UserRoutes.language(body) ?? UserRoutes.preferredLanguage(request.headers["accept-language"])
-        let optIn = try body.bool("contact_opt_in") ?? false
+
+        /// Creates the account (409 `email_taken` if the email has one), with its password hash.
+        func insert(_ db: Connection, tokenHash: [UInt8], passwordHash: String?, at now: Int64, addressHash: String) throws -> Int64 {
+            let id = try UserStore.create(db, name: name, email: email, tokenHash: tokenHash, at: now, addressHash: addressHash)
+            try UserStore.update(db, userID: id, name: nil, contactOptIn: contactOptIn ? true : nil, autoFollow: nil,
+                                 language: language == "en" ? nil : language)
+            if let passwordHash { try SessionStore.setPassword(db, userID: id, hash: passwordHash, keep: nil) }
+            return id
+        }
+    }
+
+    /// Signs up; with a `password` the account can also sign in on the web (hashed first, on
+    /// the password thread).
+    func createUser(_ request: Request) throws -> Reply {
+        let account = try NewAccount(try RequestBody(request), request)
         let token = Tokens.generate(prefix: "gsu_")
         let hash = Tokens.hash(token)
         let now = context.clock.nowMillis()
         let address = request.clientHash(context.client)
-        return context.write(request) { db in
-            let id = try UserStore.create(db, name: name, email: email, tokenHash: hash, at: now, addressHash: address)
-            try UserStore.update(db, userID: id, name: nil, contactOptIn: optIn ? true : nil, autoFollow: nil,
-                                 language: language == "en" ? nil : language)
-            var json = JSONWriter()
-            json.beginObject()
-            json.key("id"); json.int(id)
-            json.key("name"); json.string(name)
-            json.key("token"); json.string(token)
-            json.endObject()
-            return Response.json(.created, json).secret()
+        let create = { @Sendable [context] (passwordHash: String?) -> Reply in
+            context.write(request) { db in
+                let id = try account.insert(db, tokenHash: hash, passwordHash: passwordHash, at: now, addressHash: address)
+                var json = JSONWriter()
+                json.beginObject()
+                json.key("id"); json.int(id)
+                json.key("name"); json.string(account.name)
+                json.key("token"); json.string(token)
+                json.endObject()
+                return Response.json(.created, json).secret()
+            }
         }
+        guard let password = account.password else { return create(nil) }
+        return context.passwordWork.then({ PasswordHasher.hash(password) }, context: "a sign-up", next: { hash in
+            guard let hash else { return .response(APIError.unexpected.response) }
+            return create(hash)
+        })
     }
 
     /// The `language` field: en or ko.

@@ -79,6 +79,9 @@ enum RoundEntry {
         return VoteContext(roundID: roundID, day: day)
     }
 
+    /// The round's local day at `now` (votes in a round are per day of its time zone).
+    static func day(of round: Round, at now: Int64) -> Int64 { LocalTime(identifier: round.timezone)?.day(at: now) ?? 0 }
+
     /// Votes the customer cast in the round on its local `day`.
     static func votesUsed(_ db: Connection, userID: Int64, roundID: Int64, day: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?", [userID, roundID, day]) ?? 0

@@ -11,9 +11,7 @@ struct RoundRoutes {
 
     func register(on router: Router) {
         router.get("/rounds") { request in try list(request) }
-        router.get("/rounds/{id}") { request in try roundReply(request) { db, round, now in
-            .json(.ok, try RoundStore.json(db, round, now: now))
-        } }
+        router.get("/rounds/{id}") { request in try show(request) }
         router.get("/rounds/{id}/leaderboard") { request in try leaderboard(request) }
         router.get("/rounds/{id}/awards") { request in try roundReply(request) { db, round, _ in
             .json(.ok, try AwardJSON.page(db, where: "a.round_id = ?", [round.id], limit: 100_000, after: 0, orderByRank: true))
@@ -57,6 +55,10 @@ struct RoundRoutes {
             }
         }
         return .response(try context.read { db in try build(db, try RoundStore.require(db, id: id), now) })
+    }
+
+    func show(_ request: Request) throws -> Reply {
+        try roundReply(request) { db, round, now in .json(.ok, try RoundStore.json(db, round, now: now)) }
     }
 
     func list(_ request: Request) throws -> Reply {

@@ -241,6 +241,15 @@ enum RoundStore {
     }
 
     /// The round whose voting is open now and closes first (the home page's banner), if any.
+    /// Rounds whose submission window is open at `now`, oldest first (the submit form offers them).
+    static func acceptingEntries(_ db: Connection, now: Int64) throws -> [Round] {
+        let ids = try db.query("""
+            SELECT id FROM rounds WHERE closed_at IS NULL AND submissions_open_at <= ?1 AND submissions_close_at > ?1
+              AND voting_closes_at > ?1 ORDER BY id
+            """, [now]) { $0.int64(0) }
+        return try ids.compactMap { try load(db, id: $0) }
+    }
+
     static func openForVoting(_ db: Connection, now: Int64) throws -> (id: Int64, name: String, closesAt: Int64)? {
         try db.queryOne("""
             SELECT id, name, voting_closes_at FROM rounds

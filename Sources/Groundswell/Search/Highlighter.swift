@@ -6,17 +6,29 @@ struct Highlighter {
     let query: SearchQuery
     private let tokenizer = SearchTokenizer()
 
-    /// The whole text, escaped and marked.
-    func mark(_ text: String) -> String {
-        render(text, ranges: matchedRanges(text), window: nil)
+    /// A run of the text, matched (to be marked) or not.
+    struct Segment: Equatable {
+        var text: String
+        var marked: Bool
     }
 
+    /// The whole text, escaped and marked.
+    func mark(_ text: String) -> String { Highlighter.html(segments(text)) }
+
     /// At most `length` characters around the first match (all of a shorter text), with
-    /// "…" where text was cut.
-    func snippet(_ text: String, length: Int = 200) -> String {
+    /// "…" where text was cut; escaped and marked.
+    func snippet(_ text: String, length: Int = 200) -> String { Highlighter.html(snippetSegments(text, length: length)) }
+
+    /// The whole text in runs, matched or not (pages build their `<mark>`s from them).
+    func segments(_ text: String) -> [Segment] {
+        split(text, ranges: matchedRanges(text), window: nil)
+    }
+
+    /// The snippet's runs.
+    func snippetSegments(_ text: String, length: Int = 200) -> [Segment] {
         let ranges = matchedRanges(text)
         let scalars = text.unicodeScalars.count
-        guard scalars > length else { return render(text, ranges: ranges, window: nil) }
+        guard scalars > length else { return split(text, ranges: ranges, window: nil) }
         // Byte offset → scalar index of the first match, to centre the window a little before it.
         var startScalar = 0
         if let first = ranges.first {
@@ -28,7 +40,18 @@ struct Highlighter {
             }
             startScalar = max(0, min(index - length / 4, scalars - length))
         }
-        return render(text, ranges: ranges, window: startScalar..<(startScalar + length))
+        return split(text, ranges: ranges, window: startScalar..<(startScalar + length))
+    }
+
+    /// Escaped text with each matched run in `<mark>…</mark>`.
+    static func html(_ segments: [Segment]) -> String {
+        var out = ""
+        for segment in segments {
+            if segment.marked { out += "<mark>" }
+            out += HTMLEscaping.escape(segment.text)
+            if segment.marked { out += "</mark>" }
+        }
+        return out
     }
 
     func matchedRanges(_ text: String) -> [Range<Int>] {
@@ -63,35 +86,26 @@ struct Highlighter {
         return out
     }
 
-    /// Escapes `text` (the scalars in `window`, if given) and wraps the byte `ranges` in marks.
-    private func render(_ text: String, ranges: [Range<Int>], window: Range<Int>?) -> String {
-        var out = ""
+    /// Splits `text` (the scalars in `window`, if given) into runs inside and outside the byte `ranges`.
+    private func split(_ text: String, ranges: [Range<Int>], window: Range<Int>?) -> [Segment] {
+        var out: [Segment] = []
+        func append(_ scalar: Unicode.Scalar, marked: Bool) {
+            if let last = out.last, last.marked == marked { out[out.count - 1].text.unicodeScalars.append(scalar) }
+            else { out.append(Segment(text: String(scalar), marked: marked)) }
+        }
         var byte = 0
         var index = 0
-        var open = false
         var next = 0
-        if let window, window.lowerBound > 0 { out += "…" }
+        if let window, window.lowerBound > 0 { append("…", marked: false) }
         for scalar in text.unicodeScalars {
             let width = UTF8.width(scalar)
             let inside = window.map { $0.contains(index) } ?? true
-            while next < ranges.count && ranges[next].upperBound <= byte {
-                if open { out += "</mark>"; open = false }
-                next += 1
-            }
-            if inside {
-                let marked = next < ranges.count && ranges[next].contains(byte)
-                if marked && !open { out += "<mark>"; open = true }
-                if !marked && open { out += "</mark>"; open = false }
-                HTMLEscaping.append(scalar, to: &out)
-            } else if open {
-                out += "</mark>"
-                open = false
-            }
+            while next < ranges.count && ranges[next].upperBound <= byte { next += 1 }
+            if inside { append(scalar, marked: next < ranges.count && ranges[next].contains(byte)) }
             byte += width
             index += 1
         }
-        if open { out += "</mark>" }
-        if let window, window.upperBound < index { out += "…" }
+        if let window, window.upperBound < index { append("…", marked: false) }
         return out
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import JSON
+import SQLiteStore
 
 /// Accounts for people: a password for the account (`PUT /me/password`), signing in with email
 /// and password into a browser session (`POST /sessions`, an `HttpOnly` cookie plus a CSRF token),
@@ -18,7 +19,7 @@ struct SessionRoutes {
     }
 
     /// A password exactly as typed (no trimming or normalising: it is a secret, not text).
-    private static func password(_ body: RequestBody, _ field: String, required: Bool, checkLength: Bool) throws -> String? {
+    static func password(_ body: RequestBody, _ field: String, required: Bool, checkLength: Bool) throws -> String? {
         guard let raw = body.value[field] else {
             if required { throw APIError.invalid("\(field) is required") }
             return nil
@@ -38,7 +39,7 @@ struct SessionRoutes {
         return text
     }
 
-    private var secureCookies: Bool { !context.publicURL.lowercased().hasPrefix("http://") }
+    var secureCookies: Bool { !context.publicURL.lowercased().hasPrefix("http://") }
 
     func signIn(_ request: Request) throws -> Reply {
         let body = try RequestBody(request)
@@ -54,7 +55,7 @@ struct SessionRoutes {
                                              headers: HTTPHeaders([("Retry-After", String(seconds))]))
         }
         let credentials = try context.read { db in try SessionStore.credentials(db, email: email) }
-        let userAgent = String((request.headers["user-agent"] ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(200))
+        let userAgent = SessionRoutes.userAgent(request)
         let secure = secureCookies
         return context.passwordWork.then({
             // The same work whether or not the account exists or has a password.
@@ -67,23 +68,33 @@ struct SessionRoutes {
             }
             if credentials.banned { return .response(APIError.banned.response) }
             limiter.succeeded(account: account)
-            let token = Tokens.generate(prefix: "gss_")
-            let csrf = Tokens.randomHex(bytes: 24)
             return context.write(request) { db in
-                let id = try SessionStore.create(db, userID: credentials.userID, tokenHash: Tokens.hash(token), csrf: csrf,
-                                                 userAgent: userAgent, now: now)
-                var json = JSONWriter(capacity: 256)
-                json.beginObject()
-                json.key("id"); json.int(id)
-                json.key("user_id"); json.int(credentials.userID)
-                json.key("csrf_token"); json.string(csrf)
-                json.key("expires_at"); json.timestamp(now + SessionStore.lifetime)
-                json.endObject()
-                var response = Response.json(.created, json).secret()
-                response.headers.add("Set-Cookie", SessionCookie.set(token, maxAge: SessionStore.lifetime / 1000, secure: secure))
-                return response
+                try SessionRoutes.open(db, userID: credentials.userID, userAgent: userAgent, now: now, secure: secure)
             }
         })
+    }
+
+    /// Opens a browser session: the row (the cookie's hash, a CSRF token, the device's
+    /// user agent) and the `201` that says so, carrying the session cookie.
+    static func open(_ db: Connection, userID: Int64, userAgent: String, now: Int64, secure: Bool) throws -> Response {
+        let token = Tokens.generate(prefix: "gss_")
+        let csrf = Tokens.randomHex(bytes: 24)
+        let id = try SessionStore.create(db, userID: userID, tokenHash: Tokens.hash(token), csrf: csrf, userAgent: userAgent, now: now)
+        var json = JSONWriter(capacity: 256)
+        json.beginObject()
+        json.key("id"); json.int(id)
+        json.key("user_id"); json.int(userID)
+        json.key("csrf_token"); json.string(csrf)
+        json.key("expires_at"); json.timestamp(now + SessionStore.lifetime)
+        json.endObject()
+        var response = Response.json(.created, json).secret()
+        response.headers.add("Set-Cookie", SessionCookie.set(token, maxAge: SessionStore.lifetime / 1000, secure: secure))
+        return response
+    }
+
+    /// The device's name for the session list: its user agent, printable and short.
+    static func userAgent(_ request: Request) -> String {
+        String((request.headers["user-agent"] ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(200))
     }
 
     func signOut(_ request: Request) throws -> Reply {

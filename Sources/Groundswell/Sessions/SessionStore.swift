@@ -46,14 +46,17 @@ enum SessionStore {
         let csrf: String
         let lastSeen: Int64
         let banned: Bool
+        /// The account's display name (the web pages greet with it).
+        let name: String
     }
 
     static func session(_ db: Connection, tokenHash: [UInt8], now: Int64) throws -> Session? {
         try db.queryOne("""
-            SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, u.banned_at IS NOT NULL
+            SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, u.banned_at IS NOT NULL, u.name
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = ? AND s.expires_at > ? AND u.deleted_at IS NULL
-            """, [tokenHash, now]) { Session(id: $0.int64(0), userID: $0.int64(1), csrf: $0.string(2), lastSeen: $0.int64(3), banned: $0.bool(4)) }
+            """, [tokenHash, now]) { Session(id: $0.int64(0), userID: $0.int64(1), csrf: $0.string(2), lastSeen: $0.int64(3), banned: $0.bool(4),
+                                       name: $0.string(5)) }
     }
 
     static func touch(_ db: Connection, id: Int64, now: Int64) throws {

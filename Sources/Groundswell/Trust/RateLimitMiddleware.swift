@@ -43,10 +43,11 @@ final class RateLimitMiddleware: Middleware, Sendable {
         let perAddress = !limits.isExempt(address)
         // The account behind the token, if it is a valid customer's; otherwise the handler
         // answers 401/403 and no per-account bucket is needed.
-        let account = Authenticator.bearerToken(request) == nil ? nil : (try? auth.user(request)).map { "u\($0.id)" }
-        if route == "/users" && request.method == .post {
+        let account = auth.rateLimitAccount(request).map { "u\($0)" }
+        // The web site's forms (`/signup`, `/ideas/{id}/vote`) count as the API calls they make.
+        if (route == "/users" || route == "/signup") && request.method == .post {
             if perAddress { try take(Key(kind: .signup, owner: address), limits.signupsPerAddress) }
-        } else if route == "/ideas/{id}/votes" {
+        } else if route == "/ideas/{id}/votes" || route == "/ideas/{id}/vote" {
             if let account { try take(Key(kind: .vote, owner: account), limits.votesPerAccount) }
             if perAddress { try take(Key(kind: .voteAddress, owner: address), limits.votesPerAddress) }
         } else if let account, !route.hasPrefix("/admin/") {

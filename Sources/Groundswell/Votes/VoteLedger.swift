@@ -51,6 +51,11 @@ public enum VoteLedger {
         try recount(db, ideaID: ideaID)
     }
 
+    /// Whether the person has a vote for the idea on `day` (0 outside rounds).
+    public static func hasVoted(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ?", [ideaID, userID, day]) != nil
+    }
+
     /// The idea's counted votes.
     public static func count(_ db: Connection, ideaID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID]) ?? 0

@@ -45,7 +45,7 @@ struct VoteRoutes {
                 // In a round only today's vote can be taken back, and only while voting is open.
                 let round = try RoundStore.require(db, id: roundID)
                 try RoundEntry.requireVotingOpen(round, now: now)
-                let day = LocalTime(identifier: round.timezone)?.day(at: now) ?? 0
+                let day = RoundEntry.day(of: round, at: now)
                 guard try VoteLedger.retract(db, ideaID: ideaID, userID: user.id, day: day, roundID: roundID) else {
                     throw APIError.voteNotFound
                 }

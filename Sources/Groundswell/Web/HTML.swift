@@ -24,6 +24,13 @@ struct HTML {
 
     mutating func text(_ value: String) { text += HTMLEscaping.escape(value) }
 
+    /// Text with the runs a search matched in `<mark>`, every run escaped.
+    mutating func highlighted(_ segments: [Highlighter.Segment]) {
+        for segment in segments {
+            if segment.marked { element("mark") { $0.text(segment.text) } } else { text(segment.text) }
+        }
+    }
+
     private mutating func open(_ name: StaticString, _ attributes: [(StaticString, String?)]) {
         text += "<"
         text += name.description

@@ -1,43 +1,45 @@
+import Compression
 import Crypto
 import HTTPServer
 
-/// The site's stylesheet, served by Groundswell itself under a URL that carries a hash of its
-/// content, so it can be cached for a year (`immutable`) and a new version is a new URL.
+/// The site's stylesheet and script, served by Groundswell itself (no CDN) under URLs that
+/// carry a hash of their content: cached for a year (`immutable`), a new version is a new URL.
+/// Each is gzip-compressed once, at start-up, for clients that accept it.
 enum WebAssets {
-    static let stylesheet = """
-        :root{--ink:#1d2327;--muted:#50575e;--accent:#0b6e4f;--line:#d5d8dc;--bg:#fff;font-family:system-ui,-apple-system,"Noto Sans KR","Noto Sans CJK KR",sans-serif;line-height:1.5;color:var(--ink);background:var(--bg)}
-        body{margin:0}
-        a{color:var(--accent)}
-        a:focus-visible,button:focus-visible{outline:3px solid #f0b400;outline-offset:2px}
-        .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem}
-        .skip:focus{left:.5rem}
-        header.site,footer.site{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
-        footer.site{border-top:1px solid var(--line);border-bottom:0;color:var(--muted)}
-        .brand{font-weight:700;font-size:1.25rem;text-decoration:none}
-        nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0}
-        main{max-width:60rem;margin:0 auto;padding:1rem}
-        .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:1.5rem}
-        ol.ideas{list-style:none;padding:0;margin:0}
-        ol.ideas li{padding:.6rem 0;border-bottom:1px solid var(--line)}
-        .meta{color:var(--muted);font-size:.9rem}
-        ul.tags{list-style:none;display:flex;flex-wrap:wrap;gap:.5rem;padding:0}
-        ul.tags li{border:1px solid var(--line);border-radius:1rem;padding:.1rem .7rem}
-        .banner{border:2px solid var(--accent);border-radius:.5rem;padding:.75rem 1rem;margin:1rem 0}
-        """
+    struct Asset: Sendable {
+        let name: String
+        let contentType: String
+        let body: [UInt8]
+        let gzipped: [UInt8]?
+        let hash: String
 
-    static let stylesheetHash: String = {
-        Hex.string(Array(SHA256.hash(data: Array(stylesheet.utf8)))).prefix(16).description
-    }()
+        init(name: String, contentType: String, text: String) {
+            self.name = name
+            self.contentType = contentType
+            body = Array(text.utf8)
+            gzipped = Gzip.compress(body, level: 9)
+            hash = Hex.string(Array(SHA256.hash(data: body))).prefix(16).description
+        }
 
-    static var stylesheetPath: String { "/assets/\(stylesheetHash)/site.css" }
+        var path: String { "/assets/\(hash)/\(name)" }
+    }
+
+    static let stylesheet = Asset(name: "site.css", contentType: "text/css; charset=utf-8", text: SiteStyle.css)
+    static let script = Asset(name: "site.js", contentType: "text/javascript; charset=utf-8", text: SiteScript.js)
 
     static func register(on router: Router) {
-        let body = Array(stylesheet.utf8)
-        router.get("/assets/{hash}/site.css") { request in
-            guard request.parameters["hash"] == stylesheetHash else { throw APIError.notFound("asset") }
-            var response = Response(status: .ok, body: body, contentType: "text/css; charset=utf-8")
-            response.headers.set("Cache-Control", "public, max-age=31536000, immutable")
-            return .response(response)
+        for asset in [stylesheet, script] {
+            router.get("/assets/{hash}/" + asset.name) { request in
+                guard request.parameters["hash"] == asset.hash else { throw APIError.notFound("asset") }
+                var response = Response(status: .ok, body: asset.body, contentType: asset.contentType)
+                if request.acceptsGzip, let packed = asset.gzipped {
+                    response.body = packed
+                    response.headers.set("Content-Encoding", "gzip")
+                }
+                response.headers.set("Vary", "Accept-Encoding")
+                response.headers.set("Cache-Control", "public, max-age=31536000, immutable")
+                return .response(response)
+            }
         }
     }
 }

@@ -1,48 +1,195 @@
+import Compression
+import Crypto
 import HTTPServer
 
-/// The frame of every page: language, title, the stylesheet (a content-hashed, immutable URL),
-/// header navigation with the language switch, main content, footer; and the security headers
-/// every HTML response carries.
-enum WebPage {
+/// The frame of every page — language, title, the content-hashed stylesheet and script, the
+/// header navigation (signed in or not, the language switch, the search box), the notice a
+/// form left, main content, footer — and how every HTML response leaves: security headers,
+/// an `ETag` (304 when the browser has the same page), gzip when the client accepts it.
+struct WebPage {
+    let request: Request
+    let language: WebLanguage
+    let viewer: WebViewer
+
     /// No inline script or style anywhere: everything comes from our own origin.
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
-    static func render(_ language: WebLanguage, title: String, path: String, main: (inout HTML) -> Void) -> Response {
+    init(_ request: Request, viewer: WebViewer) {
+        self.request = request
+        self.language = WebLanguage.of(request)
+        self.viewer = viewer
+    }
+
+    func t(_ message: Message) -> String { message.text(language) }
+
+    /// The page's path and query, for "come back here" links (language switch, sign in).
+    var here: String { request.target }
+
+    /// A complete page. `setCookies` go out with it (a visitor's CSRF token).
+    func render(title: String, status: HTTPStatus = .ok, setCookies: [String] = [], personal: Bool = false,
+                main: (inout HTML) -> Void) -> Response {
+        let notice = WebNotice.of(request)
         var html = HTML()
         html.doctype()
         html.element("html", [("lang", language.rawValue)]) { html in
             html.element("head") { html in
                 html.void("meta", [("charset", "utf-8")])
                 html.void("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
-                html.element("title") { $0.text(title + " · " + Message.siteName.text(language)) }
-                html.void("link", [("rel", "stylesheet"), ("href", WebAssets.stylesheetPath)])
+                html.element("title") { $0.text(title + " · " + t(.siteName)) }
+                if let csrf = viewer.csrf, viewer.signedIn { html.void("meta", [("name", "csrf-token"), ("content", csrf)]) }
+                html.void("link", [("rel", "stylesheet"), ("href", WebAssets.stylesheet.path)])
+                html.element("script", [("src", WebAssets.script.path), ("defer", "")])
             }
             html.element("body") { html in
-                html.element("a", [("class", "skip"), ("href", "#main")]) { $0.text(Message.skipToContent.text(language)) }
-                html.element("header", [("class", "site")]) { html in
-                    html.element("a", [("class", "brand"), ("href", "/")]) { $0.text(Message.siteName.text(language)) }
-                    html.element("nav", [("aria-label", Message.siteName.text(language))]) { html in
-                        html.element("ul") { html in
-                            html.element("li") { $0.element("a", [("href", "/")]) { $0.text(Message.home.text(language)) } }
-                            html.element("li") { $0.element("a", [("href", "/in-action")]) { $0.text(Message.ideasInAction.text(language)) } }
-                            let switchTo = language.other
-                            html.element("li") { html in
-                                html.element("a", [("href", "/lang/\(switchTo.rawValue)?next=" + path), ("lang", switchTo.rawValue),
-                                                   ("hreflang", switchTo.rawValue)]) { $0.text(Message.language.text(language)) }
-                            }
-                        }
+                html.element("a", [("class", "skip"), ("href", "#main")]) { $0.text(t(.skipToContent)) }
+                header(&html)
+                html.element("main", [("id", "main")]) { html in
+                    html.element("div", [("class", "notice"), ("role", "status"), ("aria-live", "polite"), ("id", "live")]) { html in
+                        if let notice { html.text(notice.message.text(language)) }
                     }
+                    main(&html)
                 }
-                html.element("main", [("id", "main")]) { main(&$0) }
-                html.element("footer", [("class", "site")]) { $0.element("p") { $0.text(Message.footer.text(language)) } }
+                html.element("footer", [("class", "site")]) { $0.element("p") { $0.text(t(.footer)) } }
             }
         }
-        var response = Response(status: .ok, body: Array(html.text.utf8), contentType: "text/html; charset=utf-8")
+        var response = Response(status: status, body: Array(html.text.utf8), contentType: "text/html; charset=utf-8")
+        for cookie in setCookies { response.headers.add("Set-Cookie", cookie) }
+        if notice != nil { response.headers.add("Set-Cookie", WebNotice.clearCookie) }
+        return WebPage.finish(request, response, personal: personal || viewer.signedIn)
+    }
+
+    private func header(_ html: inout HTML) {
+        html.element("header", [("class", "site")]) { html in
+            html.element("a", [("class", "brand"), ("href", "/")]) { $0.text(t(.siteName)) }
+            html.element("form", [("class", "search"), ("action", "/search"), ("method", "get"), ("role", "search")]) { html in
+                html.element("label", [("for", "site-search"), ("class", "visually-hidden")]) { $0.text(t(.searchLabel)) }
+                html.void("input", [("id", "site-search"), ("type", "search"), ("name", "q"), ("maxlength", "200")])
+                html.element("button", [("type", "submit")]) { $0.text(t(.searchButton)) }
+            }
+            html.element("nav", [("aria-label", t(.mainNavigation))]) { html in
+                html.element("ul") { html in
+                    link(&html, "/", .home)
+                    link(&html, "/rounds", .rounds)
+                    link(&html, "/in-action", .ideasInAction)
+                    link(&html, "/ideas/new", .submitIdea)
+                    if viewer.signedIn {
+                        link(&html, "/account", .myPage)
+                        html.element("li") { html in
+                            html.element("form", [("action", "/signout"), ("method", "post"), ("class", "inline")]) { html in
+                                csrfField(&html)
+                                html.element("button", [("type", "submit"), ("class", "link")]) { $0.text(t(.signOut)) }
+                            }
+                        }
+                    } else {
+                        link(&html, "/signin?next=" + WebPage.queryValue(here), .signIn)
+                        link(&html, "/signup", .signUp)
+                    }
+                    let other = language.other
+                    html.element("li") { html in
+                        html.element("a", [("href", "/lang/\(other.rawValue)?next=" + WebPage.queryValue(here)), ("lang", other.rawValue),
+                                           ("hreflang", other.rawValue)]) { $0.text(t(.language)) }
+                    }
+                }
+            }
+        }
+    }
+
+    private func link(_ html: inout HTML, _ href: String, _ message: Message) {
+        html.element("li") { html in
+            let current = href == request.path
+            html.element("a", [("href", href), ("aria-current", current ? "page" : nil)]) { $0.text(t(message)) }
+        }
+    }
+
+    /// The hidden CSRF field every state-changing form carries.
+    func csrfField(_ html: inout HTML) {
+        html.void("input", [("type", "hidden"), ("name", WebForm.csrfField), ("value", viewer.csrf ?? "")])
+    }
+
+    /// A labelled form field with an optional hint, `aria-describedby` tying them together.
+    func field(_ html: inout HTML, id: StaticString, label: Message, hint: Message? = nil,
+               input: (inout HTML, _ describedBy: String?) -> Void) {
+        html.element("div", [("class", "field")]) { html in
+            html.element("label", [("for", id.description)]) { $0.text(t(label)) }
+            let hintID = hint.map { _ in id.description + "-hint" }
+            if let hint, let hintID { html.element("p", [("class", "hint"), ("id", hintID)]) { $0.text(t(hint)) } }
+            input(&html, hintID)
+        }
+    }
+
+    /// An error box naming what went wrong (in the reader's language where we have the words,
+    /// else the API's message) and its stable code.
+    func errorBox(_ html: inout HTML, _ failure: WebForm.Failure) {
+        html.element("div", [("class", "error"), ("role", "alert"), ("id", "form-error")]) { html in
+            html.element("p") { html in
+                if let known = Message.forError(failure.code) {
+                    html.text(known.text(language))
+                } else {
+                    html.text(t(.errorGeneric) + " " + failure.message)
+                }
+            }
+            html.element("p", [("class", "meta")]) { $0.text(t(.errorCode) + ": " + failure.code) }
+        }
+    }
+
+    /// A page that only says what went wrong (404 for a missing idea, 403 for a stale form…).
+    func failure(_ failure: WebForm.Failure, back: String? = nil) -> Response {
+        let notFound = failure.status == .notFound
+        return render(title: notFound ? t(.notFoundTitle) : t(.errorTitle), status: failure.status) { html in
+            html.element("h1") { $0.text(notFound ? t(.notFoundTitle) : t(.errorTitle)) }
+            errorBox(&html, failure)
+            html.element("p") { $0.element("a", [("href", back ?? "/")]) { $0.text(back == nil ? t(.home) : t(.backTo)) } }
+        }
+    }
+
+    /// Percent-encodes a value for a query string (everything but unreserved characters).
+    static func queryValue(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                out.unicodeScalars.append(UnicodeScalar(byte))
+            default:
+                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 15, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    /// What every HTML response gets on the way out: the security headers, `Vary`, caching
+    /// (`no-cache`: always revalidated, so a 304 is cheap but a change is seen at once;
+    /// `private` when the page is about the signed-in reader), an `ETag` of the body with a 304
+    /// when it matches, and gzip when accepted and worth it.
+    static func finish(_ request: Request, _ original: Response, personal: Bool) -> Response {
+        var response = original
         secure(&response)
-        response.headers.set("Vary", "Accept-Language, Cookie")
-        response.headers.set("Cache-Control", "no-cache")
+        response.headers.set("Vary", "Accept, Accept-Encoding, Accept-Language, Cookie")
+        response.headers.set("Cache-Control", personal ? "private, no-cache" : "no-cache")
+        guard response.status == .ok else { return compressed(request, response) }
+        let tag = "W/\"" + Hex.string(Array(SHA256.hash(data: response.body).prefix(12))) + "\""
+        response.headers.set("ETag", tag)
+        if let match = request.headers["if-none-match"],
+           match.split(separator: ",").contains(where: { $0.trimmingOWS() == tag || $0.trimmingOWS() == "*" }) {
+            var notModified = Response(status: .notModified, contentType: nil)
+            for name in ["ETag", "Cache-Control", "Vary", "Content-Security-Policy", "Referrer-Policy"] {
+                if let value = response.headers[name] { notModified.headers.set(name, value) }
+            }
+            for cookie in response.headers.values("set-cookie") { notModified.headers.add("Set-Cookie", cookie) }
+            return notModified
+        }
+        return compressed(request, response)
+    }
+
+    /// gzip for clients that accept it, when the body is big enough to gain from it.
+    static func compressed(_ request: Request, _ original: Response) -> Response {
+        guard original.body.count >= 1024, request.acceptsGzip,
+              let packed = Gzip.compress(original.body, level: 5) else { return original }
+        var response = original
+        response.body = packed
+        response.headers.set("Content-Encoding", "gzip")
         return response
     }
 

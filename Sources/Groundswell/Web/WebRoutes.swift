@@ -1,16 +1,31 @@
 import HTTPServer
 import JSON
 
-/// The customer web site's pages (issue 15; so far the home page and the language switch),
-/// server-rendered with `HTML`, working without JavaScript.
+/// The customer web site: server-rendered pages on the API's port, working without JavaScript
+/// (forms post and redirect), with `site.js` as an enhancement. An idea's and a round's URL is
+/// the same for a browser and for the API: `Accept` decides (`Request.prefersHTML`).
 struct WebRoutes {
-    let context: AppContext
+    let web: WebContext
+
+    init(context: AppContext, api: WebAPI) {
+        web = WebContext(app: context, api: api)
+    }
 
     func register(on router: Router) {
         WebAssets.register(on: router)
         router.get("/") { request in try home(request) }
         router.get("/lang/{code}") { request in try switchLanguage(request) }
         router.get("/in-action") { request in try inAction(request) }
+        let ideas = IdeaPages(web: web), rounds = RoundPages(web: web), api = web.api
+        ideas.register(on: router)
+        SearchPage(web: web).register(on: router)
+        SubmitPage(web: web).register(on: router)
+        SignInPages(web: web).register(on: router)
+        AccountPages(web: web).register(on: router)
+        // One URL, two representations (these replace the API's GET routes with a choice).
+        router.get("/ideas/{id}") { request in try request.prefersHTML ? ideas.show(request) : api.ideas.show(request) }
+        router.get("/rounds") { request in try request.prefersHTML ? rounds.list(request) : api.rounds.list(request) }
+        router.get("/rounds/{id}") { request in try request.prefersHTML ? rounds.show(request) : api.rounds.show(request) }
     }
 
     /// What the home page shows, read in one snapshot.
@@ -23,94 +38,89 @@ struct WebRoutes {
     }
 
     func home(_ request: Request) throws -> Reply {
-        let language = WebLanguage.of(request)
-        let now = context.clock.nowMillis()
-        let data = try context.read { db in
-            Home(top: try IdeaStore.summaries(db, order: .top, limit: 10),
-                 trending: try IdeaStore.summaries(db, order: .trending, limit: 10),
-                 newest: try IdeaStore.summaries(db, order: .new, limit: 10),
-                 categories: try Categories.names(db),
-                 round: try RoundStore.openForVoting(db, now: now))
-        }
-        let t = { (message: Message) in message.text(language) }
-        return .response(WebPage.render(language, title: t(.home), path: "/") { html in
-            html.element("h1") { $0.text(t(.siteName)) }
-            html.element("p") { $0.text(t(.tagline)) }
-            if let round = data.round {
-                html.element("section", [("class", "banner"), ("aria-label", t(.roundOpen))]) { html in
-                    html.element("p") { html in
-                        html.element("strong") { $0.text(t(.roundOpen) + ": ") }
-                        html.text(round.name)
+        let now = web.app.clock.nowMillis()
+        return try web.page(request) { page in
+            let data = try web.app.read { db in
+                Home(top: try IdeaStore.summaries(db, order: .top, limit: 10),
+                     trending: try IdeaStore.summaries(db, order: .trending, limit: 10),
+                     newest: try IdeaStore.summaries(db, order: .new, limit: 10),
+                     categories: try Categories.names(db),
+                     round: try RoundStore.openForVoting(db, now: now))
+            }
+            let t = page.t
+            return page.render(title: t(.home)) { html in
+                html.element("h1") { $0.text(t(.siteName)) }
+                html.element("p", [("class", "lead")]) { $0.text(t(.tagline)) }
+                html.element("p") { $0.element("a", [("class", "button primary"), ("href", "/ideas/new")]) { $0.text(t(.submitIdea)) } }
+                if let round = data.round {
+                    html.element("section", [("class", "banner"), ("aria-label", t(.roundOpen))]) { html in
+                        html.element("p") { html in
+                            html.element("strong") { $0.text(t(.roundOpen) + ": ") }
+                            html.element("a", [("href", "/rounds/\(round.id)")]) { $0.text(round.name) }
+                        }
                     }
                 }
-            }
-            if data.top.isEmpty {
-                html.element("p") { $0.text(t(.noIdeasYet)) }
-                return
-            }
-            html.element("div", [("class", "columns")]) { html in
-                for (heading, ideas) in [(t(.topIdeas), data.top), (t(.trendingIdeas), data.trending), (t(.newIdeas), data.newest)] {
-                    html.element("section", [("aria-label", heading)]) { html in
-                        html.element("h2") { $0.text(heading) }
-                        html.element("ol", [("class", "ideas")]) { html in
-                            for idea in ideas { summary(idea, language: language, into: &html) }
+                if data.top.isEmpty {
+                    html.element("p") { $0.text(t(.noIdeasYet)) }
+                    return
+                }
+                html.element("div", [("class", "columns")]) { html in
+                    for (heading, ideas, id) in [(t(.topIdeas), data.top, "top"), (t(.trendingIdeas), data.trending, "trending"),
+                                                 (t(.newIdeas), data.newest, "new")] {
+                        html.element("section", [("aria-labelledby", "list-" + id)]) { html in
+                            html.element("h2", [("id", "list-" + id)]) { html in
+                                html.element("a", [("href", "/search?sort=" + id)]) { $0.text(heading) }
+                            }
+                            html.element("ol", [("class", "ideas")]) { html in
+                                for idea in ideas { WebLists.summary(&html, idea, page.language) }
+                            }
+                        }
+                    }
+                }
+                if !data.categories.isEmpty {
+                    html.element("section", [("aria-labelledby", "categories-heading")]) { html in
+                        html.element("h2", [("id", "categories-heading")]) { $0.text(t(.categories)) }
+                        html.element("ul", [("class", "tags")]) { html in
+                            for name in data.categories {
+                                html.element("li") { $0.element("a", [("href", "/search?category=" + WebPage.queryValue(name))]) { $0.text(name) } }
+                            }
                         }
                     }
                 }
             }
-            if !data.categories.isEmpty {
-                html.element("section", [("aria-label", t(.categories))]) { html in
-                    html.element("h2") { $0.text(t(.categories)) }
-                    html.element("ul", [("class", "tags")]) { html in
-                        for name in data.categories { html.element("li") { $0.text(name) } }
-                    }
-                }
-            }
-        })
+        }
     }
 
     /// "Ideas in action": what the company did with customers' ideas, with its launch notes.
     func inAction(_ request: Request) throws -> Reply {
-        let language = WebLanguage.of(request)
-        let launched = try context.read { db in try IdeaStore.launched(db, limit: 50) }
-        let t = { (message: Message) in message.text(language) }
-        return .response(WebPage.render(language, title: t(.ideasInAction), path: "/in-action") { html in
-            html.element("h1") { $0.text(t(.ideasInAction)) }
-            html.element("p") { $0.text(t(.inActionIntro)) }
-            guard !launched.isEmpty else {
-                html.element("p") { $0.text(t(.noLaunchesYet)) }
-                return
-            }
-            html.element("ol", [("class", "ideas")]) { html in
-                for idea in launched {
-                    html.element("li") { html in
-                        html.element("h2") { $0.element("a", [("href", "/ideas/\(idea.summary.id)")]) { $0.text(idea.summary.title) } }
-                        html.element("p", [("class", "meta")]) { html in
-                            html.text(t(.launchedOn) + " ")
-                            html.element("time", [("datetime", Timestamp.string(idea.launchedAt))]) {
-                                $0.text(String(Timestamp.string(idea.launchedAt).prefix(10)))
+        try web.page(request) { page in
+            let launched = try web.app.read { db in try IdeaStore.launched(db, limit: 50) }
+            let t = page.t
+            return page.render(title: t(.ideasInAction)) { html in
+                html.element("h1") { $0.text(t(.ideasInAction)) }
+                html.element("p") { $0.text(t(.inActionIntro)) }
+                guard !launched.isEmpty else {
+                    html.element("p") { $0.text(t(.noLaunchesYet)) }
+                    return
+                }
+                html.element("ol", [("class", "ideas")]) { html in
+                    for idea in launched {
+                        html.element("li") { html in
+                            html.element("h2") { $0.element("a", [("href", "/ideas/\(idea.summary.id)")]) { $0.text(idea.summary.title) } }
+                            html.element("p", [("class", "meta")]) { html in
+                                html.text(t(.launchedOn) + " ")
+                                WebDate.write(idea.launchedAt, page.language, into: &html)
+                                html.text(" · \(idea.summary.votes) \(t(.votes)) · " + idea.summary.category)
                             }
-                            html.text(" · \(idea.summary.votes) \(t(.votes)) · " + idea.summary.category)
-                        }
-                        if let note = idea.note {
-                            html.element("blockquote") { html in
-                                html.element("p") { $0.text(note) }
-                                html.element("footer") { $0.text(t(.companyNote)) }
+                            if let note = idea.note {
+                                html.element("blockquote") { html in
+                                    html.element("p") { $0.text(note) }
+                                    html.element("footer") { $0.text(t(.companyNote)) }
+                                }
                             }
                         }
                     }
                 }
-            }
-        })
-    }
-
-    private func summary(_ idea: IdeaStore.Summary, language: WebLanguage, into html: inout HTML) {
-        html.element("li") { html in
-            html.element("a", [("href", "/ideas/\(idea.id)")]) { $0.text(idea.title) }
-            html.element("div", [("class", "meta")]) { html in
-                html.text("\(idea.votes) \(Message.votes.text(language)) · \(idea.comments) \(Message.comments.text(language)) · ")
-                html.text(EmailComposer.statusName(idea.status, language))
-                html.text(" · " + idea.category)
             }
         }
     }
@@ -119,10 +129,7 @@ struct WebRoutes {
     /// from — only a path on this site, never another origin (no open redirect).
     func switchLanguage(_ request: Request) throws -> Reply {
         guard let language = request.parameters["code"].flatMap(WebLanguage.init(rawValue:)) else { throw APIError.notFound("language") }
-        var next = request.queryItems["next"] ?? "/"
-        if !next.hasPrefix("/") || next.hasPrefix("//") || next.contains("\\") || !next.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) { next = "/" }
-        var response = Response(status: .seeOther, contentType: nil)
-        response.headers.set("Location", next)
+        var response = WebForm.redirect(WebForm.localPath(request.queryItems["next"]))
         response.headers.add("Set-Cookie", "\(WebLanguage.cookie)=\(language.rawValue); Path=/; Max-Age=31536000; SameSite=Lax")
         return .response(response)
     }

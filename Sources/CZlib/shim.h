@@ -1,0 +1,13 @@
+#ifndef CZLIB_SHIM_H
+#define CZLIB_SHIM_H
+// zlib (Debian's zlib1g-dev): gzip for pages and assets sent to browsers that accept it.
+#include <zlib.h>
+
+// deflateInit2 is a macro in zlib.h, which Swift cannot call.
+static inline int czlib_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+static inline int czlib_inflate_init_gzip(z_stream *stream) {
+    return inflateInit2(stream, 15 + 16);
+}
+#endif

@@ -1,0 +1,54 @@
+import HTTPServer
+
+/// The API handlers the pages post their forms to (called in-process through `WebForm`).
+struct WebAPI: Sendable {
+    let ideas: IdeaRoutes
+    let votes: VoteRoutes
+    let comments: CommentRoutes
+    let rounds: RoundRoutes
+    let sessions: SessionRoutes
+    let users: UserRoutes
+    let personal: PersonalDataRoutes
+    let notifications: NotificationRoutes
+}
+
+/// What every page handler needs: the application, the API's handlers, and the two ways a
+/// web request is answered — a page, or a form that redirects — with any refusal turned into
+/// an HTML page carrying the API's status and stable code.
+struct WebContext: Sendable {
+    let app: AppContext
+    let api: WebAPI
+
+    /// A page for whoever is looking. A refusal (a missing idea…) is an HTML page with its status.
+    func page(_ request: Request, _ build: (WebPage) throws -> Response) throws -> Reply {
+        let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
+        do {
+            return .response(try build(page))
+        } catch let error as HTTPError {
+            return .response(page.failure(WebForm.Failure(error)))
+        }
+    }
+
+    /// A posted form: parsed, its CSRF token checked, then `handle`d. A refusal before the API
+    /// is reached (wrong token, wrong body type) is an HTML page with its status and code.
+    func form(_ request: Request, back: String? = nil, _ handle: (WebPage, WebForm) throws -> Reply) throws -> Reply {
+        let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
+        do {
+            return try handle(page, try WebForm(request, viewer: page.viewer))
+        } catch let error as HTTPError {
+            return .response(page.failure(WebForm.Failure(error), back: back))
+        }
+    }
+
+    /// The usual ending of a form: on success a redirect (with a notice); when the API asks
+    /// for a sign-in, the sign-in page (coming back to `back`); any other refusal `otherwise`.
+    func outcome(_ reply: Reply, page: WebPage, back: String,
+                 success: @escaping @Sendable (Response) -> Response,
+                 otherwise: (@Sendable (WebForm.Failure) -> Response)? = nil) -> Reply {
+        reply.map { response in
+            guard let failure = WebForm.failure(response) else { return success(response) }
+            if failure.status == .unauthorized { return WebForm.redirect("/signin?next=" + WebPage.queryValue(back)) }
+            return otherwise?(failure) ?? page.failure(failure, back: back)
+        }
+    }
+}

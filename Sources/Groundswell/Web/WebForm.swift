@@ -1,0 +1,133 @@
+import HTTPServer
+import JSON
+
+/// A submitted HTML form (`application/x-www-form-urlencoded`), its CSRF token checked, and
+/// the bridge to the API: a form becomes the JSON body of the very handler the API uses, called
+/// in-process, so a page can never do something the API would refuse (or the other way round).
+struct WebForm {
+    static let csrfField = "_csrf"
+
+    let fields: QueryItems
+    let csrf: String
+
+    /// What the API answered when it refused, for the page that says so.
+    struct Failure: Sendable {
+        let status: HTTPStatus
+        let code: String
+        let message: String
+
+        init(status: HTTPStatus, code: String, message: String) {
+            self.status = status
+            self.code = code
+            self.message = message
+        }
+
+        init(_ error: HTTPError) { self.init(status: error.status, code: error.code, message: error.message) }
+    }
+
+    /// Parses the body and checks its token: the session's for a signed-in viewer, the
+    /// `gs_csrf` cookie's for a visitor (double submit). Anything else is 403 `csrf_failed`,
+    /// a body of another type 415 `unsupported_media_type`.
+    init(_ request: Request, viewer: WebViewer) throws {
+        let type = (request.headers["content-type"] ?? "").split(separator: ";").first.map { $0.trimmingOWS().lowercased() } ?? ""
+        guard type == "application/x-www-form-urlencoded" else {
+            throw ErrorCode.unsupportedMediaType.error("a form is posted as application/x-www-form-urlencoded")
+        }
+        guard let text = String(validating: request.body, as: UTF8.self) else { throw APIError.invalid("the form is not UTF-8") }
+        fields = QueryItems(text)
+        let sent = fields[WebForm.csrfField] ?? ""
+        // Compared as SHA-256 digests, whose equality is constant-time (swift-crypto).
+        guard let expected = viewer.csrf, !sent.isEmpty, Tokens.digest(sent) == Tokens.digest(expected) else {
+            throw ErrorCode.csrfFailed.error("the form's CSRF token is missing or not this session's; reload the page and try again")
+        }
+        csrf = expected
+    }
+
+    subscript(_ name: String) -> String? { fields[name] }
+
+    /// How a form field becomes a JSON member.
+    enum Kind {
+        /// A string, sent as typed (the API trims and checks it); absent fields are left out.
+        case text
+        /// A string, left out when empty (an optional field the reader left blank).
+        case optionalText
+        /// A whole number, left out when empty; anything else is sent as a string, so the API
+        /// names the field in its error.
+        case integer
+        /// A checkbox: true when present, false when not.
+        case checkbox
+    }
+
+    func json(_ spec: [(String, Kind)]) -> [UInt8] {
+        var json = JSONWriter(capacity: 512)
+        json.beginObject()
+        for (name, kind) in spec {
+            let value = fields[name]
+            switch kind {
+            case .text:
+                guard let value else { continue }
+                json.key(dynamic: name); json.string(value)
+            case .optionalText:
+                guard let value, !value.trimmingWhitespace().isEmpty else { continue }
+                json.key(dynamic: name); json.string(value)
+            case .integer:
+                guard let value, !value.trimmingWhitespace().isEmpty else { continue }
+                json.key(dynamic: name)
+                if let number = Int64(value.trimmingWhitespace()) { json.int(number) } else { json.string(value) }
+            case .checkbox:
+                json.key(dynamic: name); json.bool(value != nil)
+            }
+        }
+        json.endObject()
+        return json.bytes
+    }
+
+    /// Calls an API handler with this form as its JSON body (nil: no body), as the same
+    /// client: cookies and language go along, and the form's token as `X-CSRF-Token`.
+    func call(_ handler: Handler, from request: Request, method: HTTPMethod = .post, parameters: [(String, String)] = [],
+              body: [UInt8]?, context: AppContext) -> Reply {
+        var headers = HTTPHeaders()
+        for (name, value) in request.headers where !["content-type", "content-length", "transfer-encoding", "idempotency-key"]
+            .contains(name.lowercased()) {
+            headers.add(name, value)
+        }
+        if body != nil { headers.set("Content-Type", "application/json") }
+        headers.set("X-CSRF-Token", csrf)
+        var inner = Request(method: method, target: request.target, version: request.version, headers: headers,
+                            body: body ?? [], remoteAddress: request.remoteAddress)
+        inner.parameters = Parameters(parameters)
+        inner.route = request.route
+        inner.context = request.context
+        inner.startedAt = request.startedAt
+        do {
+            return try handler(inner)
+        } catch {
+            return .response(APIError.response(for: error, logger: context.logger, context: "a web form"))
+        }
+    }
+
+    /// The refusal in an API response, or nil when it succeeded.
+    static func failure(_ response: Response) -> Failure? {
+        guard response.status.code >= 400 else { return nil }
+        let error = JSONValue.of(response.body)["error"] ?? .null
+        return Failure(status: response.status, code: error.string("code") ?? "error", message: error.string("message") ?? "")
+    }
+
+    /// `303 See Other` to `location`, with a notice for the next page and any cookies the API
+    /// set (a new session).
+    static func redirect(_ location: String, notice: WebNotice? = nil, keeping response: Response? = nil) -> Response {
+        var redirect = Response(status: .seeOther, contentType: nil)
+        redirect.headers.set("Location", location)
+        redirect.headers.set("Cache-Control", "no-store")
+        if let notice { redirect.headers.add("Set-Cookie", notice.setCookie) }
+        for cookie in response?.headers.values("set-cookie") ?? [] { redirect.headers.add("Set-Cookie", cookie) }
+        return redirect
+    }
+
+    /// A path on this site to come back to (`next=`), never another origin.
+    static func localPath(_ candidate: String?) -> String {
+        guard let next = candidate, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
+              next.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else { return "/" }
+        return next
+    }
+}

@@ -1,0 +1,18 @@
+/// How an idea looks in every list of the site (home, search, a round, my page): its title
+/// as a link and one line of figures.
+enum WebLists {
+    static func meta(_ html: inout HTML, _ language: WebLanguage, votes: Int64, comments: Int64, status: String, category: String) {
+        html.element("p", [("class", "meta")]) { html in
+            html.text("\(votes) \(Message.votes.text(language)) · \(comments) \(Message.comments.text(language)) · ")
+            html.element("span", [("class", "badge status-\(status)")]) { $0.text(EmailComposer.statusName(status, language)) }
+            if !category.isEmpty { html.text(" · " + category) }
+        }
+    }
+
+    static func summary(_ html: inout HTML, _ idea: IdeaStore.Summary, _ language: WebLanguage) {
+        html.element("li") { html in
+            html.element("a", [("href", "/ideas/\(idea.id)")]) { $0.text(idea.title) }
+            meta(&html, language, votes: idea.votes, comments: idea.comments, status: idea.status, category: idea.category)
+        }
+    }
+}
