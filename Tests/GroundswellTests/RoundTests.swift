@@ -327,4 +327,33 @@ final class RoundTests: ServiceTestCase {
         let entries = try client.get("/rounds/\(id)/tally").json["entries"] as? [[String: Any]] ?? []
         XCTAssertEqual(entries.first { $0["idea_id"] as? Int == runnerUp }?["votes"] as? Int, 1)
     }
+
+    /// The round page (issue 15): rules and live leaderboard while voting; after the close, the
+    /// awards and the published tally, with the entries' titles.
+    func testRoundPageShowsTheLeaderboardThenTheAwardsAndTally() throws {
+        let id = try createRound(["voting_opens_at": at(0)])
+        let (_, author) = try signUp("Author")
+        let garden = try enter(author, round: id, title: "Community <garden>").json["id"] as! Int
+        _ = try enter(author, round: id, title: "Bike repair cafe")
+        let (_, voter) = try signUp("Voter")
+        XCTAssertEqual(try client.post("/ideas/\(garden)/votes", token: voter).status, 201)
+        let html = [("Accept", "text/html")]
+        let live = try client.request("GET", "/rounds/\(id)", headers: html)
+        XCTAssertEqual(live.status, 200)
+        XCTAssertTrue(live.text.contains("Spring grants"))
+        XCTAssertTrue(live.text.contains("Community &lt;garden&gt;"))
+        XCTAssertTrue(live.text.contains("USD 5,000"))
+        XCTAssertTrue(live.text.contains(Message.leaderboardLive.text(.en)))
+        XCTAssertFalse(live.text.contains(Message.awards.text(.en)))
+        XCTAssertEqual(try client.post("/admin/rounds/\(id)/close", token: admin).status, 200)
+        let closed = try client.request("GET", "/rounds/\(id)", headers: html + [("Accept-Language", "ko")])
+        XCTAssertTrue(closed.text.contains(Message.awards.text(.ko)))
+        XCTAssertTrue(closed.text.contains(Message.tally.text(.ko)))
+        XCTAssertTrue(closed.text.contains("/rounds/\(id)/results.csv"))
+        XCTAssertTrue(closed.text.contains(Message.leaderboardFinal.text(.ko)))
+        let list = try client.request("GET", "/rounds", headers: html)
+        XCTAssertTrue(list.text.contains("/rounds/\(id)"))
+        XCTAssertEqual(try client.request("GET", "/rounds/999", headers: html).status, 404)
+        XCTAssertEqual(try client.request("GET", "/rounds/abc", headers: html).header("Content-Type"), "text/html; charset=utf-8")
+    }
 }

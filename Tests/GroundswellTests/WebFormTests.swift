@@ -71,6 +71,8 @@ final class WebFormTests: ServiceTestCase {
         XCTAssertEqual(page.status, 200)
         XCTAssertEqual(page.header("Content-Type"), "text/html; charset=utf-8")
         XCTAssertTrue(page.text.contains("<h1>Oat &lt;milk&gt;</h1>"))
+        XCTAssertTrue(page.text.contains(#"<meta property="og:title" content="Oat &lt;milk&gt;">"#), "a share card")
+        XCTAssertEqual(try client.request("GET", "/ideas/abc", headers: html).header("Content-Type"), "text/html; charset=utf-8")
         XCTAssertTrue(page.header("Vary")!.contains("Accept"))
         XCTAssertEqual(try client.request("GET", "/ideas/999", headers: html).status, 404)
         XCTAssertTrue(try client.request("GET", "/ideas/999", headers: html).text.contains("not_found"))

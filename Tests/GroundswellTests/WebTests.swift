@@ -85,4 +85,30 @@ final class WebTests: ServiceTestCase {
             XCTAssertNotEqual(en, ko, "\(message) is not translated")
         }
     }
+
+    func testTheReadersLanguageFromAcceptLanguage() {
+        XCTAssertEqual(UserRoutes.preferredLanguage("ko-KR,ko;q=0.9,en;q=0.8"), "ko")
+        XCTAssertEqual(UserRoutes.preferredLanguage("en-US,ko;q=0.5"), "en")
+        XCTAssertEqual(UserRoutes.preferredLanguage("fr-FR,fr;q=0.9,KO;q=0.4"), "ko")
+        XCTAssertEqual(UserRoutes.preferredLanguage("fr"), "en")
+        XCTAssertEqual(UserRoutes.preferredLanguage("ko;q=0"), "en")
+        XCTAssertEqual(UserRoutes.preferredLanguage(nil), "en")
+        XCTAssertEqual(UserRoutes.preferredLanguage(""), "en")
+    }
+
+    /// Pages for readers who are not signed in are cached until the next commit: a vote shows at once.
+    func testACachedPageGivesWayToTheNextCommit() throws {
+        let (_, token) = try signUp("Author")
+        let id = try createIdea(token, title: "Cached idea")["id"] as! Int
+        let html = [("Accept", "text/html")]
+        let first = try client.request("GET", "/ideas/\(id)", headers: html)
+        XCTAssertTrue(first.text.contains(#"data-vote-count="\#(id)">0<"#))
+        XCTAssertEqual(try client.request("GET", "/ideas/\(id)", headers: html).body, first.body)
+        let (_, voter) = try signUp("Voter")
+        XCTAssertEqual(try client.post("/ideas/\(id)/votes", token: voter).status, 201)
+        let after = try client.request("GET", "/ideas/\(id)", headers: html)
+        XCTAssertTrue(after.text.contains(#"data-vote-count="\#(id)">1<"#), "a vote retires cached pages")
+        let korean = try client.request("GET", "/ideas/\(id)", headers: html + [("Accept-Language", "ko")])
+        XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
+    }
 }

@@ -16,7 +16,10 @@ public final class AppContext: Sendable {
     /// Ranked search results; emptied by the writer after a commit that changed searchable text, visibility or a status.
     let searchCache = SearchCache()
     /// Rendered `GET /ideas` pages, valid while no transaction commits.
-    let pageCache = PageCache()
+    let pageCache = PageCache<[UInt8]>(cost: { $0.count })
+    /// The web site's pages as sent to readers who are not signed in (compressed or not),
+    /// valid while no transaction commits; 20 MiB holds about 10,000 gzip-compressed idea pages.
+    let webPageCache = PageCache<Response>(byteLimit: 20 << 20, maxPageBytes: 128 << 10, cost: { $0.body.count + 256 })
     /// Customers by token hash; emptied by the writer when `users` rows change.
     let accounts = AccountCache()
     /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.

@@ -130,11 +130,11 @@ struct IdeaRoutes {
             // Ranking matches costs real work: off the event loop, so it never holds up other requests.
             return context.backgroundReads.submit { [self] in
                 let body = try listPage(request, inline: false)
-                context.pageCache.put(request.target, body: body, generation: generation)
+                context.pageCache.put(request.target, body, generation: generation)
                 return .json(.ok, body)
             }
         }
-        context.pageCache.put(request.target, body: body, generation: generation)
+        context.pageCache.put(request.target, body, generation: generation)
         return .response(.json(.ok, body))
     }
 

@@ -1,15 +1,17 @@
 import Synchronization
 
-/// Rendered public list pages (`GET /ideas` with any filters, sort, search and cursor),
-/// each kept with the writer's commit count it was read at. A page is served again only
-/// while no transaction has committed since, so it is exactly what a fresh read would
-/// return; any write (a vote, a comment, a status change) retires every page at once.
-/// Popular pages under read-heavy traffic then cost a dictionary lookup instead of a
-/// query and JSON rendering. Bounded by total bytes; emptied wholesale when full.
-final class PageCache: Sendable {
+/// Rendered public pages — JSON lists (`GET /ideas` with any filters, sort, search and
+/// cursor) and the web site's pages for readers who are not signed in — each kept with the
+/// writer's commit count it was read at. A page is served again only while no transaction has
+/// committed since, so it is exactly what a fresh read would return; any write (a vote, a
+/// comment, a status change) retires every page at once. Popular pages under read-heavy
+/// traffic then cost a dictionary lookup instead of queries and rendering. Bounded by total
+/// bytes; when full, arbitrary entries make room.
+final class PageCache<Value: Sendable>: Sendable {
     private struct Entry {
         let generation: UInt64
-        let body: [UInt8]
+        let value: Value
+        let cost: Int
     }
 
     private struct State {
@@ -20,32 +22,37 @@ final class PageCache: Sendable {
     private let state = Mutex(State())
     let byteLimit: Int
     let maxPageBytes: Int
+    private let cost: @Sendable (Value) -> Int
 
-    init(byteLimit: Int = 2 << 20, maxPageBytes: Int = 256 << 10) {
+    init(byteLimit: Int = 2 << 20, maxPageBytes: Int = 256 << 10, cost: @escaping @Sendable (Value) -> Int) {
         self.byteLimit = byteLimit
         self.maxPageBytes = maxPageBytes
+        self.cost = cost
     }
 
     /// The page stored for `key` at commit count `generation`, if still current.
-    func get(_ key: String, generation: UInt64) -> [UInt8]? {
+    func get(_ key: String, generation: UInt64) -> Value? {
         state.withLock { state in
             guard let entry = state.entries[key], entry.generation == generation else { return nil }
-            return entry.body
+            return entry.value
         }
     }
 
     /// Keeps a page read from a snapshot taken after the commit count was `generation`.
-    func put(_ key: String, body: [UInt8], generation: UInt64) {
-        guard body.count <= maxPageBytes else { return }
+    func put(_ key: String, _ value: Value, generation: UInt64) {
+        let size = cost(value) + key.utf8.count
+        guard size <= maxPageBytes else { return }
         let limit = byteLimit
         state.withLock { state in
-            if let old = state.entries[key] { state.bytes -= old.body.count + key.utf8.count }
-            if state.bytes + body.count + key.utf8.count > limit {
-                state.entries.removeAll(keepingCapacity: true)
-                state.bytes = 0
+            if let old = state.entries[key] { state.bytes -= old.cost }
+            // Full: drop entries in the dictionary's own (arbitrary) order until it fits, so
+            // a working set a little over the limit still mostly hits.
+            while state.bytes + size > limit, let victim = state.entries.first {
+                state.entries.removeValue(forKey: victim.key)
+                state.bytes -= victim.value.cost
             }
-            state.entries[key] = Entry(generation: generation, body: body)
-            state.bytes += body.count + key.utf8.count
+            state.entries[key] = Entry(generation: generation, value: value, cost: size)
+            state.bytes += size
         }
     }
 

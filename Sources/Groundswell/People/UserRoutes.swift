@@ -80,20 +80,17 @@ struct UserRoutes {
     /// Korean when the client's first language of ours in Accept-Language is Korean.
     static func preferredLanguage(_ header: String?) -> String {
         guard let header else { return "en" }
-        var best: (String, Double)?
-        for part in header.split(separator: ",") {
-            let fields = part.split(separator: ";")
-            let tag = fields[0].trimmingCharacters(in: .whitespaces).lowercased()
-            let primary = tag.split(separator: "-").first.map(String.init) ?? tag
-            guard primary == "ko" || primary == "en" else { continue }
-            var q = 1.0
-            for field in fields.dropFirst() {
-                let pair = field.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix("q="), let value = Double(pair.dropFirst(2)) { q = value }
-            }
-            if q > 0, best == nil || q > best!.1 { best = (primary, q) }
+        var best: (language: String, q: Double)?
+        Request.forEachElement(header) { tag, q in
+            // The primary subtag: "ko" of "ko-KR".
+            var length = 0
+            while length < tag.count && tag[length] != UInt8(ascii: "-") { length += 1 }
+            let primary = UnsafeBufferPointer(rebasing: tag[0..<length])
+            let language = Request.equalsIgnoringCase(primary, "ko") ? "ko" : Request.equalsIgnoringCase(primary, "en") ? "en" : nil
+            guard let language, q > 0, best == nil || q > best!.q else { return }
+            best = (language, q)
         }
-        return best?.0 ?? "en"
+        return best?.language ?? "en"
     }
 
     func me(_ request: Request) throws -> Reply {

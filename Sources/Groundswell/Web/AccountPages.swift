@@ -211,8 +211,8 @@ struct AccountPages {
     }
 
     func revoke(_ request: Request) throws -> Reply {
-        let id = try web.app.pathID(request, what: "session")
-        return try web.form(request, back: "/account") { page, form in
+        try web.form(request, back: "/account") { page, form in
+            let id = try web.app.pathID(request, what: "session")
             let reply = form.call(web.api.sessions.revoke, from: request, method: .delete, parameters: [("id", String(id))],
                                   body: nil, context: web.app)
             return web.outcome(reply, page: page, back: "/account") { _ in WebForm.redirect("/account", notice: .revoked) }

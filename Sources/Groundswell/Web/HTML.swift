@@ -1,20 +1,24 @@
 /// HTML built by construction: element and attribute names are compile-time constants
 /// (`StaticString`), and every runtime value — text or attribute value — is escaped on the
 /// way in. There is no way to insert raw markup. No string concatenation of user text into markup.
+/// Written straight into UTF-8 bytes, which is what the response sends.
 struct HTML {
-    private(set) var text = ""
+    private(set) var bytes: [UInt8] = []
 
-    init() { text.reserveCapacity(8192) }
+    init() { bytes.reserveCapacity(16 * 1024) }
 
-    mutating func doctype() { text += "<!doctype html>\n" }
+    /// The page as text (tests and tools; responses send `bytes`).
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func doctype() { raw("<!doctype html>\n") }
 
     /// `<name attr="value"…>children</name>`; attributes with a nil value are left out.
     mutating func element(_ name: StaticString, _ attributes: [(StaticString, String?)] = [], _ children: (inout HTML) -> Void = { _ in }) {
         open(name, attributes)
         children(&self)
-        text += "</"
-        text += name.description
-        text += ">"
+        raw("</")
+        raw(name)
+        raw(">")
     }
 
     /// A void element (`<meta>`, `<link>`, `<input>`): no children, no end tag.
@@ -22,7 +26,7 @@ struct HTML {
         open(name, attributes)
     }
 
-    mutating func text(_ value: String) { text += HTMLEscaping.escape(value) }
+    mutating func text(_ value: String) { HTMLEscaping.append(value, to: &bytes) }
 
     /// Text with the runs a search matched in `<mark>`, every run escaped.
     mutating func highlighted(_ segments: [Highlighter.Segment]) {
@@ -31,17 +35,22 @@ struct HTML {
         }
     }
 
+    /// Markup only from compile-time constants of this file's callers' own.
+    private mutating func raw(_ constant: StaticString) {
+        constant.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
     private mutating func open(_ name: StaticString, _ attributes: [(StaticString, String?)]) {
-        text += "<"
-        text += name.description
+        raw("<")
+        raw(name)
         for (attribute, value) in attributes {
             guard let value else { continue }
-            text += " "
-            text += attribute.description
-            text += "=\""
-            text += HTMLEscaping.escape(value)
-            text += "\""
+            raw(" ")
+            raw(attribute)
+            raw("=\"")
+            HTMLEscaping.append(value, to: &bytes)
+            raw("\"")
         }
-        text += ">"
+        raw(">")
     }
 }

@@ -25,9 +25,9 @@ struct IdeaPages {
     }
 
     func show(_ request: Request) throws -> Reply {
-        let id = try web.app.pathID(request, what: "idea")
         let now = web.app.clock.nowMillis()
         return try web.page(request) { page in
+            let id = try web.app.pathID(request, what: "idea")
             let userID = page.viewer.userID
             let data = try web.app.read { db -> Data? in
                 guard let idea = try IdeaJSON.fetch(db, id: id).map(JSONValue.of) else { return nil }
@@ -56,7 +56,11 @@ struct IdeaPages {
         let title = idea.string("title") ?? ""
         let status = idea.string("status") ?? "submitted"
         let closed = status == "declined" || status == "duplicate" || idea.bool("disqualified")
-        return page.render(title: title) { html in
+        let card = { (html: inout HTML) in
+            WebPage.shareCard(&html, url: web.app.publicURL + "/ideas/\(id)", title: title,
+                              description: idea.string("description") ?? "", siteName: t(.siteName))
+        }
+        return page.render(title: title, head: card) { html in
             html.element("article", [("class", "idea"), ("data-idea", String(id))]) { html in
                 html.element("h1") { $0.text(title) }
                 html.element("p", [("class", "meta")]) { html in
@@ -199,23 +203,23 @@ struct IdeaPages {
     // MARK: forms
 
     func vote(_ request: Request) throws -> Reply {
-        let id = try web.app.pathID(request, what: "idea")
-        let back = "/ideas/\(id)"
-        return try web.form(request, back: back) { page, form in
+        try web.form(request) { page, form in
+            let id = try web.app.pathID(request, what: "idea")
+            let back = "/ideas/\(id)"
             let unvote = form["action"] == "unvote"
             // A vote from a round's leaderboard goes back there.
-            let back = form["next"].map { WebForm.localPath($0) } ?? back
+            let next = form["next"].map { WebForm.localPath($0) } ?? back
             let votes = web.api.votes
             let reply = form.call({ try unvote ? votes.retract($0) : votes.vote($0) }, from: request, method: unvote ? .delete : .post,
                                   parameters: [("id", String(id))], body: nil, context: web.app)
-            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back, notice: unvote ? .unvoted : .voted) }
+            return web.outcome(reply, page: page, back: next) { _ in WebForm.redirect(next, notice: unvote ? .unvoted : .voted) }
         }
     }
 
     func comment(_ request: Request) throws -> Reply {
-        let id = try web.app.pathID(request, what: "idea")
-        let back = "/ideas/\(id)"
-        return try web.form(request, back: back) { page, form in
+        try web.form(request) { page, form in
+            let id = try web.app.pathID(request, what: "idea")
+            let back = "/ideas/\(id)"
             let reply = form.call(web.api.comments.create, from: request, parameters: [("id", String(id))],
                                   body: form.json([("body", .text)]), context: web.app)
             let text = form["body"] ?? ""
@@ -235,9 +239,9 @@ struct IdeaPages {
     }
 
     func follow(_ request: Request) throws -> Reply {
-        let id = try web.app.pathID(request, what: "idea")
-        let back = "/ideas/\(id)"
-        return try web.form(request, back: back) { page, form in
+        try web.form(request) { page, form in
+            let id = try web.app.pathID(request, what: "idea")
+            let back = "/ideas/\(id)"
             let following = form["action"] != "unfollow"
             let notifications = web.api.notifications
             let reply = form.call({ try notifications.follow($0, following: following) }, from: request,

@@ -172,7 +172,7 @@ enum Message: CaseIterable {
         case .passwordSection: return ("Password", "비밀번호")
         case .currentPassword: return ("Current password", "현재 비밀번호")
         case .newPassword: return ("New password", "새 비밀번호")
-        case .passwordHint: return ("At least 10 characters. A long phrase is easiest to remember.", "10자 이상. 긴 문장이 기억하기 쉽습니다.")
+        case .passwordHint: return ("At least 8 characters. A long phrase is easiest to remember.", "8자 이상. 긴 문장이 기억하기 쉽습니다.")
         case .setPassword: return ("Change password", "비밀번호 변경")
         case .sessions: return ("Where you are signed in", "로그인된 기기")
         case .thisDevice: return ("this device", "현재 기기")

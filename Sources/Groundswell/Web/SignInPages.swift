@@ -17,7 +17,7 @@ struct SignInPages {
 
     func signInPage(_ request: Request) throws -> Reply {
         let next = WebForm.localPath(request.queryItems["next"])
-        return try web.page(request) { page in
+        return try web.page(request, cacheable: false) { page in
             if page.viewer.signedIn { return WebForm.redirect(next == "/" ? "/account" : next) }
             return signInForm(page, next: next, email: "", failure: nil)
         }
@@ -64,7 +64,7 @@ struct SignInPages {
     }
 
     func signUpPage(_ request: Request) throws -> Reply {
-        try web.page(request) { page in
+        try web.page(request, cacheable: false) { page in
             if page.viewer.signedIn { return WebForm.redirect("/account") }
             return signUpForm(page, values: [:], failure: nil)
         }

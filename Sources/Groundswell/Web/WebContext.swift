@@ -19,14 +19,28 @@ struct WebContext: Sendable {
     let app: AppContext
     let api: WebAPI
 
-    /// A page for whoever is looking. A refusal (a missing idea…) is an HTML page with its status.
-    func page(_ request: Request, _ build: (WebPage) throws -> Response) throws -> Reply {
-        let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
-        do {
-            return .response(try build(page))
-        } catch let error as HTTPError {
-            return .response(page.failure(WebForm.Failure(error)))
+    /// A page for whoever is looking. A refusal (a missing idea…) is an HTML page with its
+    /// status. Pages for readers who are not signed in (and have no notice waiting) are kept
+    /// in `webPageCache` until the next commit, per URL, language and compression.
+    /// `cacheable: false` for pages with a visitor's own form token (sign in, sign up).
+    func page(_ request: Request, cacheable: Bool = true, _ build: (WebPage) throws -> Response) throws -> Reply {
+        let anonymous = cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil
+        let key = anonymous ? "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(request.target)" : ""
+        let generation = app.database.writer.commitCount
+        if anonymous, let cached = app.webPageCache.get(key, generation: generation) {
+            return .response(WebPage.revalidate(request, cached))
         }
+        let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
+        let response: Response
+        do {
+            response = try build(page)
+        } catch let error as HTTPError {
+            response = page.failure(WebForm.Failure(error))
+        }
+        if anonymous && response.status == .ok && response.headers["set-cookie"] == nil {
+            app.webPageCache.put(key, response, generation: generation)
+        }
+        return .response(WebPage.revalidate(request, response))
     }
 
     /// A posted form: parsed, its CSRF token checked, then `handle`d. A refusal before the API

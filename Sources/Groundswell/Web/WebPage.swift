@@ -29,7 +29,7 @@ struct WebPage {
 
     /// A complete page. `setCookies` go out with it (a visitor's CSRF token).
     func render(title: String, status: HTTPStatus = .ok, setCookies: [String] = [], personal: Bool = false,
-                main: (inout HTML) -> Void) -> Response {
+                head: ((inout HTML) -> Void)? = nil, main: (inout HTML) -> Void) -> Response {
         let notice = WebNotice.of(request)
         var html = HTML()
         html.doctype()
@@ -41,6 +41,7 @@ struct WebPage {
                 if let csrf = viewer.csrf, viewer.signedIn { html.void("meta", [("name", "csrf-token"), ("content", csrf)]) }
                 html.void("link", [("rel", "stylesheet"), ("href", WebAssets.stylesheet.path)])
                 html.element("script", [("src", WebAssets.script.path), ("defer", "")])
+                head?(&html)
             }
             html.element("body") { html in
                 html.element("a", [("class", "skip"), ("href", "#main")]) { $0.text(t(.skipToContent)) }
@@ -54,7 +55,8 @@ struct WebPage {
                 html.element("footer", [("class", "site")]) { $0.element("p") { $0.text(t(.footer)) } }
             }
         }
-        var response = Response(status: status, body: Array(html.text.utf8), contentType: "text/html; charset=utf-8")
+        // An exact-size copy: the builder reserved room for a large page, and pages may be cached.
+        var response = Response(status: status, body: Array(html.bytes[...]), contentType: "text/html; charset=utf-8")
         for cookie in setCookies { response.headers.add("Set-Cookie", cookie) }
         if notice != nil { response.headers.add("Set-Cookie", WebNotice.clearCookie) }
         return WebPage.finish(request, response, personal: personal || viewer.signedIn)
@@ -101,6 +103,21 @@ struct WebPage {
             let current = href == request.path
             html.element("a", [("href", href), ("aria-current", current ? "page" : nil)]) { $0.text(t(message)) }
         }
+    }
+
+    /// Share-card tags (Open Graph, Twitter) and the canonical URL, so a shared link unfurls
+    /// with the title and a short description.
+    static func shareCard(_ html: inout HTML, url: String, title: String, description: String, siteName: String) {
+        let summary = description.unicodeScalars.count > 200 ? String(description.unicodeScalars.prefix(199)) + "…" : description
+        html.void("link", [("rel", "canonical"), ("href", url)])
+        html.void("meta", [("name", "description"), ("content", summary)])
+        for (property, value) in [("og:type", "article"), ("og:site_name", siteName), ("og:title", title),
+                                  ("og:description", summary), ("og:url", url)] {
+            html.void("meta", [("property", property), ("content", value)])
+        }
+        html.void("meta", [("name", "twitter:card"), ("content", "summary")])
+        html.void("meta", [("name", "twitter:title"), ("content", title)])
+        html.void("meta", [("name", "twitter:description"), ("content", summary)])
     }
 
     /// The hidden CSRF field every state-changing form carries.
@@ -161,32 +178,40 @@ struct WebPage {
 
     /// What every HTML response gets on the way out: the security headers, `Vary`, caching
     /// (`no-cache`: always revalidated, so a 304 is cheap but a change is seen at once;
-    /// `private` when the page is about the signed-in reader), an `ETag` of the body with a 304
-    /// when it matches, and gzip when accepted and worth it.
+    /// `private` when the page is about the signed-in reader), an `ETag` of the body, and gzip
+    /// when accepted and worth it. `revalidate` then answers 304 when the browser has it.
     static func finish(_ request: Request, _ original: Response, personal: Bool) -> Response {
         var response = original
         secure(&response)
         response.headers.set("Vary", "Accept, Accept-Encoding, Accept-Language, Cookie")
         response.headers.set("Cache-Control", personal ? "private, no-cache" : "no-cache")
-        guard response.status == .ok else { return compressed(request, response) }
-        let tag = "W/\"" + Hex.string(Array(SHA256.hash(data: response.body).prefix(12))) + "\""
-        response.headers.set("ETag", tag)
-        if let match = request.headers["if-none-match"],
-           match.split(separator: ",").contains(where: { $0.trimmingOWS() == tag || $0.trimmingOWS() == "*" }) {
-            var notModified = Response(status: .notModified, contentType: nil)
-            for name in ["ETag", "Cache-Control", "Vary", "Content-Security-Policy", "Referrer-Policy"] {
-                if let value = response.headers[name] { notModified.headers.set(name, value) }
-            }
-            for cookie in response.headers.values("set-cookie") { notModified.headers.add("Set-Cookie", cookie) }
-            return notModified
+        if response.status == .ok {
+            response.headers.set("ETag", "W/\"" + Hex.string(Array(SHA256.hash(data: response.body).prefix(12))) + "\"")
         }
         return compressed(request, response)
+    }
+
+    /// `304 Not Modified` (with the validators and cookies, no body) when `If-None-Match`
+    /// names the page's `ETag`; the page itself otherwise.
+    static func revalidate(_ request: Request, _ response: Response) -> Response {
+        guard response.status == .ok, let tag = response.headers["ETag"], let match = request.headers["if-none-match"],
+              match.split(separator: ",").contains(where: { $0.trimmingOWS() == tag || $0.trimmingOWS() == "*" }) else {
+            return response
+        }
+        var notModified = Response(status: .notModified, contentType: nil)
+        for name in ["ETag", "Cache-Control", "Vary", "Content-Security-Policy", "Referrer-Policy"] {
+            if let value = response.headers[name] { notModified.headers.set(name, value) }
+        }
+        for cookie in response.headers.values("set-cookie") { notModified.headers.add("Set-Cookie", cookie) }
+        return notModified
     }
 
     /// gzip for clients that accept it, when the body is big enough to gain from it.
     static func compressed(_ request: Request, _ original: Response) -> Response {
         guard original.body.count >= 1024, request.acceptsGzip,
-              let packed = Gzip.compress(original.body, level: 5) else { return original }
+              // A 4 KiB window and small hash tables: pages are a few KiB, and zlib then sets up a
+              // fraction of the state per call (about 20 µs instead of 70 µs per page, 4 % larger).
+              let packed = Gzip.compress(original.body, level: 3, windowBits: 12, memoryLevel: 5) else { return original }
         var response = original
         response.body = packed
         response.headers.set("Content-Encoding", "gzip")
