@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; CONNS=${CONNS:-64}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-2}
-ENDPOINTS=${ENDPOINTS-"healthz idea page-idea page-home vote top search search-ko"}
+ENDPOINTS=${ENDPOINTS-"healthz idea page-idea page-idea-miss page-home vote top search search-ko"}
 IDLE=${IDLE:-10000}
 PEERS=${PEERS:-../shared/peers}
 command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
@@ -80,6 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
       idea)    measure groundswell idea bench/wrk/idea.lua /ideas/1 10000 ;;
       # The web site's pages (issue 15): HTML, gzip, random ideas.
       page-idea) measure groundswell page-idea bench/wrk/page-idea.lua /ideas/1 10000 ;;
+      page-idea-miss) measure groundswell page-idea-miss bench/wrk/page-idea-miss.lua /ideas/1 10000 ;;
       page-home) measure groundswell page-home bench/wrk/page-home.lua / ;;
       vote)    measure groundswell vote bench/wrk/vote.lua /ideas/1/votes "$PWD/$out/tokens.txt" "$THREADS" 10000 ;;
       top)     measure groundswell top bench/wrk/top.lua /ideas ;;
