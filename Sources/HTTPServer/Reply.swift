@@ -64,4 +64,20 @@ extension Reply {
         case .promise(let promise): return .promise(promise.map(transform))
         }
     }
+
+    /// The reply `next` makes from this one's response, whenever it arrives (a read after a write).
+    public func then(_ next: @escaping @Sendable (Response) -> Reply) -> Reply {
+        switch self {
+        case .response(let response): return next(response)
+        case .promise(let promise):
+            let chained = ResponsePromise()
+            promise.whenComplete { response in
+                switch next(response) {
+                case .response(let answer): chained.succeed(answer)
+                case .promise(let inner): inner.whenComplete { chained.succeed($0) }
+                }
+            }
+            return .promise(chained)
+        }
+    }
 }

@@ -19,7 +19,7 @@ public final class AppContext: Sendable {
     let pageCache = PageCache<[UInt8]>(cost: { $0.count })
     /// The web site's pages as sent to readers who are not signed in (compressed or not),
     /// valid while no transaction commits; 20 MiB holds about 10,000 gzip-compressed idea pages.
-    let webPageCache = PageCache<Response>(byteLimit: 20 << 20, maxPageBytes: 128 << 10, cost: { $0.body.count + 256 })
+    let webPageCache = PageCache<WebContext.CachedPage>(byteLimit: 20 << 20, maxPageBytes: 128 << 10, cost: { $0.response.body.count + 256 })
     /// Customers by token hash; emptied by the writer when `users` rows change.
     let accounts = AccountCache()
     /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.
@@ -36,6 +36,8 @@ public final class AppContext: Sendable {
     let passwordWork: BackgroundReads
     /// Failed sign-ins per account and address.
     let signInLimiter = SignInLimiter()
+    /// Page views waiting for the engagement rollup (anonymous readers by a daily salted hash).
+    let readerLog = ReaderLog()
     /// Live counts (server-sent events), fed after commits.
     let live: LiveEvents
 

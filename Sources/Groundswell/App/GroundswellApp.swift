@@ -84,6 +84,7 @@ public final class GroundswellApp: @unchecked Sendable {
         api.notifications.register(on: router)
         LiveRoutes(context: context, auth: auth).register(on: router)
         WebhookRoutes(context: context, auth: auth).register(on: router)
+        EngagementRoutes(context: context, auth: auth).register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
         api.sessions.register(on: router)
         // The web site last: its pages share some API URLs (`/ideas/{id}`, `/rounds`), chosen by `Accept`.

@@ -41,6 +41,29 @@ final class RoundScheduler: @unchecked Sendable {
             return true
         }
         if due { purge(now: now) }
+        rollUpEngagement(now: now)
+    }
+
+    /// When the engagement rollup last took in page views (they are flushed once a minute, so an
+    /// idle site commits — and retires the page caches — at most that often; contributions,
+    /// which come with commits of their own, are taken in every second).
+    private let lastViewFlush = Mutex<Int64>(0)
+
+    func rollUpEngagement(now: Int64) {
+        let flushViews = lastViewFlush.withLock { last -> Bool in
+            guard now - last >= 60_000 || context.readerLog.pending > ReaderLog.capacity / 2 else { return false }
+            last = now
+            return true
+        }
+        let views = flushViews ? context.readerLog.drain() : [:]
+        do {
+            let behind = try context.read { db in try EngagementRollup.behind(db) }
+            guard behind || !views.isEmpty else { return }
+            let clock = context.clock
+            try context.database.writer.sync { db in try EngagementRollup.catchUp(db, views: views, now: clock.nowMillis()) }
+        } catch {
+            context.logger.error("scheduler: engagement rollup failed: \(error)")
+        }
     }
 
     /// Forgets hashed client addresses past the retention period and expired idempotency keys.

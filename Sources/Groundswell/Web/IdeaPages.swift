@@ -60,7 +60,9 @@ struct IdeaPages {
             WebPage.shareCard(&html, url: web.app.publicURL + "/ideas/\(id)", title: title,
                               description: idea.string("description") ?? "", siteName: t(.siteName))
         }
-        return page.render(title: title, head: card) { html in
+        var scopes = ["c:" + (idea.string("category") ?? "")]
+        if let round = idea.int("round_id") { scopes.append("r:\(round)") }
+        return page.render(title: title, readScopes: scopes, head: card) { html in
             html.element("article", [("class", "idea"), ("data-idea", String(id))]) { html in
                 html.element("h1") { $0.text(title) }
                 html.element("p", [("class", "meta")]) { html in

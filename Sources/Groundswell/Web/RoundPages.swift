@@ -63,9 +63,11 @@ struct RoundPages {
         } catch let error as HTTPError {
             return .response(page.failure(WebForm.Failure(error), back: "/rounds"))
         }
-        return reply.map { response in
+        return reply.map { [web] response in
             if let failure = WebForm.failure(response) { return page.failure(failure, back: "/rounds") }
-            return render(page, JSONValue.of(response.body))
+            let data = JSONValue.of(response.body)
+            web.recordView(request, userID: userID, scopes: ["r:\((data["round"] ?? .null).int("id") ?? 0)"])
+            return render(page, data)
         }
     }
 

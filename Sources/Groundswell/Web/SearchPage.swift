@@ -34,6 +34,7 @@ struct SearchPage {
         } catch let error as HTTPError {
             return .response(page.failure(WebForm.Failure(error), back: "/search"))
         }
+        web.recordView(request, userID: page.viewer.userID, scopes: [])
         // Ranking may run on the search thread; the page is rendered when the list is ready.
         return reply.map { response in
             if let failure = WebForm.failure(response) { return page.failure(failure, back: "/search") }

@@ -21,26 +21,52 @@ struct WebContext: Sendable {
 
     /// A page for whoever is looking. A refusal (a missing idea…) is an HTML page with its
     /// status. Pages for readers who are not signed in (and have no notice waiting) are kept
-    /// in `webPageCache` until the next commit, per URL, language and compression.
+    /// in `webPageCache` until the next commit, per URL, language and compression. Every page
+    /// view is counted for engagement (`ReaderLog`), cached or not.
     /// `cacheable: false` for pages with a visitor's own form token (sign in, sign up).
     func page(_ request: Request, cacheable: Bool = true, _ build: (WebPage) throws -> Response) throws -> Reply {
         let anonymous = cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil
         let key = anonymous ? "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(request.target)" : ""
         let generation = app.database.writer.commitCount
         if anonymous, let cached = app.webPageCache.get(key, generation: generation) {
-            return .response(WebPage.revalidate(request, cached))
+            recordView(request, userID: nil, scopes: cached.readScopes)
+            return .response(WebPage.revalidate(request, cached.response))
         }
         let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
-        let response: Response
+        var response: Response
         do {
             response = try build(page)
         } catch let error as HTTPError {
             response = page.failure(WebForm.Failure(error))
         }
+        let scopes = WebContext.takeReadScopes(&response)
+        recordView(request, userID: page.viewer.userID, scopes: scopes)
         if anonymous && response.status == .ok && response.headers["set-cookie"] == nil {
-            app.webPageCache.put(key, response, generation: generation)
+            app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes), generation: generation)
         }
         return .response(WebPage.revalidate(request, response))
+    }
+
+    /// A page as the anonymous cache keeps it: what was sent, and what its view counts toward.
+    struct CachedPage: Sendable {
+        let response: Response
+        let readScopes: [String]
+    }
+
+    /// The header a page uses to say which category and round reading it counts toward
+    /// (`WebPage.render(readScopes:)`); taken off before the response leaves.
+    static let readScopesHeader = "X-Groundswell-Read-Scopes"
+
+    static func takeReadScopes(_ response: inout Response) -> [String] {
+        guard let value = response.headers[readScopesHeader] else { return [] }
+        response.headers.remove(readScopesHeader)
+        return value.split(separator: "\n").map(String.init)
+    }
+
+    /// Counts a page view of a successful page for the engagement ladder.
+    func recordView(_ request: Request, userID: Int64?, scopes: [String]) {
+        app.readerLog.record(request, address: app.client.address(of: request), userID: userID, scopes: scopes,
+                             now: app.clock.nowMillis())
     }
 
     /// A posted form: parsed, its CSRF token checked, then `handle`d. A refusal before the API

@@ -28,8 +28,10 @@ struct WebPage {
     var here: String { request.target }
 
     /// A complete page. `setCookies` go out with it (a visitor's CSRF token).
+    /// `readScopes`: what reading this page counts toward besides the whole site (an idea's
+    /// category `c:NAME` and round `r:ID`), for the engagement ladder's filters.
     func render(title: String, status: HTTPStatus = .ok, setCookies: [String] = [], personal: Bool = false,
-                head: ((inout HTML) -> Void)? = nil, main: (inout HTML) -> Void) -> Response {
+                readScopes: [String] = [], head: ((inout HTML) -> Void)? = nil, main: (inout HTML) -> Void) -> Response {
         let notice = WebNotice.of(request)
         var html = HTML()
         html.doctype()
@@ -59,6 +61,7 @@ struct WebPage {
         var response = Response(status: status, body: Array(html.bytes[...]), contentType: "text/html; charset=utf-8")
         for cookie in setCookies { response.headers.add("Set-Cookie", cookie) }
         if notice != nil { response.headers.add("Set-Cookie", WebNotice.clearCookie) }
+        if !readScopes.isEmpty { response.headers.set(WebContext.readScopesHeader, readScopes.joined(separator: "\n")) }
         return WebPage.finish(request, response, personal: personal || viewer.signedIn)
     }
 

@@ -1,0 +1,50 @@
+import HTTPServer
+
+/// `GET /admin/engagement` (JSON) and `GET /admin/engagement.csv?table=…` (each table as CSV):
+/// staff (moderators and admins); the advocates' emails — only of those who opted in to
+/// contact — only for admins, only in the CSV. The rollup catches up first (on the writer),
+/// then the report is computed on the search thread, never on an event loop.
+struct EngagementRoutes {
+    let context: AppContext
+    let auth: Authenticator
+
+    func register(on router: Router) {
+        router.get("/admin/engagement") { request in try report(request, csv: false) }
+        router.get("/admin/engagement.csv") { request in try report(request, csv: true) }
+    }
+
+    func report(_ request: Request, csv: Bool) throws -> Reply {
+        let staff = try auth.staff(request, role: .moderator)
+        var query = try EngagementQuery(request.queryItems, now: context.clock.nowMillis())
+        let table = request.queryItems["table"] ?? "ladder"
+        if csv && !EngagementJSON.tables.contains(table) {
+            throw APIError.invalid("table must be one of \(EngagementJSON.tables.joined(separator: ", "))")
+        }
+        if let category = query.category { query.category = try context.read { db in try Categories.canonical(db, category) } }
+        let withEmails = csv && staff.role == .admin
+        let fixed = query
+        return EngagementRoutes.catchUp(context).then { [context] _ in
+            context.backgroundReads.submit {
+                let report = try context.read { db in try EngagementReport.build(db, fixed, withEmails: withEmails) }
+                guard csv else { return Response.json(.ok, EngagementJSON.write(report)) }
+                var response = Response(status: .ok, body: Array(EngagementJSON.csv(report, table: table).utf8),
+                                        contentType: "text/csv; charset=utf-8")
+                response.headers.set("Content-Disposition", "attachment; filename=\"engagement-\(table).csv\"")
+                if withEmails { response.headers.set("Cache-Control", "no-store") }
+                return response
+            }
+        }
+    }
+
+    /// Brings the rollup up to date (page views waiting, rows not yet taken in); commits only
+    /// when there is something to take in.
+    static func catchUp(_ context: AppContext) -> Reply {
+        let views = context.readerLog.drain()
+        let behind = (try? context.read { db in try EngagementRollup.behind(db) }) ?? true
+        guard behind || !views.isEmpty else { return .response(Response(status: .noContent, contentType: nil)) }
+        return context.write { db in
+            try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis())
+            return Response(status: .noContent, contentType: nil)
+        }
+    }
+}

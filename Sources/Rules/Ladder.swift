@@ -1,0 +1,55 @@
+/// The customer-energy ladder: in a period a customer (or an anonymous reader) is a
+/// *spectator* (active, but only read), a *contributor* (voted or commented, no idea) or a
+/// *creator* (submitted an idea) — the highest rung reached. Between consecutive periods each
+/// one moves: up, down, stays, arrives (`none` → a rung) or goes quiet (a rung → `none`).
+public enum Rung: Int, Sendable, CaseIterable, Comparable {
+    case none = 0, spectator, contributor, creator
+
+    public var name: String {
+        switch self {
+        case .none: return "none"
+        case .spectator: return "spectator"
+        case .contributor: return "contributor"
+        case .creator: return "creator"
+        }
+    }
+
+    public static func < (a: Rung, b: Rung) -> Bool { a.rawValue < b.rawValue }
+
+    /// The rung of a period's activity counts.
+    public static func of(reads: Int64, votes: Int64, comments: Int64, ideas: Int64) -> Rung {
+        if ideas > 0 { return .creator }
+        if votes + comments > 0 { return .contributor }
+        if reads > 0 { return .spectator }
+        return .none
+    }
+}
+
+public struct Ladder: Sendable {
+    /// One period: how many stood on each rung, and how they got there from the period before.
+    public struct Period: Sendable, Equatable {
+        public var start: Int64
+        public var counts: [Rung: Int] = [:]
+        /// `flows[from][to]`: actors on rung `from` in the previous period and `to` now (either may be `none`).
+        public var flows: [Rung: [Rung: Int]] = [:]
+        public var active: Int { counts.values.reduce(0, +) }
+    }
+
+    /// `rungs[p]` maps each actor active in period `p` to their rung there; the result has the
+    /// counts and, from the second period on, the flows from the one before.
+    public static func periods(starts: [Int64], rungs: [[String: Rung]]) -> [Period] {
+        var out: [Period] = []
+        for (index, start) in starts.enumerated() {
+            var period = Period(start: start)
+            let now = rungs[index]
+            for rung in now.values { period.counts[rung, default: 0] += 1 }
+            if index > 0 {
+                let before = rungs[index - 1]
+                for (actor, rung) in now { period.flows[before[actor] ?? .none, default: [:]][rung, default: 0] += 1 }
+                for (actor, rung) in before where now[actor] == nil { period.flows[rung, default: [:]][.none, default: 0] += 1 }
+            }
+            out.append(period)
+        }
+        return out
+    }
+}

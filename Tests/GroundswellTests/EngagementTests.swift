@@ -1,0 +1,170 @@
+import Foundation
+import JSON
+import Rules
+import SQLiteStore
+import TestSupport
+import XCTest
+@testable import Groundswell
+
+/// Engagement analytics (issue 17): the report computed from the rollup agrees with a
+/// brute-force computation from the raw tables on a seeded data set with known answers.
+final class EngagementTests: ServiceTestCase {
+    // Monday 2026-06-01 12:00 UTC.
+    let testClock = TestClock(Timestamp.parse("2026-06-01T12:00:00Z")!)
+    override var clock: TestClock? { testClock }
+    let day: Int64 = 86_400_000
+    var admin: String { service.adminToken }
+
+    func engagement(_ query: String, token: String? = nil) throws -> [String: Any] {
+        let response = try client.get("/admin/engagement?" + query, token: token ?? admin)
+        XCTAssertEqual(response.status, 200, response.text)
+        return response.json
+    }
+
+    func read(_ path: String, as reader: String) throws {
+        XCTAssertEqual(try client.request("GET", path, headers: [("Accept", "text/html"), ("User-Agent", reader)]).status, 200)
+    }
+
+    func testLadderFlowsAndConcentrationAgreeWithTheRawTables() throws {
+        let (a, alice) = try signUp("Alice")
+        let (b, bob) = try signUp("Bob")
+        let (_, carol) = try signUp("Carol")
+        let (_, dan) = try signUp("Dan")
+        // Day 0 (Mon): Alice creates, Bob votes, two anonymous readers read.
+        let first = try createIdea(alice, title: "Reusable cups")["id"] as! Int
+        XCTAssertEqual(try client.post("/ideas/\(first)/votes", token: bob).status, 201)
+        try read("/ideas/\(first)", as: "Reader one")
+        try read("/", as: "Reader two")
+        // Day 8 (next week): Bob creates (contributor → creator), Carol comments (new contributor),
+        // Alice only reads (creator → spectator), reader one comes back (a new hash: a new day's salt).
+        testClock.advance(millis: 8 * day)
+        let second = try createIdea(bob, title: "Oat milk")["id"] as! Int
+        XCTAssertEqual(try client.post("/ideas/\(second)/comments", ["body": "Yes"], token: carol).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(second)/votes", token: carol).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(first)/votes", token: dan).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(second)/votes", token: dan).status, 201)
+        var cookie = ""
+        // Alice reads through a browser session.
+        XCTAssertEqual(try client.request("PUT", "/me/password", json: ["password": "correct horse battery"], token: alice).status, 204)
+        let session = try client.request("POST", "/sessions", json: ["email": try email(of: a), "password": "correct horse battery"])
+        cookie = session.header("Set-Cookie")!.split(separator: ";")[0].description
+        XCTAssertEqual(try client.request("GET", "/ideas/\(second)", headers: [("Accept", "text/html"), ("Cookie", cookie)]).status, 200)
+        try read("/", as: "Reader one")
+
+        let report = try engagement("from=2026-06-01&to=2026-06-14&interval=week")
+        let ladder = report["ladder"] as! [[String: Any]]
+        XCTAssertEqual(ladder.map { $0["period_start"] as? String }, ["2026-06-01", "2026-06-08"])
+        // Week 1: Alice creator, Bob contributor, two readers spectators.
+        XCTAssertEqual(ladder[0]["creators"] as? Int, 1)
+        XCTAssertEqual(ladder[0]["contributors"] as? Int, 1)
+        XCTAssertEqual(ladder[0]["spectators"] as? Int, 2)
+        XCTAssertNil(ladder[0]["flows"] as? [String: Any])
+        // Week 2: Bob creator; Carol and Dan contributors; Alice and reader one spectators.
+        XCTAssertEqual(ladder[1]["creators"] as? Int, 1)
+        XCTAssertEqual(ladder[1]["contributors"] as? Int, 2)
+        XCTAssertEqual(ladder[1]["spectators"] as? Int, 2)
+        let flows = ladder[1]["flows"] as! [String: [String: Int]]
+        XCTAssertEqual(flows["contributor"]?["creator"], 1, "Bob climbed")
+        XCTAssertEqual(flows["creator"]?["spectator"], 1, "Alice only read")
+        XCTAssertEqual(flows["none"]?["contributor"], 2, "Carol and Dan arrived")
+        XCTAssertEqual(flows["none"]?["spectator"], 1, "reader one is a new reader on a new day")
+        XCTAssertEqual(flows["spectator"]?["none"], 2, "both readers of week 1 went quiet (hashes do not cross days)")
+
+        // Brute force from the raw tables: votes per customer active in range.
+        let votesPerCustomer = try service.app.context.read { db in
+            try db.query("SELECT user_id, COUNT(*) FROM votes GROUP BY user_id") { ($0.int64(0), $0.int64(1)) }
+        }
+        let active = Set([Int64(a), Int64(b)] + votesPerCustomer.map(\.0))
+        let amounts = active.map { id in votesPerCustomer.first { $0.0 == id }?.1 ?? 0 }
+        let expected = bruteGini(amounts)
+        let concentration = report["concentration"] as! [String: Any]
+        XCTAssertEqual(concentration["population"] as? Int, active.count)
+        let votes = concentration["votes"] as! [String: Any]
+        XCTAssertEqual(votes["total"] as? Int, 4)
+        XCTAssertEqual(votes["gini"] as! Double, (expected * 10_000).rounded() / 10_000, accuracy: 0.0001)
+        XCTAssertEqual(votes["top_20_percent"] as! Double, 0.5, accuracy: 0.0001, "the top 1 of 4 (Dan) cast 2 of 4")
+        XCTAssertEqual((votes["lorenz"] as! [[Double]]).last!, [1, 1])
+
+        // Advocates: Bob (1 vote + 1 idea = 11) above Alice (1 idea = 10); no email in JSON.
+        let advocates = report["advocates"] as! [[String: Any]]
+        XCTAssertEqual(advocates.prefix(2).map { $0["name"] as? String }, ["Bob", "Alice"])
+        XCTAssertNil(advocates[0]["email"])
+
+        // A category narrows the ladder to that category's ideas (and their readers).
+        let filtered = try engagement("from=2026-06-01&to=2026-06-14&interval=week&category=drinks")
+        XCTAssertEqual(((filtered["ladder"] as! [[String: Any]])[1]["contributors"] as? Int), 2)
+        _ = cookie
+    }
+
+    func testResponsivenessFunnelCohortsAndRounds() throws {
+        let (_, alice) = try signUp("Alice")
+        let answered = try createIdea(alice, title: "Answered by status")["id"] as! Int
+        let commented = try createIdea(alice, title: "Answered by a comment")["id"] as! Int
+        _ = try createIdea(alice, title: "Never answered")
+        testClock.advance(millis: 2 * day)
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(answered)", json: ["status": "under_review", "note": "Looking"], token: admin).status, 200)
+        testClock.advance(millis: 8 * day)
+        XCTAssertEqual(try client.post("/admin/ideas/\(commented)/comments", ["body": "Thanks!"], token: admin).status, 201)
+        for status in ["accepted", "in_progress", "launched"] {
+            testClock.advance(millis: day)
+            XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(answered)", json: ["status": status], token: admin).status, 200)
+        }
+        let report = try engagement("from=2026-06-01&to=2026-06-30&interval=month")
+        let responsiveness = report["responsiveness"] as! [String: Any]
+        XCTAssertEqual(responsiveness["ideas"] as? Int, 3)
+        XCTAssertEqual(responsiveness["answered"] as? Int, 2)
+        XCTAssertEqual(responsiveness["median_hours_to_answer"] as? Double, 48)
+        XCTAssertEqual(responsiveness["p90_hours_to_answer"] as? Double, 240)
+        XCTAssertEqual(responsiveness["answered_within_7_days"] as! Double, 0.3333, accuracy: 0.0001)
+        XCTAssertEqual(responsiveness["answered_within_30_days"] as! Double, 0.6667, accuracy: 0.0001)
+        XCTAssertEqual((responsiveness["backlog"] as! [String: Int])["7_to_30_days"], 1)
+        let funnel = responsiveness["funnel"] as! [[String: Any]]
+        XCTAssertEqual(funnel.map { $0["reached"] as? Int }, [3, 1, 1, 1, 1])
+        XCTAssertEqual(funnel[1]["conversion"] as! Double, 0.3333, accuracy: 0.0001)
+        XCTAssertEqual(funnel[1]["median_hours_in_stage"] as? Double, 216, "under review for 9 days")
+        let cohorts = report["cohorts"] as! [[String: Any]]
+        XCTAssertEqual(cohorts.first?["size"] as? Int, 1)
+        XCTAssertEqual((cohorts.first?["retention"] as? [Double])?.first, 1)
+
+        // Errors: a customer, no token, a bad interval, a range too long, an unknown round, a CSV table.
+        let (_, customer) = try signUp("Customer")
+        XCTAssertEqual(try client.get("/admin/engagement", token: customer).status, 403)
+        XCTAssertEqual(try client.get("/admin/engagement").status, 401)
+        XCTAssertEqual(try client.get("/admin/engagement?interval=year", token: admin).errorCode, "invalid_request")
+        XCTAssertEqual(try client.get("/admin/engagement?from=2020-01-01&to=2026-01-01&interval=day", token: admin).status, 400)
+        XCTAssertEqual(try client.get("/admin/engagement?from=2026-02-30", token: admin).status, 400)
+        XCTAssertEqual(try client.get("/admin/engagement?from=2026-06-10&to=2026-06-01", token: admin).status, 400)
+        XCTAssertEqual(try client.get("/admin/engagement?round_id=999", token: admin).status, 404)
+        XCTAssertEqual(try client.get("/admin/engagement.csv?table=nope", token: admin).status, 400)
+        let csv = try client.get("/admin/engagement.csv?table=funnel&from=2026-06-01&to=2026-06-30", token: admin)
+        XCTAssertEqual(csv.header("Content-Type"), "text/csv; charset=utf-8")
+        XCTAssertTrue(csv.text.hasPrefix("status,reached,conversion,median_hours_in_stage\r\nsubmitted,3,"))
+    }
+
+    func testAdvocatesExportCarriesEmailsOnlyForAdminsAndOptedInCustomers() throws {
+        let optedIn = try client.post("/users", ["name": "Opted", "email": "opted@example.com", "contact_opt_in": true]).json["token"] as! String
+        let quiet = try client.post("/users", ["name": "Quiet", "email": "quiet@example.com"]).json["token"] as! String
+        _ = try createIdea(optedIn, title: "Idea one")
+        _ = try createIdea(quiet, title: "Idea two")
+        let csv = try client.get("/admin/engagement.csv?table=advocates", token: admin).text
+        XCTAssertTrue(csv.contains("opted@example.com"))
+        XCTAssertFalse(csv.contains("quiet@example.com"))
+        let moderator = try client.post("/admin/staff", ["name": "Mo", "role": "moderator"], token: admin).json["token"] as! String
+        let moderatorCSV = try client.get("/admin/engagement.csv?table=advocates", token: moderator).text
+        XCTAssertFalse(moderatorCSV.contains("@example.com"), "moderators export names, never emails")
+        XCTAssertTrue(moderatorCSV.contains("Opted"))
+    }
+
+    func email(of id: Int) throws -> String {
+        try service.app.context.read { db in try db.queryOne("SELECT email FROM users WHERE id = ?", [Int64(id)]) { $0.string(0) }! }
+    }
+
+    /// An independent Gini: mean absolute difference over twice the mean.
+    func bruteGini(_ values: [Int64]) -> Double {
+        let n = Double(values.count)
+        let mean = Double(values.reduce(0, +)) / n
+        var sum = 0.0
+        for x in values { for y in values { sum += abs(Double(x - y)) } }
+        return sum / (2 * n * n * mean)
+    }
+}
