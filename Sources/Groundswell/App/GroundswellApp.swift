@@ -77,18 +77,23 @@ public final class GroundswellApp: @unchecked Sendable {
         api.votes.register(on: router)
         api.comments.register(on: router)
         api.rounds.register(on: router)
-        ModerationRoutes(context: context, auth: auth).register(on: router)
-        AdminRoutes(context: context, auth: auth).register(on: router)
+        let console = ConsoleAPI(moderation: ModerationRoutes(context: context, auth: auth), comments: api.comments, rounds: api.rounds,
+                                 admin: AdminRoutes(context: context, auth: auth), fraud: FraudRoutes(context: context, auth: auth),
+                                 webhooks: WebhookRoutes(context: context, auth: auth))
+        console.moderation.register(on: router)
+        console.admin.register(on: router)
         api.personal.register(on: router)
-        FraudRoutes(context: context, auth: auth).register(on: router)
+        console.fraud.register(on: router)
         api.notifications.register(on: router)
         LiveRoutes(context: context, auth: auth).register(on: router)
-        WebhookRoutes(context: context, auth: auth).register(on: router)
+        console.webhooks.register(on: router)
         EngagementRoutes(context: context, auth: auth).register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
         api.sessions.register(on: router)
         // The web site last: its pages share some API URLs (`/ideas/{id}`, `/rounds`), chosen by `Accept`.
-        WebRoutes(context: context, api: api).register(on: router)
+        let web = WebRoutes(context: context, api: api)
+        web.register(on: router)
+        ConsoleRoutes(web: web.web, auth: auth, api: console).register(on: router)
     }
 
     /// Makes sure an admin can sign in: the given token becomes the first admin's, or a

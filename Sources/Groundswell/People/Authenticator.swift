@@ -102,8 +102,19 @@ extension Authenticator {
 extension Authenticator {
     /// The calling staff member with at least `role` (admins pass every check).
     /// No token → 401; a customer's or an unknown token → 403 / 401; too weak a role → 403.
-    public func staff(_ request: Request, role: StaffRole) throws -> StaffMember {
-        guard let token = Authenticator.bearerToken(request) else { throw APIError.unauthorized }
+    /// `checkCSRF: false` only for the gate in front of `/admin/`, which asks who is calling;
+    /// every handler checks again with the token (API) or the form's field (console).
+    public func staff(_ request: Request, role: StaffRole, checkCSRF: Bool = true) throws -> StaffMember {
+        guard let token = Authenticator.bearerToken(request) else {
+            // The console's session cookie; changes need its CSRF token (X-CSRF-Token).
+            guard let session = try staffSession(request) else { throw APIError.unauthorized }
+            if checkCSRF && !Authenticator.safeMethods.contains(request.method),
+               Tokens.digest(request.headers["x-csrf-token"] ?? "") != Tokens.digest(session.csrf) {
+                throw ErrorCode.csrfFailed.error("a signed-in console request that changes something needs the session's CSRF token")
+            }
+            if role == .admin && session.member.role != .admin { throw APIError.forbidden("this needs the admin role") }
+            return session.member
+        }
         let hash = Tokens.hash(token)
         let member = try context.database.read { db in try StaffStore.member(db, tokenHash: hash) }
         guard let member else {
@@ -112,5 +123,12 @@ extension Authenticator {
         }
         if role == .admin && member.role != .admin { throw APIError.forbidden("this needs the admin role") }
         return member
+    }
+
+    /// The staff console session of the request's `gs_staff` cookie, if live.
+    func staffSession(_ request: Request) throws -> StaffSessionStore.Session? {
+        guard let cookie = request.cookie(StaffSessionStore.cookie) else { return nil }
+        let now = context.clock.nowMillis()
+        return try context.database.read { db in try StaffSessionStore.session(db, tokenHash: Tokens.hash(cookie), now: now) }
     }
 }

@@ -73,6 +73,13 @@ enum SiteStyle {
         .allowance .spent{font-weight:700;color:var(--warn)}
         .danger{border-top:2px solid var(--warn);margin-top:2rem}
         mark{background:#ffe58a;color:inherit}
+        .table-wrap{overflow-x:auto;max-width:100%}
+        caption{text-align:left;font-weight:600;padding:.25rem 0}
+        svg.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
+        form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}
+        pre.evidence{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);padding:.5rem;font-size:.85rem}
+        code{overflow-wrap:anywhere}
+        header.console{background:var(--soft)}
         @media (min-width:48rem){form.search{order:0;flex:0 1 18rem}h1{font-size:2rem}}
         """
 }

@@ -85,9 +85,10 @@ struct WebContext: Sendable {
     func outcome(_ reply: Reply, page: WebPage, back: String,
                  success: @escaping @Sendable (Response) -> Response,
                  otherwise: (@Sendable (WebForm.Failure) -> Response)? = nil) -> Reply {
-        reply.map { response in
+        let signIn = page.staff == nil ? "/signin" : "/admin/signin"
+        return reply.map { response in
             guard let failure = WebForm.failure(response) else { return success(response) }
-            if failure.status == .unauthorized { return WebForm.redirect("/signin?next=" + WebPage.queryValue(back)) }
+            if failure.status == .unauthorized { return WebForm.redirect(signIn + "?next=" + WebPage.queryValue(back)) }
             return otherwise?(failure) ?? page.failure(failure, back: back)
         }
     }

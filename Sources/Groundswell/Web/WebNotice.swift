@@ -5,7 +5,7 @@ import HTTPServer
 /// page that shows it clears it.
 enum WebNotice: String, CaseIterable, Sendable {
     case signedIn = "signed-in", signedOut = "signed-out", welcome, voted, unvoted, commented, submitted, saved
-    case deleted, passwordSet = "password-set", following, unfollowed, revoked, merged
+    case deleted, passwordSet = "password-set", following, unfollowed, revoked, merged, done
 
     static let cookie = "gs_notice"
 
@@ -25,6 +25,7 @@ enum WebNotice: String, CaseIterable, Sendable {
         case .unfollowed: return .noticeUnfollowed
         case .revoked: return .noticeRevoked
         case .merged: return .mergedNotice
+        case .done: return .noticeDone
         }
     }
 

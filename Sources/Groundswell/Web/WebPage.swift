@@ -10,16 +10,19 @@ struct WebPage {
     let request: Request
     let language: WebLanguage
     let viewer: WebViewer
+    /// Set on the staff console's pages: its navigation instead of the customer site's.
+    let staff: StaffMember?
 
     /// No inline script or style anywhere: everything comes from our own origin.
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
-    init(_ request: Request, viewer: WebViewer) {
+    init(_ request: Request, viewer: WebViewer, staff: StaffMember? = nil) {
         self.request = request
         self.language = WebLanguage.of(request)
         self.viewer = viewer
+        self.staff = staff
     }
 
     func t(_ message: Message) -> String { message.text(language) }
@@ -40,14 +43,14 @@ struct WebPage {
                 html.void("meta", [("charset", "utf-8")])
                 html.void("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
                 html.element("title") { $0.text(title + " · " + t(.siteName)) }
-                if let csrf = viewer.csrf, viewer.signedIn { html.void("meta", [("name", "csrf-token"), ("content", csrf)]) }
+                if let csrf = viewer.csrf, viewer.signedIn || staff != nil { html.void("meta", [("name", "csrf-token"), ("content", csrf)]) }
                 html.void("link", [("rel", "stylesheet"), ("href", WebAssets.stylesheet.path)])
                 html.element("script", [("src", WebAssets.script.path), ("defer", "")])
                 head?(&html)
             }
             html.element("body") { html in
                 html.element("a", [("class", "skip"), ("href", "#main")]) { $0.text(t(.skipToContent)) }
-                header(&html)
+                if let staff { consoleHeader(&html, staff) } else { header(&html) }
                 html.element("main", [("id", "main")]) { html in
                     html.element("div", [("class", "notice"), ("role", "status"), ("aria-live", "polite"), ("id", "live")]) { html in
                         if let notice { html.text(notice.message.text(language)) }
@@ -90,6 +93,39 @@ struct WebPage {
                     } else {
                         link(&html, "/signin?next=" + WebPage.queryValue(here), .signIn)
                         link(&html, "/signup", .signUp)
+                    }
+                    let other = language.other
+                    html.element("li") { html in
+                        html.element("a", [("href", "/lang/\(other.rawValue)?next=" + WebPage.queryValue(here)), ("lang", other.rawValue),
+                                           ("hreflang", other.rawValue)]) { $0.text(t(.language)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The staff console's header: its sections (admins see all; moderators what they may do).
+    private func consoleHeader(_ html: inout HTML, _ staff: StaffMember) {
+        html.element("header", [("class", "site console")]) { html in
+            html.element("a", [("class", "brand"), ("href", "/admin")]) { $0.text(t(.siteName) + " · " + t(.console)) }
+            html.element("nav", [("aria-label", t(.console))]) { html in
+                html.element("ul") { html in
+                    link(&html, "/admin", .analytics)
+                    link(&html, "/admin/moderation", .moderation)
+                    link(&html, "/admin/users", .users)
+                    link(&html, "/admin/rounds", .rounds)
+                    link(&html, "/admin/fraud", .fraud)
+                    if staff.role == .admin {
+                        link(&html, "/admin/categories", .categories)
+                        link(&html, "/admin/staff", .staffMembers)
+                        link(&html, "/admin/webhooks", .health)
+                    }
+                    link(&html, "/", .customerSite)
+                    html.element("li") { html in
+                        html.element("form", [("action", "/admin/signout"), ("method", "post"), ("class", "inline")]) { html in
+                            csrfField(&html)
+                            html.element("button", [("type", "submit"), ("class", "link")]) { $0.text(t(.signOut) + " (" + staff.name + ")") }
+                        }
                     }
                     let other = language.other
                     html.element("li") { html in
