@@ -13,4 +13,4 @@ venv=.build-venv
 export GS_BINARY="${GS_BINARY:-$(swift build --show-bin-path)/groundswell}"
 export GS_SCREENSHOTS="${GS_SCREENSHOTS:-$PWD/.build-screens}"
 cd Tests/Browser
-exec "../../$venv/bin/python" -m unittest -v site_test
+exec "../../$venv/bin/python" -m unittest -v site_test console_test

@@ -81,6 +81,7 @@ final class RoundScheduler: @unchecked Sendable {
             try context.database.writer.sync { db in
                 try RetentionStore.purge(db, addressHashesBefore: cutoff, replayKeysBefore: now - IdempotencyMiddleware.retentionMillis)
                 try SessionStore.purgeExpired(db, now: now)
+                try StaffSessionStore.purgeExpired(db, now: now)
             }
         } catch {
             context.logger.error("scheduler: purge failed: \(error)")
