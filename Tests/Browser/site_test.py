@@ -19,7 +19,7 @@ import urllib.request
 
 import importlib.util
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -141,7 +141,9 @@ class SiteTestCase(unittest.TestCase):
         self.check_page()
 
     def wait(self, condition, timeout=10):
-        return WebDriverWait(self.driver, timeout).until(condition)
+        # While a form posts and the browser follows the redirect, an element found a moment ago
+        # can leave the document: keep polling until the condition holds or time runs out.
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=[WebDriverException]).until(condition)
 
     def text(self):
         return self.driver.find_element(By.TAG_NAME, "body").text

@@ -3,7 +3,8 @@ import SQLiteStore
 /// Keeps `activity_days` up to date from the raw tables: votes (and votes voided since), customers'
 /// comments, ideas, and the page views in `ReaderLog`. Runs on the writer (the scheduler every few
 /// seconds, and before an engagement report), reading only rows it has not taken in yet, so its cost
-/// is proportional to what happened since the last run — never a scan of the history.
+/// is proportional to what happened since the last run — never a scan of the history; a history
+/// (an upgraded deployment) is taken in `batch` rows per source and run.
 ///
 /// A vote id can be reused when the newest vote is taken back (SQLite gives the next row the
 /// largest id + 1): the run also looks at the 10,000 ids below its mark for votes created after
@@ -16,7 +17,10 @@ enum EngagementRollup {
         var ideas: Int64 = 0
     }
 
-    /// Takes in everything new; returns whether anything was written.
+    /// Rows taken in per source and run.
+    static let batch = 100_000
+
+    /// Takes in what is new (up to `batch` rows of each source); returns whether anything was written.
     @discardableResult
     static func catchUp(_ db: Connection, views: [ReaderLog.Key: Int64], now: Int64) throws -> Bool {
         var marks: [String: Int64] = [:]
@@ -30,32 +34,52 @@ enum EngagementRollup {
             if let round { scopes.append("r:\(round)") }
             for scope in scopes { change(&pending[ReaderLog.Key(day: day, actor: actor, scope: scope), default: Counts()]) }
         }
+        // New votes, a batch at a time (a deployment that upgrades takes its history in over a
+        // few runs instead of one long write), then votes voided since, by their old ids.
         var newVoteMark = voteMark
-        _ = try db.query("""
-            SELECT v.id, v.user_id, v.created_at, i.category, v.round_id FROM votes v JOIN ideas i ON i.id = v.idea_id
-            WHERE v.id > ?1 OR (v.id > ?1 - 10000 AND v.created_at > ?2)
-            UNION ALL
-            SELECT w.vote_id, w.user_id, w.created_at, i.category, w.round_id FROM voided_votes w JOIN ideas i ON i.id = w.idea_id
-            WHERE w.vote_id > ?1
-            """, [voteMark, lastRun]) { row in
-            newVoteMark = max(newVoteMark, row.int64(0))
+        var taken = 0
+        let take = { (row: Row) in
             add("u\(row.int64(1))", row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.votes += 1 }
         }
+        _ = try db.query("""
+            SELECT v.id, v.user_id, v.created_at, i.category, v.round_id FROM votes v JOIN ideas i ON i.id = v.idea_id
+            WHERE v.id > ? ORDER BY v.id LIMIT ?
+            """, [voteMark, batch]) { row in
+            newVoteMark = row.int64(0)
+            taken += 1
+            take(row)
+        }
+        if taken < batch {
+            // Caught up: a voided vote may have held the highest id.
+            newVoteMark = max(newVoteMark, try db.scalarInt("SELECT MAX(vote_id) FROM voided_votes WHERE vote_id > ?", [voteMark]) ?? 0)
+            // Ids below the mark reused since the last run (the newest vote was taken back).
+            _ = try db.query("""
+                SELECT v.id, v.user_id, v.created_at, i.category, v.round_id FROM votes v JOIN ideas i ON i.id = v.idea_id
+                WHERE v.id > ?1 - 10000 AND v.id <= ?1 AND v.created_at > ?2
+                """, [voteMark, lastRun], take)
+        }
+        _ = try db.query("""
+            SELECT w.vote_id, w.user_id, w.created_at, i.category, w.round_id FROM voided_votes w JOIN ideas i ON i.id = w.idea_id
+            WHERE w.vote_id > ? AND w.vote_id <= ?
+            """, [voteMark, newVoteMark], take)
         let commentMark = marks["comments"] ?? 0
         var newCommentMark = commentMark
+        var comments = 0
         _ = try db.query("""
             SELECT c.id, c.author_id, c.created_at, i.category, i.round_id FROM comments c JOIN ideas i ON i.id = c.idea_id
-            WHERE c.id > ? AND c.author_id IS NOT NULL
-            """, [commentMark]) { row in
-            newCommentMark = max(newCommentMark, row.int64(0))
-            add("u\(row.int64(1))", row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.comments += 1 }
+            WHERE c.id > ? ORDER BY c.id LIMIT ?
+            """, [commentMark, batch]) { row in
+            newCommentMark = row.int64(0)
+            comments += 1
+            // Staff answers move the mark too (they are not customers' activity).
+            if !row.isNull(1) {
+                add("u\(row.int64(1))", row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.comments += 1 }
+            }
         }
-        // Staff answers move the comment mark too (they are skipped, not re-read).
-        if let top = try db.scalarInt("SELECT MAX(id) FROM comments"), top > newCommentMark { newCommentMark = top }
         let ideaMark = marks["ideas"] ?? 0
         var newIdeaMark = ideaMark
-        _ = try db.query("SELECT id, author_id, created_at, category, round_id FROM ideas WHERE id > ?", [ideaMark]) { row in
-            newIdeaMark = max(newIdeaMark, row.int64(0))
+        _ = try db.query("SELECT id, author_id, created_at, category, round_id FROM ideas WHERE id > ? ORDER BY id LIMIT ?", [ideaMark, batch]) { row in
+            newIdeaMark = row.int64(0)
             add("u\(row.int64(1))", row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.ideas += 1 }
         }
         for (key, reads) in views { pending[key, default: Counts()].reads += reads }
