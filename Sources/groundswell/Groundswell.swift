@@ -105,6 +105,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Threads sending webhooks and email.")
     var deliveryThreads: Int = 4
 
+    @Option(help: "Seconds between engagement rollups of new activity (0: only when a report is asked for).")
+    var engagementRollupInterval: Double = 60
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
@@ -132,6 +135,7 @@ struct Serve: ParsableCommand {
         }
         guard webhookTimeout > 0 && webhookTimeout <= 300 else { throw ValidationError("--webhook-timeout must be 0...300 seconds") }
         guard digestInterval >= 1 else { throw ValidationError("--digest-interval must be at least 1 second") }
+        guard engagementRollupInterval >= 0 else { throw ValidationError("--engagement-rollup-interval must be 0 or more seconds") }
         guard (1...64).contains(deliveryThreads) else { throw ValidationError("--delivery-threads must be 1...64") }
     }
 
@@ -174,6 +178,7 @@ struct Serve: ParsableCommand {
         delivery.threads = deliveryThreads
         if let publicURL { delivery.publicURL = publicURL }
         appConfiguration.delivery = delivery
+        appConfiguration.engagementRollupInterval = engagementRollupInterval
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)

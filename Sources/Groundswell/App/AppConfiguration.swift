@@ -15,6 +15,10 @@ public struct AppConfiguration: Sendable {
     public var clock: Clock = SystemClock()
     /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
     public var schedulerInterval: Double? = 1.0
+    /// Seconds between engagement rollups of new votes, comments, ideas and page views (a report
+    /// takes in what is pending first, so it is always current); 0: only when a report is asked for
+    /// (`--engagement-rollup-interval`).
+    public var engagementRollupInterval: Double = 60
     public var rateLimits = RateLimits()
     /// Take the client address from X-Forwarded-For (set only behind your own proxy).
     public var trustProxy = false

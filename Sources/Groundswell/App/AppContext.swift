@@ -38,6 +38,7 @@ public final class AppContext: Sendable {
     let signInLimiter = SignInLimiter()
     /// Page views waiting for the engagement rollup (anonymous readers by a daily salted hash).
     let readerLog = ReaderLog()
+    let rollupStats = RollupStats()
     /// Live counts (server-sent events), fed after commits.
     let live: LiveEvents
 
@@ -134,6 +135,7 @@ public final class AppContext: Sendable {
         text += "groundswell_log_dropped_lines_total \(droppedLogLines?() ?? 0)\n"
         text += "# HELP groundswell_event_streams Server-sent event streams open now.\n# TYPE groundswell_event_streams gauge\n"
         text += "groundswell_event_streams \(live.streamCount)\n"
+        rollupStats.render(readerLog: readerLog, into: &text)
         let pending = (try? read { db in
             [DeliveryMetrics.Channel.webhook: try WebhookStore.pendingCount(db), .email: try EmailStore.pendingCount(db)]
         }) ?? [:]

@@ -48,7 +48,8 @@ public final class GroundswellApp: @unchecked Sendable {
         // The decoy hash (what a sign-in for an unknown email is checked against) is made now,
         // on the password thread, so the first such sign-in takes no longer than any other.
         _ = context.passwordWork.then({ PasswordHasher.decoy.count }, next: { _ in .response(Response(status: .noContent)) })
-        scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1)
+        scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1,
+                                   rollupInterval: configuration.engagementRollupInterval)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
         registerRoutes(limits: configuration.rateLimits)
         scheduler.runOnce()

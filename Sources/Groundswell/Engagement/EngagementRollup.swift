@@ -17,12 +17,19 @@ enum EngagementRollup {
         var ideas: Int64 = 0
     }
 
-    /// Rows taken in per source and run.
+    /// Rows taken in per source and run by default (a report's catch-up); the scheduler takes
+    /// smaller bites so that votes never wait long behind a rollup on the writer.
     static let batch = 100_000
 
-    /// Takes in what is new (up to `batch` rows of each source); returns whether anything was written.
+    struct Outcome {
+        var wrote = false
+        /// A source had more rows than the batch: run again.
+        var more = false
+    }
+
+    /// Takes in what is new (up to `batch` rows of each source).
     @discardableResult
-    static func catchUp(_ db: Connection, views: [ReaderLog.Key: Int64], now: Int64) throws -> Bool {
+    static func catchUp(_ db: Connection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch) throws -> Outcome {
         var marks: [String: Int64] = [:]
         _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
         let voteMark = marks["votes"] ?? 0, lastRun = marks["run_at"] ?? 0
@@ -78,13 +85,16 @@ enum EngagementRollup {
         }
         let ideaMark = marks["ideas"] ?? 0
         var newIdeaMark = ideaMark
+        var ideas = 0
         _ = try db.query("SELECT id, author_id, created_at, category, round_id FROM ideas WHERE id > ? ORDER BY id LIMIT ?", [ideaMark, batch]) { row in
             newIdeaMark = row.int64(0)
+            ideas += 1
             add("u\(row.int64(1))", row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.ideas += 1 }
         }
         for (key, reads) in views { pending[key, default: Counts()].reads += reads }
+        let more = taken == batch || comments == batch || ideas == batch
         guard !pending.isEmpty || newVoteMark != voteMark || newCommentMark != commentMark || newIdeaMark != ideaMark else {
-            return false
+            return Outcome(wrote: false, more: false)
         }
         let upsert = """
             INSERT INTO activity_days (scope, day, actor, reads, votes, comments, ideas) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -98,7 +108,7 @@ enum EngagementRollup {
             try db.run("INSERT INTO rollup_marks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                        [name, value])
         }
-        return true
+        return Outcome(wrote: true, more: more)
     }
 
     /// Whether a run would find anything new in the raw tables (read first, so an idle scheduler

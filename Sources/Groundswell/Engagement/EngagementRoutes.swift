@@ -43,7 +43,7 @@ struct EngagementRoutes {
         let behind = (try? context.read { db in try EngagementRollup.behind(db) }) ?? true
         guard behind || !views.isEmpty else { return .response(Response(status: .noContent, contentType: nil)) }
         return context.write { db in
-            try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis())
+            try context.rollupStats.measure { try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis()) }
             return Response(status: .noContent, contentType: nil)
         }
     }

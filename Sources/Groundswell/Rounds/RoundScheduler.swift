@@ -20,9 +20,14 @@ final class RoundScheduler: @unchecked Sendable {
     /// Purges run so far (for tests).
     let purges = Atomic<Int>(0)
 
-    init(context: AppContext, interval: Double) {
+    /// Milliseconds between engagement rollups of contributions (0: only on demand).
+    private let rollupEvery: Int64
+    private let lastRollup = Mutex<Int64>(0)
+
+    init(context: AppContext, interval: Double, rollupInterval: Double = 60) {
         self.context = context
         self.interval = interval
+        rollupEvery = Int64(rollupInterval * 1000)
     }
 
     /// Runs due work now, on the caller's thread (blocks until committed).
@@ -41,12 +46,17 @@ final class RoundScheduler: @unchecked Sendable {
             return true
         }
         if due { purge(now: now) }
-        rollUpEngagement(now: now)
+        if rollupEvery > 0, lastRollup.withLock({ last -> Bool in
+            guard now - last >= rollupEvery else { return false }
+            last = now
+            return true
+        }) {
+            rollUpEngagement(now: now)
+        }
     }
 
-    /// When the engagement rollup last took in page views (they are flushed once a minute, so an
-    /// idle site commits — and retires the page caches — at most that often; contributions,
-    /// which come with commits of their own, are taken in every second).
+    /// When the engagement rollup last took in page views (once a minute, so an idle site
+    /// commits — and retires the page caches — at most that often).
     private let lastViewFlush = Mutex<Int64>(0)
 
     func rollUpEngagement(now: Int64) {
@@ -60,7 +70,19 @@ final class RoundScheduler: @unchecked Sendable {
             let behind = try context.read { db in try EngagementRollup.behind(db) }
             guard behind || !views.isEmpty else { return }
             let clock = context.clock
-            try context.database.writer.sync { db in try EngagementRollup.catchUp(db, views: views, now: clock.nowMillis()) }
+            let stats = context.rollupStats
+            // Batches of 20,000 rows per source, each its own write, so votes queued meanwhile
+            // commit between them. (Rows per actor and day are spread over the rollup's index:
+            // taking in more rows per run dirties the same pages once instead of many times.)
+            var pendingViews = views
+            for _ in 0..<100 {
+                let batchViews = pendingViews
+                pendingViews = [:]
+                let outcome = try context.database.writer.sync { db in
+                    try stats.measure { try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis(), batch: 20_000) }
+                }
+                if !outcome.more { break }
+            }
         } catch {
             context.logger.error("scheduler: engagement rollup failed: \(error)")
         }
