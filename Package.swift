@@ -47,8 +47,9 @@ let package = Package(
         // JSON as bytes: writer, parser, string escaping, decimal digits, RFC 3339 times.
         .target(name: "JSON"),
         // Rules as plain values, with no SQLite and no HTTP: ranking and awards, trending,
-        // idea lifecycle, round state, local days in a round's time zone.
-        .target(name: "Rules"),
+        // idea lifecycle, round state, local days in a round's time zone, engagement figures
+        // (calendar dates from JSON's Timestamp).
+        .target(name: "Rules", dependencies: ["JSON"]),
         .target(
             name: "HTTPServer",
             dependencies: ["CLinux", "JSON", .product(name: "Logging", package: "swift-log")]

@@ -41,29 +41,28 @@ final class IdempotencyMiddleware: Middleware, Sendable {
         let bodyHash = Hex.string(SHA256.hash(data: fingerprint))
         let now = context.clock.nowMillis()
 
-        if let stored = try context.read({ db in
-            try IdempotencyRecord.find(db, principal: principal, key: key, since: now - IdempotencyMiddleware.retentionMillis)
-        }) {
-            guard stored.hash == Array(bodyHash.utf8) else {
-                throw ErrorCode.idempotencyMismatch.error("this Idempotency-Key was used with a different request body")
+        let find = { [context] in
+            try context.read { db in
+                try IdempotencyRecord.find(db, principal: principal, key: key, since: now - IdempotencyMiddleware.retentionMillis)
             }
-            if stored.secret {
-                throw ErrorCode.idempotencyReplayUnavailable.error("the request with this Idempotency-Key was carried out (status \(stored.status)); its response held a credential, which is never stored, so it cannot be replayed")
-            }
-            var headers = HTTPHeaders()
-            for line in stored.headers.split(separator: "\n") {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                if parts.count == 2 { headers.add(String(parts[0]), parts[1].trimmingOWS()) }
-            }
-            headers.add("Idempotent-Replayed", "true")
-            return .response(Response(status: HTTPStatus(stored.status, IdempotencyMiddleware.reason(stored.status)),
-                                      headers: headers, body: stored.body, contentType: stored.type))
         }
+        if let stored = try find() { return try IdempotencyMiddleware.replay(stored, bodyHash: bodyHash) }
 
         let slot = principal + "\u{0}" + key
         let busy = inFlight.withLock { !$0.insert(slot).inserted }
         if busy {
             throw ErrorCode.idempotencyInProgress.error("a request with this Idempotency-Key is still running")
+        }
+        // Look again now that the slot is ours: a first request may have finished (stored, then
+        // released the slot) between the look above and the claim, and must not run twice.
+        do {
+            if let stored = try find() {
+                release(slot)
+                return try IdempotencyMiddleware.replay(stored, bodyHash: bodyHash)
+            }
+        } catch {
+            release(slot)
+            throw error
         }
         var tagged = request
         tagged.app.principal = principal
@@ -92,6 +91,24 @@ final class IdempotencyMiddleware: Middleware, Sendable {
         case .promise(let pending): pending.whenComplete(finish)
         }
         return .promise(promise)
+    }
+
+    /// The stored answer to a key's first request, or why it cannot be given.
+    private static func replay(_ stored: IdempotencyRecord.Stored, bodyHash: String) throws -> Reply {
+        guard stored.hash == Array(bodyHash.utf8) else {
+            throw ErrorCode.idempotencyMismatch.error("this Idempotency-Key was used with a different request body")
+        }
+        if stored.secret {
+            throw ErrorCode.idempotencyReplayUnavailable.error("the request with this Idempotency-Key was carried out (status \(stored.status)); its response held a credential, which is never stored, so it cannot be replayed")
+        }
+        var headers = HTTPHeaders()
+        for line in stored.headers.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { headers.add(String(parts[0]), parts[1].trimmingOWS()) }
+        }
+        headers.add("Idempotent-Replayed", "true")
+        return .response(Response(status: HTTPStatus(stored.status, IdempotencyMiddleware.reason(stored.status)),
+                                  headers: headers, body: stored.body, contentType: stored.type))
     }
 
     private func release(_ slot: String) {
