@@ -168,11 +168,12 @@ class SiteTestCase(unittest.TestCase):
         wide = self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         self.assertLessEqual(wide, 0, "the page scrolls sideways at this width: " + self.driver.current_url)
 
-    def sign_up(self, name):
+    def sign_up(self, name, fresh=True):
         global ACCOUNTS
         ACCOUNTS += 1
         email = "person%d-%s@example.com" % (ACCOUNTS, "js" if self.javascript else "nojs")
-        self.driver.delete_all_cookies()
+        if fresh:
+            self.driver.delete_all_cookies()
         self.open("/signup")
         self.driver.find_element(By.ID, "name").send_keys(name)
         self.driver.find_element(By.ID, "email").send_keys(email)
@@ -354,6 +355,36 @@ class WithJavaScript(SiteTestCase, CoreFlow):
         self.driver.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
         self.wait(EC.presence_of_element_located((By.ID, "form-error")))
         self.assertIn("invalid_credentials", self.text())
+
+    def test_a_creators_campaign_link_brings_a_visit_and_a_vote(self):
+        d = self.driver
+        # The author signs in and makes a campaign link on their idea's page.
+        d.delete_all_cookies()
+        self.open("/signin")
+        d.find_element(By.ID, "email").send_keys("jisu@example.com")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "You are signed in."))
+        self.open("/ideas/%d" % self.straws)
+        d.find_element(By.ID, "campaign-label").send_keys("instagram-bio")
+        d.find_element(By.CSS_SELECTOR, "form[action$='/campaign'] button").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "Done."))
+        link = [cell.text for cell in d.find_elements(By.CSS_SELECTOR, "section[aria-labelledby='campaigns-heading'] td")
+                if "?c=instagram-bio" in cell.text][0]
+        self.check_page()
+        # Someone else follows the link, signs up and votes.
+        d.delete_all_cookies()
+        d.get(link)
+        self.wait(EC.url_contains("/ideas/%d" % self.straws))
+        self.sign_up("Follower of the link", fresh=False)
+        self.open("/ideas/%d" % self.straws)
+        before = int(self.vote_count(self.straws))
+        self.click_vote(self.straws)
+        self.wait(lambda _: self.vote_count(self.straws) == str(before + 1))
+        # The author sees the visit and the vote against the link.
+        campaigns = self.server.api("GET", "/ideas/%d/campaigns" % self.straws, None, self.author_token)["items"]
+        bio = [c for c in campaigns if c["label"] == "instagram-bio"][0]
+        self.assertEqual((bio["visits"], bio["votes"]), (1, 1))
 
     def test_live_counts_arrive_without_a_reload(self):
         self.driver.delete_all_cookies()

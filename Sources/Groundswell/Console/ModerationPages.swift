@@ -68,11 +68,13 @@ struct ModerationPages {
         let history: JSONValue
         let audit: JSONValue
         let similar: [(Int64, String)]
+        let campaigns: JSONValue
     }
 
     func idea(_ request: Request) throws -> Reply {
         try console.page(request) { page, staff in
             let id = try console.app.pathID(request, what: "idea")
+            let publicURL = console.app.publicURL
             let view = try console.app.read { db -> IdeaView? in
                 guard let idea = try IdeaJSON.fetch(db, id: id, includeHidden: true).map(JSONValue.of) else { return nil }
                 let hidden = try IdeaJSON.fetch(db, id: id) == nil
@@ -81,7 +83,8 @@ struct ModerationPages {
                 return IdeaView(idea: idea, hidden: hidden,
                                 history: JSONValue.of(try IdeaModerationStore.historyJSON(db, id: id) ?? Array("{}".utf8)),
                                 audit: JSONValue.of(try Audit.page(db, conditions: ["target = ?"], values: ["idea:\(id)"], limit: 50)),
-                                similar: similar.compactMap { match in titles[match.id].map { (match.id, $0) } })
+                                similar: similar.compactMap { match in titles[match.id].map { (match.id, $0) } },
+                                campaigns: JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)))
             }
             guard let view else { throw APIError.notFound("idea") }
             return .response(render(page, view, id: id, admin: staff.role == .admin))
@@ -169,6 +172,11 @@ struct ModerationPages {
                     }
                 }
             }
+            html.table(caption: t(.campaignsTitle), headers: [t(.campaignLabel), t(.shareLink), t(.visits), t(.votes)],
+                       rows: view.campaigns.items("items").map { c in
+                           [(c.string("label") ?? "").isEmpty ? "—" : c.string("label")!, c.string("link") ?? "",
+                            "\(c.int("visits") ?? 0)", "\(c.int("votes") ?? 0)"]
+                       })
             html.element("h2") { $0.text(t(.history)) }
             html.table(caption: t(.history), headers: [t(.status), t(.publicNote), t(.staffMembers), t(.postedOn)],
                        rows: view.history.items("items").map { step in

@@ -43,6 +43,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case wrongPassword = "wrong_password"
     case csrfFailed = "csrf_failed"
     case unsupportedMediaType = "unsupported_media_type"
+    case campaignExists = "campaign_exists"
     case internalError = "internal_error"
     case storageUnavailable = "storage_unavailable"
     case overloaded
@@ -68,7 +69,8 @@ public enum ErrorCode: String, CaseIterable, Sendable {
         case .requestTimeout: return .requestTimeout
         case .emailTaken, .alreadyVoted, .alreadyFlagged, .flagResolved, .invalidTransition, .invalidMerge, .ideaMerged,
              .lastAdmin, .categoryExists, .categoryInUse, .roundNotOpen, .roundFull, .roundClosed, .roundLocked,
-             .roundNotClosed, .notEligible, .notInRound, .idempotencyInProgress, .idempotencyReplayUnavailable, .webhookDisabled:
+             .roundNotClosed, .notEligible, .notInRound, .idempotencyInProgress, .idempotencyReplayUnavailable, .webhookDisabled,
+             .campaignExists:
             return .conflict
         case .payloadTooLarge: return .payloadTooLarge
         case .uriTooLong: return .uriTooLong

@@ -60,6 +60,25 @@ enum FraudStore {
                 json.key("from_new_accounts"); json.int(row.int64(2))
             }
         }
+        // 4. Votes arriving in a burst through one campaign link from accounts less than a day old.
+        _ = try db.query("""
+            SELECT c.id, c.idea_id, c.label, COUNT(*), MIN(cv.created_at), MAX(cv.created_at), group_concat(cv.user_id)
+            FROM campaign_votes cv JOIN campaigns c ON c.id = cv.campaign_id JOIN users u ON u.id = cv.user_id
+            LEFT JOIN ideas i ON i.id = c.idea_id
+            WHERE cv.created_at - u.created_at < 86400000 AND (?1 IS NULL OR i.round_id = ?1)
+            GROUP BY c.id, cv.created_at / ?2 HAVING COUNT(*) >= 5
+            ORDER BY COUNT(*) DESC LIMIT 100
+            """, [roundID, FraudRoutes.window]) { row in
+            FraudRoutes.writeFinding("campaign_burst",
+                                     summary: "\(row.int64(3)) votes for idea \(row.int64(1)) came through one campaign link from accounts less than a day old within \(FraudRoutes.window / 60_000) minutes",
+                                     accounts: row.string(6), into: &json) { json in
+                json.key("campaign_id"); json.int(row.int64(0))
+                json.key("idea_id"); json.int(row.int64(1))
+                json.key("label"); json.string(row.string(2))
+                json.key("first_vote_at"); json.timestamp(row.int64(4))
+                json.key("last_vote_at"); json.timestamp(row.int64(5))
+            }
+        }
         json.endArray()
         json.endObject()
         return json.bytes

@@ -19,6 +19,8 @@ struct VoteRoutes {
         let user = try auth.user(request)
         let now = context.clock.nowMillis()
         let address = request.clientHash(context.client)
+        // The campaign link that brought this browser here, if any (issue 18).
+        let campaign = CampaignCookie.arrival(request, ideaID: ideaID, now: now)
         return context.write(request) { db in
             let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
@@ -28,6 +30,9 @@ struct VoteRoutes {
                                         roundID: vote.roundID, addressHash: address,
                                         current: vote.roundID == idea.roundID ? (votes: idea.votes, trend: idea.trend) : nil)
             else { throw APIError.alreadyVoted() }
+            if let campaign {
+                try CampaignStore.attribute(db, campaignID: campaign, ideaID: ideaID, voteID: db.lastInsertRowID, userID: user.id, now: now)
+            }
             VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: vote.roundID)
             let votes = vote.roundID == idea.roundID ? idea.votes + 1 : try VoteLedger.count(db, ideaID: ideaID)
             if vote.roundID == idea.roundID { try EventOutbox.voteCounted(db, ideaID: ideaID, votes: votes, now: now) }
@@ -54,6 +59,7 @@ struct VoteRoutes {
                     throw APIError.voteNotFound
                 }
             }
+            try CampaignStore.forgetRetracted(db, ideaID: ideaID, userID: user.id)
             VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: roundID)
             return VoteRoutes.result(.ok, ideaID: ideaID, votes: try VoteLedger.count(db, ideaID: ideaID))
         }

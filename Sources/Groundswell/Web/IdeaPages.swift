@@ -12,6 +12,7 @@ struct IdeaPages {
         router.post("/ideas/{id}/vote") { request in try vote(request) }
         router.post("/ideas/{id}/comment") { request in try comment(request) }
         router.post("/ideas/{id}/following") { request in try follow(request) }
+        router.post("/ideas/{id}/campaign") { request in try campaign(request) }
     }
 
     /// Everything the page shows, read in one snapshot.
@@ -22,6 +23,8 @@ struct IdeaPages {
         let roundName: String?
         let voted: Bool
         let following: Bool
+        /// The author's campaign links (only when the author is looking).
+        let campaigns: JSONValue?
     }
 
     func show(_ request: Request) throws -> Reply {
@@ -29,6 +32,7 @@ struct IdeaPages {
         return try web.page(request) { page in
             let id = try web.app.pathID(request, what: "idea")
             let userID = page.viewer.userID
+            let publicURL = web.app.publicURL
             let data = try web.app.read { db -> Data? in
                 guard let idea = try IdeaJSON.fetch(db, id: id).map(JSONValue.of) else { return nil }
                 var roundName: String?
@@ -42,7 +46,9 @@ struct IdeaPages {
                             comments: JSONValue.of(try CommentStore.page(db, ideaID: id, after: 0, limit: 200)),
                             roundName: roundName,
                             voted: try userID.map { try VoteLedger.hasVoted(db, ideaID: id, userID: $0, day: day) } ?? false,
-                            following: try userID.map { try NotificationStore.isFollowing(db, userID: $0, ideaID: id) } ?? false)
+                            following: try userID.map { try NotificationStore.isFollowing(db, userID: $0, ideaID: id) } ?? false,
+                            campaigns: userID != nil && idea["author"]?.int("id") == userID
+                                ? JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)) : nil)
             }
             guard let data else { throw APIError.notFound("idea") }
             if let target = data.idea.int("merged_into") { return WebForm.redirect("/ideas/\(target)", notice: .merged) }
@@ -92,6 +98,7 @@ struct IdeaPages {
                 }
                 timeline(&html, page, data.history)
                 share(&html, page, id: id, title: title)
+                if let campaigns = data.campaigns { campaignSection(&html, page, campaigns, id: id) }
                 discussion(&html, page, data.comments, id: id, closed: closed)
             }
         }
@@ -147,7 +154,8 @@ struct IdeaPages {
 
     private func share(_ html: inout HTML, _ page: WebPage, id: Int64, title: String) {
         let t = page.t
-        let url = web.app.publicURL + "/ideas/\(id)"
+        // The short link: what people paste into posts, and what counts the visits it brings.
+        let url = web.app.publicURL + "/i/" + ShortCode.encode(id)
         let encodedURL = WebPage.queryValue(url), encodedTitle = WebPage.queryValue(title)
         html.element("section", [("aria-labelledby", "share-heading"), ("class", "share")]) { html in
             html.element("h2", [("id", "share-heading")]) { $0.text(t(.share)) }
@@ -202,7 +210,39 @@ struct IdeaPages {
         }
     }
 
+    /// For the idea's author: the links they share, what each brought, and a form for a new one.
+    private func campaignSection(_ html: inout HTML, _ page: WebPage, _ campaigns: JSONValue, id: Int64) {
+        let t = page.t
+        html.element("section", [("aria-labelledby", "campaigns-heading")]) { html in
+            html.element("h2", [("id", "campaigns-heading")]) { $0.text(t(.campaignsTitle)) }
+            html.element("p") { $0.text(t(.campaignsIntro)) }
+            html.table(caption: t(.campaignsTitle), headers: [t(.campaignLabel), t(.shareLink), t(.visits), t(.votes)],
+                       rows: campaigns.items("items").map { c in
+                           [(c.string("label") ?? "").isEmpty ? "—" : c.string("label")!, c.string("link") ?? "",
+                            "\(c.int("visits") ?? 0)", "\(c.int("votes") ?? 0)"]
+                       })
+            html.element("form", [("action", "/ideas/\(id)/campaign"), ("method", "post"), ("class", "stack narrow")]) { html in
+                page.csrfField(&html)
+                page.field(&html, id: "campaign-label", label: .campaignLabel, hint: .campaignHint) { html, hint in
+                    html.void("input", [("id", "campaign-label"), ("name", "label"), ("required", ""), ("maxlength", "40"),
+                                        ("pattern", "[a-z0-9_-]+"), ("aria-describedby", hint)])
+                }
+                html.element("button", [("type", "submit")]) { $0.text(t(.addCampaign)) }
+            }
+        }
+    }
+
     // MARK: forms
+
+    func campaign(_ request: Request) throws -> Reply {
+        try web.form(request) { page, form in
+            let id = try web.app.pathID(request, what: "idea")
+            let back = "/ideas/\(id)"
+            let reply = form.call(web.api.campaigns.create, from: request, parameters: [("id", String(id))],
+                                  body: form.json([("label", .text)]), context: web.app)
+            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#campaigns-heading", notice: .done) }
+        }
+    }
 
     func vote(_ request: Request) throws -> Reply {
         try web.form(request) { page, form in

@@ -48,6 +48,7 @@ enum Message: CaseIterable {
     case topShare, score, weekOf, size, medianHours, p90Hours, within7, within30, backlog, stage, reached, conversion
     case hoursInStage, voters, votesPerVoter, voidedShare, turnout, flowsTitle, people, allCategories, allRounds, noData
     case deliveries, failing, ok, noticeDone, signedInAs, dayLabel, weekLabel, monthLabel
+    case campaignsTitle, campaignsIntro, campaignLabel, campaignHint, visits, addCampaign
 
     func text(_ language: WebLanguage) -> String {
         let (en, ko) = pair
@@ -353,6 +354,13 @@ enum Message: CaseIterable {
         case .dayLabel: return ("Day", "일")
         case .weekLabel: return ("Week", "주")
         case .monthLabel: return ("Month", "월")
+        case .campaignsTitle: return ("Your campaign links", "내 캠페인 링크")
+        case .campaignsIntro: return ("Share a different link in each place you post, and see which brought visits and votes (a browser counts once a week; no one is tracked).",
+                                      "게시하는 곳마다 다른 링크를 공유하고, 어떤 링크가 방문과 투표를 가져왔는지 확인하세요 (브라우저당 일주일에 한 번 집계, 개인 추적 없음).")
+        case .campaignLabel: return ("Label", "라벨")
+        case .campaignHint: return ("Lower-case letters, digits, - and _, e.g. instagram-bio.", "영문 소문자, 숫자, -, _ (예: instagram-bio).")
+        case .visits: return ("Visits", "방문")
+        case .addCampaign: return ("Make the link", "링크 만들기")
         }
     }
 

@@ -10,6 +10,7 @@ struct WebAPI: Sendable {
     let users: UserRoutes
     let personal: PersonalDataRoutes
     let notifications: NotificationRoutes
+    let campaigns: CampaignRoutes
 }
 
 /// What every page handler needs: the application, the API's handlers, and the two ways a
