@@ -78,6 +78,11 @@ final class WebFormTests: ServiceTestCase {
         XCTAssertTrue(try client.request("GET", "/ideas/999", headers: html).text.contains("not_found"))
         XCTAssertEqual(try client.request("GET", "/rounds", headers: html).header("Content-Type"), "text/html; charset=utf-8")
         XCTAssertEqual(try client.get("/rounds").header("Content-Type"), "application/json; charset=utf-8")
+        let missing = try client.request("GET", "/no/such/page", headers: html)
+        XCTAssertEqual(missing.status, 404)
+        XCTAssertEqual(missing.header("Content-Type"), "text/html; charset=utf-8")
+        XCTAssertTrue(missing.text.contains("not_found"))
+        XCTAssertEqual(try client.get("/no/such/page").header("Content-Type"), "application/json; charset=utf-8")
     }
 
     func testSignUpVoteCommentAndSignOutThroughForms() throws {

@@ -29,6 +29,10 @@ struct AdminGate: HTTPResponder {
                 }
             }
             return try router.respond(to: &request)
+        } catch let error as HTTPError where error.status == .notFound && request.method == .get && request.prefersHTML {
+            // A browser asking for a page that does not exist gets a page saying so.
+            let page = WebPage(request, viewer: WebViewer(userID: nil, name: nil, sessionID: nil, csrf: nil))
+            return .response(page.failure(WebForm.Failure(ErrorCode.notFound.error("there is no page at this address"))))
         } catch {
             return .response(APIError.response(for: error, logger: context.logger, context: "\(request.method) \(request.route ?? request.path)"))
         }

@@ -84,7 +84,8 @@ struct CampaignRoutes {
         if userID == nil { _ = try auth.staff(request, role: .moderator) }
         let publicURL = context.publicURL
         let body = try context.read { db -> [UInt8] in
-            guard let author = try CampaignStore.author(db, ideaID: id) ?? (userID == nil ? db.scalarInt("SELECT author_id FROM ideas WHERE id = ?", [id]) : nil) else {
+            // Staff see the links of hidden ideas too; customers only of visible ones.
+            guard let author = try CampaignStore.author(db, ideaID: id, includeHidden: userID == nil) else {
                 throw APIError.notFound("idea")
             }
             if let userID, userID != author { throw APIError.forbidden("only the idea's author and staff see its campaign links") }

@@ -66,7 +66,7 @@ enum CampaignStore {
     }
 
     /// The idea's author (campaigns are the creator's to make and read).
-    static func author(_ db: Connection, ideaID: Int64) throws -> Int64? {
-        try db.scalarInt("SELECT author_id FROM ideas WHERE id = ? AND hidden = 0", [ideaID])
+    static func author(_ db: Connection, ideaID: Int64, includeHidden: Bool = false) throws -> Int64? {
+        try db.scalarInt("SELECT author_id FROM ideas WHERE id = ? AND (hidden = 0 OR ?)", [ideaID, includeHidden])
     }
 }
