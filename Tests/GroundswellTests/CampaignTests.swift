@@ -85,4 +85,31 @@ final class CampaignTests: ServiceTestCase {
         XCTAssertEqual((burst["accounts"] as? [Int])?.count, 5)
         XCTAssertEqual((burst["evidence"] as? [String: Any])?["label"] as? String, "farm")
     }
+
+    func testARoundsAnalyticsNameTheLinksThatBroughtVotes() throws {
+        let now = Date()
+        let iso = { (hours: Double) in ISO8601DateFormatter().string(from: now.addingTimeInterval(hours * 3600)) }
+        let round = try client.post("/admin/rounds", [
+            "name": "Linked round", "submissions_open_at": iso(-2), "submissions_close_at": iso(24), "voting_opens_at": iso(-1),
+            "voting_closes_at": iso(48), "mode": "tiers", "tiers": [["name": "A", "amount": 100, "winners": 1]],
+        ], token: service.adminToken)
+        XCTAssertEqual(round.status, 201, round.text)
+        let roundID = round.json["id"] as! Int
+        let (_, author) = try signUp("Creator")
+        let entry = try client.post("/ideas", ["title": "Bike library", "description": "d", "category": "c", "round_id": roundID, "tier": "A"],
+                                    token: author)
+        XCTAssertEqual(entry.status, 201, entry.text)
+        let id = entry.json["id"] as! Int
+        XCTAssertEqual(try client.post("/ideas/\(id)/campaigns", ["label": "newsletter"], token: author).status, 201)
+        let arrival = cookie(try client.get("/i/\(ShortCode.encode(Int64(id)))?c=newsletter"))!
+        let (_, voter) = try signUp("Voter")
+        XCTAssertEqual(try client.request("POST", "/ideas/\(id)/votes", token: voter, headers: [("Cookie", arrival)]).status, 201)
+        let rounds = try client.get("/admin/engagement?round_id=\(roundID)", token: service.adminToken).json["rounds"] as! [[String: Any]]
+        let links = rounds.first?["campaigns"] as? [[String: Any]]
+        XCTAssertEqual(links?.first?["label"] as? String, "newsletter")
+        XCTAssertEqual(links?.first?["votes"] as? Int, 1)
+        XCTAssertEqual(links?.first?["visits"] as? Int, 1)
+        XCTAssertTrue(try client.get("/admin/engagement.csv?table=campaigns&round_id=\(roundID)", token: service.adminToken).text
+            .contains("\(roundID),\(id),newsletter,1,1"))
+    }
 }

@@ -53,6 +53,12 @@ final class ConsoleTests: ServiceTestCase {
         let refused = try post("/admin/do/ideas/\(id)/status", session, "status=launched")
         XCTAssertEqual(refused.status, 409, "the API's lifecycle rules apply")
         XCTAssertTrue(refused.text.contains("invalid_transition"))
+        // A round the API refuses comes back as the form, as typed, with the reason.
+        let round = try post("/admin/do/rounds", session, "name=Spring+%3Cgrants%3E&tiers=5K%2C+lots%2C+2&currency=USD")
+        XCTAssertEqual(round.status, 400)
+        XCTAssertTrue(round.text.contains("invalid_request"))
+        XCTAssertTrue(round.text.contains(#"value="Spring &lt;grants&gt;""#))
+        XCTAssertTrue(round.text.contains("5K, lots, 2"))
         // The session also works for the JSON API, with the CSRF header on changes.
         XCTAssertEqual(try client.request("GET", "/admin/flags", headers: [("Cookie", session.cookie)]).status, 200)
         XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(id)", json: ["hidden": true], headers: [("Cookie", session.cookie)]).status, 403)

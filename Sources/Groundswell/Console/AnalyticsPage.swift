@@ -114,6 +114,12 @@ struct AnalyticsPage {
                                          series: [(t(.votes), round.turnout.map { Int($0.votes) })])
                 }
                 html.element("p") { $0.element("a", [("href", csv("turnout"))]) { $0.text(t(.downloadCSV) + " (" + t(.turnout) + ")") } }
+                let links = report.rounds.flatMap { r in r.campaigns.map { (r.name, $0) } }
+                if !links.isEmpty {
+                    html.table(caption: t(.campaignsTitle), headers: [t(.roundName), t(.idea), t(.campaignLabel), t(.visits), t(.votes)],
+                               rows: links.map { round, c in [round, "#\(c.ideaID)", c.label.isEmpty ? "—" : c.label, "\(c.visits)", "\(c.votes)"] })
+                    html.element("p") { $0.element("a", [("href", csv("campaigns"))]) { $0.text(t(.downloadCSV) + " (" + t(.campaignsTitle) + ")") } }
+                }
             }
         }
     }

@@ -173,10 +173,7 @@ struct ModerationPages {
                 }
             }
             html.table(caption: t(.campaignsTitle), headers: [t(.campaignLabel), t(.shareLink), t(.visits), t(.votes)],
-                       rows: view.campaigns.items("items").map { c in
-                           [(c.string("label") ?? "").isEmpty ? "—" : c.string("label")!, c.string("link") ?? "",
-                            "\(c.int("visits") ?? 0)", "\(c.int("votes") ?? 0)"]
-                       })
+                       rows: WebLists.campaignRows(view.campaigns))
             html.element("h2") { $0.text(t(.history)) }
             html.table(caption: t(.history), headers: [t(.status), t(.publicNote), t(.staffMembers), t(.postedOn)],
                        rows: view.history.items("items").map { step in

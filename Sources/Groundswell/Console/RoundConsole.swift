@@ -31,13 +31,14 @@ struct RoundConsole {
                             html.element("li") { $0.element("a", [("href", "/admin/rounds/\(r.int("id") ?? 0)")]) { $0.text(r.string("name") ?? "") } }
                         }
                     }
-                    if staff.role == .admin { createForm(&html, page) }
+                    if staff.role == .admin { createForm(&html, page, values: [:]) }
                 }
             }
         }
     }
 
-    private func createForm(_ html: inout HTML, _ page: WebPage) {
+    /// The creation form, filled with `values` (what was sent, when the API refused it).
+    private func createForm(_ html: inout HTML, _ page: WebPage, values: [String: String]) {
         let t = page.t
         html.element("form", [("action", "/admin/do/rounds"), ("method", "post"), ("class", "stack")]) { html in
             page.csrfField(&html)
@@ -45,29 +46,29 @@ struct RoundConsole {
             for (id, label) in [("name", Message.roundName), ("submissions_open_at", .submissionsOpenAt), ("submissions_close_at", .submissionsCloseAt),
                                 ("voting_opens_at", .votingOpensAt), ("voting_closes_at", .votingClosesAt)] as [(StaticString, Message)] {
                 page.field(&html, id: id, label: label) { html, _ in
-                    html.void("input", [("id", id.description), ("name", id.description), ("required", "")])
+                    html.void("input", [("id", id.description), ("name", id.description), ("required", ""), ("value", values[id.description])])
                 }
             }
             page.field(&html, id: "votes_per_user_per_day", label: .votesPerDay) { html, _ in
-                html.void("input", [("id", "votes_per_user_per_day"), ("name", "votes_per_user_per_day"), ("type", "number"), ("min", "1"), ("value", "5")])
+                html.void("input", [("id", "votes_per_user_per_day"), ("name", "votes_per_user_per_day"), ("type", "number"), ("min", "1"), ("value", values["votes_per_user_per_day"] ?? "5")])
             }
             page.field(&html, id: "currency", label: .currency) { html, _ in
-                html.void("input", [("id", "currency"), ("name", "currency"), ("value", "USD"), ("maxlength", "3")])
+                html.void("input", [("id", "currency"), ("name", "currency"), ("value", values["currency"] ?? "USD"), ("maxlength", "3")])
             }
             page.field(&html, id: "timezone", label: .timezone) { html, _ in
-                html.void("input", [("id", "timezone"), ("name", "timezone"), ("value", "UTC")])
+                html.void("input", [("id", "timezone"), ("name", "timezone"), ("value", values["timezone"] ?? "UTC")])
             }
             page.field(&html, id: "mode", label: .mode) { html, _ in
                 html.element("select", [("id", "mode"), ("name", "mode")]) { html in
                     html.element("option", [("value", "tiers")]) { $0.text("tiers") }
-                    html.element("option", [("value", "budget")]) { $0.text("budget") }
+                    html.element("option", [("value", "budget"), ("selected", values["mode"] == "budget" ? "" : nil)]) { $0.text("budget") }
                 }
             }
             page.field(&html, id: "tiers", label: .tiersField, hint: .tiersHint) { html, hint in
-                html.element("textarea", [("id", "tiers"), ("name", "tiers"), ("rows", "3"), ("aria-describedby", hint)]) { $0.text("5K, 5000, 10") }
+                html.element("textarea", [("id", "tiers"), ("name", "tiers"), ("rows", "3"), ("aria-describedby", hint)]) { $0.text(values["tiers"] ?? "5K, 5000, 10") }
             }
             page.field(&html, id: "budget", label: .budget) { html, _ in
-                html.void("input", [("id", "budget"), ("name", "budget"), ("type", "number"), ("min", "1")])
+                html.void("input", [("id", "budget"), ("name", "budget"), ("type", "number"), ("min", "1"), ("value", values["budget"])])
             }
             html.element("button", [("type", "submit"), ("class", "primary")]) { $0.text(t(.createRound)) }
         }
@@ -166,9 +167,19 @@ struct RoundConsole {
                 json.endArray()
             }
             json.endObject()
-            return console.submit(form, console.api.rounds.create, request: request, page: page, body: json.bytes, back: "/admin/rounds") { response in
+            var values: [String: String] = [:]
+            for (name, value) in form.fields.items { values[name] = value }
+            let reply = form.call(console.api.rounds.create, from: request, body: json.bytes, context: console.app)
+            return console.web.outcome(reply, page: page, back: "/admin/rounds", success: { response in
                 WebForm.redirect("/admin/rounds/\(JSONValue.of(response.body).int("id") ?? 0)", notice: .done)
-            }
+            }, otherwise: { [values] failure in
+                // The form again, as it was sent, with what the API refused: nothing typed is lost.
+                page.render(title: page.t(.createRound), status: failure.status, personal: true) { html in
+                    html.element("h1") { $0.text(page.t(.createRound)) }
+                    page.errorBox(&html, failure)
+                    createForm(&html, page, values: values)
+                }
+            })
         }
     }
 

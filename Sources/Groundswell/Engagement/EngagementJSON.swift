@@ -135,6 +135,17 @@ enum EngagementJSON {
                 json.endObject()
             }
             json.endArray()
+            json.key("campaigns")
+            json.beginArray()
+            for link in round.campaigns {
+                json.beginObject()
+                json.key("idea_id"); json.int(link.ideaID)
+                json.key("label"); json.string(link.label)
+                json.key("visits"); json.int(link.visits)
+                json.key("votes"); json.int(link.votes)
+                json.endObject()
+            }
+            json.endArray()
             json.endObject()
         }
         json.endArray()
@@ -167,7 +178,7 @@ enum EngagementJSON {
 
     // MARK: CSV
 
-    static let tables = ["ladder", "flows", "concentration", "advocates", "cohorts", "responsiveness", "funnel", "rounds", "turnout"]
+    static let tables = ["ladder", "flows", "concentration", "advocates", "cohorts", "responsiveness", "funnel", "rounds", "turnout", "campaigns"]
 
     /// One table as RFC 4180 CSV (spreadsheet formulas neutralised, as for round results).
     static func csv(_ report: EngagementReport, table: String) -> String {
@@ -219,6 +230,9 @@ enum EngagementJSON {
             for r in report.rounds {
                 rows.append(["\(r.roundID)", r.name, "\(r.entries)", "\(r.voters)", "\(r.votes)", "\(round4(r.votesPerVoter))", "\(r.voided)", "\(round4(r.voidedShare))"])
             }
+        case "campaigns":
+            rows.append(["round_id", "idea_id", "label", "visits", "votes"])
+            for r in report.rounds { for c in r.campaigns { rows.append(["\(r.roundID)", "\(c.ideaID)", c.label, "\(c.visits)", "\(c.votes)"]) } }
         default:
             rows.append(["round_id", "day", "votes"])
             for r in report.rounds { for day in r.turnout { rows.append(["\(r.roundID)", d(day.day), "\(day.votes)"]) } }

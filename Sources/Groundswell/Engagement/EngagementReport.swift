@@ -56,6 +56,8 @@ struct EngagementReport: Sendable {
         var voidedShare: Double { votes + voided == 0 ? 0 : Double(voided) / Double(votes + voided) }
         /// Votes per UTC day of the voting window.
         let turnout: [(day: Int64, votes: Int64)]
+        /// The entries' share and campaign links that brought the most votes (issue 18).
+        let campaigns: [(ideaID: Int64, label: String, visits: Int64, votes: Int64)]
     }
 
     let query: EngagementQuery
@@ -248,8 +250,12 @@ struct EngagementReport: Sendable {
             let voters = try db.scalarInt("SELECT COUNT(DISTINCT actor) FROM activity_days WHERE scope = ? AND votes > 0", ["r:\(id)"]) ?? 0
             let voided = try db.scalarInt("SELECT COUNT(*) FROM voided_votes WHERE round_id = ?", [id]) ?? 0
             let entries = try db.scalarInt("SELECT COUNT(*) FROM ideas WHERE round_id = ? AND entry_state = 'entered'", [id]) ?? 0
+            let campaigns = try db.query("""
+                SELECT c.idea_id, c.label, c.visits, (SELECT COUNT(*) FROM campaign_votes v WHERE v.campaign_id = c.id) AS brought
+                FROM campaigns c JOIN ideas i ON i.id = c.idea_id WHERE i.round_id = ? ORDER BY brought DESC, c.visits DESC, c.id LIMIT 20
+                """, [id]) { (ideaID: $0.int64(0), label: $0.string(1), visits: $0.int64(2), votes: $0.int64(3)) }
             rounds.append(RoundFigures(roundID: id, name: name, entries: entries, voters: voters, votes: votes, voided: voided,
-                                       turnout: turnout.keys.sorted().map { ($0, turnout[$0]!) }))
+                                       turnout: turnout.keys.sorted().map { ($0, turnout[$0]!) }, campaigns: campaigns))
         }
         return EngagementReport(query: query, ladder: ladder, population: population.count, concentration: concentration,
                                 advocates: advocates, cohorts: cohorts, responsiveness: responsiveness(nil, all),

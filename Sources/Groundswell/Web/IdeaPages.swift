@@ -217,10 +217,7 @@ struct IdeaPages {
             html.element("h2", [("id", "campaigns-heading")]) { $0.text(t(.campaignsTitle)) }
             html.element("p") { $0.text(t(.campaignsIntro)) }
             html.table(caption: t(.campaignsTitle), headers: [t(.campaignLabel), t(.shareLink), t(.visits), t(.votes)],
-                       rows: campaigns.items("items").map { c in
-                           [(c.string("label") ?? "").isEmpty ? "—" : c.string("label")!, c.string("link") ?? "",
-                            "\(c.int("visits") ?? 0)", "\(c.int("votes") ?? 0)"]
-                       })
+                       rows: WebLists.campaignRows(campaigns))
             html.element("form", [("action", "/ideas/\(id)/campaign"), ("method", "post"), ("class", "stack narrow")]) { html in
                 page.csrfField(&html)
                 page.field(&html, id: "campaign-label", label: .campaignLabel, hint: .campaignHint) { html, hint in

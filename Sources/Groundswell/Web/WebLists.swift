@@ -1,3 +1,5 @@
+import JSON
+
 /// How an idea looks in every list of the site (home, search, a round, my page): its title
 /// as a link and one line of figures.
 enum WebLists {
@@ -13,6 +15,14 @@ enum WebLists {
         html.element("li") { html in
             html.element("a", [("href", "/ideas/\(idea.id)")]) { $0.text(idea.title) }
             meta(&html, language, votes: idea.votes, comments: idea.comments, status: idea.status, category: idea.category)
+        }
+    }
+
+    /// An idea's campaign links as table rows (label, link, visits, votes), for its author and staff.
+    static func campaignRows(_ campaigns: JSONValue) -> [[String]] {
+        campaigns.items("items").map { c in
+            let label = c.string("label") ?? ""
+            return [label.isEmpty ? "—" : label, c.string("link") ?? "", "\(c.int("visits") ?? 0)", "\(c.int("votes") ?? 0)"]
         }
     }
 }
