@@ -71,15 +71,14 @@ final class RoundScheduler: @unchecked Sendable {
             guard behind || !views.isEmpty else { return }
             let clock = context.clock
             let stats = context.rollupStats
-            // Batches of 20,000 rows per source, each its own write, so votes queued meanwhile
-            // commit between them. (Rows per actor and day are spread over the rollup's index:
-            // taking in more rows per run dirties the same pages once instead of many times.)
+            // Batches (`EngagementRollup.batch` rows per source), each its own write, so votes
+            // queued meanwhile commit between them.
             var pendingViews = views
             for _ in 0..<100 {
                 let batchViews = pendingViews
                 pendingViews = [:]
                 let outcome = try context.database.writer.sync { db in
-                    try stats.measure { try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis(), batch: 20_000) }
+                    try stats.measure { try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis()) }
                 }
                 if !outcome.more { break }
             }
