@@ -49,6 +49,8 @@ enum Message: CaseIterable {
     case hoursInStage, voters, votesPerVoter, voidedShare, turnout, flowsTitle, people, allCategories, allRounds, noData
     case deliveries, failing, ok, noticeDone, signedInAs, dayLabel, weekLabel, monthLabel
     case campaignsTitle, campaignsIntro, campaignLabel, campaignHint, visits, addCampaign
+    case errorVoteNotFound, errorIdeaMerged, errorNotEligible, errorRoundClosed, errorRoundNotOpen, errorUnknownCategory
+    case errorCampaignExists
 
     func text(_ language: WebLanguage) -> String {
         let (en, ko) = pair
@@ -361,6 +363,13 @@ enum Message: CaseIterable {
         case .campaignHint: return ("Lower-case letters, digits, - and _, e.g. instagram-bio.", "영문 소문자, 숫자, -, _ (예: instagram-bio).")
         case .visits: return ("Visits", "방문")
         case .addCampaign: return ("Make the link", "링크 만들기")
+        case .errorVoteNotFound: return ("You have not voted for this idea.", "이 아이디어에 투표한 적이 없습니다.")
+        case .errorIdeaMerged: return ("This idea was merged into another; vote and comment there.", "이 아이디어는 다른 아이디어로 합쳐졌습니다. 그곳에서 투표하고 댓글을 남겨 주세요.")
+        case .errorNotEligible: return ("This idea is not competing in the round.", "이 아이디어는 라운드에 참가 중이 아닙니다.")
+        case .errorRoundClosed: return ("This round is closed.", "이 라운드는 종료되었습니다.")
+        case .errorRoundNotOpen: return ("This round is not open for that now.", "지금은 이 라운드에서 그 일을 할 수 없습니다.")
+        case .errorUnknownCategory: return ("Please choose one of the categories offered.", "제시된 카테고리 중 하나를 골라 주세요.")
+        case .errorCampaignExists: return ("You already have a link with that label.", "같은 라벨의 링크가 이미 있습니다.")
         }
     }
 
@@ -379,6 +388,13 @@ enum Message: CaseIterable {
         case "round_full": return .errorRoundFull
         case "wrong_password": return .errorWrongPassword
         case "not_found": return .notFoundText
+        case "vote_not_found": return .errorVoteNotFound
+        case "idea_merged": return .errorIdeaMerged
+        case "not_eligible": return .errorNotEligible
+        case "round_closed": return .errorRoundClosed
+        case "round_not_open": return .errorRoundNotOpen
+        case "unknown_category": return .errorUnknownCategory
+        case "campaign_exists": return .errorCampaignExists
         default: return nil
         }
     }
