@@ -112,4 +112,29 @@ final class CampaignTests: ServiceTestCase {
         XCTAssertTrue(try client.get("/admin/engagement.csv?table=campaigns&round_id=\(roundID)", token: service.adminToken).text
             .contains("\(roundID),\(id),newsletter,1,1"))
     }
+
+    /// Videos and links on ideas: the author attaches them; the page shows a play button that
+    /// loads nothing from the video site until pressed (site.js then inserts the player).
+    func testVideosAndLinksOnAnIdea() throws {
+        let (_, author) = try signUp("Creator")
+        let id = try createIdea(author, title: "Show it")["id"] as! Int
+        let video = try client.post("/ideas/\(id)/links", ["url": "https://youtu.be/dQw4w9WgXcQ?si=tracking"], token: author)
+        XCTAssertEqual(video.status, 201, video.text)
+        XCTAssertEqual(video.json["url"] as? String, "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+        XCTAssertEqual(video.json["embed_url"] as? String, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
+        XCTAssertEqual(try client.post("/ideas/\(id)/links", ["url": "https://example.com/plan.pdf"], token: author).json["kind"] as? String, "link")
+        assertError(try client.post("/ideas/\(id)/links", ["url": "javascript:alert(1)"], token: author), 400, "invalid_request")
+        let (_, other) = try signUp("Other")
+        assertError(try client.post("/ideas/\(id)/links", ["url": "https://example.org"], token: other), 403, "forbidden")
+        let items = try client.get("/ideas/\(id)/links").json["items"] as! [[String: Any]]
+        XCTAssertEqual(items.map { $0["kind"] as? String }, ["youtube", "link"])
+        let page = try client.request("GET", "/ideas/\(id)", headers: [("Accept", "text/html")])
+        XCTAssertFalse(page.text.contains("<iframe"), "no player, and so no request to the video site, until play is pressed")
+        XCTAssertTrue(page.text.contains(#"data-embed-src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ""#))
+        XCTAssertTrue(page.header("Content-Security-Policy")!.contains("frame-src https://www.youtube-nocookie.com https://player.vimeo.com"))
+        XCTAssertEqual(try client.request("DELETE", "/ideas/\(id)/links/\(items[1]["id"] as! Int)", token: other).status, 403)
+        XCTAssertEqual(try client.request("DELETE", "/ideas/\(id)/links/\(items[1]["id"] as! Int)", token: service.adminToken).status, 204)
+        XCTAssertEqual((try client.get("/ideas/\(id)/links").json["items"] as! [Any]).count, 1)
+        XCTAssertEqual(try client.get("/ideas/999/links").status, 404)
+    }
 }

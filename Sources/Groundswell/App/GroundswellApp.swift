@@ -73,7 +73,8 @@ public final class GroundswellApp: @unchecked Sendable {
                          users: UserRoutes(context: context, auth: auth),
                          personal: PersonalDataRoutes(context: context, auth: auth),
                          notifications: NotificationRoutes(context: context, auth: auth),
-                         campaigns: CampaignRoutes(context: context, auth: auth))
+                         campaigns: CampaignRoutes(context: context, auth: auth),
+                         links: IdeaLinkRoutes(context: context, auth: auth))
         api.users.register(on: router)
         api.ideas.register(on: router)
         api.votes.register(on: router)
@@ -91,6 +92,7 @@ public final class GroundswellApp: @unchecked Sendable {
         console.webhooks.register(on: router)
         EngagementRoutes(context: context, auth: auth).register(on: router)
         api.campaigns.register(on: router)
+        api.links.register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
         api.sessions.register(on: router)
         // The web site last: its pages share some API URLs (`/ideas/{id}`, `/rounds`), chosen by `Accept`.

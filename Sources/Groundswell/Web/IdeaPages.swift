@@ -1,5 +1,6 @@
 import HTTPServer
 import JSON
+import Rules
 
 /// An idea's page (`GET /ideas/{id}` when the browser asks for HTML): description, the vote
 /// button and count, the status timeline with the company's public notes, the discussion with
@@ -13,6 +14,7 @@ struct IdeaPages {
         router.post("/ideas/{id}/comment") { request in try comment(request) }
         router.post("/ideas/{id}/following") { request in try follow(request) }
         router.post("/ideas/{id}/campaign") { request in try campaign(request) }
+        router.post("/ideas/{id}/link") { request in try attach(request) }
     }
 
     /// Everything the page shows, read in one snapshot.
@@ -25,6 +27,7 @@ struct IdeaPages {
         let following: Bool
         /// The author's campaign links (only when the author is looking).
         let campaigns: JSONValue?
+        let links: [(id: Int64, link: AttachedLink)]
     }
 
     func show(_ request: Request) throws -> Reply {
@@ -48,7 +51,8 @@ struct IdeaPages {
                             voted: try userID.map { try VoteLedger.hasVoted(db, ideaID: id, userID: $0, day: day) } ?? false,
                             following: try userID.map { try NotificationStore.isFollowing(db, userID: $0, ideaID: id) } ?? false,
                             campaigns: userID != nil && idea["author"]?.int("id") == userID
-                                ? JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)) : nil)
+                                ? JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)) : nil,
+                            links: try IdeaLinkStore.all(db, ideaID: id))
             }
             guard let data else { throw APIError.notFound("idea") }
             if let target = data.idea.int("merged_into") { return WebForm.redirect("/ideas/\(target)", notice: .merged) }
@@ -88,6 +92,7 @@ struct IdeaPages {
                     }
                 }
                 html.element("div", [("class", "description")]) { $0.text(idea.string("description") ?? "") }
+                attachments(&html, page, data.links, id: id, author: data.campaigns != nil)
                 voteBox(&html, page, idea: idea, id: id, voted: data.voted, closed: closed)
                 if page.viewer.signedIn {
                     html.element("form", [("action", "/ideas/\(id)/following"), ("method", "post"), ("class", "inline")]) { html in
@@ -207,6 +212,53 @@ struct IdeaPages {
                                           ("maxlength", "5000")]) { $0.text(text) }
             }
             html.element("button", [("type", "submit"), ("class", "primary")]) { $0.text(page.t(.postComment)) }
+        }
+    }
+
+    /// Videos as a button that loads the privacy-enhanced player only when pressed (site.js;
+    /// without script the button is a link to the video's own site), and links as links.
+    private func attachments(_ html: inout HTML, _ page: WebPage, _ links: [(id: Int64, link: AttachedLink)], id: Int64, author: Bool) {
+        let t = page.t
+        guard !links.isEmpty || author else { return }
+        html.element("section", [("aria-labelledby", "links-heading"), ("class", "attachments")]) { html in
+            html.element("h2", [("id", "links-heading")]) { $0.text(t(.videosAndLinks)) }
+            html.element("ul", [("class", "attachments")]) { html in
+                for item in links {
+                    html.element("li") { html in
+                        if let embed = item.link.embedURL {
+                            let site = item.link.kind == .youtube ? "YouTube" : "Vimeo"
+                            html.element("div", [("class", "embed"), ("data-embed-src", embed), ("data-embed-title", t(.video) + " · " + site)]) { html in
+                                html.element("a", [("class", "button"), ("href", item.link.url), ("data-embed", ""), ("rel", "noopener noreferrer")]) {
+                                    $0.text("▶ " + t(.playVideo) + " (" + site + ")")
+                                }
+                                html.element("p", [("class", "hint")]) { $0.text(t(.videoPrivacy)) }
+                            }
+                        } else {
+                            html.element("a", [("href", item.link.url), ("rel", "nofollow ugc noopener noreferrer")]) { $0.text(item.link.url) }
+                        }
+                    }
+                }
+            }
+            if author {
+                html.element("form", [("action", "/ideas/\(id)/link"), ("method", "post"), ("class", "stack narrow")]) { html in
+                    page.csrfField(&html)
+                    page.field(&html, id: "link-url", label: .addLinkLabel, hint: .addLinkHint) { html, hint in
+                        html.void("input", [("id", "link-url"), ("name", "url"), ("type", "url"), ("required", ""), ("maxlength", "500"),
+                                            ("aria-describedby", hint)])
+                    }
+                    html.element("button", [("type", "submit")]) { $0.text(t(.addLink)) }
+                }
+            }
+        }
+    }
+
+    func attach(_ request: Request) throws -> Reply {
+        try web.form(request) { page, form in
+            let id = try web.app.pathID(request, what: "idea")
+            let back = "/ideas/\(id)"
+            let reply = form.call(web.api.links.add, from: request, parameters: [("id", String(id))],
+                                  body: form.json([("url", .text)]), context: web.app)
+            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#links-heading", notice: .done) }
         }
     }
 

@@ -51,6 +51,7 @@ enum Message: CaseIterable {
     case campaignsTitle, campaignsIntro, campaignLabel, campaignHint, visits, addCampaign
     case errorVoteNotFound, errorIdeaMerged, errorNotEligible, errorRoundClosed, errorRoundNotOpen, errorUnknownCategory
     case errorCampaignExists
+    case videosAndLinks, video, playVideo, videoPrivacy, addLinkLabel, addLinkHint, addLink
 
     func text(_ language: WebLanguage) -> String {
         let (en, ko) = pair
@@ -369,6 +370,13 @@ enum Message: CaseIterable {
         case .errorRoundClosed: return ("This round is closed.", "이 라운드는 종료되었습니다.")
         case .errorRoundNotOpen: return ("This round is not open for that now.", "지금은 이 라운드에서 그 일을 할 수 없습니다.")
         case .errorUnknownCategory: return ("Please choose one of the categories offered.", "제시된 카테고리 중 하나를 골라 주세요.")
+        case .videosAndLinks: return ("Videos and links", "동영상과 링크")
+        case .video: return ("Video", "동영상")
+        case .playVideo: return ("Play the video", "동영상 재생")
+        case .videoPrivacy: return ("Nothing loads from the video site until you press play.", "재생을 누르기 전에는 동영상 사이트에서 아무것도 불러오지 않습니다.")
+        case .addLinkLabel: return ("A video or link for your idea", "아이디어에 붙일 동영상이나 링크")
+        case .addLinkHint: return ("YouTube and Vimeo videos play here; other links are shown as links.", "YouTube와 Vimeo 동영상은 여기서 재생되고, 다른 링크는 링크로 표시됩니다.")
+        case .addLink: return ("Attach", "붙이기")
         case .errorCampaignExists: return ("You already have a link with that label.", "같은 라벨의 링크가 이미 있습니다.")
         }
     }

@@ -116,6 +116,25 @@ enum SiteScript {
             });
           }
 
+          // Videos load their privacy-enhanced player only when the reader presses play.
+          document.querySelectorAll("[data-embed]").forEach(function (button) {
+            button.addEventListener("click", function (event) {
+              var box = button.closest("[data-embed-src]");
+              if (!box) { return; }
+              event.preventDefault();
+              var frame = document.createElement("iframe");
+              frame.src = box.getAttribute("data-embed-src");
+              frame.title = box.getAttribute("data-embed-title") || "Video";
+              frame.width = "560";
+              frame.height = "315";
+              frame.setAttribute("allow", "fullscreen; picture-in-picture");
+              frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+              box.textContent = "";
+              box.appendChild(frame);
+              frame.focus();
+            });
+          });
+
           // The share link selects itself for copying.
           var share = document.getElementById("share-url");
           if (share) { share.addEventListener("focus", function () { share.select(); }); }

@@ -80,6 +80,8 @@ enum SiteStyle {
         pre.evidence{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);padding:.5rem;font-size:.85rem}
         code{overflow-wrap:anywhere}
         header.console{background:var(--soft)}
+        ul.attachments{list-style:none;padding:0}
+        .embed iframe{border:0;max-width:100%;aspect-ratio:16/9;height:auto;width:560px}
         @media (min-width:48rem){form.search{order:0;flex:0 1 18rem}h1{font-size:2rem}}
         """
 }

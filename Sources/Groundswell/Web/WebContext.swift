@@ -11,6 +11,7 @@ struct WebAPI: Sendable {
     let personal: PersonalDataRoutes
     let notifications: NotificationRoutes
     let campaigns: CampaignRoutes
+    let links: IdeaLinkRoutes
 }
 
 /// What every page handler needs: the application, the API's handlers, and the two ways a

@@ -13,9 +13,11 @@ struct WebPage {
     /// Set on the staff console's pages: its navigation instead of the customer site's.
     let staff: StaffMember?
 
-    /// No inline script or style anywhere: everything comes from our own origin.
+    /// No inline script or style anywhere: everything comes from our own origin. The only
+    /// frames are the privacy-enhanced video players, inserted when a reader presses play.
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "frame-src https://www.youtube-nocookie.com https://player.vimeo.com; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
     init(_ request: Request, viewer: WebViewer, staff: StaffMember? = nil) {
