@@ -18,7 +18,7 @@ struct AnalyticsPage {
             if let category = query.category { query.category = try app.read { db in try Categories.canonical(db, category) } }
             let fixed = query
             let choices = try app.read { db in
-                (categories: try Categories.names(db), rounds: try db.query("SELECT id, name FROM rounds ORDER BY id DESC LIMIT 50") { ($0.int64(0), $0.string(1)) })
+                (categories: try Categories.names(db), rounds: try RoundStore.recent(db, limit: 50))
             }
             return EngagementRoutes.catchUp(app).then { _ in
                 app.backgroundReads.submit {

@@ -70,12 +70,8 @@ struct ConsoleContext: Sendable {
     /// A GET of the API answered in-process, rendered when it arrives.
     func read(_ handler: Handler, _ request: Request, target: String, parameters: [(String, String)] = [],
               page: WebPage, render: @escaping @Sendable (JSONValueBox) -> Response) throws -> Reply {
-        var inner = Request(method: .get, target: target, version: request.version, headers: request.headers,
-                            remoteAddress: request.remoteAddress)
-        inner.parameters = Parameters(parameters)
-        inner.context = request.context
         let reply: Reply
-        do { reply = try handler(inner) } catch let error as HTTPError { return .response(page.failure(WebForm.Failure(error), back: "/admin")) }
+        do { reply = try handler(request.inProcess(target: target, parameters: parameters)) } catch let error as HTTPError { return .response(page.failure(WebForm.Failure(error), back: "/admin")) }
         return reply.map { response in
             if let failure = WebForm.failure(response) { return page.failure(failure, back: "/admin") }
             return render(JSONValueBox(.of(response.body)))

@@ -26,9 +26,8 @@ struct PeoplePages {
             let t = page.t
             let q = (request.queryItems["q"] ?? "").trimmingWhitespace()
             if !q.isEmpty {
-                let id = try Int64(q).map { Optional($0) } ?? console.app.read { db in
-                    try db.queryOne("SELECT id FROM users WHERE email_norm = ?", [q.lowercased()]) { $0.int64(0) }
-                }
+                // By account number, or by email through the sign-in look-up (erased accounts have none).
+                let id = try Int64(q).map { Optional($0) } ?? console.app.read { db in try SessionStore.credentials(db, email: q)?.userID }
                 if let id { return .response(WebForm.redirect("/admin/users/\(id)")) }
             }
             return .response(page.render(title: t(.users), personal: true) { html in

@@ -66,8 +66,7 @@ extension Authenticator {
         }
         if session.banned { throw APIError.banned }
         if checkCSRF && !Authenticator.safeMethods.contains(request.method) {
-            // Compared as SHA-256 digests, whose equality is constant-time (swift-crypto).
-            guard Tokens.digest(request.headers["x-csrf-token"] ?? "") == Tokens.digest(session.csrf) else {
+            guard Tokens.matches(request.headers["x-csrf-token"] ?? "", session.csrf) else {
                 throw ErrorCode.csrfFailed.error("a signed-in browser request that changes something needs the session's CSRF token in X-CSRF-Token")
             }
         }
@@ -109,7 +108,7 @@ extension Authenticator {
             // The console's session cookie; changes need its CSRF token (X-CSRF-Token).
             guard let session = try staffSession(request) else { throw APIError.unauthorized }
             if checkCSRF && !Authenticator.safeMethods.contains(request.method),
-               Tokens.digest(request.headers["x-csrf-token"] ?? "") != Tokens.digest(session.csrf) {
+               !Tokens.matches(request.headers["x-csrf-token"] ?? "", session.csrf) {
                 throw ErrorCode.csrfFailed.error("a signed-in console request that changes something needs the session's CSRF token")
             }
             if role == .admin && session.member.role != .admin { throw APIError.forbidden("this needs the admin role") }

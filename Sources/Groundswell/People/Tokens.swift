@@ -21,6 +21,12 @@ public enum Tokens {
         Array(digest(token))
     }
 
+    /// Whether a token sent by a client is the expected one, compared as SHA-256 digests,
+    /// whose equality is constant-time (swift-crypto), so the time taken tells nothing.
+    static func matches(_ sent: String, _ expected: String) -> Bool {
+        digest(sent) == digest(expected)
+    }
+
     static func digest(_ token: String) -> SHA256.Digest {
         var token = token
         return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }

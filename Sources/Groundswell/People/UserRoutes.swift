@@ -48,25 +48,32 @@ struct UserRoutes {
     func createUser(_ request: Request) throws -> Reply {
         let account = try NewAccount(try RequestBody(request), request)
         let token = Tokens.generate(prefix: "gsu_")
-        let hash = Tokens.hash(token)
-        let now = context.clock.nowMillis()
+        return UserRoutes.create(account, request: request, context: context, tokenHash: Tokens.hash(token),
+                                 now: context.clock.nowMillis()) { _, id in
+            var json = JSONWriter()
+            json.beginObject()
+            json.key("id"); json.int(id)
+            json.key("name"); json.string(account.name)
+            json.key("token"); json.string(token)
+            json.endObject()
+            return Response.json(.created, json).secret()
+        }
+    }
+
+    /// Creates `account` — its password hashed first, on the password thread, when it has one —
+    /// and answers with `respond(db, id)` in the same write (the API's sign-up, the web's too).
+    static func create(_ account: NewAccount, request: Request, context: AppContext, tokenHash: [UInt8], now: Int64,
+                       respond: @escaping @Sendable (Connection, Int64) throws -> Response) -> Reply {
         let address = request.clientHash(context.client)
-        let create = { @Sendable [context] (passwordHash: String?) -> Reply in
+        let write = { @Sendable (passwordHash: String?) -> Reply in
             context.write(request) { db in
-                let id = try account.insert(db, tokenHash: hash, passwordHash: passwordHash, at: now, addressHash: address)
-                var json = JSONWriter()
-                json.beginObject()
-                json.key("id"); json.int(id)
-                json.key("name"); json.string(account.name)
-                json.key("token"); json.string(token)
-                json.endObject()
-                return Response.json(.created, json).secret()
+                try respond(db, try account.insert(db, tokenHash: tokenHash, passwordHash: passwordHash, at: now, addressHash: address))
             }
         }
-        guard let password = account.password else { return create(nil) }
+        guard let password = account.password else { return write(nil) }
         return context.passwordWork.then({ PasswordHasher.hash(password) }, context: "a sign-up", next: { hash in
             guard let hash else { return .response(APIError.unexpected.response) }
-            return create(hash)
+            return write(hash)
         })
     }
 

@@ -241,6 +241,11 @@ enum RoundStore {
     }
 
     /// The round whose voting is open now and closes first (the home page's banner), if any.
+    /// The newest rounds' ids and names (the console's round filter).
+    static func recent(_ db: Connection, limit: Int) throws -> [(Int64, String)] {
+        try db.query("SELECT id, name FROM rounds ORDER BY id DESC LIMIT ?", [limit]) { ($0.int64(0), $0.string(1)) }
+    }
+
     /// Rounds whose submission window is open at `now`, oldest first (the submit form offers them).
     static func acceptingEntries(_ db: Connection, now: Int64) throws -> [Round] {
         let ids = try db.query("""

@@ -5,13 +5,13 @@ enum Message: CaseIterable {
     case siteName, tagline, home, ideasInAction, rounds, search, signIn, signOut, signUp, submitIdea, myPage
     case language, skipToContent, footer, mainNavigation
     // Lists
-    case topIdeas, newIdeas, trendingIdeas, categories, votes, comments, noIdeasYet, roundOpen, seeRound, allIdeas
+    case topIdeas, newIdeas, trendingIdeas, categories, votes, comments, noIdeasYet, roundOpen, allIdeas
     case inActionIntro, noLaunchesYet, launchedOn, companyNote
     // An idea
     case by, postedOn, category, status, vote, unvote, youVoted, signInToVote, signInToComment
     case discussion, addComment, commentLabel, postComment, noComments, official, timeline, submitted
     case share, shareLink, shareOnX, shareOnFacebook, shareByEmail, mergedNotice, inRound, follow, unfollow
-    case votingNotOpen, ideaClosed, liveRegion
+    case ideaClosed
     // Search
     case searchLabel, searchButton, resultsFor, noResults, searchHint, nextPage
     // Submitting
@@ -34,20 +34,20 @@ enum Message: CaseIterable {
     // Errors
     case errorTitle, notFoundTitle, notFoundText, errorCode, errorCSRF, errorUnauthorized, errorInvalidCredentials
     case errorRateLimited, errorAlreadyVoted, errorVoteLimit, errorBanned, errorEmailTaken, errorRoundFull, errorGeneric
-    case errorWrongPassword, errorConfirm, backTo
+    case errorWrongPassword, backTo
     // The staff console
     case console, customerSite, analytics, moderation, users, fraud, health, staffMembers, consoleSignInIntro, staffToken
     case needsAdmin, openFlags, noOpenFlags, hideTarget, dismissFlag, target, reason, ideaAdmin, changeStatus, publicNote
     case saveStatus, mergeInto, mergeButton, similarToMerge, disqualify, disqualifyButton, visibility, hideIdea, showIdea
     case hiddenNow, officialReply, postReply, history, lookUp, lookUpHint, ban, unban, voidVotes, bannedNow, createRound
     case roundName, submissionsOpenAt, submissionsCloseAt, votingOpensAt, votingClosesAt, currency, mode, tiersField, tiersHint
-    case timezone, preview, closeRound, closeWarning, addCategory, deleteCategory, addStaff, role, revoke, newToken, findings
+    case timezone, preview, closeRound, closeWarning, addCategory, deleteCategory, addStaff, role, revoke, newToken
     case noFindings, accounts, voidReason, voidButton, webhooks, alerts, resolve, noAlerts, filters, from, to, interval, apply
     case ladderTitle, ladderDescription, concentrationTitle, concentrationDescription, advocatesTitle, cohortsTitle
     case responsivenessTitle, funnelTitle, roundsTitle, downloadCSV, period, spectators, contributors, creators, gini
     case topShare, score, weekOf, size, medianHours, p90Hours, within7, within30, backlog, stage, reached, conversion
-    case hoursInStage, voters, votesPerVoter, voidedShare, turnout, flowsTitle, people, allCategories, allRounds, noData
-    case deliveries, failing, ok, noticeDone, signedInAs, dayLabel, weekLabel, monthLabel
+    case hoursInStage, voters, votesPerVoter, voidedShare, turnout, flowsTitle, allCategories, allRounds, noData
+    case deliveries, failing, ok, noticeDone, dayLabel, weekLabel, monthLabel
     case campaignsTitle, campaignsIntro, campaignLabel, campaignHint, visits, addCampaign
     case errorVoteNotFound, errorIdeaMerged, errorNotEligible, errorRoundClosed, errorRoundNotOpen, errorUnknownCategory
     case errorCampaignExists
@@ -84,7 +84,6 @@ enum Message: CaseIterable {
         case .comments: return ("comments", "댓글")
         case .noIdeasYet: return ("No ideas yet. Be the first to share one.", "아직 아이디어가 없습니다. 처음으로 제안해 보세요.")
         case .roundOpen: return ("Round open for votes", "투표 진행 중인 라운드")
-        case .seeRound: return ("See the round", "라운드 보기")
         case .allIdeas: return ("All ideas", "전체 아이디어")
         case .inActionIntro: return ("Customers' ideas the company has put into action, newest first.",
                                      "회사가 실제로 실행한 고객 아이디어입니다. 최근 순으로 보여 드립니다.")
@@ -118,9 +117,7 @@ enum Message: CaseIterable {
         case .inRound: return ("Entered in the round", "참가 라운드")
         case .follow: return ("Follow this idea", "이 아이디어 팔로우")
         case .unfollow: return ("Stop following", "팔로우 취소")
-        case .votingNotOpen: return ("Voting for this round's entries is not open now.", "지금은 이 라운드의 투표 기간이 아닙니다.")
         case .ideaClosed: return ("This idea is closed for votes and comments.", "이 아이디어는 투표와 댓글이 마감되었습니다.")
-        case .liveRegion: return ("Updates", "알림")
         case .searchLabel: return ("Search ideas", "아이디어 검색")
         case .searchButton: return ("Search", "검색")
         case .resultsFor: return ("Results for", "검색 결과:")
@@ -234,7 +231,6 @@ enum Message: CaseIterable {
         case .errorRoundFull: return ("This round takes no more entries.", "이 라운드는 더 이상 참가를 받지 않습니다.")
         case .errorGeneric: return ("That did not work:", "처리하지 못했습니다:")
         case .errorWrongPassword: return ("The current password is not right.", "현재 비밀번호가 올바르지 않습니다.")
-        case .errorConfirm: return ("Type DELETE in the box to confirm.", "확인란에 DELETE를 입력해 주세요.")
         case .backTo: return ("Go back", "돌아가기")
         case .console: return ("Staff console", "운영 콘솔")
         case .customerSite: return ("Customer site", "고객 사이트")
@@ -297,7 +293,6 @@ enum Message: CaseIterable {
         case .role: return ("Role", "권한")
         case .revoke: return ("Revoke", "해지")
         case .newToken: return ("The new token, shown only now:", "새 토큰 (지금만 표시됩니다):")
-        case .findings: return ("Findings", "발견 사항")
         case .noFindings: return ("No suspicious patterns found.", "의심스러운 패턴이 없습니다.")
         case .accounts: return ("Accounts", "계정")
         case .voidReason: return ("Reason for voiding", "무효 사유")
@@ -345,7 +340,6 @@ enum Message: CaseIterable {
         case .voidedShare: return ("Voided as fraud", "부정 투표 무효 비율")
         case .turnout: return ("Votes per day", "일별 투표")
         case .flowsTitle: return ("Movement since the period before", "직전 기간 대비 이동")
-        case .people: return ("people", "명")
         case .allCategories: return ("All categories", "전체 카테고리")
         case .allRounds: return ("All rounds", "전체 라운드")
         case .noData: return ("No activity in this range yet.", "이 기간에는 아직 활동이 없습니다.")
@@ -353,7 +347,6 @@ enum Message: CaseIterable {
         case .failing: return ("failing", "실패 중")
         case .ok: return ("healthy", "정상")
         case .noticeDone: return ("Done.", "처리되었습니다.")
-        case .signedInAs: return ("Signed in as", "로그인:")
         case .dayLabel: return ("Day", "일")
         case .weekLabel: return ("Week", "주")
         case .monthLabel: return ("Month", "월")

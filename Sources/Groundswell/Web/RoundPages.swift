@@ -10,10 +10,9 @@ struct RoundPages {
 
     func list(_ request: Request) throws -> Reply {
         try web.page(request) { page in
-            var inner = Request(method: .get, target: "/rounds?limit=100", version: request.version, headers: request.headers,
-                                remoteAddress: request.remoteAddress)
-            inner.context = request.context
-            guard case .response(let response) = try web.api.rounds.list(inner) else { throw APIError.unexpected }
+            guard case .response(let response) = try web.api.rounds.list(request.inProcess(target: "/rounds?limit=100")) else {
+                throw APIError.unexpected
+            }
             let rounds = JSONValue.of(response.body).items("items")
             let t = page.t
             return page.render(title: t(.rounds)) { html in

@@ -24,13 +24,9 @@ struct SearchPage {
         }
         let highlighter = SearchQuery.all(q).map(Highlighter.init(query:))
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
-        var inner = Request(method: .get, target: target, version: request.version, headers: request.headers,
-                            remoteAddress: request.remoteAddress)
-        inner.context = request.context
-        inner.route = "/ideas"
         let reply: Reply
         do {
-            reply = try web.api.ideas.list(inner)
+            reply = try web.api.ideas.list(request.inProcess(target: target, route: "/ideas"))
         } catch let error as HTTPError {
             return .response(page.failure(WebForm.Failure(error), back: "/search"))
         }

@@ -110,29 +110,24 @@ struct SignInPages {
             var values: [String: String] = [:]
             for name in ["name", "email", "contact_opt_in"] { values[name] = form[name] }
             let failed = { [values] (failure: WebForm.Failure) -> Reply in .response(signUpForm(page, values: values, failure: failure)) }
-            var inner = Request(method: .post, target: request.target, headers: request.headers, remoteAddress: request.remoteAddress)
-            inner.body = form.json([("name", .text), ("email", .text), ("password", .text), ("language", .optionalText),
-                                    ("contact_opt_in", .checkbox)])
+            let inner = request.inProcess(.post, target: request.target, body: form.json([
+                ("name", .text), ("email", .text), ("password", .text), ("language", .optionalText), ("contact_opt_in", .checkbox),
+            ]))
             let account: UserRoutes.NewAccount
             do {
                 account = try UserRoutes.NewAccount(try RequestBody(inner), inner)
             } catch let error as HTTPError {
                 return failed(WebForm.Failure(error))
             }
-            guard let password = account.password else { return failed(WebForm.Failure(APIError.invalid("password is required"))) }
-            let context = web.app
-            let now = context.clock.nowMillis()
-            let address = request.clientHash(context.client)
+            guard account.password != nil else { return failed(WebForm.Failure(APIError.invalid("password is required"))) }
+            let now = web.app.clock.nowMillis()
             let userAgent = SessionRoutes.userAgent(request)
             let secure = web.api.sessions.secureCookies
-            let token = Tokens.hash(Tokens.generate(prefix: "gsu_"))
-            let reply = context.passwordWork.then({ PasswordHasher.hash(password) }, context: "a sign-up", next: { hash in
-                guard let hash else { return .response(APIError.unexpected.response) }
-                return context.write(request) { db in
-                    let id = try account.insert(db, tokenHash: token, passwordHash: hash, at: now, addressHash: address)
-                    return try SessionRoutes.open(db, userID: id, userAgent: userAgent, now: now, secure: secure)
-                }
-            })
+            // The account's API token is made and not shown (it can be rotated from the API later).
+            let reply = UserRoutes.create(account, request: request, context: web.app, tokenHash: Tokens.hash(Tokens.generate(prefix: "gsu_")),
+                                          now: now) { db, id in
+                try SessionRoutes.open(db, userID: id, userAgent: userAgent, now: now, secure: secure)
+            }
             return reply.map { [values] response in
                 guard let failure = WebForm.failure(response) else { return WebForm.redirect("/account", notice: .welcome, keeping: response) }
                 return signUpForm(page, values: values, failure: failure)

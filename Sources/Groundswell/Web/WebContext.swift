@@ -95,3 +95,19 @@ struct WebContext: Sendable {
         }
     }
 }
+
+extension Request {
+    /// A request made in-process on this one's behalf, for an API handler a page calls: the same
+    /// client (address, version, the domain's context, start time), a new method, target, body
+    /// and path parameters. `headers` nil: this request's own.
+    func inProcess(_ method: HTTPMethod = .get, target: String, headers: HTTPHeaders? = nil, body: [UInt8] = [],
+                   parameters: [(String, String)] = [], route: String? = nil) -> Request {
+        var inner = Request(method: method, target: target, version: version, headers: headers ?? self.headers, body: body,
+                            remoteAddress: remoteAddress)
+        inner.parameters = Parameters(parameters)
+        inner.route = route ?? self.route
+        inner.context = context
+        inner.startedAt = startedAt
+        return inner
+    }
+}

@@ -36,8 +36,7 @@ struct WebForm {
         guard let text = String(validating: request.body, as: UTF8.self) else { throw APIError.invalid("the form is not UTF-8") }
         fields = QueryItems(text)
         let sent = fields[WebForm.csrfField] ?? ""
-        // Compared as SHA-256 digests, whose equality is constant-time (swift-crypto).
-        guard let expected = viewer.csrf, !sent.isEmpty, Tokens.digest(sent) == Tokens.digest(expected) else {
+        guard let expected = viewer.csrf, !sent.isEmpty, Tokens.matches(sent, expected) else {
             throw ErrorCode.csrfFailed.error("the form's CSRF token is missing or not this session's; reload the page and try again")
         }
         csrf = expected
@@ -93,14 +92,8 @@ struct WebForm {
         }
         if body != nil { headers.set("Content-Type", "application/json") }
         headers.set("X-CSRF-Token", csrf)
-        var inner = Request(method: method, target: request.target, version: request.version, headers: headers,
-                            body: body ?? [], remoteAddress: request.remoteAddress)
-        inner.parameters = Parameters(parameters)
-        inner.route = request.route
-        inner.context = request.context
-        inner.startedAt = request.startedAt
         do {
-            return try handler(inner)
+            return try handler(request.inProcess(method, target: request.target, headers: headers, body: body ?? [], parameters: parameters))
         } catch {
             return .response(APIError.response(for: error, logger: context.logger, context: "a web form"))
         }
