@@ -7,8 +7,9 @@ PORT ?= 8080
 .PHONY: run test test-tsan build release deps test-deps bench bench-peers migrations fuzz soak clean
 
 # System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
-# webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: gzip for pages and assets).
-SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev pkg-config
+# webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: gzip for pages and assets),
+# libvips's (CVips: decoding, stripping and resizing customers' pictures).
+SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev libvips-dev pkg-config
 # What only the tests need: openssl (a STARTTLS certificate), python3-venv (test peers, Selenium),
 # Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots).
 TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk

@@ -38,6 +38,14 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "Compression", dependencies: ["CZlib"]),
+        // libvips (Debian's libvips-dev) for the pictures customers attach: decode, turn
+        // upright, strip metadata, re-encode, resize. Only its JPEG, PNG and WebP loaders are used.
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .target(name: "Imaging", dependencies: ["CVips"]),
         // Talking to other servers, knowing nothing of ideas: webhook POSTs with the SSRF
         // policy and Standard Webhooks signatures, SMTP, RFC 5322 messages.
         .target(
@@ -64,6 +72,7 @@ let package = Package(
                 "Outbound",
                 "CArgon2",
                 "Compression",
+                "Imaging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -96,7 +105,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "JSON"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
-        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "Compression", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
+        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "Compression", "Imaging", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

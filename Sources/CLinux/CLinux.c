@@ -23,3 +23,8 @@ void clinux_tune_malloc(int mmap_threshold, int arenas) {
 void clinux_trim_memory(void) {
     malloc_trim(0);
 }
+
+#include <string.h>
+const void *clinux_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
+}

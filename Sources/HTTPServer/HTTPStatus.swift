@@ -34,6 +34,7 @@ public struct HTTPStatus: Hashable, Sendable {
     public static let internalServerError = HTTPStatus(500, "Internal Server Error")
     public static let notImplemented = HTTPStatus(501, "Not Implemented")
     public static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
+    public static let insufficientStorage = HTTPStatus(507, "Insufficient Storage")
     public static let versionNotSupported = HTTPStatus(505, "HTTP Version Not Supported")
 
     /// 1xx, 204 and 304 responses never carry a body (RFC 9110 §6.4.1).

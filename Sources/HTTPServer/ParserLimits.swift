@@ -13,5 +13,8 @@ public struct ParserLimits: Sendable {
     /// Largest trailer section before 431.
     public var maxTrailerBytes = 8 * 1024
 
+    /// Routes whose bodies go to disk, with their own, larger limit (uploads); nil: none.
+    public var spool: SpoolPolicy?
+
     public init() {}
 }

@@ -19,6 +19,8 @@ public struct Request: Sendable {
     public var version: HTTPVersion
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The body, on routes that spool to disk (`SpoolPolicy`); `body` is then empty.
+    public var bodyFile: SpooledBody?
     /// Whether the connection stays open after this request (from version + `Connection`).
     public var keepAlive: Bool
     /// The peer's address, as seen on the socket.

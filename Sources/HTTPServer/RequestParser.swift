@@ -31,6 +31,11 @@ public struct RequestParser {
     private var lineCount = 0
     private var pending: Request?
     private var body: [UInt8] = []
+    /// Where the body goes instead of `body` on a spooled route (uploads).
+    private var spool: SpoolWriter?
+    /// Body bytes received so far (de-chunked), checked against `bodyLimit`.
+    private var received = 0
+    private var bodyLimit = 0
 
     public init(limits: ParserLimits = ParserLimits()) {
         self.limits = limits
@@ -51,7 +56,7 @@ public struct RequestParser {
             return parseHead(buf)
         case .fixedBody(let remaining):
             let take = min(remaining, buf.count)
-            if take > 0 { body.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<take])) }
+            if take > 0, let failure = store(UnsafeBufferPointer(rebasing: buf[0..<take])) { return failure }
             if take == remaining { return (take, finish()) }
             state = .fixedBody(remaining: remaining - take)
             return (take, .needMore)
@@ -64,6 +69,7 @@ public struct RequestParser {
         // take(), not copy-then-nil: a Request copy retains a dozen references.
         var request = pending.take()!
         request.body = body
+        request.bodyFile = spool.take()?.finish()
         body = []
         state = .head
         return .request(request)
@@ -73,8 +79,24 @@ public struct RequestParser {
         state = .head
         pending = nil
         body = []
+        spool = nil  // its file goes with it
         scanned = 0
         return (0, .failure(HTTPError(status, code: code, message: message)))
+    }
+
+    /// Keeps body bytes: in memory, or in the spool file; a failure event if the disk refused.
+    private mutating func store(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Event)? {
+        received += bytes.count
+        guard let spool else {
+            body.append(contentsOf: bytes)
+            return nil
+        }
+        do {
+            try spool.write(bytes)
+            return nil
+        } catch {
+            return fail(.insufficientStorage, "insufficient_storage", "the upload could not be stored (\(error.description)); try again later")
+        }
     }
 
     // MARK: head
@@ -138,21 +160,34 @@ public struct RequestParser {
             body = []
             state = .head
             return (head.count, .request(request))
-        case .length(let length):
-            if length > limits.maxBodyBytes {
-                return fail(.payloadTooLarge, "payload_too_large", "the body is larger than \(limits.maxBodyBytes) bytes")
+        case .length, .chunked:
+            received = 0
+            bodyLimit = limits.maxBodyBytes
+            if let policy = limits.spool, policy.matches(request.method, request.path) {
+                bodyLimit = policy.maxBytes
+                if case .length(let length) = framing, length > bodyLimit { return tooLarge() }
+                do {
+                    spool = try SpoolWriter(directory: policy.directory)
+                } catch {
+                    return fail(.insufficientStorage, "insufficient_storage", "the upload could not be stored (\(error.description)); try again later")
+                }
             }
             pending = request
             body = []
-            body.reserveCapacity(length)
-            state = .fixedBody(remaining: length)
-        case .chunked:
-            pending = request
-            body = []
-            state = .chunkSize
+            if case .length(let length) = framing {
+                if length > bodyLimit { return tooLarge() }
+                if spool == nil { body.reserveCapacity(length) }
+                state = .fixedBody(remaining: length)
+            } else {
+                state = .chunkSize
+            }
         }
         let expects = request.headers.count(of: "expect") > 0 && request.version == .http1_1
         return (head.count, expects ? .expectsContinue : .needMore)
+    }
+
+    private mutating func tooLarge() -> (Int, Event) {
+        fail(.payloadTooLarge, "payload_too_large", "the body is larger than \(bodyLimit) bytes")
     }
 
     // MARK: chunked body (RFC 9112 §7.1)
@@ -176,15 +211,13 @@ public struct RequestParser {
                 if size == 0 {
                     state = .trailers(bytes: 0)
                 } else {
-                    if body.count + size > limits.maxBodyBytes {
-                        return fail(.payloadTooLarge, "payload_too_large", "the body is larger than \(limits.maxBodyBytes) bytes")
-                    }
+                    if received + size > bodyLimit { return tooLarge() }
                     state = .chunkData(remaining: size)
                 }
             case .chunkData(let remaining):
                 let take = min(remaining, rest.count)
                 if take == 0 { return (offset, .needMore) }
-                body.append(contentsOf: UnsafeBufferPointer(rebasing: rest[0..<take]))
+                if let failure = store(UnsafeBufferPointer(rebasing: rest[0..<take])) { return failure }
                 offset += take
                 state = take == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - take)
             case .chunkDataEnd:

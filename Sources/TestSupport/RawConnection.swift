@@ -179,14 +179,15 @@ public final class TestClient {
     }
 
     public func request(_ method: String, _ path: String, json: Any? = nil, body: [UInt8]? = nil,
-                        token: String? = nil, headers: [(String, String)] = []) throws -> ClientResponse {
+                        token: String? = nil, headers: [(String, String)] = [],
+                        contentType: String = "application/json") throws -> ClientResponse {
         var payload = body ?? []
         if let json { payload = Array(try JSONSerialization.data(withJSONObject: json)) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !payload.isEmpty || method == "POST" || method == "PATCH" || method == "PUT" {
-            head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\n"
+            head += "Content-Type: \(contentType)\r\nContent-Length: \(payload.count)\r\n"
         }
         head += "\r\n"
         for attempt in 0..<2 {

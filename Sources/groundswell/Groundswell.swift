@@ -36,6 +36,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest request body in bytes (env GROUNDSWELL_MAX_BODY).")
     var maxBody: Int = environment["GROUNDSWELL_MAX_BODY"].flatMap(Int.init) ?? 1 << 20
 
+    @Option(help: "Largest picture upload in bytes: the whole multipart request, written to disk as it arrives (env GROUNDSWELL_MAX_UPLOAD).")
+    var maxUpload: Int = environment["GROUNDSWELL_MAX_UPLOAD"].flatMap(Int.init) ?? 5 << 20
+
+    @Option(help: "Bytes of pictures one customer may keep, as stored (env GROUNDSWELL_MEDIA_QUOTA).")
+    var mediaQuota: Int = environment["GROUNDSWELL_MEDIA_QUOTA"].flatMap(Int.init) ?? 50 << 20
+
+    @Option(help: "Folder for picture files (default: media/ beside the database; env GROUNDSWELL_MEDIA_DIR).")
+    var mediaDir: String? = environment["GROUNDSWELL_MEDIA_DIR"]
+
     @Option(help: "SQLite synchronous level: full (survives power loss) or normal (survives a crash) (env GROUNDSWELL_SYNC).")
     var sync: SyncMode = SyncMode(argument: environment["GROUNDSWELL_SYNC"] ?? "full") ?? .full
 
@@ -111,6 +120,8 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        guard maxUpload > 0 else { throw ValidationError("--max-upload must be positive") }
+        guard mediaQuota >= 0 else { throw ValidationError("--media-quota must not be negative") }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard loops >= 1 && loops <= 256 else { throw ValidationError("--loops must be 1...256") }
         guard (1...3650).contains(retainDays) else { throw ValidationError("--retain-days must be 1...3650") }
@@ -179,6 +190,9 @@ struct Serve: ParsableCommand {
         if let publicURL { delivery.publicURL = publicURL }
         appConfiguration.delivery = delivery
         appConfiguration.engagementRollupInterval = engagementRollupInterval
+        appConfiguration.media.directory = mediaDir
+        appConfiguration.media.maxUpload = maxUpload
+        appConfiguration.media.quotaBytes = Int64(mediaQuota)
         let app: GroundswellApp
         do {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)
@@ -193,6 +207,7 @@ struct Serve: ParsableCommand {
         serverConfiguration.port = port
         serverConfiguration.loopCount = loops
         serverConfiguration.limits.maxBodyBytes = maxBody
+        serverConfiguration.limits.spool = app.spoolPolicy
         serverConfiguration.accessLog = accessLog == .on
         serverConfiguration.accessLogSink = AccessLogWriter(label: logger.label)
         serverConfiguration.maxConnectionsPerAddress = maxConnectionsPerAddress
@@ -298,8 +313,11 @@ struct Backup: ParsableCommand {
     @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
     var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
 
-    @Option(help: "Backup file to write (must not exist).")
+    @Option(help: "Backup file to write (must not exist); pictures go to OUT.media/.")
     var out: String
+
+    @Option(help: "Folder of picture files (default: media/ beside the database; env GROUNDSWELL_MEDIA_DIR).")
+    var mediaDir: String? = environment["GROUNDSWELL_MEDIA_DIR"]
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
@@ -310,7 +328,11 @@ struct Backup: ParsableCommand {
         let check = try Connection(path: out, options: GroundswellApp.connectionOptions())
         let result = try check.queryOne("PRAGMA integrity_check") { $0.string(0) } ?? "?"
         guard result == "ok" else { throw ValidationError("the backup failed its integrity check: \(result)") }
-        print("backed up \(db) to \(out)")
+        // The pictures the copied rows use (files are never changed in place, so copying
+        // after the database is consistent: a file deleted since is simply reported).
+        let media = try MediaBackup.copy(databasePath: out, from: mediaDir ?? MediaBackup.defaultDirectory(databasePath: db), to: out + ".media")
+        print("backed up \(db) to \(out) and \(media.copied) picture files to \(out).media")
+        if !media.missing.isEmpty { print("warning: \(media.missing.count) picture files were missing: \(media.missing.prefix(5).joined(separator: ", "))") }
     }
 }
 
@@ -324,6 +346,9 @@ struct Restore: ParsableCommand {
 
     @Option(help: "SQLite database file to replace (env GROUNDSWELL_DB).")
     var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
+
+    @Option(help: "Folder of picture files (default: media/ beside the database; env GROUNDSWELL_MEDIA_DIR).")
+    var mediaDir: String? = environment["GROUNDSWELL_MEDIA_DIR"]
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no backup at \(from)") }
@@ -342,6 +367,10 @@ struct Restore: ParsableCommand {
         }
         try backup.backup(to: db)
         print("restored \(from) into \(db)")
+        if FileManager.default.fileExists(atPath: from + ".media") {
+            let media = try MediaBackup.copy(databasePath: db, from: from + ".media", to: mediaDir ?? MediaBackup.defaultDirectory(databasePath: db))
+            print("restored \(media.copied) picture files")
+        }
     }
 }
 

@@ -32,6 +32,8 @@ final class TestService {
     var serverConfiguration = ServerConfiguration()
     var environment: [String: String] = [:]
     var maxStreamsPerClient = 32
+    /// Pictures: limits and quota (tests lower them).
+    var media = MediaSettings()
     /// Extra routes a test needs, added before the server starts.
     var extraRoutes: ((GroundswellApp) -> Void)?
 
@@ -66,10 +68,12 @@ final class TestService {
         configuration.rateLimits = rateLimits
         configuration.environment = environment
         configuration.maxStreamsPerClient = maxStreamsPerClient
+        configuration.media = media
         app = try GroundswellApp(configuration: configuration, logger: logger)
         extraRoutes?(app)
         var serverConfiguration = self.serverConfiguration
         serverConfiguration.limits.maxBodyBytes = maxBody
+        serverConfiguration.limits.spool = app.spoolPolicy
         server = Server(configuration: serverConfiguration, responder: app.responder, logger: logger)
         server.observer = app.context.httpMetrics
         port = try server.start()

@@ -244,4 +244,51 @@ final class WebFormTests: ServiceTestCase {
         XCTAssertEqual(page.status, 303)
         XCTAssertEqual(page.header("Location"), "/ideas/\(target)")
     }
+
+    /// The author adds a picture through the page's multipart form (its CSRF token a field of the
+    /// form), sees it on the page and in the share card, and removes it; without the token, nothing.
+    func testPicturesThroughTheIdeaPage() throws {
+        let browser = try signUpInBrowser("Painter", email: "painter@example.com")
+        let (_, token) = try signUp("Token holder")
+        _ = token
+        XCTAssertEqual(try get("/ideas/new", browser).status, 200)
+        let created = try post("/ideas/new", browser, [("title", "Murals on the car park walls"), ("description", "Local artists paint them."),
+                                                        ("category", "stores")])
+        XCTAssertEqual(created.status, 303, created.text)
+        let location = try XCTUnwrap(created.header("Location"))
+        let id = Int(location.split(separator: "/").last ?? "") ?? 0
+        var page = try get("/ideas/\(id)", browser)
+        XCTAssertTrue(page.text.contains("enctype=\"multipart/form-data\""), "the author sees the upload form")
+        let picture = MediaFixtures.image(.jpeg, width: 1200, height: 900)
+        func send(_ fields: [(String, String)]) throws -> ClientResponse {
+            try client.request("POST", "/ideas/\(id)/picture", body: MediaFixtures.form(fields: fields, file: picture),
+                               headers: html + [browser.header], contentType: MediaFixtures.contentType)
+        }
+        let refused = try send([("alt", "no token")])
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertTrue(refused.text.contains("csrf_failed"))
+        let added = try send([("_csrf", browser.csrf), ("alt", "A mural of the harbour")])
+        XCTAssertEqual(added.status, 303, added.text)
+        XCTAssertEqual(added.header("Location"), "/ideas/\(id)#pictures-heading")
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM media WHERE idea_id = ?", [id]), 1)
+        page = try get("/ideas/\(id)", browser)
+        XCTAssertTrue(page.text.contains("alt=\"A mural of the harbour\""), "the picture is on the page")
+        XCTAssertTrue(page.text.contains("property=\"og:image\""), "and in the share card")
+        XCTAssertTrue(page.text.contains("summary_large_image"))
+        // A file that is not a picture: the page says so with the API's code.
+        let text = try client.request("POST", "/ideas/\(id)/picture",
+                                      body: MediaFixtures.form(fields: [("_csrf", browser.csrf)], file: Array("hello".utf8), filename: "a.jpg"),
+                                      headers: html + [browser.header], contentType: MediaFixtures.contentType)
+        XCTAssertEqual(text.status, 415)
+        XCTAssertTrue(text.text.contains("unsupported_media_type"))
+        // Visitors see the picture, not the forms; the home page lists the idea with its thumbnail.
+        let visitor = try client.request("GET", "/ideas/\(id)", headers: html)
+        XCTAssertTrue(visitor.text.contains("A mural of the harbour"))
+        XCTAssertFalse(visitor.text.contains("multipart/form-data"))
+        XCTAssertTrue(try client.request("GET", "/", headers: html).text.contains("class=\"thumb\""))
+        let mediaID = try XCTUnwrap(service.scalar("SELECT id FROM media WHERE idea_id = ?", [id]))
+        let removed = try post("/ideas/\(id)/picture/\(mediaID)/remove", browser, [])
+        XCTAssertEqual(removed.status, 303, removed.text)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM media"), 0)
+    }
 }

@@ -10,6 +10,8 @@
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 // Starts writeback of fd's dirty pages without waiting (sync_file_range, SYNC_FILE_RANGE_WRITE).
 int clinux_start_writeback(int fd);
+/// memmem(3), a GNU extension: the first occurrence of needle in haystack, or NULL.
+const void *clinux_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 // Large buffers (request bodies, long heads) come from mmap and go back to the system when
 // freed, and at most `arenas` malloc arenas exist (fewer half-empty heaps to fragment).
 void clinux_tune_malloc(int mmap_threshold, int arenas);

@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var environment: [String: String] = [:]
     /// Email, webhooks and their retries.
     public var delivery = DeliverySettings()
+    /// Pictures on ideas: where they live, the upload limit, the per-customer quota.
+    public var media = MediaSettings()
 
     public init(databasePath: String) {
         self.databasePath = databasePath

@@ -52,9 +52,12 @@ public final class AppContext: Sendable {
     let addressKeys: AddressKeyring
     /// Sends the outbox: webhooks and email.
     let delivery: DeliveryWorker
+    /// Pictures on ideas: their files and the thread that decodes uploads.
+    let media: MediaLibrary
 
     init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
-         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings) {
+         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary) {
+        self.media = media
         self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock

@@ -23,9 +23,12 @@ public final class GroundswellApp: @unchecked Sendable {
         let keys = try AddressKeyring(databasePath: configuration.databasePath, environment: configuration.environment,
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
         let client = ClientAddress(trustProxy: configuration.trustProxy, key: keys.current.bytes)
+        let media = try MediaLibrary(settings: configuration.media, databasePath: configuration.databasePath, logger: logger)
+        let orphans = try database.read { db in try media.sweep(db) }
+        if orphans > 0 { logger.notice("removed \(orphans) picture files no idea uses (uploads interrupted before their commit)") }
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
-                             maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery)
+                             maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -74,7 +77,8 @@ public final class GroundswellApp: @unchecked Sendable {
                          personal: PersonalDataRoutes(context: context, auth: auth),
                          notifications: NotificationRoutes(context: context, auth: auth),
                          campaigns: CampaignRoutes(context: context, auth: auth),
-                         links: IdeaLinkRoutes(context: context, auth: auth))
+                         links: IdeaLinkRoutes(context: context, auth: auth),
+                         media: MediaRoutes(context: context, auth: auth))
         api.users.register(on: router)
         api.ideas.register(on: router)
         api.votes.register(on: router)
@@ -93,6 +97,7 @@ public final class GroundswellApp: @unchecked Sendable {
         EngagementRoutes(context: context, auth: auth).register(on: router)
         api.campaigns.register(on: router)
         api.links.register(on: router)
+        api.media.register(on: router)
         UnsubscribeRoutes(context: context).register(on: router)
         api.sessions.register(on: router)
         // The web site last: its pages share some API URLs (`/ideas/{id}`, `/rounds`), chosen by `Accept`.
@@ -121,6 +126,10 @@ public final class GroundswellApp: @unchecked Sendable {
         return options
     }
 
+    /// What the server must write to disk instead of memory: upload bodies, to `--max-upload`.
+    /// Set it as `ServerConfiguration.limits.spool`.
+    public var spoolPolicy: SpoolPolicy { context.media.spoolPolicy() }
+
     /// Closes due rounds and draws due lotteries now (the scheduler does this every second).
     public func runScheduledWork() { scheduler.runOnce() }
 
@@ -137,6 +146,7 @@ public final class GroundswellApp: @unchecked Sendable {
         context.delivery.stop()
         context.backgroundReads.stop()
         context.passwordWork.stop()
+        context.media.stop()
         context.live.stop()
         context.database.close()
         let stats = context.database.writer.statistics

@@ -44,6 +44,9 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case csrfFailed = "csrf_failed"
     case unsupportedMediaType = "unsupported_media_type"
     case campaignExists = "campaign_exists"
+    case invalidMultipart = "invalid_multipart"
+    case invalidImage = "invalid_image"
+    case mediaQuotaExceeded = "media_quota_exceeded"
     case internalError = "internal_error"
     case storageUnavailable = "storage_unavailable"
     case overloaded
@@ -58,10 +61,14 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case tooManyConnections = "too_many_connections"
     case notImplemented = "not_implemented"
     case httpVersionNotSupported = "http_version_not_supported"
+    case insufficientStorage = "insufficient_storage"
 
     public var status: HTTPStatus {
         switch self {
-        case .invalidRequest, .unknownCategory, .unknownEventType, .badRequest: return .badRequest
+        case .invalidRequest, .unknownCategory, .unknownEventType, .badRequest, .invalidMultipart: return .badRequest
+        case .invalidImage: return .unprocessableContent
+        case .mediaQuotaExceeded: return .payloadTooLarge
+        case .insufficientStorage: return .insufficientStorage
         case .unauthorized, .invalidCredentials: return .unauthorized
         case .forbidden, .banned, .wrongPassword, .csrfFailed: return .forbidden
         case .notFound, .voteNotFound: return .notFound
@@ -90,7 +97,7 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     public var raisedByServer: Bool {
         switch self {
         case .badRequest, .methodNotAllowed, .requestTimeout, .payloadTooLarge, .uriTooLong, .expectationFailed,
-             .headersTooLarge, .tooManyConnections, .notImplemented, .httpVersionNotSupported:
+             .headersTooLarge, .tooManyConnections, .notImplemented, .httpVersionNotSupported, .insufficientStorage:
             return true
         default:
             return false

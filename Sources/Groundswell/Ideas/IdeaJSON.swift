@@ -8,11 +8,11 @@ enum IdeaJSON {
     static let columns = """
         i.id, i.title, i.description, i.category, i.author_id, u.name, i.status, \
         i.vote_count, i.comment_count, i.created_at, i.round_id, i.tier, i.requested_amount, \
-        a.id, a.amount, a.rank, a.awarded_at, i.entry_state, i.disqualified_reason, i.merged_into
+        a.id, a.amount, a.rank, a.awarded_at, i.entry_state, i.disqualified_reason, i.merged_into, i.cover
         """
     static let from = "FROM ideas i JOIN users u ON u.id = i.author_id LEFT JOIN awards a ON a.idea_id = i.id AND a.round_id = i.round_id"
     /// Index of the first column after `columns` (for callers that select more).
-    static let nextColumn: Int32 = 20
+    static let nextColumn: Int32 = 21
     /// Positions in `columns` that keyset cursors need.
     static let idColumn: Int32 = 0
     static let votesColumn: Int32 = 7
@@ -51,6 +51,18 @@ enum IdeaJSON {
             json.key("amount"); json.int(row.int64(14))
             json.key("rank"); json.int(row.int64(15))
             json.key("awarded_at"); json.timestamp(row.int64(16))
+            json.endObject()
+        }
+        // The first picture's list rendition ("<file> <width> <height>", kept by MediaStore).
+        json.key("image")
+        if row.isNull(20) {
+            json.null()
+        } else {
+            let parts = row.string(20).split(separator: " ")
+            json.beginObject()
+            json.key("url"); json.string("/media/" + (parts.first.map(String.init) ?? ""))
+            json.key("width"); json.int(parts.count > 1 ? Int64(parts[1]) ?? 0 : 0)
+            json.key("height"); json.int(parts.count > 2 ? Int64(parts[2]) ?? 0 : 0)
             json.endObject()
         }
         extra?(row, &json)

@@ -109,6 +109,8 @@ enum IdeaStore {
         let status: String
         let votes: Int64
         let comments: Int64
+        /// The first picture's list rendition, "<file> <width> <height>", if it has one.
+        let cover: String?
     }
 
     /// The first `limit` visible ideas (not merged away) in `order`, for the home page.
@@ -120,11 +122,11 @@ enum IdeaStore {
         case .trending: orderBy = "trend DESC, id DESC"
         }
         return try db.query("""
-            SELECT id, title, category, status, vote_count, comment_count FROM ideas
+            SELECT id, title, category, status, vote_count, comment_count, cover FROM ideas
             WHERE hidden = 0 AND merged_into IS NULL ORDER BY \(orderBy) LIMIT ?
             """, [limit]) {
             Summary(id: $0.int64(0), title: $0.string(1), category: $0.string(2), status: $0.string(3),
-                    votes: $0.int64(4), comments: $0.int64(5))
+                    votes: $0.int64(4), comments: $0.int64(5), cover: $0.isNull(6) ? nil : $0.string(6))
         }
     }
 
@@ -137,14 +139,14 @@ enum IdeaStore {
 
     static func launched(_ db: Connection, limit: Int) throws -> [Launched] {
         try db.query("""
-            SELECT i.id, i.title, i.category, i.status, i.vote_count, i.comment_count, h.note, h.created_at
+            SELECT i.id, i.title, i.category, i.status, i.vote_count, i.comment_count, h.note, h.created_at, i.cover
             FROM ideas i JOIN idea_status_history h ON h.id = (
                 SELECT MAX(id) FROM idea_status_history WHERE idea_id = i.id AND to_status = 'launched')
             WHERE i.status = 'launched' AND i.hidden = 0 AND i.merged_into IS NULL
             ORDER BY h.created_at DESC, i.id DESC LIMIT ?
             """, [limit]) {
             Launched(summary: Summary(id: $0.int64(0), title: $0.string(1), category: $0.string(2), status: $0.string(3),
-                                      votes: $0.int64(4), comments: $0.int64(5)),
+                                      votes: $0.int64(4), comments: $0.int64(5), cover: $0.isNull(8) ? nil : $0.string(8)),
                      note: $0.isNull(6) ? nil : $0.string(6), launchedAt: $0.int64(7))
         }
     }

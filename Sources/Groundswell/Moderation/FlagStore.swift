@@ -3,12 +3,19 @@ import SQLiteStore
 
 /// Every statement about flags (reports of ideas and comments) and the moderation queue.
 enum FlagStore {
-    /// The table a flag's target lives in (only two kinds exist; never spliced from input).
-    private static func table(_ type: String) -> String { type == "idea" ? "ideas" : "comments" }
+    /// The table a flag's target lives in (three kinds exist; never spliced from input).
+    private static func table(_ type: String) -> String {
+        switch type {
+        case "idea": return "ideas"
+        case "media": return "media"
+        default: return "comments"
+        }
+    }
 
-    /// Whether the target exists and is visible.
+    /// Whether the target exists and is visible (a picture also needs its idea visible).
     static func targetVisible(_ db: Connection, type: String, id: Int64) throws -> Bool {
-        try db.scalarInt("SELECT 1 FROM \(table(type)) WHERE id = ? AND hidden = 0", [id]) != nil
+        if type == "media" { return try MediaStore.visible(db, id: id) }
+        return try db.scalarInt("SELECT 1 FROM \(table(type)) WHERE id = ? AND hidden = 0", [id]) != nil
     }
 
     /// Files a flag; nil if this customer already flagged the target.
@@ -44,7 +51,11 @@ enum FlagStore {
 
     /// Hides the flagged item; hiding settles every open flag on it.
     static func hideTarget(_ db: Connection, _ flag: Flag, staffID: Int64, at now: Int64) throws {
-        try db.run("UPDATE \(table(flag.type)) SET hidden = 1 WHERE id = ?", [flag.targetID])
+        if flag.type == "media" {
+            try MediaStore.setHidden(db, id: flag.targetID, hidden: true)
+        } else {
+            try db.run("UPDATE \(table(flag.type)) SET hidden = 1 WHERE id = ?", [flag.targetID])
+        }
         try db.run("""
             UPDATE flags SET state = 'resolved', resolution = 'hide', resolved_by = ?, resolved_at = ?
             WHERE target_type = ? AND target_id = ? AND state = 'open'

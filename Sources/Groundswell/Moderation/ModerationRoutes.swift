@@ -16,6 +16,7 @@ struct ModerationRoutes {
         router.get("/ideas/{id}/history") { request in try history(request) }
         router.post("/ideas/{id}/flags") { request in try flag(request, type: "idea") }
         router.post("/comments/{id}/flags") { request in try flag(request, type: "comment") }
+        router.post("/media/{id}/flags") { request in try flag(request, type: "media") }
         router.get("/admin/flags") { request in try flags(request) }
         router.post("/admin/flags/{id}/resolve") { request in try resolve(request) }
         router.post("/admin/ideas/{id}/merge") { request in try merge(request) }

@@ -24,6 +24,7 @@ struct PersonalDataRoutes {
             json.beginObject()
             try UserStore.writeExport(db, userID: user.id, into: &json)
             json.key("sessions"); json.raw(try SessionStore.list(db, userID: user.id, current: user.sessionID, now: context.clock.nowMillis()))
+            json.key("media"); MediaStore.writeJSON(try MediaStore.byUser(db, userID: user.id), into: &json, withHidden: true)
             json.key("exported_at"); json.timestamp(context.clock.nowMillis())
             json.endObject()
             return json.bytes
@@ -35,7 +36,11 @@ struct PersonalDataRoutes {
         let user = try auth.user(request)
         let revoked = Tokens.hash(Tokens.generate(prefix: "revoked_"))
         let now = context.clock.nowMillis()
+        let media = context.media
         return context.write(request) { db in
+            // Their pictures go entirely (photos are personal data; the ideas' text stays).
+            let orphans = try MediaStore.delete(db, try MediaStore.byUser(db, userID: user.id))
+            db.afterCommit { _ in media.remove(orphans) }
             try UserStore.erase(db, userID: user.id, formerName: PersonalDataRoutes.formerMember, revokedTokenHash: revoked, at: now)
             try IdempotencyRecord.forget(db, userID: user.id)
             try NotificationStore.forget(db, userID: user.id)

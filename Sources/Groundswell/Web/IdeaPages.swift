@@ -15,6 +15,8 @@ struct IdeaPages {
         router.post("/ideas/{id}/following") { request in try follow(request) }
         router.post("/ideas/{id}/campaign") { request in try campaign(request) }
         router.post("/ideas/{id}/link") { request in try attach(request) }
+        router.post("/ideas/{id}/picture") { request in try addPicture(request) }
+        router.post("/ideas/{id}/picture/{media}/remove") { request in try removePicture(request) }
     }
 
     /// Everything the page shows, read in one snapshot.
@@ -28,6 +30,7 @@ struct IdeaPages {
         /// The author's campaign links (only when the author is looking).
         let campaigns: JSONValue?
         let links: [(id: Int64, link: AttachedLink)]
+        let pictures: [MediaItem]
     }
 
     func show(_ request: Request) throws -> Reply {
@@ -52,7 +55,8 @@ struct IdeaPages {
                             following: try userID.map { try NotificationStore.isFollowing(db, userID: $0, ideaID: id) } ?? false,
                             campaigns: userID != nil && idea["author"]?.int("id") == userID
                                 ? JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)) : nil,
-                            links: try IdeaLinkStore.all(db, ideaID: id))
+                            links: try IdeaLinkStore.all(db, ideaID: id),
+                            pictures: try MediaStore.all(db, ideaID: id))
             }
             guard let data else { throw APIError.notFound("idea") }
             if let target = data.idea.int("merged_into") { return WebForm.redirect("/ideas/\(target)", notice: .merged) }
@@ -67,8 +71,12 @@ struct IdeaPages {
         let status = idea.string("status") ?? "submitted"
         let closed = status == "declined" || status == "duplicate" || idea.bool("disqualified")
         let card = { (html: inout HTML) in
+            let image = data.pictures.first.map {
+                WebPage.CardImage(url: web.app.publicURL + "/media/" + $0.renditionFile, width: $0.renditionWidth,
+                                  height: $0.renditionHeight, alt: $0.alt)
+            }
             WebPage.shareCard(&html, url: web.app.publicURL + "/ideas/\(id)", title: title,
-                              description: idea.string("description") ?? "", siteName: t(.siteName))
+                              description: idea.string("description") ?? "", siteName: t(.siteName), image: image)
         }
         var scopes = ["c:" + (idea.string("category") ?? "")]
         if let round = idea.int("round_id") { scopes.append("r:\(round)") }
@@ -92,6 +100,7 @@ struct IdeaPages {
                     }
                 }
                 html.element("div", [("class", "description")]) { $0.text(idea.string("description") ?? "") }
+                pictures(&html, page, data.pictures, id: id, author: data.campaigns != nil)
                 attachments(&html, page, data.links, id: id, author: data.campaigns != nil)
                 voteBox(&html, page, idea: idea, id: id, voted: data.voted, closed: closed)
                 if page.viewer.signedIn {
@@ -249,6 +258,90 @@ struct IdeaPages {
                     html.element("button", [("type", "submit")]) { $0.text(t(.addLink)) }
                 }
             }
+        }
+    }
+
+    /// The idea's pictures as list renditions linking to the full picture; for the author, a
+    /// remove button on each and the upload form (multipart: it works without script).
+    private func pictures(_ html: inout HTML, _ page: WebPage, _ items: [MediaItem], id: Int64, author: Bool) {
+        let t = page.t
+        guard !items.isEmpty || author else { return }
+        html.element("section", [("aria-labelledby", "pictures-heading"), ("class", "pictures")]) { html in
+            html.element("h2", [("id", "pictures-heading")]) { $0.text(t(.pictures)) }
+            if !items.isEmpty {
+                html.element("ul", [("class", "gallery")]) { html in
+                    for item in items {
+                        html.element("li") { html in
+                            html.element("figure") { html in
+                                html.element("a", [("href", "/media/" + item.file), ("title", t(.openPicture))]) { html in
+                                    html.void("img", [("src", "/media/" + item.renditionFile), ("width", String(item.renditionWidth)),
+                                                      ("height", String(item.renditionHeight)), ("loading", "lazy"),
+                                                      ("alt", item.alt.isEmpty ? t(.pictures) : item.alt)])
+                                }
+                                if !item.alt.isEmpty { html.element("figcaption") { $0.text(item.alt) } }
+                            }
+                            if author {
+                                html.element("form", [("action", "/ideas/\(id)/picture/\(item.id)/remove"), ("method", "post")]) { html in
+                                    page.csrfField(&html)
+                                    html.element("button", [("type", "submit"), ("class", "secondary")]) { $0.text(t(.removePicture)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if author {
+                html.element("form", [("action", "/ideas/\(id)/picture"), ("method", "post"), ("enctype", "multipart/form-data"),
+                                      ("class", "stack narrow")]) { html in
+                    page.csrfField(&html)
+                    page.field(&html, id: "picture-file", label: .pictureFile, hint: .pictureHint) { html, hint in
+                        html.void("input", [("id", "picture-file"), ("name", "file"), ("type", "file"), ("required", ""),
+                                            ("accept", "image/jpeg,image/png,image/webp"), ("aria-describedby", hint)])
+                    }
+                    page.field(&html, id: "picture-alt", label: .pictureAlt, hint: .pictureAltHint) { html, hint in
+                        html.void("input", [("id", "picture-alt"), ("name", "alt"), ("maxlength", "300"), ("aria-describedby", hint)])
+                    }
+                    html.element("button", [("type", "submit")]) { $0.text(t(.addPicture)) }
+                }
+            }
+        }
+    }
+
+    /// The upload form: its CSRF token is a field of the multipart body, checked before the
+    /// picture is decoded; then the API's own handler stores it.
+    func addPicture(_ request: Request) throws -> Reply {
+        let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
+        let id = try web.app.pathID(request, what: "idea")
+        let back = "/ideas/\(id)"
+        do {
+            let boundary = try MediaUpload.boundary(request)
+            let sent = try MediaUpload.fields(request.bodyFile, boundary: boundary)[WebForm.csrfField] ?? ""
+            guard let expected = page.viewer.csrf, !sent.isEmpty, Tokens.matches(sent, expected) else {
+                throw ErrorCode.csrfFailed.error("the form's CSRF token is missing or not this session's; reload the page and try again")
+            }
+            var headers = HTTPHeaders()
+            for (name, value) in request.headers where name.lowercased() != "idempotency-key" { headers.add(name, value) }
+            headers.set("X-CSRF-Token", expected)
+            var inner = request.inProcess(.post, target: request.target, headers: headers, parameters: [("id", String(id))])
+            inner.bodyFile = request.bodyFile
+            let reply: Reply
+            do { reply = try web.api.media.upload(inner) } catch {
+                reply = .response(APIError.response(for: error, logger: web.app.logger, context: "a web upload"))
+            }
+            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#pictures-heading", notice: .done) }
+        } catch let error as HTTPError {
+            return .response(page.failure(WebForm.Failure(error), back: back))
+        }
+    }
+
+    func removePicture(_ request: Request) throws -> Reply {
+        try web.form(request) { page, form in
+            let id = try web.app.pathID(request, what: "idea")
+            let mediaID = try web.app.pathID(request, "media", what: "picture")
+            let back = "/ideas/\(id)"
+            let reply = form.call(web.api.media.remove, from: request, method: .delete,
+                                  parameters: [("id", String(id)), ("media", String(mediaID))], body: nil, context: web.app)
+            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#pictures-heading", notice: .done) }
         }
     }
 

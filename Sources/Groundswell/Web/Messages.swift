@@ -52,6 +52,7 @@ enum Message: CaseIterable {
     case errorVoteNotFound, errorIdeaMerged, errorNotEligible, errorRoundClosed, errorRoundNotOpen, errorUnknownCategory
     case errorCampaignExists
     case videosAndLinks, video, playVideo, videoPrivacy, addLinkLabel, addLinkHint, addLink
+    case pictures, pictureFile, pictureHint, pictureAlt, pictureAltHint, addPicture, removePicture, openPicture
 
     func text(_ language: WebLanguage) -> String {
         let (en, ko) = pair
@@ -364,6 +365,15 @@ enum Message: CaseIterable {
         case .errorRoundNotOpen: return ("This round is not open for that now.", "지금은 이 라운드에서 그 일을 할 수 없습니다.")
         case .errorUnknownCategory: return ("Please choose one of the categories offered.", "제시된 카테고리 중 하나를 골라 주세요.")
         case .videosAndLinks: return ("Videos and links", "동영상과 링크")
+        case .pictures: return ("Pictures", "사진")
+        case .pictureFile: return ("Picture (JPEG, PNG or WebP)", "사진 (JPEG, PNG, WebP)")
+        case .pictureHint: return ("Up to 5 MB. Location and camera details are removed before it is stored.",
+                                   "5MB까지. 위치와 카메라 정보는 저장하기 전에 지워집니다.")
+        case .pictureAlt: return ("Describe the picture", "사진 설명")
+        case .pictureAltHint: return ("For people who cannot see it (optional).", "사진을 볼 수 없는 분들을 위한 설명 (선택)")
+        case .addPicture: return ("Add picture", "사진 추가")
+        case .removePicture: return ("Remove picture", "사진 삭제")
+        case .openPicture: return ("Open the full-size picture", "원본 크기 사진 열기")
         case .video: return ("Video", "동영상")
         case .playVideo: return ("Play the video", "동영상 재생")
         case .videoPrivacy: return ("Nothing loads from the video site until you press play.", "재생을 누르기 전에는 동영상 사이트에서 아무것도 불러오지 않습니다.")

@@ -82,6 +82,11 @@ enum SiteStyle {
         header.console{background:var(--soft)}
         ul.attachments{list-style:none;padding:0}
         .embed iframe{border:0;max-width:100%;aspect-ratio:16/9;height:auto;width:560px}
+        ul.gallery{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem}
+        ul.gallery img{max-width:100%;height:auto;display:block;border-radius:.25rem}
+        ul.gallery figure{margin:0;max-width:20rem}
+        img.thumb{float:right;width:4.5rem;height:auto;margin-left:.75rem;border-radius:.25rem}
+        li.with-cover{overflow:hidden}
         @media (min-width:48rem){form.search{order:0;flex:0 1 18rem}h1{font-size:2rem}}
         """
 }

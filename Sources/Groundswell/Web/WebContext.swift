@@ -12,6 +12,7 @@ struct WebAPI: Sendable {
     let notifications: NotificationRoutes
     let campaigns: CampaignRoutes
     let links: IdeaLinkRoutes
+    let media: MediaRoutes
 }
 
 /// What every page handler needs: the application, the API's handlers, and the two ways a

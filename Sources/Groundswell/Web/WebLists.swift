@@ -12,10 +12,20 @@ enum WebLists {
     }
 
     static func summary(_ html: inout HTML, _ idea: IdeaStore.Summary, _ language: WebLanguage) {
-        html.element("li") { html in
+        html.element("li", [("class", idea.cover == nil ? nil : "with-cover")]) { html in
+            if let cover = idea.cover { thumbnail(&html, cover) }
             html.element("a", [("href", "/ideas/\(idea.id)")]) { $0.text(idea.title) }
             meta(&html, language, votes: idea.votes, comments: idea.comments, status: idea.status, category: idea.category)
         }
+    }
+
+    /// A list's small picture (decorative: the title beside it says what it is), its box sized
+    /// by the rendition's dimensions so nothing shifts as it loads.
+    static func thumbnail(_ html: inout HTML, _ cover: String) {
+        let parts = cover.split(separator: " ").map(String.init)
+        guard parts.count == 3 else { return }
+        html.void("img", [("class", "thumb"), ("src", "/media/" + parts[0]), ("width", parts[1]), ("height", parts[2]),
+                          ("alt", ""), ("loading", "lazy"), ("decoding", "async")])
     }
 
     /// An idea's campaign links as table rows (label, link, visits, votes), for its author and staff.

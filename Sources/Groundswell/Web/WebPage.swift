@@ -148,7 +148,15 @@ struct WebPage {
 
     /// Share-card tags (Open Graph, Twitter) and the canonical URL, so a shared link unfurls
     /// with the title and a short description.
-    static func shareCard(_ html: inout HTML, url: String, title: String, description: String, siteName: String) {
+    /// A picture for a share card: absolute URL, size, and its text alternative.
+    struct CardImage {
+        let url: String
+        let width: Int
+        let height: Int
+        let alt: String
+    }
+
+    static func shareCard(_ html: inout HTML, url: String, title: String, description: String, siteName: String, image: CardImage? = nil) {
         let summary = description.unicodeScalars.count > 200 ? String(description.unicodeScalars.prefix(199)) + "…" : description
         html.void("link", [("rel", "canonical"), ("href", url)])
         html.void("meta", [("name", "description"), ("content", summary)])
@@ -156,9 +164,16 @@ struct WebPage {
                                   ("og:description", summary), ("og:url", url)] {
             html.void("meta", [("property", property), ("content", value)])
         }
-        html.void("meta", [("name", "twitter:card"), ("content", "summary")])
+        if let image {
+            for (property, value) in [("og:image", image.url), ("og:image:width", String(image.width)),
+                                      ("og:image:height", String(image.height)), ("og:image:alt", image.alt.isEmpty ? title : image.alt)] {
+                html.void("meta", [("property", property), ("content", value)])
+            }
+        }
+        html.void("meta", [("name", "twitter:card"), ("content", image == nil ? "summary" : "summary_large_image")])
         html.void("meta", [("name", "twitter:title"), ("content", title)])
         html.void("meta", [("name", "twitter:description"), ("content", summary)])
+        if let image { html.void("meta", [("name", "twitter:image"), ("content", image.url)]) }
     }
 
     /// The hidden CSRF field every state-changing form carries.

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Imaging
+import SQLiteStore
+
+/// `groundswell backup` and `restore` for pictures: the files a database's rows use, copied
+/// beside the database copy (`<backup>.media/`), content-addressed as in the media folder.
+public enum MediaBackup {
+    /// The media folder of a database when `--media-dir` is not given.
+    public static func defaultDirectory(databasePath: String) -> String {
+        guard let slash = databasePath.lastIndex(of: "/") else { return "media" }
+        return String(databasePath[..<slash]) + "/media"
+    }
+
+    /// Copies the files the database at `databasePath` uses from `source` to `destination`
+    /// (hard links where the file system allows, else copies); returns how many, and the
+    /// names missing from `source`.
+    public static func copy(databasePath: String, from source: String, to destination: String) throws -> (copied: Int, missing: [String]) {
+        let connection = try Connection(path: databasePath, options: GroundswellApp.connectionOptions())
+        let names = try MediaStore.allFiles(connection)
+        let from = try MediaFiles(directory: source)
+        let to = try MediaFiles(directory: destination)
+        var copied = 0
+        var missing: [String] = []
+        for name in names {
+            let target = to.path(of: name)
+            if access(target, F_OK) == 0 { copied += 1; continue }
+            let folder = String(target[..<target.lastIndex(of: "/")!])
+            if mkdir(folder, 0o750) != 0 && errno != EEXIST { throw MediaFileError("cannot create \(folder)") }
+            if link(from.path(of: name), target) == 0 { copied += 1; continue }
+            guard let bytes = from.read(name) else { missing.append(name); continue }
+            guard let format = ImageFormatName.format(of: name) else { continue }
+            _ = try to.store(bytes, format: format)
+            copied += 1
+        }
+        return (copied, missing)
+    }
+}
