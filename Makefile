@@ -55,6 +55,7 @@ migrations:
 
 bench: release
 	$(SWIFT) build -c release --product CloseBench
+	$(SWIFT) build -c release --product UploadBench
 	scripts/bench.sh
 
 # libFuzzer on the HTTP parser and JSON decoding, FUZZ_SECONDS each (default 60).

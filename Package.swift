@@ -96,6 +96,10 @@ let package = Package(
             dependencies: ["Groundswell", "HTTPServer", "SQLiteStore", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        .executableTarget(
+            name: "UploadBench",
+            dependencies: ["Imaging", "TestSupport"]
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["HTTPServer"],

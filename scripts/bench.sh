@@ -201,6 +201,17 @@ if [ "${CLOSE_BENCH:-1}" = 1 ]; then
   [ -x "$closebench" ] && "$closebench" | sed 's/^/# /' | tee -a "$results"
 fi
 
+# Picture uploads (issue 18): photo-like JPEGs over 4 connections, then 100 at once; the
+# server's memory before, at peak and after.
+if [ "${UPLOAD_BENCH:-1}" = 1 ]; then
+  uploadbench="$(swift build -c release --show-bin-path)/UploadBench"
+  if [ -x "$uploadbench" ]; then
+    start_ours
+    "$uploadbench" 8180 "$pid" 4 "$DURATION" | sed 's/^/# /' | tee -a "$results"
+    stop
+  fi
+fi
+
 echo
 awk '
   /^#/ { next }

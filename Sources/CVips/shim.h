@@ -85,13 +85,19 @@ static inline void cvips_release(VipsImage *image) { if (image) g_object_unref(i
 static inline void cvips_free(void *bytes) { g_free(bytes); }
 
 /// Tests' pictures: a width × height colour ramp encoded with nothing stripped.
-static inline int cvips_test_image(int width, int height, int format, void **bytes, size_t *length) {
-    VipsImage *xyz = NULL, *x = NULL, *y = NULL, *bands = NULL, *cast = NULL;
+static inline int cvips_test_image(int width, int height, int format, double noise, void **bytes, size_t *length) {
+    VipsImage *xyz = NULL, *x = NULL, *y = NULL, *bands = NULL, *noisy = NULL, *grain = NULL, *cast = NULL;
     int rc = -1;
     if (vips_xyz(&xyz, width, height, NULL) != 0) return -1;
     if (vips_extract_band(xyz, &x, 0, NULL) == 0 && vips_extract_band(xyz, &y, 1, NULL) == 0) {
         VipsImage *parts[3] = { x, y, x };
-        if (vips_bandjoin(parts, &bands, 3, NULL) == 0 && vips_cast(bands, &cast, VIPS_FORMAT_UCHAR, NULL) == 0) {
+        VipsImage *base = NULL;
+        if (vips_bandjoin(parts, &bands, 3, NULL) == 0) {
+            // Grain like a phone sensor's, so a picture compresses like a photograph.
+            if (noise > 0 && vips_gaussnoise(&grain, width, height, "mean", 0.0, "sigma", noise, NULL) == 0
+                && vips_add(bands, grain, &noisy, NULL) == 0) base = noisy; else base = bands;
+        }
+        if (base && vips_cast(base, &cast, VIPS_FORMAT_UCHAR, NULL) == 0) {
             switch (format) {
             case 0: rc = vips_jpegsave_buffer(cast, bytes, length, "Q", 90, NULL); break;
             case 1: rc = vips_pngsave_buffer(cast, bytes, length, NULL); break;
@@ -100,6 +106,8 @@ static inline int cvips_test_image(int width, int height, int format, void **byt
         }
     }
     if (cast) g_object_unref(cast);
+    if (noisy) g_object_unref(noisy);
+    if (grain) g_object_unref(grain);
     if (bands) g_object_unref(bands);
     if (x) g_object_unref(x);
     if (y) g_object_unref(y);

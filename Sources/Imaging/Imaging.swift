@@ -106,11 +106,13 @@ public enum Imaging {
 
 extension Imaging {
     /// A width × height colour ramp in `format`, metadata untouched: pictures for tests and benchmarks.
-    public static func testImage(width: Int, height: Int, format: ImageFormat) -> [UInt8] {
+    /// `noise`: the standard deviation of added grain (0: none), so benchmarks upload pictures
+    /// that compress like photographs.
+    public static func testImage(width: Int, height: Int, format: ImageFormat, noise: Double = 0) -> [UInt8] {
         precondition(started)
         var out: UnsafeMutableRawPointer?
         var length = 0
-        guard cvips_test_image(Int32(width), Int32(height), format.vipsCode, &out, &length) == 0, let out else { return [] }
+        guard cvips_test_image(Int32(width), Int32(height), format.vipsCode, noise, &out, &length) == 0, let out else { return [] }
         defer { cvips_free(out) }
         return Array(UnsafeRawBufferPointer(start: out, count: length))
     }

@@ -37,6 +37,20 @@ AXE_SCRIPT = open(os.path.join(os.path.dirname(importlib.util.find_spec("axe_pla
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+def png_with_location(width=96, height=64):
+    """A PNG made here (no imaging library in the venv) carrying a text chunk with a place name,
+    as some phone apps write: the stored copy must not have it."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + bytes(v for x in range(width) for v in (x * 2 % 256, y * 3 % 256, (x + y) % 256))
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"tEXt", b"Location\x00Seoul, 37.5665 N 126.9780 E") + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -385,6 +399,39 @@ class WithJavaScript(SiteTestCase, CoreFlow):
         campaigns = self.server.api("GET", "/ideas/%d/campaigns" % self.straws, None, self.author_token)["items"]
         bio = [c for c in campaigns if c["label"] == "instagram-bio"][0]
         self.assertEqual((bio["visits"], bio["votes"]), (1, 1))
+
+    def test_the_author_adds_a_picture_and_its_location_text_is_gone(self):
+        d = self.driver
+        d.delete_all_cookies()
+        self.open("/signin")
+        d.find_element(By.ID, "email").send_keys("jisu@example.com")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "You are signed in."))
+        self.open("/ideas/%d" % self.straws)
+        path = os.path.join(tempfile.mkdtemp(), "terrace.jpg")  # a PNG named .jpg: the bytes decide
+        with open(path, "wb") as f:
+            f.write(png_with_location())
+        d.find_element(By.ID, "picture-file").send_keys(path)
+        d.find_element(By.ID, "picture-alt").send_keys("Paper straws in a glass")
+        d.find_element(By.CSS_SELECTOR, "form[action$='/picture'] button").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "Done."))
+        image = d.find_element(By.CSS_SELECTOR, "ul.gallery img[alt='Paper straws in a glass']")
+        self.assertTrue(self.wait(lambda _: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)))
+        self.check_page()
+        d.save_screenshot(os.path.join(SCREENSHOTS, "idea-with-picture.png"))
+        with urllib.request.urlopen(image.get_attribute("src")) as response:
+            stored = response.read()
+            self.assertEqual(response.headers["Content-Type"], "image/png")
+            self.assertEqual(response.headers["X-Content-Type-Options"], "nosniff")
+        self.assertTrue(stored.startswith(b"\x89PNG"))
+        self.assertNotIn(b"Seoul", stored)
+        self.assertNotIn(b"tEXt", stored)
+        # Visitors see it, and the share card names it.
+        d.delete_all_cookies()
+        self.open("/ideas/%d" % self.straws)
+        og = d.find_element(By.CSS_SELECTOR, "meta[property='og:image']").get_attribute("content")
+        self.assertIn("/media/", og)
 
     def test_live_counts_arrive_without_a_reload(self):
         self.driver.delete_all_cookies()

@@ -100,4 +100,26 @@ final class ConsoleTests: ServiceTestCase {
         XCTAssertEqual(try client.request("GET", "/admin/users/1", headers: html + [("Cookie", session.cookie)]).header("Content-Type"),
                        "text/html; charset=utf-8")
     }
+
+    /// A flagged picture shows in the queue; staff remove it from the idea's console page.
+    func testFlaggedPicturesInTheQueueAndRemovalFromTheIdeaPage() throws {
+        let (_, author) = try signUp("Photographer")
+        let (_, reader) = try signUp("Reader")
+        let id = try createIdea(author, title: "A rooftop garden for staff")["id"] as! Int
+        let uploaded = try client.request("POST", "/ideas/\(id)/media", body: MediaFixtures.form(file: MediaFixtures.image(.jpeg)),
+                                          token: author, contentType: MediaFixtures.contentType)
+        XCTAssertEqual(uploaded.status, 201, uploaded.text)
+        let mediaID = uploaded.json["id"] as! Int
+        XCTAssertEqual(try client.post("/media/\(mediaID)/flags", ["reason": "someone else's photo"], token: reader).status, 201)
+        let session = try signIn(service.adminToken)
+        let queue = try client.request("GET", "/admin/moderation", headers: html + [("Cookie", session.cookie)])
+        XCTAssertTrue(queue.text.contains((uploaded.json["thumbnail"] as! [String: Any])["url"] as! String), "the reported picture is shown")
+        let page = try client.request("GET", "/admin/ideas/\(id)", headers: html + [("Cookie", session.cookie)])
+        XCTAssertTrue(page.text.contains("/admin/do/ideas/\(id)/media/\(mediaID)/remove"))
+        let removed = try post("/admin/do/ideas/\(id)/media/\(mediaID)/remove", session, "x=1")
+        XCTAssertEqual(removed.status, 303, removed.text)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM media"), 0)
+        XCTAssertEqual(try client.get(uploaded.json["url"] as! String).status, 404)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'media.remove'"), 1)
+    }
 }

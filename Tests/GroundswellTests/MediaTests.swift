@@ -309,3 +309,26 @@ final class MediaTests: ServiceTestCase {
         XCTAssertEqual(try fetch(created.json["url"] as! String).status, 200, "pictures in use stay")
     }
 }
+
+extension MediaTests {
+    /// `groundswell backup` copies the files the rows use beside the database copy; `restore`
+    /// puts them back into a new media folder, and a server on the restored database serves them.
+    func testBackupAndRestoreCoverPictures() throws {
+        let (token, idea) = try authorAndIdea()
+        let created = try upload(idea, MediaFixtures.image(.webp, width: 900, height: 600), token: token)
+        XCTAssertEqual(created.status, 201)
+        let backup = service.directory.appendingPathComponent("backup.sqlite").path
+        let (status, output) = try TestBinary.run(["backup", "--db", service.databasePath, "--out", backup])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("2 picture files"), output)
+        let name = String((created.json["url"] as! String).dropFirst("/media/".count))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(backup).media/\(name.prefix(2))/\(name)"))
+        let elsewhere = service.directory.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let restored = elsewhere.appendingPathComponent("restored.sqlite").path
+        let (restoreStatus, restoreOutput) = try TestBinary.run(["restore", "--from", backup, "--db", restored])
+        XCTAssertEqual(restoreStatus, 0, restoreOutput)
+        let copy = try XCTUnwrap(FileManager.default.contents(atPath: elsewhere.appendingPathComponent("media/\(name.prefix(2))/\(name)").path))
+        XCTAssertEqual(Array(copy), try fetch(created.json["url"] as! String).body)
+    }
+}

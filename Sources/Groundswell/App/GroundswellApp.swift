@@ -86,7 +86,7 @@ public final class GroundswellApp: @unchecked Sendable {
         api.rounds.register(on: router)
         let console = ConsoleAPI(moderation: ModerationRoutes(context: context, auth: auth), comments: api.comments, rounds: api.rounds,
                                  admin: AdminRoutes(context: context, auth: auth), fraud: FraudRoutes(context: context, auth: auth),
-                                 webhooks: WebhookRoutes(context: context, auth: auth))
+                                 webhooks: WebhookRoutes(context: context, auth: auth), media: api.media)
         console.moderation.register(on: router)
         console.admin.register(on: router)
         api.personal.register(on: router)

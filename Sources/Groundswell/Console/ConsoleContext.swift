@@ -9,6 +9,7 @@ struct ConsoleAPI: Sendable {
     let admin: AdminRoutes
     let fraud: FraudRoutes
     let webhooks: WebhookRoutes
+    let media: MediaRoutes
 }
 
 /// What every console page needs: the signed-in staff member (a `gs_staff` session), their

@@ -18,6 +18,7 @@ struct ModerationPages {
         router.post("/admin/do/ideas/{id}/merge") { request in try merge(request) }
         router.post("/admin/do/ideas/{id}/disqualify") { request in try disqualify(request) }
         router.post("/admin/do/ideas/{id}/reply") { request in try reply(request) }
+        router.post("/admin/do/ideas/{id}/media/{media}/remove") { request in try removePicture(request) }
     }
 
     func queue(_ request: Request) throws -> Reply {
@@ -25,6 +26,11 @@ struct ModerationPages {
             try console.read(console.api.moderation.flags, request, target: "/admin/flags?state=open&limit=100", page: page) { box in
                 let t = page.t
                 let flags = box.value.items("items")
+                // Flagged pictures are shown, so the moderator sees what was reported.
+                let pictures = Dictionary(uniqueKeysWithValues: flags.filter { $0.string("target_type") == "media" }.compactMap { flag -> (Int64, MediaItem)? in
+                    guard let id = flag.int("target_id"), let item = try? console.app.read({ try MediaStore.find($0, id: id) }) else { return nil }
+                    return (id, item)
+                })
                 return page.render(title: t(.moderation), personal: true) { html in
                     html.element("h1") { $0.text(t(.openFlags)) }
                     guard !flags.isEmpty else {
@@ -41,6 +47,10 @@ struct ModerationPages {
                                     html.element("strong") { $0.text(t(.target) + ": ") }
                                     if type == "idea" {
                                         html.element("a", [("href", "/admin/ideas/\(target)")]) { $0.text("idea #\(target)") }
+                                    } else if type == "media", let item = pictures[target] {
+                                        html.text(t(.pictures) + " #\(target) · ")
+                                        html.element("a", [("href", "/admin/ideas/\(item.ideaID)")]) { $0.text("idea #\(item.ideaID)") }
+                                        if !item.hidden { picture(&html, item, page: page) }
                                     } else {
                                         html.text("\(type) #\(target)")
                                     }
@@ -69,6 +79,7 @@ struct ModerationPages {
         let audit: JSONValue
         let similar: [(Int64, String)]
         let campaigns: JSONValue
+        let pictures: [MediaItem]
     }
 
     func idea(_ request: Request) throws -> Reply {
@@ -84,7 +95,8 @@ struct ModerationPages {
                                 history: JSONValue.of(try IdeaModerationStore.historyJSON(db, id: id) ?? Array("{}".utf8)),
                                 audit: JSONValue.of(try Audit.page(db, conditions: ["target = ?"], values: ["idea:\(id)"], limit: 50)),
                                 similar: similar.compactMap { match in titles[match.id].map { (match.id, $0) } },
-                                campaigns: JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)))
+                                campaigns: JSONValue.of(try CampaignStore.listJSON(db, ideaID: id, publicURL: publicURL)),
+                                pictures: try MediaStore.all(db, ideaID: id, includeHidden: true))
             }
             guard let view else { throw APIError.notFound("idea") }
             return .response(render(page, view, id: id, admin: staff.role == .admin))
@@ -172,6 +184,25 @@ struct ModerationPages {
                     }
                 }
             }
+            if !view.pictures.isEmpty {
+                html.element("h2") { $0.text(t(.pictures)) }
+                html.element("ul", [("class", "gallery")]) { html in
+                    for item in view.pictures {
+                        html.element("li") { html in
+                            if item.hidden || view.hidden {
+                                html.element("p") { $0.text(t(.pictures) + " #\(item.id) · " + t(.hiddenNow)) }
+                            } else {
+                                picture(&html, item, page: page)
+                            }
+                            html.element("form", [("action", "/admin/do/ideas/\(id)/media/\(item.id)/remove"), ("method", "post")]) { html in
+                                page.csrfField(&html)
+                                html.element("button", [("type", "submit"), ("class", "danger small"),
+                                                        ("aria-label", t(.removePicture) + " #\(item.id)")]) { $0.text(t(.removePicture)) }
+                            }
+                        }
+                    }
+                }
+            }
             html.table(caption: t(.campaignsTitle), headers: [t(.campaignLabel), t(.shareLink), t(.visits), t(.votes)],
                        rows: WebLists.campaignRows(view.campaigns))
             html.element("h2") { $0.text(t(.history)) }
@@ -188,7 +219,24 @@ struct ModerationPages {
         }
     }
 
+    /// A picture's rendition, linking to the full file.
+    private func picture(_ html: inout HTML, _ item: MediaItem, page: WebPage) {
+        html.element("a", [("href", "/media/" + item.file)]) { html in
+            html.void("img", [("src", "/media/" + item.renditionFile), ("width", String(item.renditionWidth)),
+                              ("height", String(item.renditionHeight)), ("class", "thumb"),
+                              ("alt", item.alt.isEmpty ? page.t(.pictures) + " #\(item.id)" : item.alt)])
+        }
+    }
+
     // MARK: forms
+
+    func removePicture(_ request: Request) throws -> Reply {
+        try ideaForm(request) { page, form, id, back in
+            let media = try console.app.pathID(request, "media", what: "picture")
+            return console.submit(form, console.api.media.remove, request: request, page: page, method: .delete,
+                                  parameters: [("id", String(id)), ("media", String(media))], body: nil, back: back)
+        }
+    }
 
     private func ideaForm(_ request: Request, _ handle: (WebPage, WebForm, Int64, String) throws -> Reply) throws -> Reply {
         try console.form(request, back: "/admin/moderation") { page, form, _ in
