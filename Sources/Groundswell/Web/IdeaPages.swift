@@ -311,9 +311,10 @@ struct IdeaPages {
     /// picture is decoded; then the API's own handler stores it.
     func addPicture(_ request: Request) throws -> Reply {
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
-        let id = try web.app.pathID(request, what: "idea")
-        let back = "/ideas/\(id)"
+        var back = "/"
         do {
+            let id = try web.app.pathID(request, what: "idea")
+            back = "/ideas/\(id)"
             let boundary = try MediaUpload.boundary(request)
             let sent = try MediaUpload.fields(request.bodyFile, boundary: boundary)[WebForm.csrfField] ?? ""
             guard let expected = page.viewer.csrf, !sent.isEmpty, Tokens.matches(sent, expected) else {
@@ -328,7 +329,7 @@ struct IdeaPages {
             do { reply = try web.api.media.upload(inner) } catch {
                 reply = .response(APIError.response(for: error, logger: web.app.logger, context: "a web upload"))
             }
-            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#pictures-heading", notice: .done) }
+            return web.outcome(reply, page: page, back: back) { [back] _ in WebForm.redirect(back + "#pictures-heading", notice: .done) }
         } catch let error as HTTPError {
             return .response(page.failure(WebForm.Failure(error), back: back))
         }
