@@ -332,3 +332,23 @@ extension MediaTests {
         XCTAssertEqual(Array(copy), try fetch(created.json["url"] as! String).body)
     }
 }
+
+extension MediaTests {
+    /// A retried upload with the same Idempotency-Key is stored once; another picture under the
+    /// same key is a mismatch (the spooled body is part of the request's fingerprint).
+    func testIdempotentUploads() throws {
+        let (token, idea) = try authorAndIdea()
+        let form = MediaFixtures.form(file: MediaFixtures.image(.jpeg, width: 700, height: 500))
+        func send(_ body: [UInt8]) throws -> ClientResponse {
+            try client.request("POST", "/ideas/\(idea)/media", body: body, token: token, headers: [("Idempotency-Key", "upload-1")],
+                               contentType: MediaFixtures.contentType)
+        }
+        let first = try send(form)
+        XCTAssertEqual(first.status, 201, first.text)
+        let retry = try send(form)
+        XCTAssertEqual(retry.status, 201)
+        XCTAssertEqual(retry.json["id"] as? Int, first.json["id"] as? Int)
+        XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM media"), 1)
+        assertError(try send(MediaFixtures.form(file: MediaFixtures.image(.jpeg, width: 701, height: 500))), 422, "idempotency_mismatch")
+    }
+}

@@ -33,7 +33,10 @@ final class IdempotencyMiddleware: Middleware, Sendable {
         // Same request = same method, path and body; JSON bodies are compared by content
         // (key order and whitespace do not matter).
         var fingerprint = Array("\(request.method) \(request.path)\n".utf8)
-        if let parsed = try? JSONParser.parse(request.body) {
+        if let file = request.bodyFile {
+            // An upload's body is on disk (SpoolPolicy): its bytes, read through a mapping.
+            if let mapped = try? file.map() { mapped.withBytes { fingerprint += Array(SHA256.hash(data: $0)) } }
+        } else if let parsed = try? JSONParser.parse(request.body) {
             parsed.writeCanonical(into: &fingerprint)
         } else {
             fingerprint += request.body
