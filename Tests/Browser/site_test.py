@@ -198,6 +198,16 @@ class SiteTestCase(unittest.TestCase):
         self.assertIn("Welcome!", self.text())
         return email
 
+    def sign_in_as_author(self):
+        """Signs in as the author of the seeded ideas (jisu@example.com)."""
+        d = self.driver
+        d.delete_all_cookies()
+        self.open("/signin")
+        d.find_element(By.ID, "email").send_keys("jisu@example.com")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "You are signed in."))
+
     def vote_count(self, idea):
         return self.driver.find_element(By.CSS_SELECTOR, "[data-vote-count='%d']" % idea).text
 
@@ -373,12 +383,7 @@ class WithJavaScript(SiteTestCase, CoreFlow):
     def test_a_creators_campaign_link_brings_a_visit_and_a_vote(self):
         d = self.driver
         # The author signs in and makes a campaign link on their idea's page.
-        d.delete_all_cookies()
-        self.open("/signin")
-        d.find_element(By.ID, "email").send_keys("jisu@example.com")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
-        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "You are signed in."))
+        self.sign_in_as_author()
         self.open("/ideas/%d" % self.straws)
         d.find_element(By.ID, "campaign-label").send_keys("instagram-bio")
         d.find_element(By.CSS_SELECTOR, "form[action$='/campaign'] button").click()
@@ -402,12 +407,7 @@ class WithJavaScript(SiteTestCase, CoreFlow):
 
     def test_the_author_adds_a_picture_and_its_location_text_is_gone(self):
         d = self.driver
-        d.delete_all_cookies()
-        self.open("/signin")
-        d.find_element(By.ID, "email").send_keys("jisu@example.com")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
-        self.wait(EC.text_to_be_present_in_element((By.ID, "live"), "You are signed in."))
+        self.sign_in_as_author()
         self.open("/ideas/%d" % self.straws)
         path = os.path.join(tempfile.mkdtemp(), "terrace.jpg")  # a PNG named .jpg: the bytes decide
         with open(path, "wb") as f:
