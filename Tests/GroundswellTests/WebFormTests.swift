@@ -286,6 +286,7 @@ final class WebFormTests: ServiceTestCase {
         XCTAssertTrue(visitor.text.contains("A mural of the harbour"))
         XCTAssertFalse(visitor.text.contains("multipart/form-data"))
         XCTAssertTrue(try client.request("GET", "/", headers: html).text.contains("class=\"thumb\""))
+        XCTAssertTrue(try client.request("GET", "/search?q=Murals", headers: html).text.contains("class=\"thumb\""), "search results too")
         let mediaID = try XCTUnwrap(service.scalar("SELECT id FROM media WHERE idea_id = ?", [id]))
         let removed = try post("/ideas/\(id)/picture/\(mediaID)/remove", browser, [])
         XCTAssertEqual(removed.status, 303, removed.text)

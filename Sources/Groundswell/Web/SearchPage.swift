@@ -66,7 +66,13 @@ struct SearchPage {
                     let id = idea.int("id") ?? 0
                     let title = idea.string("title") ?? ""
                     let description = idea.string("description") ?? ""
-                    html.element("li") { html in
+                    let image = idea["image"]
+                    let cover = image.flatMap { image -> String? in
+                        guard let url = image.string("url"), url.hasPrefix("/media/") else { return nil }
+                        return "\(url.dropFirst("/media/".count)) \(image.int("width") ?? 0) \(image.int("height") ?? 0)"
+                    }
+                    html.element("li", [("class", cover == nil ? nil : "with-cover")]) { html in
+                        if let cover { WebLists.thumbnail(&html, cover) }
                         html.element("h2") { html in
                             html.element("a", [("href", "/ideas/\(id)")]) { html in
                                 if let highlighter { html.highlighted(highlighter.segments(title)) } else { html.text(title) }
