@@ -393,7 +393,8 @@ final class HTTPConnection {
             return
         }
         if parser.isMidRequest || !input.isEmpty {
-            let limit = parser.isInHead ? configuration.headerTimeout : configuration.requestTimeout
+            let limit = parser.isInHead ? configuration.headerTimeout
+                : parser.isSpooling ? max(configuration.requestTimeout, configuration.uploadTimeout) : configuration.requestTimeout
             if requestStart != 0 && now &- requestStart > UInt64(limit * 1000) {
                 let error = HTTPError(.requestTimeout, code: "request_timeout", message: "the request was not received in time")
                 writeResponse(error.response, for: .unparsed, forceClose: true)

@@ -304,6 +304,9 @@ let SP: UInt8 = 0x20
 let HT: UInt8 = 0x09
 
 extension RequestParser {
+    /// True while a body is being written to a spool file (an upload: it gets longer to arrive).
+    public var isSpooling: Bool { spool != nil }
+
     /// True while the request head is still being received.
     public var isInHead: Bool {
         if case .head = state { return true }

@@ -11,6 +11,9 @@ public struct ServerConfiguration: Sendable {
     public var headerTimeout = 10.0
     /// The whole request (head and body) must arrive within this many seconds of its first byte (else 408).
     public var requestTimeout = 30.0
+    /// An upload (a body spooled to disk, `ParserLimits.spool`) must arrive within this many
+    /// seconds of its first byte (else 408): 5 MiB in 120 s is a 350 kbit/s phone connection.
+    public var uploadTimeout = 120.0
     /// A client that accepts no response bytes for this long is dropped.
     public var writeTimeout = 30.0
     /// How long a graceful shutdown waits for in-flight requests.

@@ -352,3 +352,25 @@ extension MediaTests {
         assertError(try send(MediaFixtures.form(file: MediaFixtures.image(.jpeg, width: 701, height: 500))), 422, "idempotency_mismatch")
     }
 }
+
+extension MediaTests {
+    /// A slow phone connection: an upload may take longer than an ordinary request to arrive
+    /// (`uploadTimeout`), while other bodies keep the short limit.
+    func testUploadsGetLongerToArriveThanOtherRequests() throws {
+        service.serverConfiguration.requestTimeout = 1
+        service.serverConfiguration.uploadTimeout = 5
+        try service.restart()
+        client = service.client()
+        let (token, idea) = try authorAndIdea()
+        let form = MediaFixtures.form(file: MediaFixtures.image(.jpeg, width: 640, height: 480))
+        let slow = try RawConnection(port: service.port)
+        try slow.send("POST /ideas/\(idea)/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: \(MediaFixtures.contentType)\r\nContent-Length: \(form.count)\r\n\r\n")
+        try slow.send(Array(form.prefix(form.count / 2)))
+        let other = try RawConnection(port: service.port)
+        try other.send("POST /ideas HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"title\"")
+        Thread.sleep(forTimeInterval: 2.5)
+        try slow.send(Array(form.suffix(from: form.count / 2)))
+        XCTAssertEqual(try slow.readResponse().status, 201, "the upload had time")
+        XCTAssertEqual(try other.readResponse().status, 408, "an ordinary body did not")
+    }
+}
