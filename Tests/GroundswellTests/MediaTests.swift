@@ -374,3 +374,21 @@ extension MediaTests {
         XCTAssertEqual(try other.readResponse().status, 408, "an ordinary body did not")
     }
 }
+
+extension MediaTests {
+    /// The same picture on two ideas is stored once; removing it from one keeps the file for the other.
+    func testASharedFileStaysWhileAnotherPictureUsesIt() throws {
+        let (token, first) = try authorAndIdea()
+        let second = try createIdea(token, title: "A second idea with the same photo")["id"] as! Int
+        let picture = MediaFixtures.image(.jpeg, width: 800, height: 600)
+        let a = try upload(first, picture, token: token)
+        let b = try upload(second, picture, token: token)
+        XCTAssertEqual(a.json["url"] as? String, b.json["url"] as? String, "content-addressed: one file")
+        XCTAssertEqual(try client.request("DELETE", "/ideas/\(first)/media/\(a.json["id"] as! Int)", token: token).status, 204)
+        XCTAssertEqual(try fetch(b.json["url"] as! String).status, 200, "still used by the second idea")
+        XCTAssertEqual(try client.request("DELETE", "/ideas/\(second)/media/\(b.json["id"] as! Int)", token: token).status, 204)
+        XCTAssertEqual(try fetch(b.json["url"] as! String).status, 404)
+        let name = String((b.json["url"] as! String).dropFirst("/media/".count))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(mediaDirectory)/\(name.prefix(2))/\(name)"), "gone with its last use")
+    }
+}
