@@ -18,6 +18,9 @@ public final class Connection {
         public var synchronous = "FULL"
         /// Page cache per connection in KiB (SQLite's default is 2,000).
         public var cacheKiB = 2_000
+        /// `PRAGMA wal_autocheckpoint` (pages of WAL before a commit checkpoints; SQLite's
+        /// default 1,000 when nil).
+        public var walAutocheckpoint: Int?
         /// FTS5 tokenizers to register on the connection before anything else runs.
         public var tokenizers: [RegisteredTokenizer] = []
         public init() {}
@@ -47,6 +50,7 @@ public final class Connection {
             try execute("PRAGMA foreign_keys = ON")
             try execute("PRAGMA synchronous = \(options.synchronous == "NORMAL" ? "NORMAL" : "FULL")")
             try execute("PRAGMA cache_size = -\(max(100, options.cacheKiB))")
+            if let pages = options.walAutocheckpoint { try execute("PRAGMA wal_autocheckpoint = \(max(0, pages))") }
             if options.readOnly { try execute("PRAGMA query_only = ON") }
             for tokenizer in options.tokenizers { try register(tokenizer) }
         } catch {

@@ -48,6 +48,9 @@ struct Serve: ParsableCommand {
     @Option(help: "SQLite synchronous level: full (survives power loss) or normal (survives a crash) (env GROUNDSWELL_SYNC).")
     var sync: SyncMode = SyncMode(argument: environment["GROUNDSWELL_SYNC"] ?? "full") ?? .full
 
+    @Option(help: "WAL pages (4 KiB) before a commit checkpoints them into the database file: more pages, fewer bytes written per vote, longer stalls; SQLite's default is 1000 (env GROUNDSWELL_WAL_AUTOCHECKPOINT).")
+    var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 5_000
+
     @Option(help: "Event-loop threads (default: one per core but one, at least one).")
     var loops: Int = ServerConfiguration.defaultLoopCount
 
@@ -120,6 +123,7 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        guard (100...1_000_000).contains(walAutocheckpoint) else { throw ValidationError("--wal-autocheckpoint must be between 100 and 1000000 pages") }
         guard maxUpload > 0 else { throw ValidationError("--max-upload must be positive") }
         guard mediaQuota >= 0 else { throw ValidationError("--media-quota must not be negative") }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -166,6 +170,7 @@ struct Serve: ParsableCommand {
         var appConfiguration = AppConfiguration(databasePath: db)
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.rawValue.uppercased()
+        appConfiguration.walAutocheckpoint = walAutocheckpoint
         appConfiguration.readerCount = loops + 2
         appConfiguration.rateLimits.enabled = rateLimit == .on
         appConfiguration.rateLimits.exempt = (try? AddressRange.parseList(rateLimitExempt).get()) ?? []

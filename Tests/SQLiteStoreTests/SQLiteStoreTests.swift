@@ -16,6 +16,13 @@ final class SQLiteStoreTests: XCTestCase {
 
     var path: String { directory.appendingPathComponent("test.sqlite").path }
 
+    func testWalAutocheckpointIsSetWhenGiven() throws {
+        XCTAssertEqual(try Connection(path: path).scalarInt("PRAGMA wal_autocheckpoint"), 1000, "SQLite's default")
+        var options = Connection.Options()
+        options.walAutocheckpoint = 5000
+        XCTAssertEqual(try Connection(path: path, options: options).scalarInt("PRAGMA wal_autocheckpoint"), 5000)
+    }
+
     func testBindAndReadEveryType() throws {
         let db = try Connection(path: path)
         try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")

@@ -12,6 +12,10 @@ public struct AppConfiguration: Sendable {
     /// `FULL` (default): an acknowledged write survives power loss. `NORMAL`: it survives
     /// a process crash, and may lose the last commits on power loss.
     public var synchronous = "FULL"
+    /// WAL pages before a commit checkpoints them into the database file (`--wal-autocheckpoint`).
+    /// More pages: fewer bytes written per random vote and more votes per second, but each
+    /// checkpoint stalls the writer longer (docs/performance.md has the trade-off measured).
+    public var walAutocheckpoint = 5_000
     public var clock: Clock = SystemClock()
     /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
     public var schedulerInterval: Double? = 1.0

@@ -16,7 +16,8 @@ public final class GroundswellApp: @unchecked Sendable {
     let scheduler: RoundScheduler
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
-        let options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
+        var options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
+        options.walAutocheckpoint = configuration.walAutocheckpoint
         let clock = configuration.clock
         let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                     readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
