@@ -56,8 +56,14 @@ public final class GroundswellApp: @unchecked Sendable {
                                    rollupInterval: configuration.engagementRollupInterval)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
         registerRoutes(limits: configuration.rateLimits)
-        scheduler.runOnce()
-        if configuration.schedulerInterval != nil { scheduler.start() }
+        if configuration.schedulerInterval != nil {
+            // Rounds due while the server was down are settled before it serves; the purge and the
+            // engagement rollup (seconds on a large file) follow on the scheduler's thread.
+            scheduler.catchUpRounds(now: context.clock.nowMillis())
+            scheduler.start()
+        } else {
+            scheduler.runOnce()
+        }
         context.delivery.start()
     }
 

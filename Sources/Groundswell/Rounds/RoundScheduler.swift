@@ -33,13 +33,7 @@ final class RoundScheduler: @unchecked Sendable {
     /// Runs due work now, on the caller's thread (blocks until committed).
     func runOnce() {
         let now = context.clock.nowMillis()
-        do {
-            let rounds = try context.database.writer.sync { db in try RoundMaintenance.catchUpAll(db, now: now) }
-            if !rounds.isEmpty { context.logger.info("scheduler: closed or drew \(rounds.count) round(s)") }
-            for id in rounds { context.live.changed(.round(id)) }
-        } catch {
-            context.logger.error("scheduler: \(error)")
-        }
+        catchUpRounds(now: now)
         let due = lastPurge.withLock { last -> Bool in
             guard now - last >= 60_000 else { return false }
             last = now
@@ -52,6 +46,18 @@ final class RoundScheduler: @unchecked Sendable {
             return true
         }) {
             rollUpEngagement(now: now)
+        }
+    }
+
+    /// Closes the rounds and draws the lotteries that are due (at start-up: what came due while
+    /// the server was down, before any request is served).
+    func catchUpRounds(now: Int64) {
+        do {
+            let rounds = try context.database.writer.sync { db in try RoundMaintenance.catchUpAll(db, now: now) }
+            if !rounds.isEmpty { context.logger.info("scheduler: closed or drew \(rounds.count) round(s)") }
+            for id in rounds { context.live.changed(.round(id)) }
+        } catch {
+            context.logger.error("scheduler: \(error)")
         }
     }
 
