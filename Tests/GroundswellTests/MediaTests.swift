@@ -318,8 +318,12 @@ extension MediaTests {
         let created = try upload(idea, MediaFixtures.image(.webp, width: 900, height: 600), token: token)
         XCTAssertEqual(created.status, 201)
         let backup = service.directory.appendingPathComponent("backup.sqlite").path
+        // An upload in progress on the live server keeps its temporary file through a backup.
+        let inProgress = "\(mediaDirectory)/tmp/upload-in-progress"
+        FileManager.default.createFile(atPath: inProgress, contents: Data([1, 2, 3]))
         let (status, output) = try TestBinary.run(["backup", "--db", service.databasePath, "--out", backup])
         XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: inProgress), "backup must not clear the live server's temporary files")
         XCTAssertTrue(output.contains("2 picture files"), output)
         let name = String((created.json["url"] as! String).dropFirst("/media/".count))
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(backup).media/\(name.prefix(2))/\(name)"))

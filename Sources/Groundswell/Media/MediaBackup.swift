@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Imaging
 import SQLiteStore
 
 /// `groundswell backup` and `restore` for pictures: the files a database's rows use, copied
@@ -24,15 +20,7 @@ public enum MediaBackup {
         var copied = 0
         var missing: [String] = []
         for name in names {
-            let target = to.path(of: name)
-            if access(target, F_OK) == 0 { copied += 1; continue }
-            let folder = String(target[..<target.lastIndex(of: "/")!])
-            if mkdir(folder, 0o750) != 0 && errno != EEXIST { throw MediaFileError("cannot create \(folder)") }
-            if link(from.path(of: name), target) == 0 { copied += 1; continue }
-            guard let bytes = from.read(name) else { missing.append(name); continue }
-            guard let format = ImageFormatName.format(of: name) else { continue }
-            _ = try to.store(bytes, format: format)
-            copied += 1
+            if try to.link(name, from: from) { copied += 1 } else { missing.append(name) }
         }
         return (copied, missing)
     }

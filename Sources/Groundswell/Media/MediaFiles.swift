@@ -12,15 +12,22 @@ import Imaging
 struct MediaFiles: Sendable {
     let directory: String
 
+    /// Opens (creating if needed) the folder. Nothing in it is removed: a backup opens the live
+    /// server's folder too; the server clears its own leftovers (`removeLeftovers`).
     init(directory: String) throws {
         self.directory = directory
-        for path in [directory, "\(directory)/tmp"] {
-            if mkdir(path, 0o750) != 0 && errno != EEXIST {
-                throw MediaFileError("cannot create \(path): \(String(cString: strerror(errno)))")
-            }
+        try Self.makeDirectory(directory)
+        try Self.makeDirectory("\(directory)/tmp")
+    }
+
+    /// Temporary files of uploads a crash interrupted (only the server's own start calls this).
+    func removeLeftovers() { Self.removeFiles(in: "\(directory)/tmp") }
+
+    /// Creates `path` unless it exists.
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o750) != 0 && errno != EEXIST {
+            throw MediaFileError("cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        // Leftovers of uploads a crash interrupted.
-        Self.removeFiles(in: "\(directory)/tmp")
     }
 
     /// A stored file's name: `<sha256 hex>.<ext>`.
@@ -28,12 +35,15 @@ struct MediaFiles: Sendable {
         Hex.string(SHA256.hash(data: bytes)) + "." + format.fileExtension
     }
 
-    /// Whether `name` has the shape of a stored file's name (64 hex digits, a known extension).
-    static func isValidName(_ name: String) -> Bool {
+    /// A stored file's name taken apart — 64 lower-case hex digits and a known extension — or nil.
+    static func parse(_ name: String) -> (hash: String, format: ImageFormat)? {
         let parts = name.split(separator: ".")
-        guard parts.count == 2, parts[0].utf8.count == 64, ImageFormat(fileExtension: String(parts[1])) != nil else { return false }
-        return parts[0].utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        guard parts.count == 2, parts[0].utf8.count == 64, let format = ImageFormat(fileExtension: String(parts[1])),
+              parts[0].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        return (String(parts[0]), format)
     }
+
+    static func isValidName(_ name: String) -> Bool { parse(name) != nil }
 
     func path(of name: String) -> String { "\(directory)/\(name.prefix(2))/\(name)" }
 
@@ -43,7 +53,7 @@ struct MediaFiles: Sendable {
         let final = path(of: name)
         if access(final, F_OK) == 0 { return name }
         let folder = "\(directory)/\(name.prefix(2))"
-        if mkdir(folder, 0o750) != 0 && errno != EEXIST { throw MediaFileError("cannot create \(folder): \(String(cString: strerror(errno)))") }
+        try Self.makeDirectory(folder)
         let temporary = "\(directory)/tmp/\(name).\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw MediaFileError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
@@ -106,9 +116,25 @@ struct MediaFiles: Sendable {
         guard let dir = opendir(folder) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let name = Self.name(of: entry)
             if name != "." && name != ".." { unlink("\(folder)/\(name)") }
         }
+    }
+
+    private static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    }
+
+    /// Puts `name` from `source` here: a hard link where the file system allows, else a
+    /// durable copy. False if `source` does not have it.
+    func link(_ name: String, from source: MediaFiles) throws -> Bool {
+        let target = path(of: name)
+        if access(target, F_OK) == 0 { return true }
+        try Self.makeDirectory("\(directory)/\(name.prefix(2))")
+        if Glibc.link(source.path(of: name), target) == 0 { return true }
+        guard let format = Self.parse(name)?.format, let bytes = source.read(name) else { return false }
+        _ = try store(bytes, format: format)
+        return true
     }
 
     /// Every stored file's name (for the orphan sweep and backups).
@@ -117,10 +143,10 @@ struct MediaFiles: Sendable {
         guard let top = opendir(directory) else { return [] }
         defer { closedir(top) }
         while let entry = readdir(top) {
-            let folder = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let folder = Self.name(of: entry)
             guard folder.utf8.count == 2, let sub = opendir("\(directory)/\(folder)") else { continue }
             while let file = readdir(sub) {
-                let name = withUnsafeBytes(of: file.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                let name = Self.name(of: file)
                 if Self.isValidName(name) { names.append(name) }
             }
             closedir(sub)
@@ -134,9 +160,3 @@ struct MediaFileError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The format a stored file's name says (its extension).
-enum ImageFormatName {
-    static func format(of name: String) -> ImageFormat? {
-        name.split(separator: ".").last.flatMap { ImageFormat(fileExtension: String($0)) }
-    }
-}

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTPServer
 import Imaging
 import Logging
@@ -37,9 +34,9 @@ final class MediaLibrary: Sendable {
         self.settings = settings
         files = try MediaFiles(directory: directory)
         spoolDirectory = "\(directory)/spool"
-        if mkdir(spoolDirectory, 0o750) != 0 && errno != EEXIST {
-            throw MediaFileError("cannot create \(spoolDirectory): \(String(cString: strerror(errno)))")
-        }
+        try MediaFiles.makeDirectory(spoolDirectory)
+        // What a crash left: temporary files of stored pictures and upload bodies.
+        files.removeLeftovers()
         MediaFiles.removeFiles(in: spoolDirectory)
         work = BackgroundReads(capacity: 128, logger: logger, name: "groundswell-media",
                                busy: ErrorCode.overloaded.error("too many uploads at once; retry shortly",

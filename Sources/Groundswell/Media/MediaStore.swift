@@ -39,6 +39,8 @@ enum MediaStore {
     }
 
     private static func hash(_ file: String) -> String { String(file.prefix { $0 != "." }) }
+    /// A row's file extension in SQL, as `ImageFormat.fileExtension` has it.
+    private static let extensionSQL = "CASE format WHEN 'jpeg' THEN 'jpg' ELSE format END"
 
     static func insert(_ db: Connection, _ media: MediaItem) throws -> Int64 {
         try db.run("""
@@ -81,9 +83,7 @@ enum MediaStore {
     /// The format of file `name` if some visible picture uses it (as original or rendition):
     /// only such files are served.
     static func servableFormat(_ db: Connection, file name: String) throws -> ImageFormat? {
-        let parts = name.split(separator: ".")
-        guard parts.count == 2, let format = ImageFormat(fileExtension: String(parts[1])) else { return nil }
-        let sha = String(parts[0])
+        guard let (sha, format) = MediaFiles.parse(name) else { return nil }
         let found = try db.scalarInt("""
             SELECT 1 FROM media m JOIN ideas i ON i.id = m.idea_id
             WHERE m.sha256 = ?1 AND m.format = ?2 AND m.hidden = 0 AND i.hidden = 0
@@ -132,7 +132,7 @@ enum MediaStore {
     static func refreshCover(_ db: Connection, ideaID: Int64) throws {
         try db.run("""
             UPDATE ideas SET cover = (
-                SELECT rendition_sha256 || '.' || CASE format WHEN 'jpeg' THEN 'jpg' ELSE format END
+                SELECT rendition_sha256 || '.' || \(extensionSQL)
                        || ' ' || rendition_width || ' ' || rendition_height
                 FROM media WHERE idea_id = ?1 AND hidden = 0 ORDER BY id LIMIT 1)
             WHERE id = ?1
@@ -173,8 +173,8 @@ extension MediaStore {
     /// Every file any row uses (for backups).
     static func allFiles(_ db: Connection) throws -> [String] {
         try db.query("""
-            SELECT sha256 || '.' || CASE format WHEN 'jpeg' THEN 'jpg' ELSE format END FROM media
-            UNION SELECT rendition_sha256 || '.' || CASE format WHEN 'jpeg' THEN 'jpg' ELSE format END FROM media
+            SELECT sha256 || '.' || \(extensionSQL) FROM media
+            UNION SELECT rendition_sha256 || '.' || \(extensionSQL) FROM media
             """) { $0.string(0) }
     }
 }
