@@ -73,6 +73,11 @@ public struct Parameters: Sendable {
 public struct QueryItems: Sendable {
     public let items: [(name: String, value: String)]
 
+    /// Fields already decoded (from a multipart form, say).
+    public init(items: [(name: String, value: String)]) {
+        self.items = items
+    }
+
     public init(_ query: String) {
         var items: [(String, String)] = []
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {

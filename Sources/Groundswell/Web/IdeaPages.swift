@@ -307,52 +307,36 @@ struct IdeaPages {
         }
     }
 
-    /// The upload form: its CSRF token is a field of the multipart body, checked before the
-    /// picture is decoded; then the API's own handler stores it.
-    func addPicture(_ request: Request) throws -> Reply {
-        let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
-        var back = "/"
-        do {
+    /// A form of the idea page that goes through one API handler and comes back to the page at
+    /// `anchor`: the idea's id from the path, the refusals as pages, the notice on success.
+    private func pageForm(_ request: Request, anchor: String, acceptingUploads: Bool = false,
+                          _ call: (WebForm, Int64) -> Reply) throws -> Reply {
+        try web.form(request, acceptingUploads: acceptingUploads) { page, form in
             let id = try web.app.pathID(request, what: "idea")
-            back = "/ideas/\(id)"
-            let boundary = try MediaUpload.boundary(request)
-            let sent = try MediaUpload.fields(request.bodyFile, boundary: boundary)[WebForm.csrfField] ?? ""
-            guard let expected = page.viewer.csrf, !sent.isEmpty, Tokens.matches(sent, expected) else {
-                throw ErrorCode.csrfFailed.error("the form's CSRF token is missing or not this session's; reload the page and try again")
-            }
-            var headers = HTTPHeaders()
-            for (name, value) in request.headers where name.lowercased() != "idempotency-key" { headers.add(name, value) }
-            headers.set("X-CSRF-Token", expected)
-            var inner = request.inProcess(.post, target: request.target, headers: headers, parameters: [("id", String(id))])
-            inner.bodyFile = request.bodyFile
-            let reply: Reply
-            do { reply = try web.api.media.upload(inner) } catch {
-                reply = .response(APIError.response(for: error, logger: web.app.logger, context: "a web upload"))
-            }
-            return web.outcome(reply, page: page, back: back) { [back] _ in WebForm.redirect(back + "#pictures-heading", notice: .done) }
-        } catch let error as HTTPError {
-            return .response(page.failure(WebForm.Failure(error), back: back))
+            let back = "/ideas/\(id)"
+            return web.outcome(call(form, id), page: page, back: back) { _ in WebForm.redirect(back + anchor, notice: .done) }
+        }
+    }
+
+    /// The upload form: its CSRF token is a field of the multipart body, checked before the
+    /// picture is decoded; then the API's own handler stores it from the same spooled body.
+    func addPicture(_ request: Request) throws -> Reply {
+        try pageForm(request, anchor: "#pictures-heading", acceptingUploads: true) { form, id in
+            form.call(web.api.media.upload, from: request, parameters: [("id", String(id))], body: nil, context: web.app)
         }
     }
 
     func removePicture(_ request: Request) throws -> Reply {
-        try web.form(request) { page, form in
-            let id = try web.app.pathID(request, what: "idea")
-            let mediaID = try web.app.pathID(request, "media", what: "picture")
-            let back = "/ideas/\(id)"
-            let reply = form.call(web.api.media.remove, from: request, method: .delete,
-                                  parameters: [("id", String(id)), ("media", String(mediaID))], body: nil, context: web.app)
-            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#pictures-heading", notice: .done) }
+        let mediaID = request.parameters["media"] ?? ""
+        return try pageForm(request, anchor: "#pictures-heading") { form, id in
+            form.call(web.api.media.remove, from: request, method: .delete, parameters: [("id", String(id)), ("media", mediaID)],
+                      body: nil, context: web.app)
         }
     }
 
     func attach(_ request: Request) throws -> Reply {
-        try web.form(request) { page, form in
-            let id = try web.app.pathID(request, what: "idea")
-            let back = "/ideas/\(id)"
-            let reply = form.call(web.api.links.add, from: request, parameters: [("id", String(id))],
-                                  body: form.json([("url", .text)]), context: web.app)
-            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#links-heading", notice: .done) }
+        try pageForm(request, anchor: "#links-heading") { form, id in
+            form.call(web.api.links.add, from: request, parameters: [("id", String(id))], body: form.json([("url", .text)]), context: web.app)
         }
     }
 
@@ -378,12 +362,9 @@ struct IdeaPages {
     // MARK: forms
 
     func campaign(_ request: Request) throws -> Reply {
-        try web.form(request) { page, form in
-            let id = try web.app.pathID(request, what: "idea")
-            let back = "/ideas/\(id)"
-            let reply = form.call(web.api.campaigns.create, from: request, parameters: [("id", String(id))],
-                                  body: form.json([("label", .text)]), context: web.app)
-            return web.outcome(reply, page: page, back: back) { _ in WebForm.redirect(back + "#campaigns-heading", notice: .done) }
+        try pageForm(request, anchor: "#campaigns-heading") { form, id in
+            form.call(web.api.campaigns.create, from: request, parameters: [("id", String(id))], body: form.json([("label", .text)]),
+                      context: web.app)
         }
     }
 

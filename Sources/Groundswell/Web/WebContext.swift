@@ -74,10 +74,11 @@ struct WebContext: Sendable {
 
     /// A posted form: parsed, its CSRF token checked, then `handle`d. A refusal before the API
     /// is reached (wrong token, wrong body type) is an HTML page with its status and code.
-    func form(_ request: Request, back: String? = nil, _ handle: (WebPage, WebForm) throws -> Reply) throws -> Reply {
+    func form(_ request: Request, back: String? = nil, acceptingUploads: Bool = false,
+              _ handle: (WebPage, WebForm) throws -> Reply) throws -> Reply {
         let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
         do {
-            return try handle(page, try WebForm(request, viewer: page.viewer))
+            return try handle(page, try WebForm(request, viewer: page.viewer, acceptingUploads: acceptingUploads))
         } catch let error as HTTPError {
             return .response(page.failure(WebForm.Failure(error), back: back))
         }

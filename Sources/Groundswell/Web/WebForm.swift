@@ -1,14 +1,17 @@
 import HTTPServer
 import JSON
 
-/// A submitted HTML form (`application/x-www-form-urlencoded`), its CSRF token checked, and
-/// the bridge to the API: a form becomes the JSON body of the very handler the API uses, called
+/// A submitted HTML form (`application/x-www-form-urlencoded`, or `multipart/form-data` where a
+/// file is uploaded), its CSRF token checked, and the bridge to the API: a form becomes the JSON
+/// body of the very handler the API uses (an upload passes its spooled body on as it is), called
 /// in-process, so a page can never do something the API would refuse (or the other way round).
 struct WebForm {
     static let csrfField = "_csrf"
 
     let fields: QueryItems
     let csrf: String
+    /// An upload form's body (on disk), handed on to the API handler.
+    let upload: SpooledBody?
 
     /// What the API answered when it refused, for the page that says so.
     struct Failure: Sendable {
@@ -27,14 +30,25 @@ struct WebForm {
 
     /// Parses the body and checks its token: the session's for a signed-in viewer, the
     /// `gs_csrf` cookie's for a visitor (double submit). Anything else is 403 `csrf_failed`,
-    /// a body of another type 415 `unsupported_media_type`.
-    init(_ request: Request, viewer: WebViewer) throws {
-        let type = (request.headers["content-type"] ?? "").split(separator: ";").first.map { $0.trimmingOWS().lowercased() } ?? ""
-        guard type == "application/x-www-form-urlencoded" else {
-            throw ErrorCode.unsupportedMediaType.error("a form is posted as application/x-www-form-urlencoded")
+    /// a body of another type 415 `unsupported_media_type`. `acceptingUploads`: a multipart form
+    /// is read too (its text fields; the token is checked before any file in it is looked at).
+    init(_ request: Request, viewer: WebViewer, acceptingUploads: Bool = false) throws {
+        let contentType = request.headers["content-type"] ?? ""
+        let type = contentType.split(separator: ";").first.map { $0.trimmingOWS().lowercased() } ?? ""
+        if acceptingUploads, let boundary = MultipartForm.boundary(contentType: contentType) {
+            let text = try MediaUpload.fields(request.bodyFile, boundary: boundary)
+            fields = QueryItems(items: text.map { (name: $0.key, value: $0.value) })
+            upload = request.bodyFile
+        } else {
+            guard type == "application/x-www-form-urlencoded" else {
+                throw ErrorCode.unsupportedMediaType.error(acceptingUploads
+                    ? "this form is posted as multipart/form-data (with its file) or application/x-www-form-urlencoded"
+                    : "a form is posted as application/x-www-form-urlencoded")
+            }
+            guard let text = String(validating: request.body, as: UTF8.self) else { throw APIError.invalid("the form is not UTF-8") }
+            fields = QueryItems(text)
+            upload = nil
         }
-        guard let text = String(validating: request.body, as: UTF8.self) else { throw APIError.invalid("the form is not UTF-8") }
-        fields = QueryItems(text)
         let sent = fields[WebForm.csrfField] ?? ""
         guard let expected = viewer.csrf, !sent.isEmpty, Tokens.matches(sent, expected) else {
             throw ErrorCode.csrfFailed.error("the form's CSRF token is missing or not this session's; reload the page and try again")
@@ -81,19 +95,25 @@ struct WebForm {
         return json.bytes
     }
 
-    /// Calls an API handler with this form as its JSON body (nil: no body), as the same
-    /// client: cookies and language go along, and the form's token as `X-CSRF-Token`.
+    /// Calls an API handler with this form as its JSON body (nil: no body — or, for an upload
+    /// form, the uploaded body as it came), as the same client: cookies and language go along,
+    /// and the form's token as `X-CSRF-Token`.
     func call(_ handler: Handler, from request: Request, method: HTTPMethod = .post, parameters: [(String, String)] = [],
               body: [UInt8]?, context: AppContext) -> Reply {
+        let forwardsUpload = body == nil && upload != nil
         var headers = HTTPHeaders()
-        for (name, value) in request.headers where !["content-type", "content-length", "transfer-encoding", "idempotency-key"]
-            .contains(name.lowercased()) {
+        for (name, value) in request.headers {
+            let lower = name.lowercased()
+            if ["content-length", "transfer-encoding", "idempotency-key"].contains(lower) { continue }
+            if lower == "content-type" && !forwardsUpload { continue }
             headers.add(name, value)
         }
         if body != nil { headers.set("Content-Type", "application/json") }
         headers.set("X-CSRF-Token", csrf)
         do {
-            return try handler(request.inProcess(method, target: request.target, headers: headers, body: body ?? [], parameters: parameters))
+            var inner = request.inProcess(method, target: request.target, headers: headers, body: body ?? [], parameters: parameters)
+            if forwardsUpload { inner.bodyFile = upload }
+            return try handler(inner)
         } catch {
             return .response(APIError.response(for: error, logger: context.logger, context: "a web form"))
         }
