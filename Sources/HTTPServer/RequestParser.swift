@@ -95,8 +95,12 @@ public struct RequestParser {
             try spool.write(bytes)
             return nil
         } catch {
-            return fail(.insufficientStorage, "insufficient_storage", "the upload could not be stored (\(error.description)); try again later")
+            return storageFailure(error)
         }
+    }
+
+    private mutating func storageFailure(_ error: SpoolError) -> (Int, Event) {
+        fail(.insufficientStorage, "insufficient_storage", "the upload could not be stored (\(error.description)); try again later")
     }
 
     // MARK: head
@@ -162,20 +166,15 @@ public struct RequestParser {
             return (head.count, .request(request))
         case .length, .chunked:
             received = 0
-            bodyLimit = limits.maxBodyBytes
-            if let policy = limits.spool, policy.matches(request.method, request.path) {
-                bodyLimit = policy.maxBytes
-                if case .length(let length) = framing, length > bodyLimit { return tooLarge() }
-                do {
-                    spool = try SpoolWriter(directory: policy.directory)
-                } catch {
-                    return fail(.insufficientStorage, "insufficient_storage", "the upload could not be stored (\(error.description)); try again later")
-                }
+            let spoolTo = limits.spool.flatMap { $0.matches(request.method, request.path) ? $0 : nil }
+            bodyLimit = spoolTo?.maxBytes ?? limits.maxBodyBytes
+            if case .length(let length) = framing, length > bodyLimit { return tooLarge() }
+            if let policy = spoolTo {
+                do { spool = try SpoolWriter(directory: policy.directory) } catch { return storageFailure(error) }
             }
             pending = request
             body = []
             if case .length(let length) = framing {
-                if length > bodyLimit { return tooLarge() }
                 if spool == nil { body.reserveCapacity(length) }
                 state = .fixedBody(remaining: length)
             } else {

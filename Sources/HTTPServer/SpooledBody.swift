@@ -61,13 +61,10 @@ final class SpoolWriter {
     private var fd: Int32
     let path: String
     private(set) var written = 0
-    private static let sequence = Mutex<UInt64>(0)
+    private static let sequence = Atomic<UInt64>(0)
 
     init(directory: String) throws(SpoolError) {
-        let n = SpoolWriter.sequence.withLock { value -> UInt64 in
-            value += 1
-            return value
-        }
+        let n = SpoolWriter.sequence.add(1, ordering: .relaxed).newValue
         path = "\(directory)/upload-\(getpid())-\(n)-\(UInt32.random(in: 0...UInt32.max))"
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SpoolError(errno: errno, doing: "create \(path)") }

@@ -27,10 +27,10 @@ struct ModerationPages {
                 let t = page.t
                 let flags = box.value.items("items")
                 // Flagged pictures are shown, so the moderator sees what was reported.
-                let pictures = Dictionary(uniqueKeysWithValues: flags.filter { $0.string("target_type") == "media" }.compactMap { flag -> (Int64, MediaItem)? in
-                    guard let id = flag.int("target_id"), let item = try? console.app.read({ try MediaStore.find($0, id: id) }) else { return nil }
-                    return (id, item)
-                })
+                let pictureIDs = flags.filter { $0.string("target_type") == "media" }.compactMap { $0.int("target_id") }
+                let pictures = (try? console.app.read { db in
+                    try pictureIDs.reduce(into: [Int64: MediaItem]()) { found, id in found[id] = try MediaStore.find(db, id: id) }
+                }) ?? [:]
                 return page.render(title: t(.moderation), personal: true) { html in
                     html.element("h1") { $0.text(t(.openFlags)) }
                     guard !flags.isEmpty else {
