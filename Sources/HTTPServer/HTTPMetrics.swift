@@ -53,9 +53,15 @@ public final class HTTPMetrics: ServerObserver, Sendable {
         }
         histogram.render(name: "groundswell_http_request_duration_seconds",
                          help: "Time from a complete request head to the response being queued.", into: &text)
-        text += "# HELP groundswell_http_open_connections Client connections open now.\n"
-        text += "# TYPE groundswell_http_open_connections gauge\n"
-        text += "groundswell_http_open_connections \(open)\n"
+        MetricText.single("groundswell_http_open_connections", "gauge", help: "Client connections open now.", value: open, into: &text)
+    }
+}
+
+/// Prometheus text format for a metric without labels: its HELP and TYPE lines and one sample.
+public enum MetricText {
+    public static func single(_ name: String, _ type: String, help: String, value: some CustomStringConvertible,
+                              into text: inout String) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
     }
 }
 

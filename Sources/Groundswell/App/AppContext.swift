@@ -130,14 +130,12 @@ public final class AppContext: Sendable {
         latency.render(name: "groundswell_db_write_seconds",
                        help: "Time from submitting a write to its commit (group commit included).", into: &text)
         let stats = database.writer.statistics
-        text += "# HELP groundswell_db_commits_total Write transactions committed.\n# TYPE groundswell_db_commits_total counter\n"
-        text += "groundswell_db_commits_total \(stats.batches)\n"
-        text += "# HELP groundswell_db_writes_total Writes committed (several share a commit).\n# TYPE groundswell_db_writes_total counter\n"
-        text += "groundswell_db_writes_total \(stats.jobs)\n"
-        text += "# HELP groundswell_log_dropped_lines_total Log lines dropped because the disk could not keep up.\n# TYPE groundswell_log_dropped_lines_total counter\n"
-        text += "groundswell_log_dropped_lines_total \(droppedLogLines?() ?? 0)\n"
-        text += "# HELP groundswell_event_streams Server-sent event streams open now.\n# TYPE groundswell_event_streams gauge\n"
-        text += "groundswell_event_streams \(live.streamCount)\n"
+        MetricText.single("groundswell_db_commits_total", "counter", help: "Write transactions committed.", value: stats.batches, into: &text)
+        MetricText.single("groundswell_db_writes_total", "counter", help: "Writes committed (several share a commit).", value: stats.jobs,
+                          into: &text)
+        MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
+                          value: droppedLogLines?() ?? 0, into: &text)
+        MetricText.single("groundswell_event_streams", "gauge", help: "Server-sent event streams open now.", value: live.streamCount, into: &text)
         rollupStats.render(readerLog: readerLog, into: &text)
         let pending = (try? read { db in
             [DeliveryMetrics.Channel.webhook: try WebhookStore.pendingCount(db), .email: try EmailStore.pendingCount(db)]

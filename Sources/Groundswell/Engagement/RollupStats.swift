@@ -1,5 +1,6 @@
 import Synchronization
 import Foundation
+import HTTPServer
 
 /// What the engagement rollup costs, for `/metrics`: runs that wrote, rows taken in, and the
 /// writer's time spent on them (the figure to compare with vote throughput).
@@ -18,14 +19,11 @@ final class RollupStats: Sendable {
     }
 
     func render(readerLog: ReaderLog, into text: inout String) {
-        text += "# HELP groundswell_engagement_rollup_runs_total Engagement rollup runs that took something in.\n"
-        text += "# TYPE groundswell_engagement_rollup_runs_total counter\n"
-        text += "groundswell_engagement_rollup_runs_total \(runs.load(ordering: .relaxed))\n"
-        text += "# HELP groundswell_engagement_rollup_seconds_total Writer time spent in engagement rollups.\n"
-        text += "# TYPE groundswell_engagement_rollup_seconds_total counter\n"
-        text += "groundswell_engagement_rollup_seconds_total \(Double(nanoseconds.load(ordering: .relaxed)) / 1e9)\n"
-        text += "# HELP groundswell_engagement_views_dropped_total Page views not counted because too many readers waited between two rollups.\n"
-        text += "# TYPE groundswell_engagement_views_dropped_total counter\n"
-        text += "groundswell_engagement_views_dropped_total \(readerLog.dropped)\n"
+        MetricText.single("groundswell_engagement_rollup_runs_total", "counter", help: "Engagement rollup runs that took something in.",
+                          value: runs.load(ordering: .relaxed), into: &text)
+        MetricText.single("groundswell_engagement_rollup_seconds_total", "counter", help: "Writer time spent in engagement rollups.",
+                          value: Double(nanoseconds.load(ordering: .relaxed)) / 1e9, into: &text)
+        MetricText.single("groundswell_engagement_views_dropped_total", "counter",
+                          help: "Page views not counted because too many readers waited between two rollups.", value: readerLog.dropped, into: &text)
     }
 }
