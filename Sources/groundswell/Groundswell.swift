@@ -306,6 +306,7 @@ struct Seed: ParsableCommand {
             try lines.write(toFile: tokensOut, atomically: true, encoding: .utf8)
         }
         let votesWritten = try Seeder(app: app).seedVotes(votes)
+        try Seeder(app: app).rollUpEngagement()
         print("seeded \(users) customers, \(ideas) ideas and \(votesWritten) votes into \(db)")
         if let token = app.generatedAdminToken { print("Admin token (shown once, only its hash is stored): \(token)") }
     }

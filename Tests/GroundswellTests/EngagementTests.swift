@@ -4,6 +4,8 @@ import Rules
 import SQLiteStore
 import TestSupport
 import XCTest
+import Synchronization
+import HTTPServer
 @testable import Groundswell
 
 /// Engagement analytics (issue 17): the report computed from the rollup agrees with a
@@ -153,6 +155,109 @@ final class EngagementTests: ServiceTestCase {
         let moderatorCSV = try client.get("/admin/engagement.csv?table=advocates", token: moderator).text
         XCTAssertFalse(moderatorCSV.contains("@example.com"), "moderators export names, never emails")
         XCTAssertTrue(moderatorCSV.contains("Opted"))
+    }
+
+    /// On an ordinary site every report is computed again after a commit: the answer after a
+    /// vote counts it, and each answer says when its data was read.
+    func testCheapReportsAreCurrentAfterEveryCommit() throws {
+        let (_, alice) = try signUp("Alice")
+        let idea = try createIdea(alice, title: "Recycle cups")["id"] as! Int
+        let computed = service.app.context.engagement.computed
+        let first = try engagement("interval=day")
+        XCTAssertEqual(first["as_of"] as? String, "2026-06-01T12:00:00.000Z")
+        XCTAssertEqual(try engagement("interval=day")["as_of"] as? String, first["as_of"] as? String)
+        XCTAssertEqual(service.app.context.engagement.computed - computed, 1, "nothing committed in between: the snapshot is exact")
+        let (_, bob) = try signUp("Bob")
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: bob).status, 201)
+        let after = try engagement("interval=day")
+        let periods = after["ladder"] as! [[String: Any]]
+        XCTAssertEqual(periods.last?["contributors"] as? Int, 1, "the vote is counted at once")
+        XCTAssertEqual(service.app.context.engagement.computed - computed, 2)
+    }
+
+    /// A report that costs seconds (a million customers) is served from its snapshot after later
+    /// commits, for a bounded time, and recomputed in the background once it is old enough.
+    func testCostlyReportsAreServedFromTheirSnapshotAndRefreshedInTheBackground() throws {
+        XCTAssertEqual(EngagementSnapshots.allowance(cost: 5_000_000), 0)
+        XCTAssertEqual(EngagementSnapshots.allowance(cost: 2_000_000_000), 60_000_000_000)
+        XCTAssertEqual(EngagementSnapshots.allowance(cost: 60_000_000_000), 300_000_000_000)
+        let context = service.app.context
+        let snapshots = EngagementSnapshots(logger: context.logger)
+        defer { snapshots.stop() }
+        let query = EngagementQuery(from: 20_600, to: 20_605, interval: .day)
+        let key = EngagementSnapshots.Key(query, withEmails: false)
+        let version = Mutex<UInt64>(1)
+        let builds = Mutex(0)
+        let build: @Sendable () throws -> EngagementReport = {
+            Thread.sleep(forTimeInterval: 0.15)  // a costly report: over the 100 ms line
+            let n = builds.withLock { $0 += 1; return $0 }
+            var report = try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
+            report.asOf = Int64(n)
+            return report
+        }
+        func ask() -> Int64 {
+            let seen = Mutex<Int64>(0)
+            let done = DispatchSemaphore(value: 0)
+            let reply = snapshots.answer(key, version: { version.withLock { $0 } }, build: build) { report in
+                seen.withLock { $0 = report.asOf }
+                return Response(status: .ok)
+            }
+            switch reply {
+            case .response: done.signal()
+            case .promise(let promise): promise.whenComplete { _ in done.signal() }
+            }
+            done.wait()
+            return seen.withLock { $0 }
+        }
+        XCTAssertEqual(ask(), 1)
+        version.withLock { $0 += 1 }
+        XCTAssertEqual(ask(), 1, "within 30 × its cost, the snapshot is served")
+        XCTAssertEqual(builds.withLock { $0 }, 1, "and not yet recomputed: it is younger than 10 × its cost")
+        Thread.sleep(forTimeInterval: 1.6)
+        XCTAssertEqual(ask(), 1, "old enough to refresh: still served at once")
+        var waited = 0
+        while builds.withLock({ $0 }) < 2 && waited < 100 { Thread.sleep(forTimeInterval: 0.05); waited += 1 }
+        XCTAssertEqual(builds.withLock { $0 }, 2, "recomputed in the background")
+        while snapshots.computed < 2 && waited < 200 { Thread.sleep(forTimeInterval: 0.05); waited += 1 }
+        XCTAssertEqual(ask(), 2)
+    }
+
+    /// `groundswell seed` takes its import in with one aggregate statement per source: the
+    /// rollup rows must be exactly those the scheduler's incremental runs write.
+    func testBulkTakeInWritesWhatTheIncrementalRollupWrites() throws {
+        let (_, alice) = try signUp("Alice")
+        let (_, bob) = try signUp("Bob")
+        let first = try createIdea(alice, title: "Reusable cups")["id"] as! Int
+        let second = try createIdea(bob, title: "Night bus", category: "stores")["id"] as! Int
+        XCTAssertEqual(try client.post("/ideas/\(first)/votes", token: bob).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(second)/votes", token: alice).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(first)/comments", ["body": "Yes"], token: bob).status, 201)
+        XCTAssertEqual(try client.post("/admin/ideas/\(first)/comments", ["body": "Thanks!"], token: admin).status, 201)
+        testClock.advance(millis: day)
+        XCTAssertEqual(try client.post("/ideas/\(second)/comments", ["body": "Later"], token: alice).status, 201)
+        let context = service.app.context
+        let rows = { () throws -> [String] in
+            try context.read { db in
+                try db.query("SELECT scope, day, actor, votes, comments, ideas FROM activity_days ORDER BY 1, 2, 3") {
+                    "\($0.string(0)) \($0.int64(1)) \($0.string(2)) \($0.int64(3)) \($0.int64(4)) \($0.int64(5))"
+                }
+            }
+        }
+        let marks = { () throws -> [String] in
+            try context.read { db in try db.query("SELECT name, value FROM rollup_marks WHERE name <> 'run_at' ORDER BY 1") { "\($0.string(0))=\($0.int64(1))" } }
+        }
+        _ = try engagement("interval=day")  // the incremental rollup catches up first
+        let incremental = try rows(), incrementalMarks = try marks()
+        XCTAssertEqual(incremental.count, 8, incremental.joined(separator: "\n"))
+        try context.database.writer.sync { db in
+            try db.run("DELETE FROM activity_days")
+            try db.run("DELETE FROM rollup_marks")
+        }
+        try Seeder(app: service.app).rollUpEngagement()
+        XCTAssertEqual(try rows(), incremental)
+        XCTAssertEqual(try marks(), incrementalMarks)
+        try Seeder(app: service.app).rollUpEngagement()
+        XCTAssertEqual(try rows(), incremental, "a second run finds nothing new")
     }
 
     func email(of id: Int) throws -> String {

@@ -39,6 +39,8 @@ public final class AppContext: Sendable {
     /// Page views waiting for the engagement rollup (anonymous readers by a daily salted hash).
     let readerLog = ReaderLog()
     let rollupStats = RollupStats()
+    /// Engagement reports as last computed, and the thread that computes them.
+    let engagement: EngagementSnapshots
     /// Live counts (server-sent events), fed after commits.
     let live: LiveEvents
 
@@ -66,6 +68,7 @@ public final class AppContext: Sendable {
         self.retainDays = retainDays
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
+        self.engagement = EngagementSnapshots(logger: logger)
         self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "groundswell-passwords",
                                             busy: ErrorCode.overloaded.error("too many sign-ins at once; retry shortly",
                                                                              headers: HTTPHeaders([("Retry-After", "1")])))

@@ -52,6 +52,10 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
         return .promise(promise)
     }
 
+    /// Runs `job` on the background thread with no request waiting for it; false when the
+    /// queue is full or stopping (the job is then dropped).
+    func run(_ job: @escaping @Sendable () -> Void) -> Bool { enqueue(job) }
+
     /// Queues `job`; false when the queue is full or stopping.
     private func enqueue(_ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()

@@ -152,6 +152,7 @@ public final class GroundswellApp: @unchecked Sendable {
         scheduler.stop()
         context.delivery.stop()
         context.backgroundReads.stop()
+        context.engagement.stop()
         context.passwordWork.stop()
         context.media.stop()
         context.live.stop()

@@ -68,6 +68,13 @@ public struct Seeder {
         }
     }
 
+    /// Takes everything seeded into the engagement rollup at once (what the scheduler would take
+    /// in over many minutes of 20,000-row writes), so a seeded server's analytics are ready.
+    public func rollUpEngagement() throws {
+        let now = context.clock.nowMillis()
+        try context.database.writer.sync { db in try EngagementRollup.takeInAll(db, now: now) }
+    }
+
     /// Adds `count` votes outside rounds, spread evenly over the ideas, each idea's from distinct
     /// random customers, one vote per millisecond ending now (ids and times grow together, as
     /// `VoteTimeline` expects). Each idea's count, reach time and trending score are computed as

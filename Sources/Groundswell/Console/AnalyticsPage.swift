@@ -20,11 +20,8 @@ struct AnalyticsPage {
             let choices = try app.read { db in
                 (categories: try Categories.names(db), rounds: try RoundStore.recent(db, limit: 50))
             }
-            return EngagementRoutes.catchUp(app).then { _ in
-                app.backgroundReads.submit {
-                    let report = try app.read { db in try EngagementReport.build(db, fixed, advocateLimit: 20, withEmails: false) }
-                    return render(page, report, categories: choices.categories, rounds: choices.rounds, admin: staff.role == .admin)
-                }
+            return EngagementRoutes.report(app, fixed, withEmails: false) { report in
+                render(page, report, categories: choices.categories, rounds: choices.rounds, admin: staff.role == .admin)
             }
         }
     }
@@ -74,7 +71,7 @@ struct AnalyticsPage {
             // Advocates.
             section(&html, id: "advocates", title: t(.advocatesTitle), csv: csv("advocates"), page: page) { html in
                 html.table(caption: t(.advocatesTitle), headers: ["#", t(.nameLabel), t(.score), t(.votes), t(.comments), t(.myIdeas), t(.contactOptIn)],
-                      rows: report.advocates.map { a in
+                      rows: report.advocates.prefix(20).map { a in
                           ["\(a.userID)", a.name, "\(a.score)", "\(a.totals.votes)", "\(a.totals.comments)", "\(a.totals.ideas)", a.contactOptIn ? "✓" : "—"]
                       })
             }

@@ -12,6 +12,7 @@ enum EngagementJSON {
         json.key("interval"); json.string(query.interval.rawValue)
         json.key("category"); json.optionalString(query.category)
         json.key("round_id"); if let round = query.roundID { json.int(round) } else { json.null() }
+        json.key("as_of"); json.string(Timestamp.string(report.asOf))
         json.key("ladder")
         json.beginArray()
         for period in report.ladder {

@@ -7,6 +7,10 @@ import SQLiteStore
 struct EngagementReport: Sendable {
     struct Totals: Sendable {
         var reads: Int64 = 0, votes: Int64 = 0, comments: Int64 = 0, ideas: Int64 = 0
+
+        mutating func add(_ other: Totals) {
+            reads += other.reads; votes += other.votes; comments += other.comments; ideas += other.ideas
+        }
     }
 
     struct Advocate: Sendable {
@@ -70,6 +74,8 @@ struct EngagementReport: Sendable {
     let byCategory: [Responsiveness]
     let funnel: [Stage]
     let rounds: [RoundFigures]
+    /// When its data was read (milliseconds since 1970; set by `EngagementRoutes.build`).
+    var asOf: Int64 = 0
 
     static let pipeline = ["submitted", "under_review", "accepted", "in_progress", "launched"]
     /// The advocate score: a vote 1, a comment 3, an idea 10, and 25 more for each of their ideas
@@ -78,68 +84,80 @@ struct EngagementReport: Sendable {
 
     static func build(_ db: Connection, _ query: EngagementQuery, advocateLimit: Int = 50, withEmails: Bool) throws -> EngagementReport {
         let starts = query.periods
-        let periodIndex: (Int64) -> Int? = { day in
-            let start = query.interval.start(of: day)
-            var low = 0, high = starts.count - 1
-            while low <= high {
-                let mid = (low + high) / 2
-                if starts[mid] == start { return mid }
-                if starts[mid] < start { low = mid + 1 } else { high = mid - 1 }
+        // One pass over the rollup rows in range, in day order (the primary key's), so periods
+        // come one after another: the ladder keeps two periods' rungs, customers their totals and
+        // the last week they were seen, and each (customer, week active) pair is noted once.
+        // Customers are keyed by id; anonymous readers by a number of their own (negative).
+        var ladder = Ladder.Builder<Int64>()
+        var period: [Int64: Totals] = [:]
+        var periodIndex = 0
+        func closePeriods(through index: Int) {
+            while periodIndex < index {
+                ladder.add(start: starts[periodIndex], rungs: period.compactMapValues { totals in
+                    let rung = Rung.of(reads: totals.reads, votes: totals.votes, comments: totals.comments, ideas: totals.ideas)
+                    return rung == .none ? nil : rung
+                })
+                period = [:]
+                periodIndex += 1
             }
-            return nil
         }
-        // One pass over the rollup rows in range: rungs per period, totals per customer, weeks active.
-        var perPeriod = [[String: Totals]](repeating: [:], count: starts.count)
-        var customers: [Int64: Totals] = [:]
-        var activeWeeks: [Int64: Set<Int64>] = [:]
+        var customers: [Int64: (totals: Totals, week: Int64)] = [:]
+        var weeksActive: [(user: Int64, week: Int64)] = []
+        var readers: [String: Int64] = [:]
         _ = try db.query("""
-            SELECT day, actor, reads, votes, comments, ideas FROM activity_days WHERE scope = ? AND day BETWEEN ? AND ?
+            SELECT day, actor, reads, votes, comments, ideas FROM activity_days WHERE scope = ? AND day BETWEEN ? AND ? ORDER BY day
             """, [query.scope, query.from, query.to]) { row in
             let day = row.int64(0)
-            let actor = row.string(1)
             let counts = Totals(reads: row.int64(2), votes: row.int64(3), comments: row.int64(4), ideas: row.int64(5))
-            if let index = periodIndex(day) {
-                var totals = perPeriod[index][actor, default: Totals()]
-                totals.reads += counts.reads; totals.votes += counts.votes; totals.comments += counts.comments; totals.ideas += counts.ideas
-                perPeriod[index][actor] = totals
+            // The period of `day`: the last start at or before it.
+            var index = periodIndex
+            while index + 1 < starts.count && starts[index + 1] <= day { index += 1 }
+            closePeriods(through: index)
+            let text = row.string(1)
+            let customer = text.hasPrefix("u") ? Int64(text.dropFirst()) : nil
+            let actor: Int64
+            if let customer {
+                actor = customer
+            } else if let known = readers[text] {
+                actor = known
+            } else {
+                actor = -Int64(readers.count + 1)
+                readers[text] = actor
             }
-            if actor.hasPrefix("u"), let id = Int64(actor.dropFirst()) {
-                var totals = customers[id, default: Totals()]
-                totals.reads += counts.reads; totals.votes += counts.votes; totals.comments += counts.comments; totals.ideas += counts.ideas
-                customers[id] = totals
-                activeWeeks[id, default: []].insert(PeriodKind.week.start(of: day))
+            period[actor, default: Totals()].add(counts)
+            if let customer {
+                let week = PeriodKind.week.start(of: day)
+                var tally = customers[customer] ?? (Totals(), Int64.min)
+                tally.totals.add(counts)
+                if tally.week != week {
+                    tally.week = week
+                    weeksActive.append((customer, week))
+                }
+                customers[customer] = tally
             }
         }
-        let rungs = perPeriod.map { period in
-            period.mapValues { Rung.of(reads: $0.reads, votes: $0.votes, comments: $0.comments, ideas: $0.ideas) }.filter { $0.value != .none }
-        }
-        let ladder = Ladder.periods(starts: starts, rungs: rungs)
+        closePeriods(through: starts.count)
 
         // Concentration over the customers active in range (anonymous readers have no votes).
-        let population = Array(customers.values)
-        let concentration = [("votes", Concentration(population.map(\.votes))),
-                             ("comments", Concentration(population.map(\.comments))),
-                             ("ideas", Concentration(population.map(\.ideas)))]
+        let concentration = [("votes", Concentration(customers.values.map(\.totals.votes))),
+                             ("comments", Concentration(customers.values.map(\.totals.comments))),
+                             ("ideas", Concentration(customers.values.map(\.totals.ideas)))]
 
-        // Advocates: the best scores; outcomes of their ideas (all time).
+        // Advocates: the best scores; outcomes of their ideas (all time). Launched ideas are few:
+        // read them all through the status index rather than asking per creator.
         var launched: [Int64: Int64] = [:]
-        let creators = customers.filter { $0.value.ideas > 0 }.map(\.key)
-        for chunk in stride(from: 0, to: creators.count, by: 500) {
-            let ids = Array(creators[chunk..<min(creators.count, chunk + 500)])
-            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            _ = try db.query("SELECT author_id, COUNT(*) FROM ideas WHERE status = 'launched' AND author_id IN (\(marks)) GROUP BY author_id", ids) {
-                launched[$0.int64(0)] = $0.int64(1)
-            }
+        _ = try db.query("SELECT author_id, COUNT(*) FROM ideas WHERE status = 'launched' GROUP BY author_id") {
+            launched[$0.int64(0)] = $0.int64(1)
         }
         var scored: [(id: Int64, totals: Totals, score: Int64)] = []
-        for (id, totals) in customers {
-            let value = score(totals, launched: launched[id] ?? 0)
-            if value > 0 { scored.append((id, totals, value)) }
+        for (id, tally) in customers {
+            let value = score(tally.totals, launched: launched[id] ?? 0)
+            if value > 0 { scored.append((id, tally.totals, value)) }
         }
+        // The best `advocateLimit` plus room for accounts erased since (skipped below).
         scored.sort { a, b in a.score != b.score ? a.score > b.score : a.id < b.id }
-        let ranked = scored.prefix(advocateLimit)
         var advocates: [Advocate] = []
-        for entry in ranked {
+        for entry in scored where advocates.count < advocateLimit {
             guard let person = try db.queryOne("SELECT name, email, contact_opt_in FROM users WHERE id = ? AND deleted_at IS NULL", [entry.id], {
                 (name: $0.string(0), email: $0.string(1), optIn: $0.bool(2))
             }) else { continue }
@@ -149,24 +167,29 @@ struct EngagementReport: Sendable {
             advocates.append(Advocate(userID: entry.id, name: person.name, email: withEmails && person.optIn ? person.email : nil,
                                       contactOptIn: person.optIn, totals: entry.totals, score: entry.score, outcomes: outcomes))
         }
+        let population = customers.count
+        customers = [:]
 
         // Cohorts: customers by sign-up week within range; the share active in each later week.
-        var cohortMembers: [Int64: [Int64]] = [:]
+        var cohortOf: [Int64: Int64] = [:]
+        var cohortSize: [Int64: Int] = [:]
         _ = try db.query("SELECT id, created_at FROM users WHERE created_at >= ? AND created_at < ? AND deleted_at IS NULL",
                          [query.from * 86_400_000, (query.to + 1) * 86_400_000]) { row in
-            cohortMembers[PeriodKind.week.start(of: row.int64(1) / 86_400_000), default: []].append(row.int64(0))
+            let week = PeriodKind.week.start(of: row.int64(1) / 86_400_000)
+            cohortOf[row.int64(0)] = week
+            cohortSize[week, default: 0] += 1
         }
         let lastWeek = PeriodKind.week.start(of: query.to)
-        let cohorts = cohortMembers.keys.sorted().map { week -> Cohort in
-            let members = cohortMembers[week]!
-            var retention: [Double] = []
-            var current = week
-            while current <= lastWeek {
-                let active = members.filter { activeWeeks[$0]?.contains(current) == true }.count
-                retention.append(Double(active) / Double(members.count))
-                current += 7
-            }
-            return Cohort(weekStart: week, size: members.count, retention: retention)
+        var activeByCohort: [Int64: [Int]] = [:]
+        for (user, week) in weeksActive {
+            guard let cohort = cohortOf[user], week >= cohort else { continue }
+            let offset = Int((week - cohort) / 7)
+            activeByCohort[cohort, default: Array(repeating: 0, count: Int((lastWeek - cohort) / 7) + 1)][offset] += 1
+        }
+        let cohorts = cohortSize.keys.sorted().map { week -> Cohort in
+            let size = cohortSize[week]!
+            let active = activeByCohort[week] ?? Array(repeating: 0, count: Int((lastWeek - week) / 7) + 1)
+            return Cohort(weekStart: week, size: size, retention: active.map { Double($0) / Double(size) })
         }
 
         // Responsiveness and the pipeline, for ideas submitted in range.
@@ -174,31 +197,41 @@ struct EngagementReport: Sendable {
         var values: [SQLiteBindable] = [query.from * 86_400_000, (query.to + 1) * 86_400_000]
         if let category = query.category { filter += " AND i.category = ?"; values.append(category) }
         if let round = query.roundID { filter += " AND i.round_id = ?"; values.append(round) }
-        struct IdeaTimes { let category: String; let created: Int64; var answered: Int64?; var entered: [String: Int64] }
-        var ideas: [Int64: IdeaTimes] = [:]
+        // Per idea: its category, when it was submitted and first answered, and when it entered
+        // each stage of the pipeline (0: never) — flat arrays, not a dictionary per idea.
+        var categories: [String] = [], created: [Int64] = [], answered: [Int64?] = []
+        var entered: [Int64] = []
+        var position: [Int64: Int] = [:]
+        let stages = pipeline.count
         _ = try db.query("""
             SELECT i.id, i.category, i.created_at,
               (SELECT MIN(h.created_at) FROM idea_status_history h WHERE h.idea_id = i.id AND h.staff_id IS NOT NULL),
               (SELECT MIN(c.created_at) FROM comments c WHERE c.idea_id = i.id AND c.staff_id IS NOT NULL)
             FROM ideas i WHERE i.created_at >= ? AND i.created_at < ?\(filter)
             """, values) { row in
-            let answers = [row.optionalInt64(3), row.optionalInt64(4)].compactMap { $0 }
-            ideas[row.int64(0)] = IdeaTimes(category: row.string(1), created: row.int64(2), answered: answers.min(),
-                                            entered: ["submitted": row.int64(2)])
+            position[row.int64(0)] = created.count
+            categories.append(row.string(1))
+            created.append(row.int64(2))
+            answered.append([row.optionalInt64(3), row.optionalInt64(4)].compactMap { $0 }.min())
+            entered.append(row.int64(2))
+            entered.append(contentsOf: repeatElement(0, count: stages - 1))
         }
         _ = try db.query("""
             SELECT h.idea_id, h.to_status, MIN(h.created_at) FROM idea_status_history h JOIN ideas i ON i.id = h.idea_id
             WHERE i.created_at >= ? AND i.created_at < ?\(filter) GROUP BY h.idea_id, h.to_status
             """, values) { row in
-            ideas[row.int64(0)]?.entered[row.string(1)] = row.int64(2)
+            if let index = position[row.int64(0)], let stage = pipeline.firstIndex(of: row.string(1)), stage > 0 {
+                entered[index * stages + stage] = row.int64(2)
+            }
         }
+        position = [:]
         let end = (query.to + 1) * 86_400_000
-        func responsiveness(_ category: String?, _ group: [IdeaTimes]) -> Responsiveness {
-            let waits = group.compactMap { idea in idea.answered.map { $0 - idea.created } }
+        func responsiveness(_ category: String?, _ group: [Int]) -> Responsiveness {
+            let waits = group.compactMap { idea in answered[idea].map { $0 - created[idea] } }
             let day: Int64 = 86_400_000
             var backlog = [0, 0, 0, 0]
-            for idea in group where idea.answered == nil {
-                let age = end - idea.created
+            for idea in group where answered[idea] == nil {
+                let age = end - created[idea]
                 backlog[age < 7 * day ? 0 : age < 30 * day ? 1 : age < 90 * day ? 2 : 3] += 1
             }
             let hours = { (millis: Int64?) in millis.map { (Double($0) / 3_600_000 * 10).rounded() / 10 } }
@@ -208,22 +241,22 @@ struct EngagementReport: Sendable {
                                   within7Days: share(waits.filter { $0 <= 7 * day }.count),
                                   within30Days: share(waits.filter { $0 <= 30 * day }.count), backlog: backlog)
         }
-        let all = Array(ideas.values)
-        let byCategory = Dictionary(grouping: all, by: \.category).sorted { $0.key < $1.key }.map { responsiveness($0.key, $0.value) }
+        let all = Array(created.indices)
+        let byCategory = Dictionary(grouping: all, by: { categories[$0] }).sorted { $0.key < $1.key }.map { responsiveness($0.key, $0.value) }
         // The funnel: an idea reached a stage if it entered it or any later one.
         var funnel: [Stage] = []
         for (index, status) in pipeline.enumerated() {
-            let later = pipeline[index...]
-            let reached = all.filter { idea in later.contains { idea.entered[$0] != nil } }
+            let reached = all.filter { idea in (index..<stages).contains { entered[idea * stages + $0] != 0 } }.count
             var inStage: [Int64] = []
-            if index + 1 < pipeline.count {
+            if index + 1 < stages {
                 for idea in all {
-                    if let start = idea.entered[status], let next = idea.entered[pipeline[index + 1]] { inStage.append(next - start) }
+                    let start = entered[idea * stages + index], next = entered[idea * stages + index + 1]
+                    if start != 0 && next != 0 { inStage.append(next - start) }
                 }
             }
             let previous = index == 0 ? nil : funnel[index - 1].reached
-            funnel.append(Stage(status: status, reached: reached.count,
-                                conversion: previous.map { $0 == 0 ? 0 : Double(reached.count) / Double($0) },
+            funnel.append(Stage(status: status, reached: reached,
+                                conversion: previous.map { $0 == 0 ? 0 : Double(reached) / Double($0) },
                                 medianHoursInStage: Percentile.of(inStage, 0.5).map { (Double($0) / 3_600_000 * 10).rounded() / 10 }))
         }
 
@@ -257,7 +290,7 @@ struct EngagementReport: Sendable {
             rounds.append(RoundFigures(roundID: id, name: name, entries: entries, voters: voters, votes: votes, voided: voided,
                                        turnout: turnout.keys.sorted().map { ($0, turnout[$0]!) }, campaigns: campaigns))
         }
-        return EngagementReport(query: query, ladder: ladder, population: population.count, concentration: concentration,
+        return EngagementReport(query: query, ladder: ladder.periods, population: population, concentration: concentration,
                                 advocates: advocates, cohorts: cohorts, responsiveness: responsiveness(nil, all),
                                 byCategory: byCategory, funnel: funnel, rounds: rounds)
     }

@@ -112,6 +112,42 @@ enum EngagementRollup {
         return Outcome(wrote: true, more: more)
     }
 
+    /// Takes in everything after the marks with one aggregate statement per source and scope,
+    /// in the caller's transaction: for a bulk import (`groundswell seed`), where 20,000,000 votes
+    /// through `catchUp` would take minutes of 20,000-row writes. The same rows as `catchUp`
+    /// (new votes, votes voided since, customers' comments, ideas), minus its look below the
+    /// vote mark for reused ids, which an import has none of.
+    static func takeInAll(_ db: Connection, now: Int64) throws {
+        var marks: [String: Int64] = [:]
+        _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
+        let votes = marks["votes"] ?? 0, comments = marks["comments"] ?? 0, ideas = marks["ideas"] ?? 0
+        // (source rows with their day, actor, category and round, the column they count, the mark)
+        let sources: [(rows: String, column: String, mark: Int64)] = [
+            ("SELECT v.created_at AS at, v.user_id AS who, i.category AS category, v.round_id AS round FROM votes v JOIN ideas i ON i.id = v.idea_id WHERE v.id > ?1",
+             "votes", votes),
+            ("SELECT w.created_at AS at, w.user_id AS who, i.category AS category, w.round_id AS round FROM voided_votes w JOIN ideas i ON i.id = w.idea_id WHERE w.vote_id > ?1",
+             "votes", votes),
+            ("SELECT c.created_at AS at, c.author_id AS who, i.category AS category, i.round_id AS round FROM comments c JOIN ideas i ON i.id = c.idea_id WHERE c.id > ?1 AND c.author_id IS NOT NULL",
+             "comments", comments),
+            ("SELECT created_at AS at, author_id AS who, category, round_id AS round FROM ideas WHERE id > ?1", "ideas", ideas),
+        ]
+        for source in sources {
+            for scope in ["''", "'c:' || category", "'r:' || round"] {
+                try db.run("""
+                    INSERT INTO activity_days (scope, day, actor, \(source.column))
+                    SELECT \(scope), at / 86400000, 'u' || who, COUNT(*) FROM (\(source.rows)) WHERE \(scope) IS NOT NULL GROUP BY 1, 2, 3
+                    ON CONFLICT (scope, day, actor) DO UPDATE SET \(source.column) = \(source.column) + excluded.\(source.column)
+                    """, [source.mark])
+            }
+        }
+        let newVotes = max(try db.scalarInt("SELECT MAX(id) FROM votes") ?? 0, try db.scalarInt("SELECT MAX(vote_id) FROM voided_votes") ?? 0)
+        for (name, value) in [("votes", max(votes, newVotes)), ("comments", max(comments, try db.scalarInt("SELECT MAX(id) FROM comments") ?? 0)),
+                              ("ideas", max(ideas, try db.scalarInt("SELECT MAX(id) FROM ideas") ?? 0)), ("run_at", now)] {
+            try db.run("INSERT INTO rollup_marks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                       [name, value])
+        }
+    }
+
     /// Whether a run would find anything new in the raw tables (read first, so an idle scheduler
     /// never commits, which would retire the page caches).
     static func behind(_ db: Connection) throws -> Bool {

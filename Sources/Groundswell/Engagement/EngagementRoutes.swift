@@ -3,7 +3,8 @@ import HTTPServer
 /// `GET /admin/engagement` (JSON) and `GET /admin/engagement.csv?table=…` (each table as CSV):
 /// staff (moderators and admins); the advocates' emails — only of those who opted in to
 /// contact — only for admins, only in the CSV. The rollup catches up first (on the writer),
-/// then the report is computed on the search thread, never on an event loop.
+/// then the report comes from `EngagementSnapshots` (computed on the analytics thread, never on an
+/// event loop).
 struct EngagementRoutes {
     let context: AppContext
     let auth: Authenticator
@@ -22,18 +23,41 @@ struct EngagementRoutes {
         }
         if let category = query.category { query.category = try context.read { db in try Categories.canonical(db, category) } }
         let withEmails = csv && staff.role == .admin
-        let fixed = query
-        return EngagementRoutes.catchUp(context).then { [context] _ in
-            context.backgroundReads.submit {
-                let report = try context.read { db in try EngagementReport.build(db, fixed, withEmails: withEmails) }
-                guard csv else { return Response.json(.ok, EngagementJSON.write(report)) }
-                var response = Response(status: .ok, body: Array(EngagementJSON.csv(report, table: table).utf8),
-                                        contentType: "text/csv; charset=utf-8")
-                response.headers.set("Content-Disposition", "attachment; filename=\"engagement-\(table).csv\"")
-                if withEmails { response.headers.set("Cache-Control", "no-store") }
-                return response
-            }
+        return EngagementRoutes.report(context, query, withEmails: withEmails) { report in
+            guard csv else { return Response.json(.ok, EngagementJSON.write(report)) }
+            var response = Response(status: .ok, body: Array(EngagementJSON.csv(report, table: table).utf8),
+                                    contentType: "text/csv; charset=utf-8")
+            response.headers.set("Content-Disposition", "attachment; filename=\"engagement-\(table).csv\"")
+            if withEmails { response.headers.set("Cache-Control", "no-store") }
+            return response
         }
+    }
+
+    /// The report for `query` — the rollup caught up first (on the writer), then a snapshot fresh
+    /// enough (`EngagementSnapshots`) or one computed on the analytics thread — handed to `respond`.
+    static func report(_ context: AppContext, _ query: EngagementQuery, withEmails: Bool,
+                       respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
+        catchUp(context).then { [context] _ in
+            context.engagement.answer(EngagementSnapshots.Key(query, withEmails: withEmails),
+                                      version: { context.database.writer.commitCount },
+                                      build: { try build(context, query, withEmails: withEmails) }, respond: respond)
+        }
+    }
+
+    /// Computes the console's default view (the whole site, weekly, the last 12 weeks) in the
+    /// background unless a report of it is kept.
+    static func warm(_ context: AppContext) {
+        guard let query = try? EngagementQuery(QueryItems(items: []), now: context.clock.nowMillis()) else { return }
+        context.engagement.warm(EngagementSnapshots.Key(query, withEmails: false), version: { context.database.writer.commitCount },
+                                build: { try build(context, query, withEmails: false) })
+    }
+
+    /// Reads the report in one snapshot, noting when.
+    static func build(_ context: AppContext, _ query: EngagementQuery, withEmails: Bool) throws -> EngagementReport {
+        let now = context.clock.nowMillis()
+        var report = try context.read { db in try EngagementReport.build(db, query, withEmails: withEmails) }
+        report.asOf = now
+        return report
     }
 
     /// Brings the rollup up to date (page views waiting, rows not yet taken in); commits only

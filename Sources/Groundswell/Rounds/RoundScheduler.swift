@@ -74,7 +74,10 @@ final class RoundScheduler: @unchecked Sendable {
         let views = flushViews ? context.readerLog.drain() : [:]
         do {
             let behind = try context.read { db in try EngagementRollup.behind(db) }
-            guard behind || !views.isEmpty else { return }
+            guard behind || !views.isEmpty else {
+                EngagementRoutes.warm(context)
+                return
+            }
             let clock = context.clock
             let stats = context.rollupStats
             // Batches (`EngagementRollup.batch` rows per source), each its own write, so votes
@@ -86,7 +89,10 @@ final class RoundScheduler: @unchecked Sendable {
                 let outcome = try context.database.writer.sync { db in
                     try stats.measure { try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis()) }
                 }
-                if !outcome.more { break }
+                if !outcome.more {
+                    EngagementRoutes.warm(context)
+                    break
+                }
             }
         } catch {
             context.logger.error("scheduler: engagement rollup failed: \(error)")

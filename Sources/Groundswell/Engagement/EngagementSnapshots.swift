@@ -1,0 +1,126 @@
+import Dispatch
+import HTTPServer
+import Logging
+import Rules
+import Synchronization
+
+/// Engagement reports as last computed, so `GET /admin/engagement`, its CSV tables and the
+/// console answer from memory instead of reading the rollup per request. A report is computed on
+/// its own thread (`groundswell-analytics`: never an event loop, never the search thread).
+///
+/// Freshness follows the cost: a snapshot is exact while no transaction has committed since it
+/// was read. After a commit, a report that took under 100 ms to compute is computed again for
+/// the next request (so on an ordinary site every answer is current); a costlier one (a site with
+/// a million customers) is still served for up to 30 times its cost (at most 5 minutes), and
+/// recomputed in the background once it is 10 times its cost old — at most a tenth of one core,
+/// and only while someone is asking. Every answer says when its data was read (`as_of`).
+final class EngagementSnapshots: Sendable {
+    struct Key: Hashable, Sendable {
+        let from: Int64, to: Int64
+        let interval: PeriodKind
+        let category: String?
+        let roundID: Int64?
+        let withEmails: Bool
+
+        init(_ query: EngagementQuery, withEmails: Bool) {
+            from = query.from; to = query.to; interval = query.interval
+            category = query.category; roundID = query.roundID
+            self.withEmails = withEmails
+        }
+    }
+
+    struct Snapshot: Sendable {
+        let report: EngagementReport
+        /// The writer's commit count read before the report's read transaction began.
+        let version: UInt64
+        /// When it was read (monotonic nanoseconds) and how long it took to compute.
+        let readAt: UInt64
+        let cost: UInt64
+    }
+
+    /// Reports kept (the console's filters and the CSV downloads of the last few queries).
+    static let capacity = 32
+    static let cheap: UInt64 = 100_000_000
+
+    /// How long after a commit a snapshot of this cost is still served.
+    static func allowance(cost: UInt64) -> UInt64 { cost < cheap ? 0 : min(30 * cost, 300_000_000_000) }
+    /// How old a served snapshot of this cost gets before it is recomputed in the background.
+    static func refreshAge(cost: UInt64) -> UInt64 { 10 * cost }
+
+    private let entries = Mutex<[Key: (snapshot: Snapshot, used: UInt64)]>([:])
+    /// Keys being recomputed in the background (one job per key at a time).
+    private let refreshing = Mutex<Set<Key>>([])
+    private let thread: BackgroundReads
+    private let builds = Atomic<Int>(0)
+
+    init(logger: Logger) {
+        thread = BackgroundReads(capacity: 32, logger: logger, name: "groundswell-analytics")
+    }
+
+    func stop() { thread.stop() }
+
+    /// How many reports were computed (for tests and `/metrics`).
+    var computed: Int { builds.load(ordering: .relaxed) }
+
+    /// Answers with `respond(report)` from a snapshot fresh enough for `key`, or after computing one
+    /// on the analytics thread. `version` is the writer's commit count; `build` reads the report.
+    func answer(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport,
+                respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let snapshot = usable(key, version: version(), now: now) {
+            if now - snapshot.readAt >= EngagementSnapshots.refreshAge(cost: snapshot.cost), snapshot.version != version() {
+                refresh(key, version: version, build: build)
+            }
+            return .response(respond(snapshot.report))
+        }
+        return thread.submit { [self] in
+            // Another request may have computed it while this one waited.
+            if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
+            return respond(try compute(key, version: version, build: build).report)
+        }
+    }
+
+    /// Computes `key`'s report in the background unless it is being computed (start-up warms the
+    /// console's default view this way).
+    func refresh(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport) {
+        guard refreshing.withLock({ $0.insert(key).inserted }) else { return }
+        let queued = thread.run { [self] in
+            defer { _ = refreshing.withLock { $0.remove(key) } }
+            _ = try? compute(key, version: version, build: build)
+        }
+        if !queued { _ = refreshing.withLock { $0.remove(key) } }
+    }
+
+    /// Computes `key`'s report in the background if none is kept (the console's default view,
+    /// once the scheduler's rollup has caught up after start-up), so the first visit is quick.
+    func warm(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport) {
+        guard entries.withLock({ $0[key] == nil }) else { return }
+        refresh(key, version: version, build: build)
+    }
+
+    private func usable(_ key: Key, version: UInt64, now: UInt64) -> Snapshot? {
+        entries.withLock { entries -> Snapshot? in
+            guard let entry = entries[key] else { return nil }
+            let snapshot = entry.snapshot
+            guard snapshot.version == version || now - snapshot.readAt <= EngagementSnapshots.allowance(cost: snapshot.cost) else { return nil }
+            entries[key]!.used = now
+            return snapshot
+        }
+    }
+
+    private func compute(_ key: Key, version: @Sendable () -> UInt64, build: () throws -> EngagementReport) throws -> Snapshot {
+        let seen = version()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let report = try build()
+        let end = DispatchTime.now().uptimeNanoseconds
+        builds.add(1, ordering: .relaxed)
+        let snapshot = Snapshot(report: report, version: seen, readAt: start, cost: end - start)
+        entries.withLock { entries in
+            entries[key] = (snapshot, end)
+            if entries.count > EngagementSnapshots.capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+                entries[oldest] = nil
+            }
+        }
+        return snapshot
+    }
+}
