@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; CONNS=${CONNS:-64}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-2}
-ENDPOINTS=${ENDPOINTS-"healthz idea page-idea page-idea-miss page-home vote top search search-ko"}
+ENDPOINTS=${ENDPOINTS-"healthz idea page-idea page-idea-miss page-home vote top search engagement search-ko"}
 IDLE=${IDLE:-10000}
 PEERS=${PEERS:-../shared/peers}
 command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
@@ -85,6 +85,7 @@ for round in $(seq 1 "$ROUNDS"); do
       vote)    measure groundswell vote bench/wrk/vote.lua /ideas/1/votes "$PWD/$out/tokens.txt" "$THREADS" 10000 ;;
       top)     measure groundswell top bench/wrk/top.lua /ideas ;;
       search)  measure groundswell search bench/wrk/search.lua /ideas ;;
+      engagement) measure groundswell engagement bench/wrk/engagement.lua /admin/engagement ;;
     esac
   done
   stop

@@ -163,13 +163,13 @@ final class EngagementTests: ServiceTestCase {
         let (_, alice) = try signUp("Alice")
         let idea = try createIdea(alice, title: "Recycle cups")["id"] as! Int
         let computed = service.app.context.engagement.computed
-        let first = try engagement("interval=day")
+        let first = try engagement("interval=day&from=2026-05-01")
         XCTAssertEqual(first["as_of"] as? String, "2026-06-01T12:00:00.000Z")
-        XCTAssertEqual(try engagement("interval=day")["as_of"] as? String, first["as_of"] as? String)
+        XCTAssertEqual(try engagement("interval=day&from=2026-05-01")["as_of"] as? String, first["as_of"] as? String)
         XCTAssertEqual(service.app.context.engagement.computed - computed, 1, "nothing committed in between: the snapshot is exact")
         let (_, bob) = try signUp("Bob")
         XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: bob).status, 201)
-        let after = try engagement("interval=day")
+        let after = try engagement("interval=day&from=2026-05-01")
         let periods = after["ladder"] as! [[String: Any]]
         XCTAssertEqual(periods.last?["contributors"] as? Int, 1, "the vote is counted at once")
         XCTAssertEqual(service.app.context.engagement.computed - computed, 2)
@@ -198,7 +198,8 @@ final class EngagementTests: ServiceTestCase {
         func ask() -> Int64 {
             let seen = Mutex<Int64>(0)
             let done = DispatchSemaphore(value: 0)
-            let reply = snapshots.answer(key, version: { version.withLock { $0 } }, build: build) { report in
+            let reply = snapshots.answer(key, version: { version.withLock { $0 } }, prepare: { .response(Response(status: .noContent)) },
+                                         build: build) { report in
                 seen.withLock { $0 = report.asOf }
                 return Response(status: .ok)
             }
@@ -220,6 +221,25 @@ final class EngagementTests: ServiceTestCase {
         XCTAssertEqual(builds.withLock { $0 }, 2, "recomputed in the background")
         while snapshots.computed < 2 && waited < 200 { Thread.sleep(forTimeInterval: 0.05); waited += 1 }
         XCTAssertEqual(ask(), 2)
+    }
+
+    /// Cohorts over three weeks, with known answers: each sign-up week's share active in its
+    /// own and every later week of the range.
+    func testCohortRetentionOverSeveralWeeks() throws {
+        let (_, alice) = try signUp("Alice")
+        let (_, bob) = try signUp("Bob")
+        let idea = try createIdea(alice, title: "Week zero")["id"] as! Int  // week 0: Alice
+        testClock.advance(millis: 7 * day)
+        let (_, carol) = try signUp("Carol")
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: bob).status, 201)  // week 1: Bob
+        testClock.advance(millis: 7 * day)
+        XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: carol).status, 201)  // week 2: Carol, Alice
+        XCTAssertEqual(try client.post("/ideas/\(idea)/comments", ["body": "Thanks"], token: alice).status, 201)
+        let cohorts = try engagement("from=2026-06-01&to=2026-06-21&interval=week")["cohorts"] as! [[String: Any]]
+        XCTAssertEqual(cohorts.map { $0["week_start"] as? String }, ["2026-06-01", "2026-06-08"])
+        XCTAssertEqual(cohorts.map { $0["size"] as? Int }, [2, 1])
+        XCTAssertEqual(cohorts[0]["retention"] as? [Double], [0.5, 0.5, 0.5])
+        XCTAssertEqual(cohorts[1]["retention"] as? [Double], [0, 1])
     }
 
     /// `groundswell seed` takes its import in with one aggregate statement per source: the
@@ -246,7 +266,7 @@ final class EngagementTests: ServiceTestCase {
         let marks = { () throws -> [String] in
             try context.read { db in try db.query("SELECT name, value FROM rollup_marks WHERE name <> 'run_at' ORDER BY 1") { "\($0.string(0))=\($0.int64(1))" } }
         }
-        _ = try engagement("interval=day")  // the incremental rollup catches up first
+        _ = try engagement("interval=day&from=2026-05-01")  // the incremental rollup catches up first
         let incremental = try rows(), incrementalMarks = try marks()
         XCTAssertEqual(incremental.count, 8, incremental.joined(separator: "\n"))
         try context.database.writer.sync { db in

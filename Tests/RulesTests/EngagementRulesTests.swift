@@ -29,6 +29,29 @@ final class EngagementRulesTests: XCTestCase {
         XCTAssertEqual(periods[1].flows[.none]?[.creator], 1)
     }
 
+    /// The byte-array ladder agrees with the map one on random periods (rows noted several
+    /// times per actor and period, in any order, actors numbered sparsely).
+    func testTheDenseLadderAgreesWithTheMapLadder() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let periodCount = Int.random(in: 1...6, using: &generator)
+            var dense = Ladder.DenseBuilder()
+            var maps: [[Int: Rung]] = []
+            for index in 0..<periodCount {
+                var map: [Int: Rung] = [:]
+                for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                    let actor = Int.random(in: 0...60, using: &generator) * 3
+                    let rung = Rung(rawValue: Int.random(in: 0...3, using: &generator))!
+                    dense.note(actor, rung)
+                    if rung != .none { map[actor] = max(map[actor] ?? .none, rung) }
+                }
+                dense.close(start: Int64(index * 7))
+                maps.append(map)
+            }
+            XCTAssertEqual(dense.periods, Ladder.periods(starts: (0..<periodCount).map { Int64($0 * 7) }, rungs: maps))
+        }
+    }
+
     func testConcentration() {
         let equal = Concentration([5, 5, 5, 5])
         XCTAssertEqual(equal.gini, 0, accuracy: 1e-12)

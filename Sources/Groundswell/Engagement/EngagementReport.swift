@@ -82,177 +82,191 @@ struct EngagementReport: Sendable {
     /// the company launched (all time) — bringing ideas that ship counts most.
     static func score(_ totals: Totals, launched: Int64) -> Int64 { totals.votes + 3 * totals.comments + 10 * totals.ideas + 25 * launched }
 
+    /// Per-customer counts over the range, in a flat array indexed by customer id (ids are
+    /// dense): 20 bytes a customer, and the week they were last seen active (for cohorts).
+    private struct Tally {
+        var reads: UInt32 = 0, votes: UInt32 = 0, comments: UInt32 = 0, ideas: UInt32 = 0
+        /// The Monday (day number) of the last week seen.
+        var week: Int32 = .min
+        var active: Bool { reads | votes | comments | ideas != 0 }
+        var totals: Totals { Totals(reads: Int64(reads), votes: Int64(votes), comments: Int64(comments), ideas: Int64(ideas)) }
+    }
+
+    /// Reads the report in one pass over the rollup rows in range and one over the ideas
+    /// submitted in range. Memory follows the customer ids (about 25 bytes each: a million
+    /// customers' report peaks near 60 MB), not hash maps per customer or per idea.
     static func build(_ db: Connection, _ query: EngagementQuery, advocateLimit: Int = 50, withEmails: Bool) throws -> EngagementReport {
         let starts = query.periods
-        // One pass over the rollup rows in range, in day order (the primary key's), so periods
-        // come one after another: the ladder keeps two periods' rungs, customers their totals and
-        // the last week they were seen, and each (customer, week active) pair is noted once.
-        // Customers are keyed by id; anonymous readers by a number of their own (negative).
-        var ladder = Ladder.Builder<Int64>()
-        var period: [Int64: Totals] = [:]
-        var periodIndex = 0
-        func closePeriods(through index: Int) {
-            while periodIndex < index {
-                ladder.add(start: starts[periodIndex], rungs: period.compactMapValues { totals in
-                    let rung = Rung.of(reads: totals.reads, votes: totals.votes, comments: totals.comments, ideas: totals.ideas)
-                    return rung == .none ? nil : rung
-                })
-                period = [:]
-                periodIndex += 1
-            }
-        }
-        var customers: [Int64: (totals: Totals, week: Int64)] = [:]
-        var weeksActive: [(user: Int64, week: Int64)] = []
-        var readers: [String: Int64] = [:]
-        _ = try db.query("""
-            SELECT day, actor, reads, votes, comments, ideas FROM activity_days WHERE scope = ? AND day BETWEEN ? AND ? ORDER BY day
-            """, [query.scope, query.from, query.to]) { row in
-            let day = row.int64(0)
-            let counts = Totals(reads: row.int64(2), votes: row.int64(3), comments: row.int64(4), ideas: row.int64(5))
-            // The period of `day`: the last start at or before it.
-            var index = periodIndex
-            while index + 1 < starts.count && starts[index + 1] <= day { index += 1 }
-            closePeriods(through: index)
-            let text = row.string(1)
-            let customer = text.hasPrefix("u") ? Int64(text.dropFirst()) : nil
-            let actor: Int64
-            if let customer {
-                actor = customer
-            } else if let known = readers[text] {
-                actor = known
-            } else {
-                actor = -Int64(readers.count + 1)
-                readers[text] = actor
-            }
-            period[actor, default: Totals()].add(counts)
-            if let customer {
-                let week = PeriodKind.week.start(of: day)
-                var tally = customers[customer] ?? (Totals(), Int64.min)
-                tally.totals.add(counts)
-                if tally.week != week {
-                    tally.week = week
-                    weeksActive.append((customer, week))
-                }
-                customers[customer] = tally
-            }
-        }
-        closePeriods(through: starts.count)
+        let customerCount = Int(try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM users") ?? 0) + 1
 
-        // Concentration over the customers active in range (anonymous readers have no votes).
-        let concentration = [("votes", Concentration(customers.values.map(\.totals.votes))),
-                             ("comments", Concentration(customers.values.map(\.totals.comments))),
-                             ("ideas", Concentration(customers.values.map(\.totals.ideas)))]
-
-        // Advocates: the best scores; outcomes of their ideas (all time). Launched ideas are few:
-        // read them all through the status index rather than asking per creator.
-        var launched: [Int64: Int64] = [:]
-        _ = try db.query("SELECT author_id, COUNT(*) FROM ideas WHERE status = 'launched' GROUP BY author_id") {
-            launched[$0.int64(0)] = $0.int64(1)
-        }
-        var scored: [(id: Int64, totals: Totals, score: Int64)] = []
-        for (id, tally) in customers {
-            let value = score(tally.totals, launched: launched[id] ?? 0)
-            if value > 0 { scored.append((id, tally.totals, value)) }
-        }
-        // The best `advocateLimit` plus room for accounts erased since (skipped below).
-        scored.sort { a, b in a.score != b.score ? a.score > b.score : a.id < b.id }
-        var advocates: [Advocate] = []
-        for entry in scored where advocates.count < advocateLimit {
-            guard let person = try db.queryOne("SELECT name, email, contact_opt_in FROM users WHERE id = ? AND deleted_at IS NULL", [entry.id], {
-                (name: $0.string(0), email: $0.string(1), optIn: $0.bool(2))
-            }) else { continue }
-            let outcomes = try db.query("SELECT status, COUNT(*) FROM ideas WHERE author_id = ? GROUP BY status ORDER BY status", [entry.id]) {
-                (status: $0.string(0), count: $0.int64(1))
-            }
-            advocates.append(Advocate(userID: entry.id, name: person.name, email: withEmails && person.optIn ? person.email : nil,
-                                      contactOptIn: person.optIn, totals: entry.totals, score: entry.score, outcomes: outcomes))
-        }
-        let population = customers.count
-        customers = [:]
-
-        // Cohorts: customers by sign-up week within range; the share active in each later week.
-        var cohortOf: [Int64: Int64] = [:]
+        // Cohorts first: each customer who signed up in range, by sign-up week (the day number of
+        // its Monday; 0: not in a cohort), so the pass below counts their active weeks as it goes.
+        var cohortWeek = [Int32](repeating: 0, count: customerCount)
         var cohortSize: [Int64: Int] = [:]
         _ = try db.query("SELECT id, created_at FROM users WHERE created_at >= ? AND created_at < ? AND deleted_at IS NULL",
                          [query.from * 86_400_000, (query.to + 1) * 86_400_000]) { row in
-            let week = PeriodKind.week.start(of: row.int64(1) / 86_400_000)
-            cohortOf[row.int64(0)] = week
+            let id = Int(row.int64(0)), week = PeriodKind.week.start(of: row.int64(1) / 86_400_000)
+            guard id < customerCount else { return }
+            cohortWeek[id] = Int32(week)
             cohortSize[week, default: 0] += 1
         }
         let lastWeek = PeriodKind.week.start(of: query.to)
         var activeByCohort: [Int64: [Int]] = [:]
-        for (user, week) in weeksActive {
-            guard let cohort = cohortOf[user], week >= cohort else { continue }
-            let offset = Int((week - cohort) / 7)
-            activeByCohort[cohort, default: Array(repeating: 0, count: Int((lastWeek - cohort) / 7) + 1)][offset] += 1
+
+        // One pass over the rollup rows in range, in day order (the primary key's), so periods
+        // come one after another. Anonymous readers are numbered after the customers.
+        var ladder = Ladder.DenseBuilder()
+        var periodIndex = 0
+        func closePeriods(through index: Int) {
+            while periodIndex < index {
+                ladder.close(start: starts[periodIndex])
+                periodIndex += 1
+            }
         }
+        var tallies = [Tally](repeating: Tally(), count: customerCount)
+        var readers: [String: Int] = [:]
+        _ = try db.query("""
+            SELECT day, actor, reads, votes, comments, ideas FROM activity_days WHERE scope = ? AND day BETWEEN ? AND ? ORDER BY day
+            """, [query.scope, query.from, query.to]) { row in
+            let day = row.int64(0)
+            // The period of `day`: the last start at or before it.
+            var index = periodIndex
+            while index + 1 < starts.count && starts[index + 1] <= day { index += 1 }
+            closePeriods(through: index)
+            let reads = row.int64(2), votes = row.int64(3), comments = row.int64(4), ideas = row.int64(5)
+            let rung = Rung.of(reads: reads, votes: votes, comments: comments, ideas: ideas)
+            let text = row.string(1)
+            guard text.hasPrefix("u"), let id = Int(text.dropFirst()), id >= 0, id < customerCount else {
+                let reader = readers[text] ?? customerCount + readers.count
+                readers[text] = reader
+                ladder.note(reader, rung)
+                return
+            }
+            ladder.note(id, rung)
+            tallies[id].reads &+= UInt32(truncatingIfNeeded: reads); tallies[id].votes &+= UInt32(truncatingIfNeeded: votes)
+            tallies[id].comments &+= UInt32(truncatingIfNeeded: comments); tallies[id].ideas &+= UInt32(truncatingIfNeeded: ideas)
+            let week = Int32(PeriodKind.week.start(of: day))
+            if tallies[id].week != week {
+                tallies[id].week = week
+                let cohort = cohortWeek[id]
+                if cohort != 0 && week >= cohort {
+                    let start = Int64(cohort)
+                    activeByCohort[start, default: Array(repeating: 0, count: Int((lastWeek - start) / 7) + 1)][Int(week - cohort) / 7] += 1
+                }
+            }
+        }
+        closePeriods(through: starts.count)
+        cohortWeek = []
         let cohorts = cohortSize.keys.sorted().map { week -> Cohort in
             let size = cohortSize[week]!
             let active = activeByCohort[week] ?? Array(repeating: 0, count: Int((lastWeek - week) / 7) + 1)
             return Cohort(weekStart: week, size: size, retention: active.map { Double($0) / Double(size) })
         }
 
-        // Responsiveness and the pipeline, for ideas submitted in range.
+        // Concentration over the customers active in range (anonymous readers have no votes),
+        // one measure at a time.
+        let population = tallies.reduce(0) { $0 + ($1.active ? 1 : 0) }
+        func amounts(_ value: (Tally) -> UInt32) -> [Int64] {
+            var out: [Int64] = []
+            out.reserveCapacity(population)
+            for tally in tallies where tally.active { out.append(Int64(value(tally))) }
+            return out
+        }
+        let concentration = [("votes", Concentration(amounts(\.votes))),
+                             ("comments", Concentration(amounts(\.comments))),
+                             ("ideas", Concentration(amounts(\.ideas)))]
+
+        // Advocates: the best scores; outcomes of their ideas (all time). Launched ideas are few:
+        // read them all through the status index rather than asking per creator.
+        var launched: [Int: Int64] = [:]
+        _ = try db.query("SELECT author_id, COUNT(*) FROM ideas WHERE status = 'launched' GROUP BY author_id") {
+            launched[Int($0.int64(0))] = $0.int64(1)
+        }
+        // The best few hundred by score (room for accounts erased since, skipped below).
+        var best: [(id: Int, score: Int64)] = []
+        let keep = advocateLimit * 4
+        for (id, tally) in tallies.enumerated() where tally.active {
+            let value = score(tally.totals, launched: launched[id] ?? 0)
+            guard value > 0 else { continue }
+            best.append((id, value))
+            if best.count >= keep * 2 {
+                best.sort { a, b in a.score != b.score ? a.score > b.score : a.id < b.id }
+                best.removeLast(best.count - keep)
+            }
+        }
+        best.sort { a, b in a.score != b.score ? a.score > b.score : a.id < b.id }
+        var advocates: [Advocate] = []
+        for entry in best where advocates.count < advocateLimit {
+            guard let person = try db.queryOne("SELECT name, email, contact_opt_in FROM users WHERE id = ? AND deleted_at IS NULL", [entry.id], {
+                (name: $0.string(0), email: $0.string(1), optIn: $0.bool(2))
+            }) else { continue }
+            let outcomes = try db.query("SELECT status, COUNT(*) FROM ideas WHERE author_id = ? GROUP BY status ORDER BY status", [entry.id]) {
+                (status: $0.string(0), count: $0.int64(1))
+            }
+            advocates.append(Advocate(userID: Int64(entry.id), name: person.name, email: withEmails && person.optIn ? person.email : nil,
+                                      contactOptIn: person.optIn, totals: tallies[entry.id].totals, score: entry.score, outcomes: outcomes))
+        }
+        tallies = []
+
+        // Responsiveness and the pipeline, for ideas submitted in range: one pass adds each idea
+        // to its category's figures (only answered ideas keep a number: their wait); ideas with a
+        // status history are read again for the funnel.
         var filter = ""
         var values: [SQLiteBindable] = [query.from * 86_400_000, (query.to + 1) * 86_400_000]
         if let category = query.category { filter += " AND i.category = ?"; values.append(category) }
         if let round = query.roundID { filter += " AND i.round_id = ?"; values.append(round) }
-        // Per idea: its category, when it was submitted and first answered, and when it entered
-        // each stage of the pipeline (0: never) — flat arrays, not a dictionary per idea.
-        var categories: [String] = [], created: [Int64] = [], answered: [Int64?] = []
-        var entered: [Int64] = []
-        var position: [Int64: Int] = [:]
-        let stages = pipeline.count
+        let end = (query.to + 1) * 86_400_000
+        let day: Int64 = 86_400_000
+        struct Answers { var ideas = 0; var waits: [Int64] = []; var backlog = [0, 0, 0, 0] }
+        var all = Answers()
+        var perCategory: [String: Answers] = [:]
         _ = try db.query("""
-            SELECT i.id, i.category, i.created_at,
+            SELECT i.category, i.created_at,
               (SELECT MIN(h.created_at) FROM idea_status_history h WHERE h.idea_id = i.id AND h.staff_id IS NOT NULL),
               (SELECT MIN(c.created_at) FROM comments c WHERE c.idea_id = i.id AND c.staff_id IS NOT NULL)
             FROM ideas i WHERE i.created_at >= ? AND i.created_at < ?\(filter)
             """, values) { row in
-            position[row.int64(0)] = created.count
-            categories.append(row.string(1))
-            created.append(row.int64(2))
-            answered.append([row.optionalInt64(3), row.optionalInt64(4)].compactMap { $0 }.min())
-            entered.append(row.int64(2))
-            entered.append(contentsOf: repeatElement(0, count: stages - 1))
-        }
-        _ = try db.query("""
-            SELECT h.idea_id, h.to_status, MIN(h.created_at) FROM idea_status_history h JOIN ideas i ON i.id = h.idea_id
-            WHERE i.created_at >= ? AND i.created_at < ?\(filter) GROUP BY h.idea_id, h.to_status
-            """, values) { row in
-            if let index = position[row.int64(0)], let stage = pipeline.firstIndex(of: row.string(1)), stage > 0 {
-                entered[index * stages + stage] = row.int64(2)
+            let created = row.int64(1)
+            let answered = [row.optionalInt64(2), row.optionalInt64(3)].compactMap { $0 }.min()
+            func add(_ figures: inout Answers) {
+                figures.ideas += 1
+                if let answered {
+                    figures.waits.append(answered - created)
+                } else {
+                    let age = end - created
+                    figures.backlog[age < 7 * day ? 0 : age < 30 * day ? 1 : age < 90 * day ? 2 : 3] += 1
+                }
             }
+            add(&all)
+            add(&perCategory[row.string(0), default: Answers()])
         }
-        position = [:]
-        let end = (query.to + 1) * 86_400_000
-        func responsiveness(_ category: String?, _ group: [Int]) -> Responsiveness {
-            let waits = group.compactMap { idea in answered[idea].map { $0 - created[idea] } }
-            let day: Int64 = 86_400_000
-            var backlog = [0, 0, 0, 0]
-            for idea in group where answered[idea] == nil {
-                let age = end - created[idea]
-                backlog[age < 7 * day ? 0 : age < 30 * day ? 1 : age < 90 * day ? 2 : 3] += 1
-            }
+        func responsiveness(_ category: String?, _ figures: Answers) -> Responsiveness {
+            let waits = figures.waits
             let hours = { (millis: Int64?) in millis.map { (Double($0) / 3_600_000 * 10).rounded() / 10 } }
-            let share = { (count: Int) in group.isEmpty ? 0 : Double(count) / Double(group.count) }
-            return Responsiveness(category: category, ideas: group.count, answered: waits.count,
+            let share = { (count: Int) in figures.ideas == 0 ? 0 : Double(count) / Double(figures.ideas) }
+            return Responsiveness(category: category, ideas: figures.ideas, answered: waits.count,
                                   medianHours: hours(Percentile.of(waits, 0.5)), p90Hours: hours(Percentile.of(waits, 0.9)),
                                   within7Days: share(waits.filter { $0 <= 7 * day }.count),
-                                  within30Days: share(waits.filter { $0 <= 30 * day }.count), backlog: backlog)
+                                  within30Days: share(waits.filter { $0 <= 30 * day }.count), backlog: figures.backlog)
         }
-        let all = Array(created.indices)
-        let byCategory = Dictionary(grouping: all, by: { categories[$0] }).sorted { $0.key < $1.key }.map { responsiveness($0.key, $0.value) }
-        // The funnel: an idea reached a stage if it entered it or any later one.
+        let byCategory = perCategory.keys.sorted().map { responsiveness($0, perCategory[$0]!) }
+        // The funnel: an idea reached a stage if it entered it or any later one; every idea
+        // entered `submitted` when it was submitted.
+        let stages = pipeline.count
+        var entered: [Int64: [Int64]] = [:]
+        _ = try db.query("""
+            SELECT h.idea_id, i.created_at, h.to_status, MIN(h.created_at) FROM idea_status_history h JOIN ideas i ON i.id = h.idea_id
+            WHERE i.created_at >= ? AND i.created_at < ?\(filter) GROUP BY h.idea_id, h.to_status
+            """, values) { row in
+            guard let stage = pipeline.firstIndex(of: row.string(2)), stage > 0 else { return }
+            entered[row.int64(0), default: [row.int64(1)] + Array(repeating: 0, count: stages - 1)][stage] = row.int64(3)
+        }
         var funnel: [Stage] = []
         for (index, status) in pipeline.enumerated() {
-            let reached = all.filter { idea in (index..<stages).contains { entered[idea * stages + $0] != 0 } }.count
+            let reached = index == 0 ? all.ideas : entered.values.filter { times in (index..<stages).contains { times[$0] != 0 } }.count
             var inStage: [Int64] = []
             if index + 1 < stages {
-                for idea in all {
-                    let start = entered[idea * stages + index], next = entered[idea * stages + index + 1]
-                    if start != 0 && next != 0 { inStage.append(next - start) }
-                }
+                for times in entered.values where times[index] != 0 && times[index + 1] != 0 { inStage.append(times[index + 1] - times[index]) }
             }
             let previous = index == 0 ? nil : funnel[index - 1].reached
             funnel.append(Stage(status: status, reached: reached,

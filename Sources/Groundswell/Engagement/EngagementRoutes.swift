@@ -33,23 +33,24 @@ struct EngagementRoutes {
         }
     }
 
-    /// The report for `query` — the rollup caught up first (on the writer), then a snapshot fresh
-    /// enough (`EngagementSnapshots`) or one computed on the analytics thread — handed to `respond`.
+    /// The report for `query` — a snapshot fresh enough (`EngagementSnapshots`), or else the
+    /// rollup caught up (on the writer) and the report computed on the analytics thread — handed
+    /// to `respond`.
     static func report(_ context: AppContext, _ query: EngagementQuery, withEmails: Bool,
                        respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
-        catchUp(context).then { [context] _ in
-            context.engagement.answer(EngagementSnapshots.Key(query, withEmails: withEmails),
-                                      version: { context.database.writer.commitCount },
-                                      build: { try build(context, query, withEmails: withEmails) }, respond: respond)
-        }
+        context.engagement.answer(EngagementSnapshots.Key(query, withEmails: withEmails),
+                                  version: { context.database.writer.commitCount }, prepare: { catchUp(context) },
+                                  build: { try build(context, query, withEmails: withEmails) }, respond: respond)
     }
 
-    /// Computes the console's default view (the whole site, weekly, the last 12 weeks) in the
-    /// background unless a report of it is kept.
+    /// Computes the console's default views (the whole site, the last 12 weeks, days or months)
+    /// in the background unless reports of them are kept, so a first visit is answered at once.
     static func warm(_ context: AppContext) {
-        guard let query = try? EngagementQuery(QueryItems(items: []), now: context.clock.nowMillis()) else { return }
-        context.engagement.warm(EngagementSnapshots.Key(query, withEmails: false), version: { context.database.writer.commitCount },
-                                build: { try build(context, query, withEmails: false) })
+        for interval in ["week", "day", "month"] {
+            guard let query = try? EngagementQuery(QueryItems(items: [("interval", interval)]), now: context.clock.nowMillis()) else { continue }
+            context.engagement.warm(EngagementSnapshots.Key(query, withEmails: false), version: { context.database.writer.commitCount },
+                                    build: { try build(context, query, withEmails: false) })
+        }
     }
 
     /// Reads the report in one snapshot, noting when.

@@ -13,7 +13,9 @@ import Synchronization
 /// the next request (so on an ordinary site every answer is current); a costlier one (a site with
 /// a million customers) is still served for up to 30 times its cost (at most 5 minutes), and
 /// recomputed in the background once it is 10 times its cost old — at most a tenth of one core,
-/// and only while someone is asking. Every answer says when its data was read (`as_of`).
+/// and only while someone is asking. A request answered from a snapshot does not wait for the
+/// rollup to catch up (on the writer, which is busiest exactly when reports are costly); the
+/// scheduler keeps the rollup within a minute. Every answer says when its data was read (`as_of`).
 final class EngagementSnapshots: Sendable {
     struct Key: Hashable, Sendable {
         let from: Int64, to: Int64
@@ -62,9 +64,11 @@ final class EngagementSnapshots: Sendable {
     /// How many reports were computed (for tests and `/metrics`).
     var computed: Int { builds.load(ordering: .relaxed) }
 
-    /// Answers with `respond(report)` from a snapshot fresh enough for `key`, or after computing one
-    /// on the analytics thread. `version` is the writer's commit count; `build` reads the report.
-    func answer(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport,
+    /// Answers with `respond(report)` from a snapshot fresh enough for `key` at once, or else
+    /// after `prepare` (the rollup catching up, on the writer) and computing one on the analytics
+    /// thread. `version` is the writer's commit count; `build` reads the report.
+    func answer(_ key: Key, version: @escaping @Sendable () -> UInt64, prepare: () -> Reply,
+                build: @escaping @Sendable () throws -> EngagementReport,
                 respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
         let now = DispatchTime.now().uptimeNanoseconds
         if let snapshot = usable(key, version: version(), now: now) {
@@ -73,10 +77,12 @@ final class EngagementSnapshots: Sendable {
             }
             return .response(respond(snapshot.report))
         }
-        return thread.submit { [self] in
-            // Another request may have computed it while this one waited.
-            if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
-            return respond(try compute(key, version: version, build: build).report)
+        return prepare().then { [self] _ in
+            thread.submit { [self] in
+                // Another request may have computed it while this one waited.
+                if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
+                return respond(try compute(key, version: version, build: build).report)
+            }
         }
     }
 
