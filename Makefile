@@ -8,11 +8,13 @@ PORT ?= 8080
 
 # System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
 # webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: gzip for pages and assets),
-# libvips's (CVips: decoding, stripping and resizing customers' pictures).
-SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev libvips-dev pkg-config
+# libvips's (CVips: decoding, stripping and resizing customers' pictures), libpq's (CPostgreSQL:
+# PostgreSQL as the store of several nodes, issue 19).
+SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev libvips-dev libpq-dev pkg-config
 # What only the tests need: openssl (a STARTTLS certificate), python3-venv (test peers, Selenium),
-# Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots).
-TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk
+# Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots),
+# PostgreSQL's server (a throw-away cluster per test run, TestPostgres).
+TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk postgresql
 
 define install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -21,6 +21,16 @@ let package = Package(
             name: "SQLiteStore",
             dependencies: ["CSQLite"]
         ),
+        // libpq (Debian's libpq-dev) for PostgreSQL, the store shared by several nodes (issue 19).
+        .systemLibrary(
+            name: "CPostgreSQL",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "PostgresStore",
+            dependencies: ["CPostgreSQL"]
+        ),
         .target(name: "CLinux"),
         // libcurl (Debian's libcurl4-openssl-dev) for outbound HTTPS and SMTP: webhooks and email.
         .systemLibrary(
@@ -106,10 +116,11 @@ let package = Package(
             path: "Sources/TestSupport"
         ),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "JSON"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
-        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "Compression", "Imaging", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
+        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "PostgresStore", "Compression", "Imaging", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,110 @@
+import CPostgreSQL
+import Foundation
+
+/// One libpq connection, wrapped once: every statement is prepared once per connection (named,
+/// kept in `prepared` by its SQL) and run with its values bound as parameters; every failure is a
+/// `PostgresError` with the SQLSTATE. `@unchecked Sendable`: used by one thread at a time — the
+/// pool lends it to one borrower, who gives it back.
+public final class PostgresConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Statement names by SQL text.
+    private var prepared: [String: String] = [:]
+    /// Whether a transaction is open (nested `transaction` calls join it).
+    private var inTransaction = false
+
+    /// Connects with a `postgres://user@host:port/name` URL (or any libpq connection string).
+    public init(url: String) throws {
+        guard let handle = PQconnectdb(url) else { throw PostgresError(sqlState: "08000", message: "libpq could not allocate a connection") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(handle)
+            throw PostgresError(sqlState: "08001", message: message)
+        }
+        self.handle = handle
+        // Times and text the same on every node, whatever the server's defaults.
+        try execute("SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'")
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Whether the connection still works (a pool drops broken ones).
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs SQL text without parameters — one or several statements (migrations, `SET`).
+    public func execute(_ sql: String) throws {
+        let result = try PostgresResult(PQexec(handle, sql), connection: handle, sql: sql)
+        _ = result
+    }
+
+    /// Runs `sql` with `values` bound to `$1`, `$2`… and returns the rows it produced.
+    @discardableResult
+    public func query(_ sql: String, _ values: [any PostgresBindable] = []) throws -> PostgresResult {
+        let name = try statement(sql, parameters: values.count)
+        let texts = values.map { $0.postgresText }
+        var pointers: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
+        defer { for pointer in pointers { free(pointer) } }
+        let raw = pointers.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { base in
+                PQexecPrepared(handle, name, Int32(values.count), values.isEmpty ? nil : base, nil, nil, 0)
+            }
+        }
+        do {
+            return try PostgresResult(raw, connection: handle, sql: sql)
+        } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
+            // The prepared statement vanished (a `DISCARD ALL` by a proxy) or its plan no longer
+            // fits the schema: forget it; the caller's next attempt prepares it again.
+            prepared[sql] = nil
+            throw error
+        }
+    }
+
+    /// Runs `sql` and decodes each row with `decode`.
+    public func query<T>(_ sql: String, _ values: [any PostgresBindable] = [], _ decode: (PostgresRow) throws -> T) throws -> [T] {
+        let result = try query(sql, values)
+        return try (0..<result.count).map { try decode(result[$0]) }
+    }
+
+    /// The first row's first column as an integer, if there is a row and it is not NULL.
+    public func scalarInt(_ sql: String, _ values: [any PostgresBindable] = []) throws -> Int64? {
+        let result = try query(sql, values)
+        return result.count == 0 ? nil : result[0].optionalInt64(0)
+    }
+
+    /// Runs a statement that changes rows; returns how many.
+    @discardableResult
+    public func run(_ sql: String, _ values: [any PostgresBindable] = []) throws -> Int {
+        try query(sql, values).affectedRows
+    }
+
+    public enum Isolation: String, Sendable {
+        case readCommitted = "READ COMMITTED", repeatableRead = "REPEATABLE READ", serializable = "SERIALIZABLE"
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Inside a transaction already, `body` simply joins it.
+    public func transaction<T>(_ isolation: Isolation = .readCommitted, readOnly: Bool = false, _ body: () throws -> T) throws -> T {
+        if inTransaction { return try body() }
+        try execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)" + (readOnly ? " READ ONLY" : ""))
+        inTransaction = true
+        defer { inTransaction = false }
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isHealthy { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// How many statements this connection has prepared (each once).
+    public var preparedCount: Int { prepared.count }
+
+    private func statement(_ sql: String, parameters: Int) throws -> String {
+        if let name = prepared[sql] { return name }
+        let name = "gs\(prepared.count + 1)"
+        _ = try PostgresResult(PQprepare(handle, name, sql, Int32(parameters), nil), connection: handle, sql: sql)
+        prepared[sql] = name
+        return name
+    }
+}
