@@ -38,7 +38,8 @@ public final class TestPostgres: Sendable {
         }
         binaries = "\(root)/\(version)/bin"
         user = getuid() == 0 ? "postgres" : nil
-        directory = NSTemporaryDirectory() + "groundswell-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
+        // Under /tmp, not $TMPDIR: the `postgres` user must reach it, and the socket path stays short.
+        directory = "/tmp/groundswell-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if let user {
             try TestPostgres.run("/bin/chown", [user, directory])
