@@ -76,6 +76,7 @@ let package = Package(
             name: "Groundswell",
             dependencies: [
                 "SQLiteStore",
+                "PostgresStore",
                 "HTTPServer",
                 "JSON",
                 "Rules",

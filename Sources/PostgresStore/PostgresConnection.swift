@@ -21,6 +21,9 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(sqlState: "08001", message: message)
         }
         self.handle = handle
+        // Server notices ("relation … already exists, skipping") are not errors; libpq would print
+        // them to stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         // Times and text the same on every node, whatever the server's defaults.
         try execute("SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'")
     }

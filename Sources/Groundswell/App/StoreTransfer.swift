@@ -1,0 +1,198 @@
+import Crypto
+import PostgresStore
+import SQLiteStore
+
+/// `groundswell migrate-store --from sqlite:PATH --to postgres://…` (issue 19): copies every table
+/// of a Groundswell SQLite database into a new PostgreSQL database, then proves the copy — each
+/// table's row count and a checksum of its rows, read back from both engines.
+///
+/// The source is read in one read transaction, so a live server can keep writing (the copy is
+/// the database as of that moment; stop the server or point it at PostgreSQL right after, and
+/// run again into an empty database if writes came in between). The target is migrated first and
+/// must be empty. Rows go in one PostgreSQL transaction with references deferred to the commit
+/// (rows may refer forward) and the tables' triggers off (the counts they keep are copied, not
+/// recomputed); identity counters then continue after the highest id.
+public enum StoreTransfer {
+    public struct TableReport: Sendable {
+        public let table: String
+        public let rows: Int
+        public let copiedRows: Int
+        public let checksum: String
+        public let copiedChecksum: String
+        public var matches: Bool { rows == copiedRows && checksum == copiedChecksum }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The column kinds that matter for copying and for comparing: how a value is written out.
+    enum Kind { case integer, real, text, blob }
+
+    struct Table {
+        let name: String
+        let columns: [(name: String, kind: Kind)]
+    }
+
+    public static func copy(sqlitePath: String, postgresURL: String, now: Int64, log: (String) -> Void = { _ in }) throws -> [TableReport] {
+        var options = GroundswellApp.connectionOptions()
+        options.readOnly = true
+        let source = try Connection(path: sqlitePath, options: options)
+        let target = try PostgresConnection(url: postgresURL)
+        return try source.transaction(.deferred) {
+            let newest = try source.scalarInt("SELECT MAX(version) FROM schema_migrations") ?? 0
+            guard newest == Int64(EmbeddedMigrations.all.last?.version ?? 0) else {
+                throw Failure(description: "the SQLite database is at migration \(newest); this binary copies migration \(EmbeddedMigrations.all.last?.version ?? 0): run `groundswell migrate --db \(sqlitePath)` with this binary first")
+            }
+            let tables = try sourceTables(source)
+            try PostgresMigrator.migrate(target, EmbeddedPostgresMigrations.all, now: now)
+            for table in tables where try target.scalarInt("SELECT 1 FROM \(table.name) LIMIT 1") != nil {
+                throw Failure(description: "the PostgreSQL database already has rows in \(table.name): migrate-store fills an empty database")
+            }
+            try target.transaction {
+                try target.execute("SET CONSTRAINTS ALL DEFERRED")
+                for table in tables { try target.execute("ALTER TABLE \(table.name) DISABLE TRIGGER USER") }
+                for table in tables {
+                    let copied = try copyRows(table, from: source, to: target)
+                    if table.columns.contains(where: { $0.name == "id" }),
+                       try target.scalarInt("SELECT 1 FROM pg_get_serial_sequence($1, 'id') AS s WHERE s IS NOT NULL", [table.name]) != nil {
+                        try target.query("SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \(table.name)",
+                                         [table.name])
+                    }
+                    log("copied \(copied) rows of \(table.name)")
+                }
+                // Every reference checked now (a dangling one fails the whole copy), then the triggers back on.
+                try target.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table in tables { try target.execute("ALTER TABLE \(table.name) ENABLE TRIGGER USER") }
+            }
+            return try compare(tables, source, target)
+        }
+    }
+
+    /// Compares a SQLite database and a PostgreSQL one table by table (counts and checksums), as
+    /// `copy` does after copying: for checking a copy again later.
+    public static func verify(sqlitePath: String, postgresURL: String) throws -> [TableReport] {
+        var options = GroundswellApp.connectionOptions()
+        options.readOnly = true
+        let source = try Connection(path: sqlitePath, options: options)
+        let target = try PostgresConnection(url: postgresURL)
+        return try source.transaction(.deferred) { try compare(try sourceTables(source), source, target) }
+    }
+
+    private static func compare(_ tables: [Table], _ source: Connection, _ target: PostgresConnection) throws -> [TableReport] {
+        try tables.map { table in
+            let ours = try checksum(table, sqlite: source), theirs = try checksum(table, postgres: target)
+            return TableReport(table: table.name, rows: ours.rows, copiedRows: theirs.rows, checksum: ours.sum, copiedChecksum: theirs.sum)
+        }
+    }
+
+    /// Every table of the schema but SQLite's own, the FTS5 index (PostgreSQL has its own search
+    /// table) and `schema_migrations` (each engine records its own).
+    static func sourceTables(_ db: Connection) throws -> [Table] {
+        let names = try db.query("""
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'ideas_fts%'
+              AND name <> 'schema_migrations' ORDER BY name
+            """) { $0.string(0) }
+        return try names.map { name in
+            Table(name: name, columns: try db.query("SELECT name, upper(type) FROM pragma_table_info(?) ORDER BY cid", [name]) { row in
+                let type = row.string(1)
+                let kind: Kind = type.contains("INT") ? .integer : type.contains("REAL") ? .real : type.contains("BLOB") ? .blob : .text
+                return (row.string(0), kind)
+            })
+        }
+    }
+
+    private static func copyRows(_ table: Table, from source: Connection, to target: PostgresConnection) throws -> Int {
+        let width = table.columns.count
+        let perInsert = max(1, min(500, 60_000 / width))
+        let columnList = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        func insert(_ rows: Int) -> String {
+            let tuples = (0..<rows).map { r in "(" + (1...width).map { "$\(r * width + $0)" }.joined(separator: ", ") + ")" }
+            return "INSERT INTO \(table.name) (\(columnList)) VALUES " + tuples.joined(separator: ", ")
+        }
+        var pending: [any PostgresBindable] = []
+        var rows = 0, total = 0
+        func flush() throws {
+            guard rows > 0 else { return }
+            try target.run(insert(rows), pending)
+            total += rows
+            pending.removeAll(keepingCapacity: true)
+            rows = 0
+        }
+        _ = try source.query("SELECT \(columnList) FROM \(table.name)") { row in
+            for (index, column) in table.columns.enumerated() {
+                let c = Int32(index)
+                if row.isNull(c) { pending.append(PostgresNull()); continue }
+                switch column.kind {
+                case .integer: pending.append(row.int64(c))
+                case .real: pending.append(row.double(c))
+                case .text: pending.append(row.string(c))
+                case .blob: pending.append("\\x" + Hex.string(row.blob(c)))
+                }
+            }
+            rows += 1
+            if rows == perInsert { try flush() }
+        }
+        try flush()
+        return total
+    }
+
+    /// Rows and an order-independent checksum: the sum, lane by lane, of each row's SHA-256 over
+    /// its values written out the same way for both engines (integers in decimal, reals as the
+    /// shortest text that reads back exactly, text as is, blobs in hex, NULL as its own mark).
+    private struct Sum {
+        var rows = 0
+        var lanes: [UInt64] = [0, 0, 0, 0]
+        mutating func add(_ values: [String?]) {
+            var hasher = SHA256()
+            for value in values {
+                if let value { hasher.update(data: Array(value.utf8)); hasher.update(data: [0x1F]) } else { hasher.update(data: [0x00, 0x1E]) }
+            }
+            let digest = Array(hasher.finalize())
+            for lane in 0..<4 {
+                var word: UInt64 = 0
+                for byte in digest[(lane * 8)..<(lane * 8 + 8)] { word = word << 8 | UInt64(byte) }
+                lanes[lane] &+= word
+            }
+            rows += 1
+        }
+        var text: String { lanes.map { String($0, radix: 16) }.joined(separator: "-") }
+    }
+
+    private static func checksum(_ table: Table, sqlite db: Connection) throws -> (rows: Int, sum: String) {
+        var sum = Sum()
+        let columnList = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        _ = try db.query("SELECT \(columnList) FROM \(table.name)") { row in
+            sum.add(table.columns.enumerated().map { index, column -> String? in
+                let c = Int32(index)
+                if row.isNull(c) { return nil }
+                switch column.kind {
+                case .integer: return String(row.int64(c))
+                case .real: return String(row.double(c))
+                case .text: return row.string(c)
+                case .blob: return Hex.string(row.blob(c))
+                }
+            })
+        }
+        return (sum.rows, sum.text)
+    }
+
+    private static func checksum(_ table: Table, postgres db: PostgresConnection) throws -> (rows: Int, sum: String) {
+        var sum = Sum()
+        let columnList = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        let result = try db.query("SELECT \(columnList) FROM \(table.name)")
+        for r in 0..<result.count {
+            let row = result[r]
+            sum.add(table.columns.enumerated().map { index, column -> String? in
+                guard let text = row.optionalString(index) else { return nil }
+                switch column.kind {
+                case .integer: return Int64(text).map { String($0) } ?? text
+                case .real: return Double(text).map { String($0) } ?? text
+                case .text: return text
+                case .blob: return text.hasPrefix("\\x") ? String(text.dropFirst(2)) : text
+                }
+            })
+        }
+        return (sum.rows, sum.text)
+    }
+}
