@@ -180,18 +180,26 @@ public enum StoreTransfer {
     private static func checksum(_ table: Table, postgres db: PostgresConnection) throws -> (rows: Int, sum: String) {
         var sum = Sum()
         let columnList = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
-        let result = try db.query("SELECT \(columnList) FROM \(table.name)")
-        for r in 0..<result.count {
-            let row = result[r]
-            sum.add(table.columns.enumerated().map { index, column -> String? in
-                guard let text = row.optionalString(index) else { return nil }
-                switch column.kind {
-                case .integer: return Int64(text).map { String($0) } ?? text
-                case .real: return Double(text).map { String($0) } ?? text
-                case .text: return text
-                case .blob: return text.hasPrefix("\\x") ? String(text.dropFirst(2)) : text
+        // Through a cursor, 10,000 rows at a time: a 20,000,000-row table never sits in memory.
+        try db.transaction(.repeatableRead, readOnly: true) {
+            try db.execute("DECLARE transfer_check NO SCROLL CURSOR FOR SELECT \(columnList) FROM \(table.name)")
+            while true {
+                let result = try db.query("FETCH 10000 FROM transfer_check")
+                if result.count == 0 { break }
+                for index in 0..<result.count {
+                    let row = result[index]
+                    sum.add(table.columns.enumerated().map { column, spec -> String? in
+                        guard let text = row.optionalString(column) else { return nil }
+                        switch spec.kind {
+                        case .integer: return Int64(text).map { String($0) } ?? text
+                        case .real: return Double(text).map { String($0) } ?? text
+                        case .text: return text
+                        case .blob: return text.hasPrefix("\\x") ? String(text.dropFirst(2)) : text
+                        }
+                    })
                 }
-            })
+            }
+            try db.execute("CLOSE transfer_check")
         }
         return (sum.rows, sum.text)
     }
