@@ -173,6 +173,11 @@ final class EngagementTests: ServiceTestCase {
         let periods = after["ladder"] as! [[String: Any]]
         XCTAssertEqual(periods.last?["contributors"] as? Int, 1, "the vote is counted at once")
         XCTAssertEqual(service.app.context.engagement.computed - computed, 2)
+        // Reading commits nothing, but the views waiting for the rollup make the kept report stale.
+        try read("/ideas/\(idea)", as: "Reader-1")
+        let read = try engagement("interval=day&from=2026-05-01")["ladder"] as! [[String: Any]]
+        XCTAssertEqual(read.last?["spectators"] as? Int, 1, "an anonymous reader counted at once")
+        XCTAssertEqual(service.app.context.engagement.computed - computed, 3)
     }
 
     /// A report that costs seconds (a million customers) is served from its snapshot after later

@@ -39,7 +39,7 @@ struct EngagementRoutes {
     static func report(_ context: AppContext, _ query: EngagementQuery, withEmails: Bool,
                        respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
         context.engagement.answer(EngagementSnapshots.Key(query, withEmails: withEmails),
-                                  version: { context.database.writer.commitCount }, prepare: { catchUp(context) },
+                                  version: { version(context) }, prepare: { catchUp(context) },
                                   build: { try build(context, query, withEmails: withEmails) }, respond: respond)
     }
 
@@ -48,9 +48,15 @@ struct EngagementRoutes {
     static func warm(_ context: AppContext) {
         for interval in ["week", "day", "month"] {
             guard let query = try? EngagementQuery(QueryItems(items: [("interval", interval)]), now: context.clock.nowMillis()) else { continue }
-            context.engagement.warm(EngagementSnapshots.Key(query, withEmails: false), version: { context.database.writer.commitCount },
+            context.engagement.warm(EngagementSnapshots.Key(query, withEmails: false), version: { version(context) },
                                     build: { try build(context, query, withEmails: false) })
         }
+    }
+
+    /// What a kept report must have seen to be exact: the writer's commit count, and no page views
+    /// waiting in memory for the rollup (reading changes the ladder without a commit).
+    static func version(_ context: AppContext) -> UInt64 {
+        context.database.writer.commitCount | (context.readerLog.pending > 0 ? 1 << 63 : 0)
     }
 
     /// Reads the report in one snapshot, noting when.
