@@ -43,11 +43,16 @@ struct EngagementRoutes {
                                   build: { try build(context, query, withEmails: withEmails) }, respond: respond)
     }
 
-    /// Computes the console's default views (the whole site, the last 12 weeks, days or months)
-    /// in the background unless reports of them are kept, so a first visit is answered at once.
+    /// Computes the console's default views (the whole site, the last 12 weeks, days or months;
+    /// each category's weeks) in the background unless reports of them are kept, so a first visit
+    /// is answered at once.
     static func warm(_ context: AppContext) {
-        for interval in ["week", "day", "month"] {
-            guard let query = try? EngagementQuery(QueryItems(items: [("interval", interval)]), now: context.clock.nowMillis()) else { continue }
+        var views: [[(name: String, value: String)]] = [[("interval", "week")], [("interval", "day")], [("interval", "month")]]
+        // The console's category filter: each category's weekly view too (a site has a handful).
+        let categories = (try? context.read { db in try Categories.names(db) }) ?? []
+        if categories.count <= 20 { views += categories.map { [("interval", "week"), ("category", $0)] } }
+        for items in views {
+            guard let query = try? EngagementQuery(QueryItems(items: items), now: context.clock.nowMillis()) else { continue }
             context.engagement.warm(EngagementSnapshots.Key(query, withEmails: false), version: { version(context) },
                                     build: { try build(context, query, withEmails: false) })
         }
