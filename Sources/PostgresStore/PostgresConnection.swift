@@ -79,6 +79,40 @@ public final class PostgresConnection: @unchecked Sendable {
         try query(sql, values).affectedRows
     }
 
+    /// Runs `COPY … FROM STDIN` (`sql`) in PostgreSQL's text format: `body` is handed a `send`
+    /// that passes blocks of rows (tab-separated fields, `\N` for NULL, one row per line) to the
+    /// server. Returns the rows copied. If `body` throws, the copy is cancelled and the error rethrown.
+    public func copyIn(_ sql: String, _ body: (_ send: ([UInt8]) throws -> Void) throws -> Void) throws -> Int {
+        let start = PQexec(handle, sql)
+        guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
+            _ = try PostgresResult(start, connection: handle, sql: sql)  // throws the server's error
+            throw PostgresError(sqlState: "XX000", message: "the server did not start a COPY", sql: sql)
+        }
+        PQclear(start)
+        let failure = { [handle] in PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql) }
+        do {
+            try body { bytes in
+                guard !bytes.isEmpty else { return }
+                let sent = bytes.withUnsafeBytes { raw in
+                    PQputCopyData(handle, raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+                }
+                guard sent == 1 else { throw failure() }
+            }
+            guard PQputCopyEnd(handle, nil) == 1 else { throw failure() }
+        } catch {
+            _ = PQputCopyEnd(handle, "cancelled by the client")
+            while let raw = PQgetResult(handle) { PQclear(raw) }
+            throw error
+        }
+        var rows = 0
+        var problem: Error?
+        while let raw = PQgetResult(handle) {
+            do { rows = try PostgresResult(raw, connection: handle, sql: sql).affectedRows } catch { problem = problem ?? error }
+        }
+        if let problem { throw problem }
+        return rows
+    }
+
     public enum Isolation: String, Sendable {
         case readCommitted = "READ COMMITTED", repeatableRead = "REPEATABLE READ", serializable = "SERIALIZABLE"
     }

@@ -67,6 +67,31 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try db.query("SELECT n FROM t") { $0.int64(0) }, [2])
     }
 
+    /// COPY FROM STDIN in blocks; a failing producer cancels the copy and leaves no rows.
+    func testCopyInStreamsRowsAndCancelsOnError() throws {
+        let db = try PostgresConnection(url: url)
+        try db.execute("CREATE TABLE c (id BIGINT PRIMARY KEY, body TEXT, data BYTEA)")
+        let rows = try db.copyIn("COPY c (id, body, data) FROM STDIN") { send in
+            try send(Array("1\ttab\\there\\nline \\\\ 한국어\t\\\\x00ff\n".utf8))
+            try send(Array("2\t\\N\t\\N\n".utf8))
+        }
+        XCTAssertEqual(rows, 2)
+        let back = try db.query("SELECT body, encode(data, 'hex') FROM c ORDER BY id") { ($0.optionalString(0), $0.optionalString(1)) }
+        XCTAssertEqual(back.map(\.0), ["tab\there\nline \\ 한국어", nil])
+        XCTAssertEqual(back.map(\.1), ["00ff", nil])
+        struct Stop: Error {}
+        XCTAssertThrowsError(try db.copyIn("COPY c (id, body, data) FROM STDIN") { send in
+            try send(Array("3\tx\t\\N\n".utf8))
+            throw Stop()
+        }) { XCTAssertTrue($0 is Stop) }
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM c"), 2, "the cancelled copy left nothing")
+        XCTAssertThrowsError(try db.copyIn("COPY c (id, body, data) FROM STDIN") { send in try send(Array("1\tdup\t\\N\n".utf8)) }) {
+            XCTAssertEqual(($0 as? PostgresError)?.sqlState, "23505")
+        }
+        XCTAssertThrowsError(try db.copyIn("COPY missing FROM STDIN") { _ in }) { XCTAssertEqual(($0 as? PostgresError)?.sqlState, "42P01") }
+        XCTAssertEqual(try db.scalarInt("SELECT 1"), 1, "the connection still works")
+    }
+
     func testAConnectionThatCannotBeMadeSaysWhy() {
         XCTAssertThrowsError(try PostgresConnection(url: "postgres://groundswell@127.0.0.1:1/nothing")) { error in
             let failure = error as! PostgresError

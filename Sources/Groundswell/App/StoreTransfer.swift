@@ -9,9 +9,10 @@ import SQLiteStore
 /// The source is read in one read transaction, so a live server can keep writing (the copy is
 /// the database as of that moment; stop the server or point it at PostgreSQL right after, and
 /// run again into an empty database if writes came in between). The target is migrated first and
-/// must be empty. Rows go in one PostgreSQL transaction with references deferred to the commit
-/// (rows may refer forward) and the tables' triggers off (the counts they keep are copied, not
-/// recomputed); identity counters then continue after the highest id.
+/// must be empty. Rows go in one PostgreSQL transaction, streamed with `COPY`, with the tables'
+/// triggers off (the counts they keep are copied, not recomputed) and references and secondary
+/// indexes made again after the load (checked in one pass each; rows may refer forward); identity
+/// counters then continue after the highest id.
 public enum StoreTransfer {
     public struct TableReport: Sendable {
         public let table: String
@@ -50,8 +51,21 @@ public enum StoreTransfer {
                 throw Failure(description: "the PostgreSQL database already has rows in \(table.name): migrate-store fills an empty database")
             }
             try target.transaction {
-                try target.execute("SET CONSTRAINTS ALL DEFERRED")
                 for table in tables { try target.execute("ALTER TABLE \(table.name) DISABLE TRIGGER USER") }
+                // References and secondary indexes (those no constraint needs) are dropped and made
+                // again after the load: one pass each instead of a check and an index entry per row
+                // (and rows may refer forward, to ones copied later).
+                let references = try target.query("""
+                    SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+                    JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' AND k.contype = 'f'
+                    """) { (table: $0.string(0), name: $0.string(1), definition: $0.string(2)) }
+                for reference in references { try target.execute("ALTER TABLE \(reference.table) DROP CONSTRAINT \(reference.name)") }
+                let secondary = try target.query("""
+                    SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                    JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+                    WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+                    """) { (name: $0.string(0), definition: $0.string(1)) }
+                for index in secondary { try target.execute("DROP INDEX \(index.name)") }
                 for table in tables {
                     let copied = try copyRows(table, from: source, to: target)
                     if table.columns.contains(where: { $0.name == "id" }),
@@ -61,8 +75,11 @@ public enum StoreTransfer {
                     }
                     log("copied \(copied) rows of \(table.name)")
                 }
-                // Every reference checked now (a dangling one fails the whole copy), then the triggers back on.
-                try target.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for index in secondary { try target.execute(index.definition) }
+                // Every reference checked now: a dangling one fails the whole copy.
+                for reference in references {
+                    try target.execute("ALTER TABLE \(reference.table) ADD CONSTRAINT \(reference.name) \(reference.definition)")
+                }
                 for table in tables { try target.execute("ALTER TABLE \(table.name) ENABLE TRIGGER USER") }
             }
             return try compare(tables, source, target)
@@ -102,39 +119,50 @@ public enum StoreTransfer {
         }
     }
 
+    /// Streams a table with `COPY … FROM STDIN` in PostgreSQL's text format, in 1 MiB blocks.
     private static func copyRows(_ table: Table, from source: Connection, to target: PostgresConnection) throws -> Int {
-        let width = table.columns.count
-        let perInsert = max(1, min(500, 60_000 / width))
         let columnList = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
-        func insert(_ rows: Int) -> String {
-            let tuples = (0..<rows).map { r in "(" + (1...width).map { "$\(r * width + $0)" }.joined(separator: ", ") + ")" }
-            return "INSERT INTO \(table.name) (\(columnList)) VALUES " + tuples.joined(separator: ", ")
-        }
-        var pending: [any PostgresBindable] = []
-        var rows = 0, total = 0
-        func flush() throws {
-            guard rows > 0 else { return }
-            try target.run(insert(rows), pending)
-            total += rows
-            pending.removeAll(keepingCapacity: true)
-            rows = 0
-        }
-        _ = try source.query("SELECT \(columnList) FROM \(table.name)") { row in
-            for (index, column) in table.columns.enumerated() {
-                let c = Int32(index)
-                if row.isNull(c) { pending.append(PostgresNull()); continue }
-                switch column.kind {
-                case .integer: pending.append(row.int64(c))
-                case .real: pending.append(row.double(c))
-                case .text: pending.append(row.string(c))
-                case .blob: pending.append("\\x" + Hex.string(row.blob(c)))
+        return try target.copyIn("COPY \(table.name) (\(columnList)) FROM STDIN") { send in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20 + 64 << 10)
+            _ = try source.query("SELECT \(columnList) FROM \(table.name)") { row in
+                for (index, column) in table.columns.enumerated() {
+                    if index > 0 { buffer.append(0x09) }
+                    let c = Int32(index)
+                    if row.isNull(c) {
+                        buffer.append(contentsOf: [0x5C, 0x4E])  // \N
+                        continue
+                    }
+                    switch column.kind {
+                    case .integer: buffer.append(contentsOf: String(row.int64(c)).utf8)
+                    case .real: buffer.append(contentsOf: (row.double(c).postgresText ?? "NaN").utf8)
+                    case .text: row.withText(c) { appendEscaped($0, to: &buffer) }
+                    case .blob:
+                        buffer.append(contentsOf: [0x5C, 0x5C, 0x78])  // \\x: an escaped backslash, then x
+                        buffer.append(contentsOf: Hex.string(row.blob(c)).utf8)
+                    }
+                }
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 {
+                    try send(buffer)
+                    buffer.removeAll(keepingCapacity: true)
                 }
             }
-            rows += 1
-            if rows == perInsert { try flush() }
+            try send(buffer)
         }
-        try flush()
-        return total
+    }
+
+    /// Text in COPY's text format: backslash, tab, newline and carriage return escaped.
+    private static func appendEscaped(_ text: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
+        for byte in text {
+            switch byte {
+            case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])
+            case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
+            case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
+            default: buffer.append(byte)
+            }
+        }
     }
 
     /// Rows and an order-independent checksum: the sum, lane by lane, of each row's SHA-256 over
