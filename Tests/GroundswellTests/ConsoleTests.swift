@@ -93,6 +93,7 @@ final class ConsoleTests: ServiceTestCase {
         XCTAssertTrue(page.text.contains("<svg class=\"chart\""))
         XCTAssertTrue(page.text.contains("role=\"img\" aria-labelledby=\"ladder-chart-title ladder-chart-desc\""))
         XCTAssertTrue(page.text.contains("/admin/engagement.csv?table=ladder"))
+        XCTAssertTrue(page.text.contains("Figures as of <time datetime=\""), "when the kept report's data was read")
         XCTAssertEqual(page.header("Content-Security-Policy"), WebPage.contentSecurityPolicy)
         XCTAssertEqual(try client.request("GET", "/admin?interval=year", headers: html + [("Cookie", session.cookie)]).status, 400)
         // The same URL for JSON clients where the API has one.

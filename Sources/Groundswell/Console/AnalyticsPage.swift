@@ -1,4 +1,5 @@
 import HTTPServer
+import JSON
 import Rules
 
 /// `GET /admin`: the engagement report drawn — the ladder (stacked bars and flows), the
@@ -36,6 +37,12 @@ struct AnalyticsPage {
         return page.render(title: t(.analytics), personal: true) { html in
             html.element("h1") { $0.text(t(.analytics)) }
             filters(&html, page, q, categories: categories, rounds: rounds)
+            // Reports are kept between visits (docs/admin.md): say when this one's data was read.
+            let asOf = Timestamp.string(report.asOf)
+            html.element("p", [("class", "as-of")]) {
+                $0.text(t(.dataAsOf) + " ")
+                $0.element("time", [("datetime", asOf)]) { $0.text(String(asOf.prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC") }
+            }
             // The ladder.
             let labels = report.ladder.map { EngagementQuery.dateString($0.start) }
             section(&html, id: "ladder", title: t(.ladderTitle), csv: csv("ladder"), page: page) { html in

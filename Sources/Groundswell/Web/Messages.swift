@@ -46,7 +46,7 @@ enum Message: CaseIterable {
     case ladderTitle, ladderDescription, concentrationTitle, concentrationDescription, advocatesTitle, cohortsTitle
     case responsivenessTitle, funnelTitle, roundsTitle, downloadCSV, period, spectators, contributors, creators, gini
     case topShare, score, weekOf, size, medianHours, p90Hours, within7, within30, backlog, stage, reached, conversion
-    case hoursInStage, voters, votesPerVoter, voidedShare, turnout, flowsTitle, allCategories, allRounds, noData
+    case hoursInStage, voters, votesPerVoter, voidedShare, turnout, flowsTitle, allCategories, allRounds, noData, dataAsOf
     case deliveries, failing, ok, noticeDone, dayLabel, weekLabel, monthLabel
     case campaignsTitle, campaignsIntro, campaignLabel, campaignHint, visits, addCampaign
     case errorVoteNotFound, errorIdeaMerged, errorNotEligible, errorRoundClosed, errorRoundNotOpen, errorUnknownCategory
@@ -344,6 +344,7 @@ enum Message: CaseIterable {
         case .allCategories: return ("All categories", "전체 카테고리")
         case .allRounds: return ("All rounds", "전체 라운드")
         case .noData: return ("No activity in this range yet.", "이 기간에는 아직 활동이 없습니다.")
+        case .dataAsOf: return ("Figures as of", "집계 기준 시각")
         case .deliveries: return ("Deliveries", "전송")
         case .failing: return ("failing", "실패 중")
         case .ok: return ("healthy", "정상")
