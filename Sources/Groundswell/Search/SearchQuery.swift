@@ -17,6 +17,10 @@ struct SearchQuery: Equatable {
     let expression: String
     /// Each term's tokens as a query sees them (a phrase, for CJK), for highlighting.
     let terms: [[String]]
+    /// The query as structure, for engines other than FTS5: every clause required; a clause
+    /// matches when any of its alternatives does; an alternative is pieces, each a phrase, all
+    /// required.
+    let clauses: [[[String]]]
 
     static let maxTerms = 16
 
@@ -25,26 +29,52 @@ struct SearchQuery: Equatable {
         let pieces = Array(terms(of: text).prefix(maxTerms))
         guard !pieces.isEmpty else { return nil }
         let tokenizer = SearchTokenizer()
-        var expression: [String] = []
+        var clauses: [[[String]]] = []
         var terms: [[String]] = []
         for piece in pieces {
             let syllables = piece.map(String.init)
             let hangul = syllables.allSatisfy { script($0) == .hangul }
             terms.append(tokenizer.tokens(piece, forQuery: true).map(\.text))
-            guard hangul && (4...8).contains(syllables.count) else {
-                expression.append(quote(piece))
-                continue
+            var alternatives = [[piece]]
+            if hangul && (4...8).contains(syllables.count) {
+                for cut in 2...(syllables.count - 2) {
+                    let head = syllables[..<cut].joined(), tail = syllables[cut...].joined()
+                    alternatives.append([head, tail])
+                    terms.append(tokenizer.tokens(head, forQuery: true).map(\.text))
+                    terms.append(tokenizer.tokens(tail, forQuery: true).map(\.text))
+                }
             }
-            var alternatives = [quote(piece)]
-            for cut in 2...(syllables.count - 2) {
-                let head = syllables[..<cut].joined(), tail = syllables[cut...].joined()
-                alternatives.append("(\(quote(head)) \(quote(tail)))")
-                terms.append(tokenizer.tokens(head, forQuery: true).map(\.text))
-                terms.append(tokenizer.tokens(tail, forQuery: true).map(\.text))
-            }
-            expression.append("(" + alternatives.joined(separator: " OR ") + ")")
+            clauses.append(alternatives)
         }
-        return SearchQuery(expression: expression.joined(separator: " "), terms: terms.filter { !$0.isEmpty })
+        let expression = clauses.map { alternatives -> String in
+            guard alternatives.count > 1 else { return quote(alternatives[0][0]) }
+            return "(" + alternatives.map { parts in parts.count == 1 ? quote(parts[0]) : "(" + parts.map(quote).joined(separator: " ") + ")" }
+                .joined(separator: " OR ") + ")"
+        }.joined(separator: " ")
+        return SearchQuery(expression: expression, terms: terms.filter { !$0.isEmpty }, clauses: clauses)
+    }
+
+    /// The same query for PostgreSQL (`tsquery` text over `PostgresSearch`'s lexemes): each piece a
+    /// phrase of its tokens (`<->` between neighbours, `<0>` between tokens at one position),
+    /// alternatives joined by `|`, clauses by `&`. Nil if no piece has a token.
+    var tsquery: String? {
+        let tokenizer = SearchTokenizer()
+        func phrase(_ piece: String) -> String? {
+            let tokens = tokenizer.tokens(piece, forQuery: true)
+            guard var text = tokens.first.map({ PostgresSearch.lexeme($0.text) }) else { return nil }
+            for (previous, token) in zip(tokens, tokens.dropFirst()) {
+                text += " <\(token.position - previous.position)> " + PostgresSearch.lexeme(token.text)
+            }
+            return "(" + text + ")"
+        }
+        let rendered = clauses.compactMap { alternatives -> String? in
+            let options = alternatives.compactMap { parts -> String? in
+                let phrases = parts.compactMap(phrase)
+                return phrases.count == parts.count ? "(" + phrases.joined(separator: " & ") + ")" : nil
+            }
+            return options.isEmpty ? nil : "(" + options.joined(separator: " | ") + ")"
+        }
+        return rendered.isEmpty ? nil : rendered.joined(separator: " & ")
     }
 
     static func quote(_ piece: String) -> String {
@@ -60,7 +90,7 @@ struct SearchQuery: Equatable {
         }
         guard !tokens.isEmpty else { return nil }
         let pieces = Array(tokens.prefix(32))
-        return SearchQuery(expression: pieces.map(quote).joined(separator: " OR "), terms: pieces.map { [$0] })
+        return SearchQuery(expression: pieces.map(quote).joined(separator: " OR "), terms: pieces.map { [$0] }, clauses: [pieces.map { [$0] }])
     }
 
     /// The query's terms: normalized words and trimmed CJK pieces, in order, without repeats.
