@@ -45,6 +45,9 @@ final class StoreTransferTests: ServiceTestCase {
         try db.run("INSERT INTO users (name, email, email_norm, token_hash, created_at) VALUES ('C', 'c@x', 'c@x', '\\x02', 1)")
         XCTAssertEqual(try db.scalarInt("SELECT MAX(id) FROM users"), 3, "identity continues after the copied ids")
         XCTAssertThrowsError(try db.run("UPDATE audit_log SET action = 'x'"), "triggers are back on")
+        XCTAssertTrue(lines.contains("indexed 2 ideas for search"), lines.description)
+        XCTAssertEqual(try PostgresSearch.rank(db, SearchQuery.all("컵을")!, limit: 10), [Int64(first)], "searchable on PostgreSQL")
+        XCTAssertEqual(try PostgresSearch.rank(db, SearchQuery.all("night")!, limit: 10), [Int64(second)])
 
         // A changed row shows up as that table's mismatch; a second copy into the same database is refused.
         try db.run("UPDATE ideas SET title = 'changed' WHERE id = $1", [second])

@@ -8,7 +8,8 @@ import SQLiteStore
 ///
 /// The source is read in one read transaction, so a live server can keep writing (the copy is
 /// the database as of that moment; stop the server or point it at PostgreSQL right after, and
-/// run again into an empty database if writes came in between). The target is migrated first and
+/// run again into an empty database if writes came in between). Visible ideas are indexed for
+/// search on the way (`PostgresSearch`; SQLite's FTS5 index is not copied). The target is migrated first and
 /// must be empty. Rows go in one PostgreSQL transaction, streamed with `COPY`, with the tables'
 /// triggers off (the counts they keep are copied, not recomputed) and references and secondary
 /// indexes made again after the load (checked in one pass each; rows may refer forward); identity
@@ -75,6 +76,7 @@ public enum StoreTransfer {
                     }
                     log("copied \(copied) rows of \(table.name)")
                 }
+                log("indexed \(try indexForSearch(from: source, to: target)) ideas for search")
                 for index in secondary { try target.execute(index.definition) }
                 // Every reference checked now: a dangling one fails the whole copy.
                 for reference in references {
@@ -142,6 +144,27 @@ public enum StoreTransfer {
                         buffer.append(contentsOf: Hex.string(row.blob(c)).utf8)
                     }
                 }
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 {
+                    try send(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try send(buffer)
+        }
+    }
+
+    /// PostgreSQL's search index (`ideas_search`, SQLite's FTS5 index has no rows to copy): every
+    /// visible idea's document, streamed with COPY like the tables.
+    private static func indexForSearch(from source: Connection, to target: PostgresConnection) throws -> Int {
+        try target.copyIn("COPY ideas_search (idea_id, document) FROM STDIN") { send in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20 + 64 << 10)
+            _ = try source.query("SELECT id, title, description FROM ideas WHERE hidden = 0") { row in
+                buffer.append(contentsOf: String(row.int64(0)).utf8)
+                buffer.append(0x09)
+                var document = PostgresSearch.document(title: row.string(1), description: row.string(2))
+                document.withUTF8 { appendEscaped($0, to: &buffer) }
                 buffer.append(0x0A)
                 if buffer.count >= 1 << 20 {
                     try send(buffer)

@@ -12,18 +12,24 @@ enum PostgresSearch {
         "'" + token.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 
-    /// `text`'s tokens as `tsvector` text: each lexeme with its position (from 1; PostgreSQL keeps
-    /// positions up to 16,383).
-    static func vector(_ text: String) -> String {
-        SearchTokenizer().tokens(text).map { lexeme($0.text) + ":" + String(min(16_383, $0.position + 1)) }.joined(separator: " ")
+    /// An idea's `document` as `tsvector` text: the title's tokens weighted A at positions from 1,
+    /// the description's after them (as `setweight(title, 'A') || description` would place them),
+    /// PostgreSQL keeping positions up to 16,383.
+    static func document(title: String, description: String) -> String {
+        let tokenizer = SearchTokenizer()
+        let head = tokenizer.tokens(title), body = tokenizer.tokens(description)
+        let offset = (head.last?.position ?? -1) + 1
+        let entries = head.map { lexeme($0.text) + ":" + String(min(16_383, $0.position + 1)) + "A" }
+            + body.map { lexeme($0.text) + ":" + String(min(16_383, offset + $0.position + 1)) }
+        return entries.joined(separator: " ")
     }
 
     /// Indexes (or re-indexes) an idea's text.
     static func index(_ db: PostgresConnection, ideaID: Int64, title: String, description: String) throws {
         try db.run("""
-            INSERT INTO ideas_search (idea_id, document) VALUES ($1, setweight($2::tsvector, 'A') || $3::tsvector)
+            INSERT INTO ideas_search (idea_id, document) VALUES ($1, $2::tsvector)
             ON CONFLICT (idea_id) DO UPDATE SET document = excluded.document
-            """, [ideaID, vector(title), vector(description)])
+            """, [ideaID, document(title: title, description: description)])
     }
 
     /// Takes an idea out of the index (hidden).
