@@ -34,11 +34,8 @@ public final class PostgresPool: Sendable {
             let value = try body(connection)
             giveBack(connection, broken: !connection.isHealthy)
             return value
-        } catch let error as PostgresError {
-            giveBack(connection, broken: error.isConnectionFailure || !connection.isHealthy)
-            throw error
         } catch {
-            giveBack(connection, broken: !connection.isHealthy)
+            giveBack(connection, broken: (error as? PostgresError)?.isConnectionFailure == true || !connection.isHealthy)
             throw error
         }
     }

@@ -38,34 +38,24 @@ public struct Ladder: Sendable {
     /// `rungs[p]` maps each actor active in period `p` to their rung there; the result has the
     /// counts and, from the second period on, the flows from the one before.
     public static func periods<Actor: Hashable>(starts: [Int64], rungs: [[Actor: Rung]]) -> [Period] {
-        var builder = Builder<Actor>()
-        for (start, now) in zip(starts, rungs) { builder.add(start: start, rungs: now) }
-        return builder.periods
-    }
-
-    /// The same, one period at a time in order: only the previous period's rungs are kept, so a
-    /// report over many periods of a million actors holds two periods' maps, not all of them.
-    public struct Builder<Actor: Hashable> {
-        public private(set) var periods: [Period] = []
-        private var before: [Actor: Rung] = [:]
-
-        public init() {}
-
-        public mutating func add(start: Int64, rungs now: [Actor: Rung]) {
+        var out: [Period] = []
+        for (index, start) in starts.enumerated() {
             var period = Period(start: start)
+            let now = rungs[index]
             for rung in now.values { period.counts[rung, default: 0] += 1 }
-            if !periods.isEmpty {
+            if index > 0 {
+                let before = rungs[index - 1]
                 for (actor, rung) in now { period.flows[before[actor] ?? .none, default: [:]][rung, default: 0] += 1 }
                 for (actor, rung) in before where now[actor] == nil { period.flows[rung, default: [:]][.none, default: 0] += 1 }
             }
-            periods.append(period)
-            before = now
+            out.append(period)
         }
+        return out
     }
 
-    /// The same for actors numbered from 0 (customers by id): rungs in two byte arrays (this
-    /// period's and the last), visiting only the actors seen, so a period of a million actors
-    /// costs two megabytes instead of two hash maps. Rows are noted in period order.
+    /// The same, one period at a time, for actors numbered from 0 (customers by id): rungs in two
+    /// byte arrays (this period's and the last), visiting only the actors seen, so a period of a
+    /// million actors costs two megabytes instead of two hash maps. Rows are noted in period order.
     public struct DenseBuilder {
         public private(set) var periods: [Period] = []
         private var before: [UInt8] = [], now: [UInt8] = []

@@ -6,29 +6,17 @@ import TestSupport
 import XCTest
 @testable import Groundswell
 
-/// Issue 19: the PostgreSQL migrations (Migrations/postgres/) and the SQLite ones describe the
+/// Issue 19: the PostgreSQL migrations (Migrations/postgres/, as embedded: `MigrationsTests` keeps
+/// the copies equal to the files) and the SQLite ones describe the
 /// same tables, columns (type class and nullability), primary keys, unique constraints, foreign
 /// keys and secondary indexes. Engine-specific, and left out: SQLite's FTS5 index (`ideas_fts*`)
 /// and PostgreSQL's `ideas_search`; the case-insensitive category names (SQLite `COLLATE NOCASE`,
 /// PostgreSQL a unique index on `lower(name)`) compare as a unique constraint on `name`.
 final class PostgresSchemaTests: XCTestCase {
-    static var migrationsFolder: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Migrations/postgres")
-    }
-
-    static func postgresMigrations() throws -> [PostgresMigrator.Migration] {
-        try FileManager.default.contentsOfDirectory(atPath: migrationsFolder.path).filter { $0.hasSuffix(".sql") }.sorted().map { file in
-            let version = Int64(file.prefix(4))!
-            return PostgresMigrator.Migration(version: version, name: String(file.dropFirst(5).dropLast(4)),
-                                              sql: try String(contentsOf: migrationsFolder.appendingPathComponent(file), encoding: .utf8))
-        }
-    }
-
     func testBothEnginesDescribeTheSameSchema() throws {
         let postgres = try PostgresConnection(url: TestPostgres.shared().makeDatabase())
-        XCTAssertEqual(try PostgresMigrator.migrate(postgres, Self.postgresMigrations(), now: 1), [1])
-        XCTAssertEqual(try PostgresMigrator.migrate(postgres, Self.postgresMigrations(), now: 2), [], "applied once")
+        XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 1), [1])
+        XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 2), [], "applied once")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,7 +35,7 @@ final class PostgresSchemaTests: XCTestCase {
     /// The append-only audit log and the comment counts hold on PostgreSQL as on SQLite.
     func testTheTriggersKeepTheirRules() throws {
         let db = try PostgresConnection(url: TestPostgres.shared().makeDatabase())
-        try PostgresMigrator.migrate(db, Self.postgresMigrations(), now: 1)
+        try PostgresMigrator.migrate(db, EmbeddedPostgresMigrations.all, now: 1)
         try db.run("INSERT INTO audit_log (actor_id, actor_name, actor_role, action, target, created_at) VALUES (1, 'A', 'admin', 'x', 'y', 1)")
         XCTAssertThrowsError(try db.run("UPDATE audit_log SET action = 'z'")) { XCTAssertTrue("\($0)".contains("append-only")) }
         XCTAssertThrowsError(try db.run("DELETE FROM audit_log")) { XCTAssertTrue("\($0)".contains("append-only")) }

@@ -37,9 +37,7 @@ public enum StoreTransfer {
     }
 
     public static func copy(sqlitePath: String, postgresURL: String, now: Int64, log: (String) -> Void = { _ in }) throws -> [TableReport] {
-        var options = GroundswellApp.connectionOptions()
-        options.readOnly = true
-        let source = try Connection(path: sqlitePath, options: options)
+        let source = try openSource(sqlitePath)
         let target = try PostgresConnection(url: postgresURL)
         return try source.transaction(.deferred) {
             let newest = try source.scalarInt("SELECT MAX(version) FROM schema_migrations") ?? 0
@@ -91,11 +89,16 @@ public enum StoreTransfer {
     /// Compares a SQLite database and a PostgreSQL one table by table (counts and checksums), as
     /// `copy` does after copying: for checking a copy again later.
     public static func verify(sqlitePath: String, postgresURL: String) throws -> [TableReport] {
-        var options = GroundswellApp.connectionOptions()
-        options.readOnly = true
-        let source = try Connection(path: sqlitePath, options: options)
+        let source = try openSource(sqlitePath)
         let target = try PostgresConnection(url: postgresURL)
         return try source.transaction(.deferred) { try compare(try sourceTables(source), source, target) }
+    }
+
+    /// The SQLite file, read-only (it may be a live server's).
+    private static func openSource(_ path: String) throws -> Connection {
+        var options = GroundswellApp.connectionOptions()
+        options.readOnly = true
+        return try Connection(path: path, options: options)
     }
 
     private static func compare(_ tables: [Table], _ source: Connection, _ target: PostgresConnection) throws -> [TableReport] {
@@ -121,50 +124,52 @@ public enum StoreTransfer {
         }
     }
 
-    /// Streams a table with `COPY … FROM STDIN` in PostgreSQL's text format, in 1 MiB blocks.
+    /// Copies a table: each row's values in COPY's text format.
     private static func copyRows(_ table: Table, from source: Connection, to target: PostgresConnection) throws -> Int {
         let columnList = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
-        return try target.copyIn("COPY \(table.name) (\(columnList)) FROM STDIN") { send in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1 << 20 + 64 << 10)
-            _ = try source.query("SELECT \(columnList) FROM \(table.name)") { row in
-                for (index, column) in table.columns.enumerated() {
-                    if index > 0 { buffer.append(0x09) }
-                    let c = Int32(index)
-                    if row.isNull(c) {
-                        buffer.append(contentsOf: [0x5C, 0x4E])  // \N
-                        continue
-                    }
-                    switch column.kind {
-                    case .integer: buffer.append(contentsOf: String(row.int64(c)).utf8)
-                    case .real: buffer.append(contentsOf: (row.double(c).postgresText ?? "NaN").utf8)
-                    case .text: row.withText(c) { appendEscaped($0, to: &buffer) }
-                    case .blob:
-                        buffer.append(contentsOf: [0x5C, 0x5C, 0x78])  // \\x: an escaped backslash, then x
-                        buffer.append(contentsOf: Hex.string(row.blob(c)).utf8)
-                    }
+        return try stream("COPY \(table.name) (\(columnList)) FROM STDIN", "SELECT \(columnList) FROM \(table.name)",
+                          from: source, to: target) { row, buffer in
+            for (index, column) in table.columns.enumerated() {
+                if index > 0 { buffer.append(0x09) }
+                let c = Int32(index)
+                if row.isNull(c) {
+                    buffer.append(contentsOf: [0x5C, 0x4E])  // \N
+                    continue
                 }
-                buffer.append(0x0A)
-                if buffer.count >= 1 << 20 {
-                    try send(buffer)
-                    buffer.removeAll(keepingCapacity: true)
+                switch column.kind {
+                case .integer: buffer.append(contentsOf: String(row.int64(c)).utf8)
+                case .real: buffer.append(contentsOf: (row.double(c).postgresText ?? "NaN").utf8)
+                case .text: row.withText(c) { appendEscaped($0, to: &buffer) }
+                case .blob:
+                    buffer.append(contentsOf: [0x5C, 0x5C, 0x78])  // \\x: an escaped backslash, then x
+                    buffer.append(contentsOf: Hex.string(row.blob(c)).utf8)
                 }
             }
-            try send(buffer)
         }
     }
 
     /// PostgreSQL's search index (`ideas_search`, SQLite's FTS5 index has no rows to copy): every
-    /// visible idea's document, streamed with COPY like the tables.
+    /// visible idea's document.
     private static func indexForSearch(from source: Connection, to target: PostgresConnection) throws -> Int {
-        try target.copyIn("COPY ideas_search (idea_id, document) FROM STDIN") { send in
+        try stream("COPY ideas_search (idea_id, document) FROM STDIN", "SELECT id, title, description FROM ideas WHERE hidden = 0",
+                   from: source, to: target) { row, buffer in
+            buffer.append(contentsOf: String(row.int64(0)).utf8)
+            buffer.append(0x09)
+            var document = PostgresSearch.document(title: row.string(1), description: row.string(2))
+            document.withUTF8 { appendEscaped($0, to: &buffer) }
+        }
+    }
+
+    /// Runs `copy` (a `COPY … FROM STDIN`) fed by the rows of `select` on the SQLite side: `write`
+    /// appends one row's fields (tab-separated, COPY's text format), the line ends are added here,
+    /// and the rows go to the server in blocks of 1 MiB.
+    private static func stream(_ copy: String, _ select: String, from source: Connection, to target: PostgresConnection,
+                               write: (Row, inout [UInt8]) -> Void) throws -> Int {
+        try target.copyIn(copy) { send in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 20 + 64 << 10)
-            _ = try source.query("SELECT id, title, description FROM ideas WHERE hidden = 0") { row in
-                buffer.append(contentsOf: String(row.int64(0)).utf8)
-                buffer.append(0x09)
-                var document = PostgresSearch.document(title: row.string(1), description: row.string(2))
-                document.withUTF8 { appendEscaped($0, to: &buffer) }
+            _ = try source.query(select) { row in
+                write(row, &buffer)
                 buffer.append(0x0A)
                 if buffer.count >= 1 << 20 {
                     try send(buffer)

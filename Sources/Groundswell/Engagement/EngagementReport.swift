@@ -7,10 +7,6 @@ import SQLiteStore
 struct EngagementReport: Sendable {
     struct Totals: Sendable {
         var reads: Int64 = 0, votes: Int64 = 0, comments: Int64 = 0, ideas: Int64 = 0
-
-        mutating func add(_ other: Totals) {
-            reads += other.reads; votes += other.votes; comments += other.comments; ideas += other.ideas
-        }
     }
 
     struct Advocate: Sendable {

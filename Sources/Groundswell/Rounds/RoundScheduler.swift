@@ -74,26 +74,24 @@ final class RoundScheduler: @unchecked Sendable {
         let views = flushViews ? context.readerLog.drain() : [:]
         do {
             let behind = try context.read { db in try EngagementRollup.behind(db) }
-            guard behind || !views.isEmpty else {
-                EngagementRoutes.warm(context)
-                return
-            }
+            var caughtUp = !behind && views.isEmpty
             let clock = context.clock
             let stats = context.rollupStats
             // Batches (`EngagementRollup.batch` rows per source), each its own write, so votes
             // queued meanwhile commit between them.
             var pendingViews = views
-            for _ in 0..<100 {
+            var batches = 0
+            while !caughtUp && batches < 100 {
+                batches += 1
                 let batchViews = pendingViews
                 pendingViews = [:]
                 let outcome = try context.database.writer.sync { db in
                     try stats.measure { try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis()) }
                 }
-                if !outcome.more {
-                    EngagementRoutes.warm(context)
-                    break
-                }
+                caughtUp = !outcome.more
             }
+            // Reports of the console's default views, once the rollup holds everything.
+            if caughtUp { EngagementRoutes.warm(context) }
         } catch {
             context.logger.error("scheduler: engagement rollup failed: \(error)")
         }

@@ -20,26 +20,10 @@ final class PostgresSearchTests: XCTestCase {
             try PostgresSearch.index(db, ideaID: id, title: idea.title, description: idea.description)
             keys[id] = idea.key
         }
-        var recallSum = 0.0, precisionSum = 0.0
-        var failures: [String] = []
-        for query in SearchRelevanceSet.queries {
+        try SearchRelevanceSet.assertRelevant(engine: "PostgreSQL") { query in
             let parsed = try XCTUnwrap(SearchQuery.all(query.text), query.text)
-            let found = try PostgresSearch.rank(db, parsed, limit: 10).compactMap { keys[$0] }
-            let recall = Double(query.relevant.intersection(found.prefix(10)).count) / Double(query.relevant.count)
-            let top = found.prefix(5)
-            let precision = top.isEmpty ? 0 : Double(top.filter(query.relevant.contains).count) / Double(top.count)
-            recallSum += recall
-            precisionSum += precision
-            if recall < 1 || precision < 1 {
-                failures.append("'\(query.text)' (\(parsed.tsquery ?? "")): recall \(recall), precision@5 \(precision), got \(found), want \(query.relevant.sorted())")
-            }
+            return try PostgresSearch.rank(db, parsed, limit: 10).compactMap { keys[$0] }
         }
-        let count = Double(SearchRelevanceSet.queries.count)
-        let recall = recallSum / count, precision = precisionSum / count
-        print("postgres search relevance: recall@10 \(recall), precision@5 \(precision)")
-        XCTAssertGreaterThanOrEqual(recall, 0.95, "recall@10 \(recall); failing queries:\n" + failures.joined(separator: "\n"))
-        XCTAssertGreaterThanOrEqual(precision, 0.8, "precision@5 \(precision); failing queries:\n" + failures.joined(separator: "\n"))
-        for failure in failures { print("postgres search relevance: not perfect: \(failure)") }
 
         // Text that would be tsquery syntax is only ever lexemes.
         for hostile in ["a & b | !c", "'; DROP TABLE ideas; --", "\\\\' <-> :*", "텀블러's & !!"] {

@@ -1,3 +1,5 @@
+import XCTest
+
 /// The search relevance set (issue 13): ideas in Korean, English, Japanese and Chinese as
 /// customers write them, and queries with the ideas a person would expect to find. Queries
 /// use particles, endings, spacing variants, full-width letters and other spellings; typos
@@ -144,4 +146,33 @@ enum SearchRelevanceSet {
         Query(text: "外卖", relevant: ["zh-delivery"]),
         Query(text: "月饼", relevant: ["zh-mooncake"]),
     ]
+
+    /// Runs every query through `search` (the keys of the ideas it returns, best first) and
+    /// checks the set's bars: recall@10 ≥ 0.95 and precision@5 ≥ 0.8, every imperfect query named
+    /// (printed, and in the failure message). Recall@10: the share of a query's relevant ideas
+    /// among its first 10 results, averaged over queries. Precision@5: the share of the first five
+    /// results (fewer if fewer came back; none counts as 0) that are relevant, averaged.
+    static func assertRelevant(engine: String, file: StaticString = #filePath, line: UInt = #line,
+                               _ search: (Query) throws -> [String]) rethrows {
+        var recallSum = 0.0, precisionSum = 0.0
+        var failures: [String] = []
+        for query in queries {
+            let found = try search(query)
+            let recall = Double(query.relevant.intersection(found.prefix(10)).count) / Double(query.relevant.count)
+            let top = found.prefix(5)
+            let precision = top.isEmpty ? 0 : Double(top.filter(query.relevant.contains).count) / Double(top.count)
+            recallSum += recall
+            precisionSum += precision
+            if recall < 1 || precision < 1 {
+                failures.append("'\(query.text)': recall \(recall), precision@5 \(precision), got \(found), want \(query.relevant.sorted())")
+            }
+        }
+        let count = Double(queries.count)
+        let recall = recallSum / count, precision = precisionSum / count
+        print("\(engine) search relevance: \(queries.count) queries over \(ideas.count) ideas, recall@10 \(recall), precision@5 \(precision)")
+        XCTAssertGreaterThanOrEqual(recall, 0.95, "recall@10 \(recall); failing queries:\n" + failures.joined(separator: "\n"), file: file, line: line)
+        XCTAssertGreaterThanOrEqual(precision, 0.8, "precision@5 \(precision); failing queries:\n" + failures.joined(separator: "\n"),
+                                    file: file, line: line)
+        for failure in failures { print("\(engine) search relevance: not perfect: \(failure)") }
+    }
 }
