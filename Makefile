@@ -45,6 +45,7 @@ test: test-deps
 	scripts/venv.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	SWIFT=$(SWIFT) scripts/postgres-tests.sh
 	scripts/browser-tests.sh
 
 # The concurrency tests and the server's under ThreadSanitizer (own build folder; slow, not in CI).

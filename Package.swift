@@ -31,6 +31,7 @@ let package = Package(
             name: "PostgresStore",
             dependencies: ["CPostgreSQL"]
         ),
+        .target(name: "Storage", dependencies: ["SQLiteStore", "PostgresStore"]),
         .target(name: "CLinux"),
         // libcurl (Debian's libcurl4-openssl-dev) for outbound HTTPS and SMTP: webhooks and email.
         .systemLibrary(
@@ -76,6 +77,7 @@ let package = Package(
             name: "Groundswell",
             dependencies: [
                 "SQLiteStore",
+                "Storage",
                 "PostgresStore",
                 "HTTPServer",
                 "JSON",
@@ -98,6 +100,7 @@ let package = Package(
                 "Outbound",
                 "Rules",
                 "SQLiteStore",
+                "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -117,11 +120,12 @@ let package = Package(
             path: "Sources/TestSupport"
         ),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "JSON"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
-        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "PostgresStore", "Compression", "Imaging", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
+        .testTarget(name: "GroundswellTests", dependencies: ["Groundswell", "PostgresStore", "Storage", "Compression", "Imaging", "HTTPServer", "JSON", "Rules", "SQLiteStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

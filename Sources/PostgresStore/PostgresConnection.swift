@@ -9,6 +9,8 @@ public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Statement names by SQL text.
     private var prepared: [String: String] = [:]
+    /// Numbers statement names; never reused, since a forgotten statement may still exist on the server.
+    private var statementsNamed = 0
     /// Whether a transaction is open (nested `transaction` calls join it).
     private var inTransaction = false
 
@@ -28,10 +30,21 @@ public final class PostgresConnection: @unchecked Sendable {
         try execute("SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'")
     }
 
-    deinit { PQfinish(handle) }
+    /// Set by `close()`; the handle is gone after it.
+    private var closed = false
+
+    deinit { if !closed { PQfinish(handle) } }
+
+    /// Ends the session now (instead of when the last reference goes). Nothing may use the
+    /// connection afterwards.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        PQfinish(handle)
+    }
 
     /// Whether the connection still works (a pool drops broken ones).
-    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isHealthy: Bool { !closed && PQstatus(handle) == CONNECTION_OK }
 
     /// Runs SQL text without parameters — one or several statements (migrations, `SET`).
     public func execute(_ sql: String) throws {
@@ -134,12 +147,112 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs `sql` with typed `parameters` bound to `$1`, `$2`… (prepared once per connection and
+    /// per pattern of types; a NULL's type is inferred by the server, or text where it cannot be).
+    @discardableResult
+    public func query(_ sql: String, parameters: [PostgresParameter]) throws -> PostgresResult {
+        let name = try typedStatement(sql, parameters)
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(parameters.count)
+        var formats = [Int32](repeating: 0, count: parameters.count)
+        for (index, parameter) in parameters.enumerated() {
+            switch parameter {
+            case .null: values.append(nil)
+            case .int(let value): values.append(Array(String(value).utf8) + [0])
+            case .double(let value): values.append(Array((value.postgresText ?? "NaN").utf8) + [0])
+            case .text(let value): values.append(Array(value.utf8) + [0])
+            case .bytes(let value):
+                values.append(value)
+                formats[index] = 1
+            }
+        }
+        var lengths = values.map { Int32($0?.count ?? 0) }
+        let raw = withPointers(values) { pointers in
+            PQexecPrepared(handle, name, Int32(parameters.count), parameters.isEmpty ? nil : pointers,
+                           &lengths, &formats, 0)
+        }
+        do {
+            return try PostgresResult(raw, connection: handle, sql: sql)
+        } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
+            prepared[String(parameters.map(\.signature)) + "|" + sql] = nil
+            throw error
+        }
+    }
+
+    /// Subscribes this connection to `channel`'s notifications (`NOTIFY channel, 'payload'`).
+    public func listen(_ channel: String) throws {
+        try execute("LISTEN \(channel)")
+    }
+
+    /// Waits up to `timeout` seconds for notifications on the channels listened to; returns
+    /// their payloads (empty on timeout). Throws when the connection broke.
+    public func notifications(timeout: Double) throws -> [String] {
+        var payloads = drainNotifications()
+        if !payloads.isEmpty { return payloads }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, Int32(timeout * 1000))
+        if ready > 0 {
+            guard PQconsumeInput(handle) == 1 else {
+                throw PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)))
+            }
+            payloads = drainNotifications()
+        }
+        return payloads
+    }
+
+    private func drainNotifications() -> [String] {
+        var payloads: [String] = []
+        while let notice = PQnotifies(handle) {
+            payloads.append(String(cString: notice.pointee.extra))
+            PQfreemem(notice)
+        }
+        return payloads
+    }
+
+    private func withPointers<R>(_ values: [[UInt8]?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<UInt8>?] = values.map { value in
+            guard let value else { return nil }
+            let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, value.count))
+            pointer.initialize(from: value, count: value.count)
+            return pointer
+        }
+        defer { for pointer in pointers { pointer?.deallocate() } }
+        return pointers.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { body($0) }
+        }
+    }
+
+    private func typedStatement(_ sql: String, _ parameters: [PostgresParameter]) throws -> String {
+        let key = String(parameters.map(\.signature)) + "|" + sql
+        if let name = prepared[key] { return name }
+        statementsNamed += 1
+        let name = "gs\(statementsNamed)"
+        var types = parameters.map(\.oid)
+        let unknown = types.contains(0)
+        // A failed PREPARE would abort the open transaction: where a retry may follow, try it in a savepoint.
+        let guarded = unknown && inTransaction
+        if guarded { try execute("SAVEPOINT gs_prepare") }
+        do {
+            _ = try PostgresResult(PQprepare(handle, name, sql, Int32(types.count), types.isEmpty ? nil : types),
+                                   connection: handle, sql: sql)
+            if guarded { try execute("RELEASE SAVEPOINT gs_prepare") }
+        } catch let error as PostgresError where unknown && (error.sqlState == "42P18" || error.sqlState == "42P08") {
+            // A NULL where the server cannot tell the type (`$1 IS NULL`, or unused): say text.
+            if guarded { try execute("ROLLBACK TO SAVEPOINT gs_prepare; RELEASE SAVEPOINT gs_prepare") }
+            types = types.map { $0 == 0 ? 25 : $0 }
+            _ = try PostgresResult(PQprepare(handle, name, sql, Int32(types.count), types), connection: handle, sql: sql)
+        }
+        prepared[key] = name
+        return name
+    }
+
     /// How many statements this connection has prepared (each once).
     public var preparedCount: Int { prepared.count }
 
     private func statement(_ sql: String, parameters: Int) throws -> String {
         if let name = prepared[sql] { return name }
-        let name = "gs\(prepared.count + 1)"
+        statementsNamed += 1
+        let name = "gs\(statementsNamed)"
         _ = try PostgresResult(PQprepare(handle, name, sql, Int32(parameters), nil), connection: handle, sql: sql)
         prepared[sql] = name
         return name

@@ -13,6 +13,7 @@ public final class PostgresPool: Sendable {
     private struct State {
         var idle: [PostgresConnection] = []
         var open = 0
+        var closed = false
     }
     private let state = Mutex(State())
     /// Wakes a waiting borrower when a connection comes back (a condition, which `Mutex` lacks).
@@ -22,6 +23,20 @@ public final class PostgresPool: Sendable {
         self.url = url
         self.size = max(1, size)
         self.timeout = timeout
+    }
+
+    /// Closes the idle connections, and each lent one when it comes back; later borrowers get `08003`.
+    public func close() {
+        let idle = state.withLock { state -> [PostgresConnection] in
+            state.closed = true
+            state.open -= state.idle.count
+            defer { state.idle = [] }
+            return state.idle
+        }
+        for connection in idle { connection.close() }
+        returned.lock()
+        returned.broadcast()
+        returned.unlock()
     }
 
     /// Connections open now (lent or idle).
@@ -59,7 +74,8 @@ public final class PostgresPool: Sendable {
     private func borrow() throws -> PostgresConnection {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while true {
-            let claim = state.withLock { state -> Claim in
+            let claim = try state.withLock { state -> Claim in
+                if state.closed { throw PostgresError(sqlState: "08003", message: "the connection pool is closed") }
                 if let connection = state.idle.popLast() { return .idle(connection) }
                 if state.open < size { state.open += 1; return .open }
                 return .full
@@ -87,9 +103,15 @@ public final class PostgresPool: Sendable {
     }
 
     private func giveBack(_ connection: PostgresConnection, broken: Bool) {
-        state.withLock { state in
-            if broken { state.open -= 1 } else { state.idle.append(connection) }
+        let drop = state.withLock { state -> Bool in
+            if broken || state.closed {
+                state.open -= 1
+                return true
+            }
+            state.idle.append(connection)
+            return false
         }
+        if drop { connection.close() }
         signal()
     }
 

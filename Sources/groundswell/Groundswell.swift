@@ -4,6 +4,7 @@ import Groundswell
 import HTTPServer
 import Logging
 import SQLiteStore
+import PostgresStore
 import Outbound
 import Rules
 
@@ -27,7 +28,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free port (env GROUNDSWELL_PORT).")
     var port: Int = environment["GROUNDSWELL_PORT"].flatMap(Int.init) ?? 8080
 
-    @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
+    @Option(help: "SQLite database file, or postgres://user@host:port/name for PostgreSQL shared by several nodes (env GROUNDSWELL_DB).")
     var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
 
     @Option(help: "Admin bearer token; if omitted, the first start generates and prints one (env GROUNDSWELL_ADMIN_TOKEN).")
@@ -166,8 +167,12 @@ struct Serve: ParsableCommand {
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
-        try Paths.ensureParentDirectory(of: db)
-        var appConfiguration = AppConfiguration(databasePath: db)
+        let postgresURL = DatabaseLocation.postgresURL(db)
+        // On PostgreSQL this node's own files (address key, pictures by default) go under ./data.
+        let localPath = postgresURL == nil ? db : "./data/groundswell"
+        try Paths.ensureParentDirectory(of: localPath)
+        var appConfiguration = AppConfiguration(databasePath: localPath)
+        appConfiguration.postgresURL = postgresURL
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.walAutocheckpoint = walAutocheckpoint
@@ -203,6 +208,8 @@ struct Serve: ParsableCommand {
             app = try GroundswellApp(configuration: appConfiguration, logger: logger)
         } catch let failure as Migrator.Failure {
             throw ValidationError("cannot open \(db): \(failure)")
+        } catch let failure as PostgresError {
+            throw ValidationError("cannot open \(DatabaseLocation.redacted(db)): \(failure)")
         } catch let failure as ConfigurationError {
             throw ValidationError("cannot start: \(failure)")
         }
@@ -248,10 +255,21 @@ struct Serve: ParsableCommand {
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
 
-    @Option(help: "SQLite database file (env GROUNDSWELL_DB).")
+    @Option(help: "SQLite database file, or postgres://user@host:port/name (env GROUNDSWELL_DB).")
     var db: String = environment["GROUNDSWELL_DB"] ?? "./data/groundswell.sqlite"
 
     func run() throws {
+        if let url = DatabaseLocation.postgresURL(db) {
+            do {
+                let applied = try PostgresMigrator.migrate(try PostgresConnection(url: url), EmbeddedPostgresMigrations.all,
+                                                           now: Int64(Date().timeIntervalSince1970 * 1000))
+                let name = DatabaseLocation.redacted(db)
+                print(applied.isEmpty ? "\(name) is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", ")) to \(name)")
+                return
+            } catch let failure as PostgresError {
+                throw ValidationError("cannot migrate \(DatabaseLocation.redacted(db)): \(failure)")
+            }
+        }
         try Paths.ensureParentDirectory(of: db)
         let connection = try Connection(path: db, options: GroundswellApp.connectionOptions())
         do {
@@ -334,6 +352,9 @@ struct Seed: ParsableCommand {
     }
 
     func run() throws {
+        if DatabaseLocation.postgresURL(db) != nil {
+            throw ValidationError("seed works on a SQLite file: seed one, then move it with `groundswell migrate-store`")
+        }
         try Paths.ensureParentDirectory(of: db)
         var logger = Logger(label: "groundswell-seed")
         logger.logLevel = .warning
@@ -365,6 +386,9 @@ struct Backup: ParsableCommand {
     var mediaDir: String? = environment["GROUNDSWELL_MEDIA_DIR"]
 
     func run() throws {
+        if DatabaseLocation.postgresURL(db) != nil {
+            throw ValidationError("backup copies a SQLite file; back up PostgreSQL with pg_dump or pg_basebackup (docs/scaling.md)")
+        }
         guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("\(out) exists; choose a new file") }
         try Paths.ensureParentDirectory(of: out)
@@ -396,6 +420,9 @@ struct Restore: ParsableCommand {
     var mediaDir: String? = environment["GROUNDSWELL_MEDIA_DIR"]
 
     func run() throws {
+        if DatabaseLocation.postgresURL(db) != nil {
+            throw ValidationError("restore writes a SQLite file; restore PostgreSQL with pg_restore (docs/scaling.md)")
+        }
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no backup at \(from)") }
         let backup = try Connection(path: from, options: GroundswellApp.connectionOptions())
         let result = try backup.queryOne("PRAGMA integrity_check") { $0.string(0) } ?? "?"

@@ -105,7 +105,7 @@ final class HardeningTests: ServiceTestCase {
         XCTAssertEqual(created.header("cache-control"), "no-store")
 
         // 5. Nothing secret and no plain address at rest.
-        let rows = try Connection(path: service.databasePath).query("SELECT principal, headers, body FROM idempotency_keys") {
+        let rows = try service.connection().query("SELECT principal, headers, body FROM idempotency_keys") {
             $0.string(0) + $0.string(1) + String(decoding: $0.blob(2), as: UTF8.self)
         }
         XCTAssertFalse(rows.isEmpty)
@@ -143,7 +143,7 @@ final class HardeningTests: ServiceTestCase {
     func testLegacyKeyInSettingsMovesToTheKeyFile() throws {
         service.stop()
         let legacy = [UInt8](repeating: 7, count: 32)
-        let db = try Connection(path: service.databasePath)
+        let db = try service.connection()
         try db.run("INSERT INTO settings (key, value) VALUES ('address_secret', ?)", [legacy])
         try FileManager.default.removeItem(atPath: AddressKey.filePath(forDatabase: service.databasePath))
         try service.start()
@@ -348,7 +348,7 @@ final class HardeningTests: ServiceTestCase {
                                    headers: [("Idempotency-Key", "shared"), ("X-Forwarded-For", "198.51.100.2")])
         XCTAssertNotEqual(b.json["token"] as? String, a.json["token"] as? String)
         XCTAssertNil(b.header("idempotent-replayed"))
-        let rows = try Connection(path: service.databasePath).query("SELECT principal FROM idempotency_keys") { $0.string(0) }
+        let rows = try service.connection().query("SELECT principal FROM idempotency_keys") { $0.string(0) }
         XCTAssertFalse(rows.contains { $0.contains("198.51.100") }, "\(rows)")
     }
 }

@@ -195,10 +195,10 @@ final class TrendingTests: ServiceTestCase {
             XCTAssertEqual(try client.post("/ideas/\(id)/votes", token: token).status, 201)
             testClock.advance(millis: Int64(i + 1) * 7_200_000)
         }
-        let stored = try Connection(path: service.databasePath).queryOne("SELECT trend FROM ideas WHERE id = ?", [id]) { $0.double(0) }
+        let stored = try service.connection().queryOne("SELECT trend FROM ideas WHERE id = ?", [id]) { $0.double(0) }
         XCTAssertEqual(stored ?? 0, Trending.score(times), accuracy: 1e-9)
         XCTAssertEqual(try client.request("DELETE", "/ideas/\(id)/votes", token: voters[1]).status, 200)
-        let after = try Connection(path: service.databasePath).queryOne("SELECT trend FROM ideas WHERE id = ?", [id]) { $0.double(0) }
+        let after = try service.connection().queryOne("SELECT trend FROM ideas WHERE id = ?", [id]) { $0.double(0) }
         XCTAssertEqual(after ?? 0, Trending.score([times[0], times[2], times[3]]), accuracy: 1e-9)
     }
 

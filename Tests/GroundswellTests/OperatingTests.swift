@@ -238,7 +238,7 @@ final class OperatingTests: ServiceTestCase {
         let page = try client.get("/admin/audit?limit=2", token: admin)
         let next = try XCTUnwrap(page.json["next_cursor"] as? String)
         XCTAssertEqual((try client.get("/admin/audit?limit=2&cursor=\(next)", token: admin).json["items"] as? [Any])?.count, 1)
-        let db = try Connection(path: service.databasePath)
+        let db = try service.connection()
         XCTAssertThrowsError(try db.run("UPDATE audit_log SET action = 'nothing'"))
         XCTAssertThrowsError(try db.run("DELETE FROM audit_log"))
     }

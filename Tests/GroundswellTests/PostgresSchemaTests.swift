@@ -50,7 +50,7 @@ final class PostgresSchemaTests: XCTestCase {
         }
     }
 
-    static let engineSpecific: Set<String> = ["ideas_search"]
+    static let engineSpecific: Set<String> = ["ideas_search", "ideas_search_queue"]
 
     private func typeClass(_ type: String) -> String {
         let type = type.lowercased()

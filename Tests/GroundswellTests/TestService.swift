@@ -6,6 +6,8 @@ import XCTest
 @testable import Groundswell
 @testable import HTTPServer
 import SQLiteStore
+import Storage
+import PostgresStore
 
 /// A clock tests can move.
 final class TestClock: Clock, @unchecked Sendable {
@@ -17,8 +19,14 @@ final class TestClock: Clock, @unchecked Sendable {
     func set(_ millis: Int64) { lock.lock(); now = millis; lock.unlock() }
 }
 
-/// The real service on a loopback port over a real SQLite file in a temp directory.
+/// The real service on a loopback port over a real SQLite file in a temp directory — or, when
+/// `GROUNDSWELL_TEST_ENGINE=postgres`, over a fresh database of the test PostgreSQL cluster
+/// (`make test` runs the service tests both ways).
 final class TestService {
+    /// The engine the service tests run on in this process.
+    static let engine: SQLEngine = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_ENGINE"] == "postgres" ? .postgres : .sqlite
+    /// The PostgreSQL database, when the engine is PostgreSQL.
+    let postgresURL: String?
     let directory: URL
     let clock: TestClock?
     var app: GroundswellApp!
@@ -51,6 +59,7 @@ final class TestService {
         serverConfiguration.loopCount = 2
         serverConfiguration.shutdownGrace = 2
         serverConfiguration.maxConnectionsPerAddress = 1024
+        postgresURL = TestService.engine == .postgres ? try TestPostgres.shared().makeDatabase() : nil
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("groundswell-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try start()
@@ -62,6 +71,7 @@ final class TestService {
         var logger = Logger(label: "test")
         logger.logLevel = .error
         var configuration = AppConfiguration(databasePath: databasePath)
+        configuration.postgresURL = postgresURL
         configuration.adminToken = adminToken
         if let clock { configuration.clock = clock }
         configuration.trustProxy = trustProxy
@@ -93,9 +103,15 @@ final class TestService {
 
     func client() -> TestClient { TestClient(port: port) }
 
-    /// A direct read-only look at the database file.
+    /// A direct look at the database (SQL in the stores' dialect).
     func scalar(_ sql: String, _ values: [SQLiteBindable] = []) throws -> Int64? {
-        try Connection(path: databasePath).scalarInt(sql, values)
+        try connection().scalarInt(sql, values)
+    }
+
+    /// A connection of its own to the service's database, whichever the engine.
+    func connection() throws -> SQLConnection {
+        if let postgresURL { return SQLConnection(try PostgresConnection(url: postgresURL)) }
+        return SQLConnection(try Connection(path: databasePath))
     }
 
     deinit {

@@ -1,11 +1,12 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Every statement about staff accounts (tokens stored only as hashes).
 enum StaffStore {
     static let columns = "id, name, role, created_at, revoked_at"
 
-    static func write(_ row: Row, into json: inout JSONWriter) {
+    static func write(_ row: SQLRow, into json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("name"); json.string(row.string(1))
@@ -15,16 +16,16 @@ enum StaffStore {
         json.endObject()
     }
 
-    static func create(_ db: Connection, name: String, role: StaffRole, tokenHash: [UInt8], at now: Int64) throws -> Int64 {
+    static func create(_ db: SQLConnection, name: String, role: StaffRole, tokenHash: [UInt8], at now: Int64) throws -> Int64 {
         try db.run("INSERT INTO staff (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", [name, role.rawValue, tokenHash, now])
         return db.lastInsertRowID
     }
 
-    static func writeAll(_ db: Connection, into json: inout JSONWriter) throws {
+    static func writeAll(_ db: SQLConnection, into json: inout JSONWriter) throws {
         _ = try db.query("SELECT \(columns) FROM staff ORDER BY id") { StaffStore.write($0, into: &json) }
     }
 
-    static func json(_ db: Connection, id: Int64) throws -> [UInt8]? {
+    static func json(_ db: SQLConnection, id: Int64) throws -> [UInt8]? {
         try db.queryOne("SELECT \(columns) FROM staff WHERE id = ?", [id]) { row -> [UInt8] in
             var json = JSONWriter()
             StaffStore.write(row, into: &json)
@@ -33,20 +34,20 @@ enum StaffStore {
     }
 
     /// Role and revocation time of a staff member, or nil if there is none.
-    static func roleAndRevocation(_ db: Connection, id: Int64) throws -> (role: String, revokedAt: Int64?)? {
+    static func roleAndRevocation(_ db: SQLConnection, id: Int64) throws -> (role: String, revokedAt: Int64?)? {
         try db.queryOne("SELECT role, revoked_at FROM staff WHERE id = ?", [id], { ($0.string(0), $0.optionalInt64(1)) })
     }
 
-    static func activeAdmins(_ db: Connection) throws -> Int64 {
+    static func activeAdmins(_ db: SQLConnection) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND revoked_at IS NULL") ?? 0
     }
 
-    static func revoke(_ db: Connection, id: Int64, at now: Int64) throws {
+    static func revoke(_ db: SQLConnection, id: Int64, at now: Int64) throws {
         try db.run("UPDATE staff SET revoked_at = ? WHERE id = ?", [now, id])
     }
 
     /// The active staff member with this token hash.
-    static func member(_ db: Connection, tokenHash: [UInt8]) throws -> StaffMember? {
+    static func member(_ db: SQLConnection, tokenHash: [UInt8]) throws -> StaffMember? {
         try db.queryOne("SELECT id, name, role FROM staff WHERE token_hash = ? AND revoked_at IS NULL", [tokenHash]) {
             StaffMember(id: $0.int64(0), name: $0.string(1), role: StaffRole(rawValue: $0.string(2)) ?? .moderator)
         }
@@ -54,7 +55,7 @@ enum StaffStore {
 
     /// Makes sure an admin can sign in: `token`'s hash becomes the first admin's (or a new
     /// admin's), or with no token a new one is generated when there is no admin yet; returns it.
-    static func bootstrapAdmin(_ db: Connection, token: String?, at now: Int64) throws -> String? {
+    static func bootstrapAdmin(_ db: SQLConnection, token: String?, at now: Int64) throws -> String? {
         let firstAdmin = try db.scalarInt("SELECT id FROM staff WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id LIMIT 1")
         if let token {
             let hash = Tokens.hash(token)

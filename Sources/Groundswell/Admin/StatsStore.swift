@@ -1,10 +1,11 @@
 import JSON
 import Rules
 import SQLiteStore
+import Storage
 
 /// The operating figures of `GET /admin/stats`.
 enum StatsStore {
-    static func json(_ db: Connection, now: Int64, dayStart: Int64) throws -> [UInt8] {
+    static func json(_ db: SQLConnection, now: Int64, dayStart: Int64) throws -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.beginObject()
         json.key("users"); json.int(try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0)

@@ -6,6 +6,10 @@ import SQLiteStore
 /// Settings the domain needs (the executable fills them from flags and environment).
 public struct AppConfiguration: Sendable {
     public var databasePath: String
+    /// When set, the database is PostgreSQL at this `postgres://` URL, shared by every node
+    /// (issue 19), and `databasePath` only says where this node's own files go (the address key
+    /// file, and pictures unless `media.directory` is set).
+    public var postgresURL: String?
     /// The admin token to accept; if nil and no admin exists yet, one is generated.
     public var adminToken: String?
     public var readerCount = 4

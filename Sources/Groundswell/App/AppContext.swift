@@ -4,13 +4,14 @@ import Foundation
 import HTTPServer
 import Logging
 import SQLiteStore
+import Storage
 import Synchronization
 
 /// What every handler needs: the database, the clock and the logger. Reads run on the
 /// calling event-loop thread with a pooled reader; writes go to the group-commit writer
 /// and answer through a promise once committed.
 public final class AppContext: Sendable {
-    public let database: Database
+    public let database: SQLDatabase
     public let clock: Clock
     public let logger: Logger
     /// Ranked search results; emptied by the writer after a commit that changed searchable text, visibility or a status.
@@ -57,7 +58,7 @@ public final class AppContext: Sendable {
     /// Pictures on ideas: their files and the thread that decodes uploads.
     let media: MediaLibrary
 
-    init(database: Database, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
+    init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary) {
         self.media = media
         self.droppedLogLines = droppedLogLines
@@ -88,14 +89,14 @@ public final class AppContext: Sendable {
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
     /// taken once instead of once per statement (which contends between reader threads).
-    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+    public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         try database.read { db in try db.transaction(.deferred) { try body(db) } }
     }
 
     /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.
     /// An error thrown by `work` rolls back only `work`'s own changes. When the request
     /// carries an idempotency key, its response is stored in the same transaction.
-    public func write(_ request: Request, _ work: @escaping (Connection) throws -> Response) -> Reply {
+    public func write(_ request: Request, _ work: @escaping (SQLConnection) throws -> Response) -> Reply {
         let record = IdempotencyRecord(request: request)
         let now = clock.nowMillis()
         return write { db in
@@ -106,7 +107,7 @@ public final class AppContext: Sendable {
     }
 
     /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.
-    public func write(_ work: @escaping (Connection) throws -> Response) -> Reply {
+    public func write(_ work: @escaping (SQLConnection) throws -> Response) -> Reply {
         let promise = ResponsePromise()
         let submitted = DispatchTime.now().uptimeNanoseconds
         database.writer.submit(work) { [logger, self] result in

@@ -2,6 +2,7 @@ import Crypto
 import HTTPServer
 import Logging
 import SQLiteStore
+import Storage
 
 /// The Groundswell service: its database and its routes, ready to hand to a `Server`.
 /// `@unchecked Sendable`: `responder` and `generatedAdminToken` are set in `init` and only
@@ -19,19 +20,30 @@ public final class GroundswellApp: @unchecked Sendable {
         var options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
         options.walAutocheckpoint = configuration.walAutocheckpoint
         let clock = configuration.clock
-        let database = try Database(path: configuration.databasePath, migrations: EmbeddedMigrations.all,
-                                    readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
+        let database: SQLDatabase
+        if let url = configuration.postgresURL {
+            database = try SQLDatabase(postgresURL: url, migrations: EmbeddedPostgresMigrations.all,
+                                       readers: configuration.readerCount, now: { clock.nowMillis() })
+            // Search: ideas whose text or visibility changed are indexed with our tokenizer
+            // before each commit (SQLite's FTS5 triggers do this in the file).
+            database.writer.beforeEveryCommit { db in try PostgresSearch.indexQueued(db) }
+        } else {
+            database = try SQLDatabase(sqlitePath: configuration.databasePath, migrations: EmbeddedMigrations.all,
+                                       readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
+        }
         let keys = try AddressKeyring(databasePath: configuration.databasePath, environment: configuration.environment,
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
         let client = ClientAddress(trustProxy: configuration.trustProxy, key: keys.current.bytes)
         let media = try MediaLibrary(settings: configuration.media, databasePath: configuration.databasePath, logger: logger)
-        let orphans = try database.read { db in try media.sweep(db) }
+        // On PostgreSQL the picture folder is shared with other nodes, whose uploads may be
+        // between their file and their commit right now: no sweep there.
+        let orphans = database.engine == .sqlite ? try database.read { db in try media.sweep(db) } : 0
         if orphans > 0 { logger.notice("removed \(orphans) picture files no idea uses (uploads interrupted before their commit)") }
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
-        try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") }
+        if database.engine == .sqlite { try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") } }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
         // what it holds, before any request of that commit is answered (SQLite's update hook
         // sees trigger writes too). Pages follow the commit count instead (PageCache).

@@ -1,12 +1,13 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Writes one page of a keyset-paged listing, `{"items":[…],"next_cursor":…}`, from a query
 /// ending in `LIMIT ?`: it asks for one row more than the page to know whether another
 /// page exists, and makes the cursor from the last row served.
 enum PageWriter {
-    static func write(_ db: Connection, sql: String, values: [SQLiteBindable], limit: Int, capacity: Int = 2048,
-                      cursor: (Row) -> Cursor?, item: (Row, inout JSONWriter) -> Void) throws -> [UInt8] {
+    static func write(_ db: SQLConnection, sql: String, values: [SQLiteBindable], limit: Int, capacity: Int = 2048,
+                      cursor: (SQLRow) -> Cursor?, item: (SQLRow, inout JSONWriter) -> Void) throws -> [UInt8] {
         var json = JSONWriter(capacity: capacity)
         json.beginObject()
         json.key("items")

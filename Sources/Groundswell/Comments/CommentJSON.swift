@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// A comment as the API shows it, read from a row selected with `columns` and `from`. A reply
 /// from staff (`official`) has no customer id; it shows the staff member's name.
@@ -7,7 +8,7 @@ enum CommentJSON {
     static let columns = "c.id, c.idea_id, c.author_id, COALESCE(u.name, s.name), c.body, c.created_at"
     static let from = "FROM comments c LEFT JOIN users u ON u.id = c.author_id LEFT JOIN staff s ON s.id = c.staff_id"
 
-    static func write(_ row: Row, into json: inout JSONWriter, hidden: Bool? = nil) {
+    static func write(_ row: SQLRow, into json: inout JSONWriter, hidden: Bool? = nil) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("idea_id"); json.int(row.int64(1))

@@ -1,6 +1,7 @@
 import JSON
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Discussion under an idea, listed oldest first.
 struct CommentRoutes {
@@ -42,7 +43,7 @@ struct CommentRoutes {
 
     /// Tells the idea's followers (but not `except`, who wrote it) and the webhooks about a new
     /// comment, marks the idea's live stream, and returns the comment's JSON.
-    private func announce(_ db: Connection, ideaID: Int64, commentID id: Int64, text: String, kind: NotificationStore.Kind,
+    private func announce(_ db: SQLConnection, ideaID: Int64, commentID id: Int64, text: String, kind: NotificationStore.Kind,
                           except: Int64?, now: Int64) throws -> [UInt8] {
         var payload = JSONWriter(capacity: 256)
         payload.beginObject()

@@ -1,6 +1,7 @@
 import HTTPServer
 import JSON
 import SQLiteStore
+import Storage
 
 /// Rounds in the console: the list with a creation form that validates like the API (it is
 /// the API: `POST /admin/rounds`), and a round's page with the awards preview, closing it, and
@@ -88,7 +89,7 @@ struct RoundConsole {
         }
     }
 
-    static func roundJSON(_ db: SQLiteStore.Connection, _ round: Round, now: Int64, rounds: RoundRoutes) throws -> Response {
+    static func roundJSON(_ db: SQLConnection, _ round: Round, now: Int64, rounds: RoundRoutes) throws -> Response {
         var json = JSONWriter(capacity: 8192)
         json.beginObject()
         json.key("round"); json.raw(try RoundStore.json(db, round, now: now))

@@ -3,6 +3,7 @@ import JSON
 import Logging
 import Outbound
 import SQLiteStore
+import Storage
 import Synchronization
 
 /// Sends what the outbox holds: webhook deliveries, immediate emails and daily digests. Its
@@ -22,7 +23,7 @@ final class DeliveryWorker: @unchecked Sendable {
 
     let settings: DeliverySettings
     let metrics = DeliveryMetrics()
-    private let database: Database
+    private let database: SQLDatabase
     private let clock: Clock
     private let logger: Logger
     private let webhook: WebhookPost
@@ -41,7 +42,7 @@ final class DeliveryWorker: @unchecked Sendable {
     private var threads: [Thread] = []
     private let finished = DispatchSemaphore(value: 0)
 
-    init(settings: DeliverySettings, database: Database, clock: Clock, logger: Logger) {
+    init(settings: DeliverySettings, database: SQLDatabase, clock: Clock, logger: Logger) {
         self.settings = settings
         self.database = database
         self.clock = clock

@@ -1,5 +1,6 @@
 import Rules
 import SQLiteStore
+import Storage
 
 /// Every engagement figure for one query, computed from the rollup (`activity_days`) and, for
 /// the company's responsiveness and rounds, from indexed lookups of the ideas in range. Plain
@@ -91,7 +92,7 @@ struct EngagementReport: Sendable {
     /// Reads the report in one pass over the rollup rows in range and one over the ideas
     /// submitted in range. Memory follows the customer ids (about 25 bytes each: a million
     /// customers' report peaks near 60 MB), not hash maps per customer or per idea.
-    static func build(_ db: Connection, _ query: EngagementQuery, advocateLimit: Int = 50, withEmails: Bool) throws -> EngagementReport {
+    static func build(_ db: SQLConnection, _ query: EngagementQuery, advocateLimit: Int = 50, withEmails: Bool) throws -> EngagementReport {
         let starts = query.periods
         let customerCount = Int(try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM users") ?? 0) + 1
 
@@ -252,7 +253,7 @@ struct EngagementReport: Sendable {
         var entered: [Int64: [Int64]] = [:]
         _ = try db.query("""
             SELECT h.idea_id, i.created_at, h.to_status, MIN(h.created_at) FROM idea_status_history h JOIN ideas i ON i.id = h.idea_id
-            WHERE i.created_at >= ? AND i.created_at < ?\(filter) GROUP BY h.idea_id, h.to_status
+            WHERE i.created_at >= ? AND i.created_at < ?\(filter) GROUP BY h.idea_id, i.created_at, h.to_status
             """, values) { row in
             guard let stage = pipeline.firstIndex(of: row.string(2)), stage > 0 else { return }
             entered[row.int64(0), default: [row.int64(1)] + Array(repeating: 0, count: stages - 1)][stage] = row.int64(3)

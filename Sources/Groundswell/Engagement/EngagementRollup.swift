@@ -1,4 +1,5 @@
 import SQLiteStore
+import Storage
 
 /// Keeps `activity_days` up to date from the raw tables: votes (and votes voided since), customers'
 /// comments, ideas, and the page views in `ReaderLog`. Runs on the writer (the scheduler every few
@@ -30,7 +31,7 @@ enum EngagementRollup {
 
     /// Takes in what is new (up to `batch` rows of each source).
     @discardableResult
-    static func catchUp(_ db: Connection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch) throws -> Outcome {
+    static func catchUp(_ db: SQLConnection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch) throws -> Outcome {
         var marks: [String: Int64] = [:]
         _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
         let voteMark = marks["votes"] ?? 0, lastRun = marks["run_at"] ?? 0
@@ -46,7 +47,7 @@ enum EngagementRollup {
         // few runs instead of one long write), then votes voided since, by their old ids.
         var newVoteMark = voteMark
         var taken = 0
-        let take = { (row: Row) in
+        let take = { (row: SQLRow) in
             add("u\(row.int64(1))", row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.votes += 1 }
         }
         _ = try db.query("""
@@ -99,8 +100,8 @@ enum EngagementRollup {
         }
         let upsert = """
             INSERT INTO activity_days (scope, day, actor, reads, votes, comments, ideas) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (scope, day, actor) DO UPDATE SET reads = reads + excluded.reads, votes = votes + excluded.votes,
-              comments = comments + excluded.comments, ideas = ideas + excluded.ideas
+            ON CONFLICT (scope, day, actor) DO UPDATE SET reads = activity_days.reads + excluded.reads, votes = activity_days.votes + excluded.votes,
+              comments = activity_days.comments + excluded.comments, ideas = activity_days.ideas + excluded.ideas
             """
         for (key, counts) in pending {
             try db.run(upsert, [key.scope, key.day, key.actor, counts.reads, counts.votes, counts.comments, counts.ideas])
@@ -117,7 +118,7 @@ enum EngagementRollup {
     /// through `catchUp` would take minutes of 20,000-row writes. The same rows as `catchUp`
     /// (new votes, votes voided since, customers' comments, ideas), minus its look below the
     /// vote mark for reused ids, which an import has none of.
-    static func takeInAll(_ db: Connection, now: Int64) throws {
+    static func takeInAll(_ db: SQLConnection, now: Int64) throws {
         var marks: [String: Int64] = [:]
         _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
         let votes = marks["votes"] ?? 0, comments = marks["comments"] ?? 0, ideas = marks["ideas"] ?? 0
@@ -135,8 +136,8 @@ enum EngagementRollup {
             for scope in ["''", "'c:' || category", "'r:' || round"] {
                 try db.run("""
                     INSERT INTO activity_days (scope, day, actor, \(source.column))
-                    SELECT \(scope), at / 86400000, 'u' || who, COUNT(*) FROM (\(source.rows)) WHERE \(scope) IS NOT NULL GROUP BY 1, 2, 3
-                    ON CONFLICT (scope, day, actor) DO UPDATE SET \(source.column) = \(source.column) + excluded.\(source.column)
+                    SELECT \(scope), at / 86400000, 'u' || who, COUNT(*) FROM (\(source.rows)) src WHERE \(scope) IS NOT NULL GROUP BY 1, 2, 3
+                    ON CONFLICT (scope, day, actor) DO UPDATE SET \(source.column) = activity_days.\(source.column) + excluded.\(source.column)
                     """, [source.mark])
             }
         }
@@ -150,7 +151,7 @@ enum EngagementRollup {
 
     /// Whether a run would find anything new in the raw tables (read first, so an idle scheduler
     /// never commits, which would retire the page caches).
-    static func behind(_ db: Connection) throws -> Bool {
+    static func behind(_ db: SQLConnection) throws -> Bool {
         var marks: [String: Int64] = [:]
         _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
         let votes = try db.scalarInt("SELECT MAX(id) FROM votes") ?? 0

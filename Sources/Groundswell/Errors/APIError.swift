@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import Logging
 import SQLiteStore
+import Storage
 
 /// The errors handlers throw, built from `ErrorCode` (the one list of codes and statuses).
 /// `APIError.response(for:)` is the one place any error becomes a response.
@@ -68,7 +69,7 @@ public enum APIError {
         var generator = SystemRandomNumberGenerator()
         let id = Hex.string((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
         var answer: HTTPError
-        if (error as? SQLiteError)?.isStorageFailure == true || error is WriterStopped {
+        if StorageFailure.isUnavailable(error) {
             answer = storageFailure
             logger.error("storage failure (request_id=\(id)) in \(what()): \(error)")
         } else {

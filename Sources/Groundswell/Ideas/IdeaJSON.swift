@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// The one definition of an idea as the API shows it, read straight from a row
 /// selected with `IdeaJSON.columns`.
@@ -18,7 +19,7 @@ enum IdeaJSON {
     static let votesColumn: Int32 = 7
 
     /// `extra` writes more members of the object (e.g. a search highlight) before it closes.
-    static func write(_ row: Row, into json: inout JSONWriter, extra: ((Row, inout JSONWriter) -> Void)? = nil) {
+    static func write(_ row: SQLRow, into json: inout JSONWriter, extra: ((SQLRow, inout JSONWriter) -> Void)? = nil) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("title"); row.withText(1) { json.string(utf8: $0) }
@@ -70,8 +71,8 @@ enum IdeaJSON {
     }
 
     /// The idea `id` as JSON bytes (visible ones only, unless `includeHidden`), or nil.
-    static func fetch(_ db: Connection, id: Int64, includeHidden: Bool = false,
-                      extra: ((Row, inout JSONWriter) -> Void)? = nil) throws -> [UInt8]? {
+    static func fetch(_ db: SQLConnection, id: Int64, includeHidden: Bool = false,
+                      extra: ((SQLRow, inout JSONWriter) -> Void)? = nil) throws -> [UInt8]? {
         let sql = includeHidden
             ? "SELECT \(columns) \(from) WHERE i.id = ?"
             : "SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0"
@@ -83,8 +84,8 @@ enum IdeaJSON {
     }
 
     /// Several visible ideas in one statement, encoded in the order of `ids` (missing ones skipped).
-    static func fetchMany(_ db: Connection, ids: [Int64], into json: inout JSONWriter,
-                          extra: ((Row, inout JSONWriter) -> Void)? = nil) throws {
+    static func fetchMany(_ db: SQLConnection, ids: [Int64], into json: inout JSONWriter,
+                          extra: ((SQLRow, inout JSONWriter) -> Void)? = nil) throws {
         guard !ids.isEmpty else { return }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var encoded: [Int64: [UInt8]] = [:]
@@ -97,7 +98,7 @@ enum IdeaJSON {
     }
 
     /// Whether a visible idea with this id exists.
-    static func exists(_ db: Connection, id: Int64) throws -> Bool {
+    static func exists(_ db: SQLConnection, id: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM ideas WHERE id = ? AND hidden = 0", [id]) != nil
     }
 
@@ -111,8 +112,10 @@ enum IdeaJSON {
 
     /// A visible idea that can take votes and comments: 404 if there is none, 409
     /// `idea_merged` (naming the target) if it was merged into another.
-    static func requireOpenForParticipation(_ db: Connection, id: Int64) throws -> Participation {
-        guard let row = try db.queryOne("SELECT round_id, merged_into, vote_count, trend FROM ideas WHERE id = ? AND hidden = 0", [id],
+    static func requireOpenForParticipation(_ db: SQLConnection, id: Int64) throws -> Participation {
+        // Held until the commit (PostgreSQL): the count and trending score read here are the ones
+        // the vote adds to, even with other nodes voting for this idea at the same moment.
+        guard let row = try db.queryOne("SELECT round_id, merged_into, vote_count, trend FROM ideas WHERE id = ? AND hidden = 0\(db.forUpdate)", [id],
                                         { ($0.optionalInt64(0), $0.optionalInt64(1), $0.int64(2), $0.double(3)) }) else {
             throw APIError.notFound("idea")
         }
@@ -121,7 +124,7 @@ enum IdeaJSON {
     }
 
     /// `{"idea_id","votes","comments","status"}` (plus `merged_into`), or nil when not visible.
-    static func liveState(_ db: Connection, id: Int64) throws -> [UInt8]? {
+    static func liveState(_ db: SQLConnection, id: Int64) throws -> [UInt8]? {
         try db.queryOne("SELECT vote_count, comment_count, status, merged_into FROM ideas WHERE id = ? AND hidden = 0", [id]) { row in
             var json = JSONWriter(capacity: 96)
             json.beginObject()

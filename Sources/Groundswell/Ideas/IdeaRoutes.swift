@@ -1,6 +1,7 @@
 import JSON
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Submitting, reading and browsing ideas.
 struct IdeaRoutes {
@@ -106,7 +107,7 @@ struct IdeaRoutes {
     }
 
     /// Ideas in the given order, each with its `similarity` (coverage, 0–1, two decimals).
-    static func writeScored(_ db: Connection, _ matches: [SimilarIdeas.Match], into json: inout JSONWriter) throws {
+    static func writeScored(_ db: SQLConnection, _ matches: [SimilarIdeas.Match], into json: inout JSONWriter) throws {
         let scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
         try IdeaJSON.fetchMany(db, ids: matches.map(\.id), into: &json) { row, json in
             json.key("similarity"); json.double(((scores[row.int64(0)] ?? 0) * 100).rounded() / 100)
@@ -165,12 +166,11 @@ struct IdeaRoutes {
             filter.status = status
         }
         if let category = query["category"], !category.isEmpty { filter.category = category }
-        var matchExpression: String?
-        var highlight: ((Row, inout JSONWriter) -> Void)?
+        var matchQuery: SearchQuery?
+        var highlight: ((SQLRow, inout JSONWriter) -> Void)?
         if let search {
             guard let parsed = SearchQuery.all(search) else { return IdeaRoutes.emptyPage }
-            let expression = parsed.expression
-            matchExpression = expression
+            matchQuery = parsed
             let highlighter = Highlighter(query: parsed)
             highlight = { row, json in
                 json.key("highlight")
@@ -182,7 +182,7 @@ struct IdeaRoutes {
             if sort != .relevance {
                 if inline { throw NeedsRanking() }
                 try searchLimiter.takeSearch(request)
-                filter.match = expression
+                filter.match = parsed
             }
         }
 
@@ -209,7 +209,7 @@ struct IdeaRoutes {
                     position = .trending(trend: try cursor.double(0), id: try cursor.int(1))
                 }
             case .relevance:
-                return try relevancePage(db, expression: matchExpression!, filter: filter, page: page,
+                return try relevancePage(db, query: matchQuery!, filter: filter, page: page,
                                          request: request, highlight: highlight, inline: inline, generation: searchGeneration)
             }
             return try IdeaStore.page(db, filter: filter, order: order, after: position, limit: page.limit, extra: highlight)
@@ -219,9 +219,9 @@ struct IdeaRoutes {
     /// Relevance pages are positions in a ranking taken at the first page (the snapshot is
     /// the highest idea id then), because BM25 scores shift as the corpus grows: ideas
     /// submitted while someone pages never appear in, or shift, their later pages.
-    private func relevancePage(_ db: Connection, expression: String, filter: IdeaStore.Filter,
+    private func relevancePage(_ db: SQLConnection, query: SearchQuery, filter: IdeaStore.Filter,
                                page: PageRequest, request: Request,
-                               highlight: ((Row, inout JSONWriter) -> Void)?, inline: Bool, generation: UInt64) throws -> [UInt8] {
+                               highlight: ((SQLRow, inout JSONWriter) -> Void)?, inline: Bool, generation: UInt64) throws -> [UInt8] {
         let snapshot: Int64
         let offset: Int
         if let text = page.cursor {
@@ -235,8 +235,9 @@ struct IdeaRoutes {
         }
         let filterKey = filter.cacheKey
         func rank(limit: Int, offset: Int) throws -> [Int64] {
-            try IdeaStore.rank(db, expression: expression, snapshot: snapshot, filter: filter, limit: limit, offset: offset)
+            try IdeaStore.rank(db, query: query, snapshot: snapshot, filter: filter, limit: limit, offset: offset)
         }
+        let expression = query.expression  // the cache key: every spelling of one query shares it
         var ids: [Int64]
         var more: Bool
         var entry = searchCache.get(query: expression, filters: filterKey, snapshot: snapshot)

@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Every statement that lists, ranks or adds ideas. Handlers describe what they want
 /// (`Filter`, `Order`, a `Position` after the last item served); the SQL is built here.
@@ -8,18 +9,27 @@ enum IdeaStore {
     struct Filter {
         var status: String?
         var category: String?
-        /// An FTS5 expression the idea must match (listings ordered by new/top/trending).
-        var match: String?
+        /// A search the idea must match (listings ordered by new/top/trending).
+        var match: SearchQuery?
 
         /// Identifies the filter in the search cache (the match expression is its own key part).
         var cacheKey: String { "status=\(status ?? "")&category=\(category ?? "")" }
 
-        fileprivate func conditions(includeMatch: Bool) -> (sql: [String], values: [SQLiteBindable]) {
+        fileprivate func conditions(_ engine: SQLEngine, includeMatch: Bool) -> (sql: [String], values: [SQLiteBindable]) {
             var sql: [String] = []
             var values: [SQLiteBindable] = []
             if let status { sql.append("i.status = ?"); values.append(status) }
             if let category { sql.append("i.category = ?"); values.append(category) }
-            if includeMatch, let match { sql.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)"); values.append(match) }
+            if includeMatch, let match {
+                switch engine {
+                case .sqlite:
+                    sql.append("i.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?)")
+                    values.append(match.expression)
+                case .postgres:
+                    sql.append("i.id IN (SELECT idea_id FROM ideas_search WHERE document @@ CAST(? AS tsquery))")
+                    values.append(match.tsquery ?? "")
+                }
+            }
             return (sql, values)
         }
     }
@@ -34,9 +44,9 @@ enum IdeaStore {
     }
 
     /// A page of visible ideas in `order` after `position`, with the cursor of the next page.
-    static func page(_ db: Connection, filter: Filter, order: Order, after position: Position?, limit: Int,
-                     extra: ((Row, inout JSONWriter) -> Void)?) throws -> [UInt8] {
-        var (conditions, values) = filter.conditions(includeMatch: true)
+    static func page(_ db: SQLConnection, filter: Filter, order: Order, after position: Position?, limit: Int,
+                     extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+        var (conditions, values) = filter.conditions(db.engine, includeMatch: true)
         conditions.insert("i.hidden = 0", at: 0)
         switch position {
         case .new(let id)?:
@@ -73,14 +83,26 @@ enum IdeaStore {
     }
 
     /// The highest idea id now: a relevance ranking covers the ideas up to it.
-    static func snapshot(_ db: Connection) throws -> Int64 {
+    static func snapshot(_ db: SQLConnection) throws -> Int64 {
         try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM ideas") ?? 0
     }
 
-    /// Ids of visible ideas matching `expression` (up to `snapshot`), by BM25 with titles ×10.
-    /// Plain searches stay inside the index, which holds only visible ideas.
-    static func rank(_ db: Connection, expression: String, snapshot: Int64, filter: Filter, limit: Int, offset: Int) throws -> [Int64] {
-        let (conditions, values) = filter.conditions(includeMatch: false)
+    /// Ids of visible ideas matching `query` (up to `snapshot`), by BM25 with titles ×10 (on
+    /// PostgreSQL `ts_rank`, weights alike: `PostgresSearch`). Plain searches stay inside the
+    /// index, which holds only visible ideas.
+    static func rank(_ db: SQLConnection, query: SearchQuery, snapshot: Int64, filter: Filter, limit: Int, offset: Int) throws -> [Int64] {
+        let (conditions, values) = filter.conditions(db.engine, includeMatch: false)
+        if db.engine == .postgres {
+            guard let tsquery = query.tsquery else { return [] }
+            let join = conditions.isEmpty ? "" : " JOIN ideas i ON i.id = s.idea_id"
+            let extra = conditions.isEmpty ? "" : " AND " + conditions.joined(separator: " AND ")
+            return try db.query("""
+                SELECT s.idea_id FROM ideas_search s\(join)
+                WHERE s.document @@ CAST(? AS tsquery) AND s.idea_id <= ?\(extra)
+                ORDER BY ts_rank(\(PostgresSearch.weights), s.document, CAST(? AS tsquery)) DESC, s.idea_id LIMIT ? OFFSET ?
+                """, [tsquery, snapshot] + values + [tsquery, limit, offset]) { $0.int64(0) }
+        }
+        let expression = query.expression
         let sql = conditions.isEmpty
             ? "SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? AND f.rowid <= ? ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?"
             : """
@@ -92,7 +114,7 @@ enum IdeaStore {
     }
 
     /// Adds a submitted idea; returns its id.
-    static func insert(_ db: Connection, authorID: Int64, title: String, description: String, category: String, at now: Int64,
+    static func insert(_ db: SQLConnection, authorID: Int64, title: String, description: String, category: String, at now: Int64,
                        roundID: Int64?, tier: String?, requestedAmount: Int64?, entryState: String?) throws -> Int64 {
         try db.run("""
             INSERT INTO ideas (author_id, title, description, category, status, created_at, round_id, tier, requested_amount, entry_state)
@@ -114,7 +136,7 @@ enum IdeaStore {
     }
 
     /// The first `limit` visible ideas (not merged away) in `order`, for the home page.
-    static func summaries(_ db: Connection, order: Order, limit: Int) throws -> [Summary] {
+    static func summaries(_ db: SQLConnection, order: Order, limit: Int) throws -> [Summary] {
         let orderBy: String
         switch order {
         case .new: orderBy = "id DESC"
@@ -137,7 +159,7 @@ enum IdeaStore {
         let launchedAt: Int64
     }
 
-    static func launched(_ db: Connection, limit: Int) throws -> [Launched] {
+    static func launched(_ db: SQLConnection, limit: Int) throws -> [Launched] {
         try db.query("""
             SELECT i.id, i.title, i.category, i.status, i.vote_count, i.comment_count, h.note, h.created_at, i.cover
             FROM ideas i JOIN idea_status_history h ON h.id = (
@@ -152,7 +174,7 @@ enum IdeaStore {
     }
 
     /// Titles of the visible ideas among `ids` (a customer's page lists what they voted for).
-    static func titles(_ db: Connection, ids: [Int64]) throws -> [Int64: String] {
+    static func titles(_ db: SQLConnection, ids: [Int64]) throws -> [Int64: String] {
         guard !ids.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var titles: [Int64: String] = [:]

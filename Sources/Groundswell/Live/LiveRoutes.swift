@@ -2,6 +2,7 @@ import HTTPServer
 import JSON
 import Rules
 import SQLiteStore
+import Storage
 
 /// `GET /ideas/{id}/events` (vote count, comments, status) and `GET /rounds/{id}/events` (the
 /// leaderboard, your remaining votes today when signed in, the close) as server-sent events.
@@ -37,7 +38,7 @@ struct LiveRoutes {
 
     /// `{"round_id","state","final","remaining_votes","resets_at","leaderboard"}`; the remaining
     /// votes (today, in the round's time zone) only for a signed-in customer during voting.
-    static func roundState(_ db: Connection, id: Int64, userID: Int64?, now: Int64) throws -> LiveEvents.Message? {
+    static func roundState(_ db: SQLConnection, id: Int64, userID: Int64?, now: Int64) throws -> LiveEvents.Message? {
         guard let round = try RoundStore.load(db, id: id) else { return nil }
         let state = round.state(at: now)
         var json = JSONWriter(capacity: 4096)

@@ -1,4 +1,5 @@
 import SQLiteStore
+import Storage
 
 /// `groundswell backup` and `restore` for pictures: the files a database's rows use, copied
 /// beside the database copy (`<backup>.media/`), content-addressed as in the media folder.
@@ -13,7 +14,7 @@ public enum MediaBackup {
     /// (hard links where the file system allows, else copies); returns how many, and the
     /// names missing from `source`.
     public static func copy(databasePath: String, from source: String, to destination: String) throws -> (copied: Int, missing: [String]) {
-        let connection = try Connection(path: databasePath, options: GroundswellApp.connectionOptions())
+        let connection = SQLConnection(try Connection(path: databasePath, options: GroundswellApp.connectionOptions()))
         let names = try MediaStore.allFiles(connection)
         let from = try MediaFiles(directory: source)
         let to = try MediaFiles(directory: destination)

@@ -2,6 +2,7 @@ import HTTPServer
 import Imaging
 import Logging
 import SQLiteStore
+import Storage
 import Synchronization
 
 /// Settings for pictures on ideas (`--media-dir`, `--max-upload`, `--media-quota`).
@@ -86,7 +87,7 @@ final class MediaLibrary: Sendable {
 
     /// At start-up, before serving: files no row uses (an upload interrupted between its
     /// files and its commit) are removed.
-    func sweep(_ db: Connection) throws -> Int {
+    func sweep(_ db: SQLConnection) throws -> Int {
         var removed = 0
         for name in files.allNames() where try !MediaStore.referenced(db, file: name) {
             files.remove(name)

@@ -2,6 +2,7 @@ import HTTPServer
 import Imaging
 import JSON
 import SQLiteStore
+import Storage
 
 /// Pictures on ideas (issue 18): `POST /ideas/{id}/media` (the idea's author; multipart with a
 /// `file` part and an optional `alt`), `GET /ideas/{id}/media`, `DELETE /ideas/{id}/media/{media}`
@@ -64,7 +65,7 @@ struct MediaRoutes {
 
     /// The idea is there and visible, the customer wrote it, it has room for one more picture,
     /// and the customer's quota has room for `adding` bytes.
-    private static func check(_ db: Connection, ideaID: Int64, userID: Int64, adding: Int64, quota: Int64) throws {
+    private static func check(_ db: SQLConnection, ideaID: Int64, userID: Int64, adding: Int64, quota: Int64) throws {
         guard let author = try CampaignStore.author(db, ideaID: ideaID) else { throw APIError.notFound("idea") }
         guard author == userID else { throw APIError.forbidden("only the idea's author adds pictures to it") }
         guard try MediaStore.count(db, ideaID: ideaID) < MediaStore.maxPerIdea else {

@@ -1,6 +1,7 @@
 import Imaging
 import JSON
 import SQLiteStore
+import Storage
 
 /// One picture on an idea, as stored: the re-encoded file and its rendition, by content name.
 struct MediaItem: Sendable {
@@ -29,7 +30,7 @@ enum MediaStore {
         m.rendition_width, m.rendition_height, m.rendition_bytes, m.alt, m.hidden, m.created_at
         """
 
-    private static func item(_ row: Row) -> MediaItem {
+    private static func item(_ row: SQLRow) -> MediaItem {
         let format = ImageFormat(rawValue: row.string(3)) ?? .jpeg
         return MediaItem(id: row.int64(0), ideaID: row.int64(1), userID: row.int64(2), format: format,
                          file: row.string(4) + "." + format.fileExtension, width: Int(row.int64(5)), height: Int(row.int64(6)),
@@ -42,7 +43,7 @@ enum MediaStore {
     /// A row's file extension in SQL, as `ImageFormat.fileExtension` has it.
     private static let extensionSQL = "CASE format WHEN 'jpeg' THEN 'jpg' ELSE format END"
 
-    static func insert(_ db: Connection, _ media: MediaItem) throws -> Int64 {
+    static func insert(_ db: SQLConnection, _ media: MediaItem) throws -> Int64 {
         try db.run("""
             INSERT INTO media (idea_id, user_id, format, sha256, width, height, bytes, rendition_sha256, rendition_width,
                                rendition_height, rendition_bytes, alt, created_at)
@@ -55,34 +56,34 @@ enum MediaStore {
         return id
     }
 
-    static func count(_ db: Connection, ideaID: Int64) throws -> Int64 {
+    static func count(_ db: SQLConnection, ideaID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM media WHERE idea_id = ?", [ideaID]) ?? 0
     }
 
     /// Bytes the customer's pictures take (originals and renditions), for the quota.
-    static func usedBytes(_ db: Connection, userID: Int64) throws -> Int64 {
+    static func usedBytes(_ db: SQLConnection, userID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COALESCE(SUM(bytes + rendition_bytes), 0) FROM media WHERE user_id = ?", [userID]) ?? 0
     }
 
     /// The idea's pictures, oldest first (hidden ones only for staff).
-    static func all(_ db: Connection, ideaID: Int64, includeHidden: Bool = false) throws -> [MediaItem] {
-        try db.query("SELECT \(columns) FROM media m WHERE m.idea_id = ? AND (m.hidden = 0 OR ?) ORDER BY m.id",
+    static func all(_ db: SQLConnection, ideaID: Int64, includeHidden: Bool = false) throws -> [MediaItem] {
+        try db.query("SELECT \(columns) FROM media m WHERE m.idea_id = ? AND (m.hidden = 0 OR ? = 1) ORDER BY m.id",
                      [ideaID, includeHidden], item)
     }
 
-    static func find(_ db: Connection, id: Int64) throws -> MediaItem? {
+    static func find(_ db: SQLConnection, id: Int64) throws -> MediaItem? {
         try db.queryOne("SELECT \(columns) FROM media m WHERE m.id = ?", [id], item)
     }
 
     /// Whether the picture exists and can be seen (it and its idea are not hidden).
-    static func visible(_ db: Connection, id: Int64) throws -> Bool {
+    static func visible(_ db: SQLConnection, id: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM media m JOIN ideas i ON i.id = m.idea_id WHERE m.id = ? AND m.hidden = 0 AND i.hidden = 0",
                          [id]) != nil
     }
 
     /// The format of file `name` if some visible picture uses it (as original or rendition):
     /// only such files are served.
-    static func servableFormat(_ db: Connection, file name: String) throws -> ImageFormat? {
+    static func servableFormat(_ db: SQLConnection, file name: String) throws -> ImageFormat? {
         guard let (sha, format) = MediaFiles.parse(name) else { return nil }
         let found = try db.scalarInt("""
             SELECT 1 FROM media m JOIN ideas i ON i.id = m.idea_id
@@ -96,7 +97,7 @@ enum MediaStore {
     }
 
     /// Whether any row (hidden or not) still uses file `name`.
-    static func referenced(_ db: Connection, file name: String) throws -> Bool {
+    static func referenced(_ db: SQLConnection, file name: String) throws -> Bool {
         let sha = hash(name)
         return try db.scalarInt("""
             SELECT 1 FROM media WHERE sha256 = ?1 UNION ALL SELECT 1 FROM media WHERE rendition_sha256 = ?1 LIMIT 1
@@ -104,7 +105,7 @@ enum MediaStore {
     }
 
     /// Deletes rows; returns the files no remaining row uses (to remove after the commit).
-    static func delete(_ db: Connection, _ items: [MediaItem]) throws -> [String] {
+    static func delete(_ db: SQLConnection, _ items: [MediaItem]) throws -> [String] {
         var ideas = Set<Int64>()
         for media in items {
             try db.run("DELETE FROM media WHERE id = ?", [media.id])
@@ -118,18 +119,18 @@ enum MediaStore {
         return orphans
     }
 
-    static func byUser(_ db: Connection, userID: Int64) throws -> [MediaItem] {
+    static func byUser(_ db: SQLConnection, userID: Int64) throws -> [MediaItem] {
         try db.query("SELECT \(columns) FROM media m WHERE m.user_id = ? ORDER BY m.id", [userID], item)
     }
 
-    static func setHidden(_ db: Connection, id: Int64, hidden: Bool) throws {
+    static func setHidden(_ db: SQLConnection, id: Int64, hidden: Bool) throws {
         guard let media = try find(db, id: id) else { return }
         try db.run("UPDATE media SET hidden = ? WHERE id = ?", [hidden, id])
         try refreshCover(db, ideaID: media.ideaID)
     }
 
     /// Keeps `ideas.cover` (the first visible picture's rendition) in step with the pictures.
-    static func refreshCover(_ db: Connection, ideaID: Int64) throws {
+    static func refreshCover(_ db: SQLConnection, ideaID: Int64) throws {
         try db.run("""
             UPDATE ideas SET cover = (
                 SELECT rendition_sha256 || '.' || \(extensionSQL)
@@ -171,7 +172,7 @@ enum MediaStore {
 
 extension MediaStore {
     /// Every file any row uses (for backups).
-    static func allFiles(_ db: Connection) throws -> [String] {
+    static func allFiles(_ db: SQLConnection) throws -> [String] {
         try db.query("""
             SELECT sha256 || '.' || \(extensionSQL) FROM media
             UNION SELECT rendition_sha256 || '.' || \(extensionSQL) FROM media

@@ -1,10 +1,11 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// The append-only record of staff actions: who, what, on what, before and after, when.
 /// Always written inside the transaction that makes the change.
 enum Audit {
-    static func record(_ db: Connection, actor: StaffMember, action: String, target: String,
+    static func record(_ db: SQLConnection, actor: StaffMember, action: String, target: String,
                        before: String?, after: String?, at now: Int64) throws {
         try db.run("""
             INSERT INTO audit_log (actor_id, actor_name, actor_role, action, target, before_value, after_value, created_at)
@@ -13,7 +14,7 @@ enum Audit {
     }
 
     /// A page of the log, newest first; `conditions` are fixed SQL fragments with `?` for `values`.
-    static func page(_ db: Connection, conditions: [String], values: [SQLiteBindable], limit: Int) throws -> [UInt8] {
+    static func page(_ db: SQLConnection, conditions: [String], values: [SQLiteBindable], limit: Int) throws -> [UInt8] {
         try PageWriter.write(db, sql: """
             SELECT id, actor_id, actor_name, actor_role, action, target, before_value, after_value, created_at FROM audit_log
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?
@@ -22,7 +23,7 @@ enum Audit {
             item: Audit.writeEntry)
     }
 
-    static func writeEntry(_ row: Row, into json: inout JSONWriter) {
+    static func writeEntry(_ row: SQLRow, into json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("actor")

@@ -1,9 +1,10 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// A flag as the API shows it.
 enum FlagJSON {
-    static func fetch(_ db: Connection, id: Int64) throws -> [UInt8] {
+    static func fetch(_ db: SQLConnection, id: Int64) throws -> [UInt8] {
         try db.queryOne("SELECT id, target_type, target_id, reason, state, resolution, created_at, resolved_at FROM flags WHERE id = ?", [id]) { row in
             var json = JSONWriter()
             write(row, into: &json)
@@ -11,7 +12,7 @@ enum FlagJSON {
         } ?? []
     }
 
-    static func write(_ row: Row, into json: inout JSONWriter) {
+    static func write(_ row: SQLRow, into json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("target_type"); json.string(row.string(1))

@@ -1,12 +1,13 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// The vote-farm report's queries: each pattern with its evidence (addresses only as keyed hashes).
 enum FraudStore {
-    static func report(_ db: Connection, roundID: Int64?) throws -> [UInt8] {
+    static func report(_ db: SQLConnection, roundID: Int64?) throws -> [UInt8] {
         if let roundID, try RoundStore.load(db, id: roundID) == nil { throw APIError.notFound("round") }
         // Bound, never spliced: NULL means every round and none.
-        let inRound = " AND (?1 IS NULL OR v.round_id = ?1)"
+        let inRound = " AND (CAST(?1 AS BIGINT) IS NULL OR v.round_id = ?1)"
         var json = JSONWriter(capacity: 4096)
         json.beginObject()
         json.key("round_id"); if let roundID { json.int(roundID) } else { json.null() }
@@ -46,11 +47,11 @@ enum FraudStore {
         }
         // 3. Ideas whose votes come mostly from accounts less than a day old.
         _ = try db.query("""
-            SELECT v.idea_id, COUNT(*), SUM(v.created_at - u.created_at < 86400000),
+            SELECT v.idea_id, COUNT(*), SUM(CASE WHEN v.created_at - u.created_at < 86400000 THEN 1 ELSE 0 END),
                    group_concat(CASE WHEN v.created_at - u.created_at < 86400000 THEN u.id END)
-            FROM votes v JOIN users u ON u.id = v.user_id WHERE 1\(inRound)
-            GROUP BY v.idea_id HAVING COUNT(*) >= 5 AND SUM(v.created_at - u.created_at < 86400000) * 2 >= COUNT(*)
-            ORDER BY SUM(v.created_at - u.created_at < 86400000) DESC LIMIT 100
+            FROM votes v JOIN users u ON u.id = v.user_id WHERE 1 = 1\(inRound)
+            GROUP BY v.idea_id HAVING COUNT(*) >= 5 AND SUM(CASE WHEN v.created_at - u.created_at < 86400000 THEN 1 ELSE 0 END) * 2 >= COUNT(*)
+            ORDER BY SUM(CASE WHEN v.created_at - u.created_at < 86400000 THEN 1 ELSE 0 END) DESC LIMIT 100
             """, [roundID]) { row in
             FraudRoutes.writeFinding("new_account_votes",
                                      summary: "\(row.int64(2)) of \(row.int64(1)) votes for idea \(row.int64(0)) came from accounts less than a day old",
@@ -65,7 +66,7 @@ enum FraudStore {
             SELECT c.id, c.idea_id, c.label, COUNT(*), MIN(cv.created_at), MAX(cv.created_at), group_concat(cv.user_id)
             FROM campaign_votes cv JOIN campaigns c ON c.id = cv.campaign_id JOIN users u ON u.id = cv.user_id
             LEFT JOIN ideas i ON i.id = c.idea_id
-            WHERE cv.created_at - u.created_at < 86400000 AND (?1 IS NULL OR i.round_id = ?1)
+            WHERE cv.created_at - u.created_at < 86400000 AND (CAST(?1 AS BIGINT) IS NULL OR i.round_id = ?1)
             GROUP BY c.id, cv.created_at / ?2 HAVING COUNT(*) >= 5
             ORDER BY COUNT(*) DESC LIMIT 100
             """, [roundID, FraudRoutes.window]) { row in

@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Every statement staff moderation makes about ideas: statuses with their public history,
 /// visibility, and merging a duplicate into another idea.
@@ -11,14 +12,14 @@ enum IdeaModerationStore {
         let mergedInto: Int64?
     }
 
-    static func state(_ db: Connection, id: Int64) throws -> State? {
+    static func state(_ db: SQLConnection, id: Int64) throws -> State? {
         try db.queryOne("SELECT status, hidden, round_id, merged_into FROM ideas WHERE id = ?", [id]) {
             State(status: $0.string(0), hidden: $0.bool(1), roundID: $0.optionalInt64(2), mergedInto: $0.optionalInt64(3))
         }
     }
 
     /// Moves the idea to `status` and writes the public history entry with staff's note.
-    static func changeStatus(_ db: Connection, id: Int64, from: String, to status: String, note: String?,
+    static func changeStatus(_ db: SQLConnection, id: Int64, from: String, to status: String, note: String?,
                              staff: StaffMember, at now: Int64) throws {
         try db.run("UPDATE ideas SET status = ? WHERE id = ?", [status, id])
         try db.run("""
@@ -27,12 +28,12 @@ enum IdeaModerationStore {
             """, [id, from, status, note, staff.id, staff.name, now])
     }
 
-    static func setHidden(_ db: Connection, id: Int64, hidden: Bool) throws {
+    static func setHidden(_ db: SQLConnection, id: Int64, hidden: Bool) throws {
         try db.run("UPDATE ideas SET hidden = ? WHERE id = ?", [hidden, id])
     }
 
     /// The public history of a visible idea: "submitted" at creation, then each status change.
-    static func historyJSON(_ db: Connection, id: Int64) throws -> [UInt8]? {
+    static func historyJSON(_ db: SQLConnection, id: Int64) throws -> [UInt8]? {
         guard let created = try db.queryOne("SELECT created_at FROM ideas WHERE id = ? AND hidden = 0", [id], { $0.int64(0) }) else {
             return nil
         }
@@ -63,17 +64,17 @@ enum IdeaModerationStore {
         return json.bytes
     }
 
-    static func hasVotes(_ db: Connection, id: Int64) throws -> Bool {
+    static func hasVotes(_ db: SQLConnection, id: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? LIMIT 1", [id]) != nil
     }
 
     /// Moves `source`'s votes and comments to `target` (a person who voted for both counts once),
     /// marks `source` a duplicate pointing at `target`, and writes its history entry.
-    static func merge(_ db: Connection, source: State, sourceID: Int64, into target: State, targetID: Int64,
+    static func merge(_ db: SQLConnection, source: State, sourceID: Int64, into target: State, targetID: Int64,
                       staff: StaffMember, at now: Int64) throws {
         try db.run("""
             INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id)
-            SELECT ?, user_id, CASE WHEN ? THEN 0 ELSE vote_day END, created_at, ?
+            SELECT ?, user_id, CASE WHEN ? = 1 THEN 0 ELSE vote_day END, created_at, ?
             FROM votes WHERE idea_id = ? ORDER BY id
             ON CONFLICT DO NOTHING
             """, [targetID, target.roundID == nil, target.roundID, sourceID])

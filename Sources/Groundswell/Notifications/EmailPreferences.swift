@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// How often a customer hears by email about each kind of notification: immediately, in a
 /// daily digest, or never. Email goes only to customers who opted in to contact
@@ -25,7 +26,7 @@ enum EmailPreferences {
     }
 
     /// The customer's choices, every kind present (`email_preferences` in the profile).
-    static func write(_ db: Connection, userID: Int64, into json: inout JSONWriter) throws {
+    static func write(_ db: SQLConnection, userID: Int64, into json: inout JSONWriter) throws {
         var chosen: [String: String] = [:]
         _ = try db.query("SELECT kind, mode FROM email_preferences WHERE user_id = ?", [userID]) { chosen[$0.string(0)] = $0.string(1) }
         json.beginObject()
@@ -37,7 +38,7 @@ enum EmailPreferences {
 
     /// Stores choices; waiting emails of a kind set to `never` are dropped, and those moved
     /// between `immediately` and `daily` follow.
-    static func set(_ db: Connection, userID: Int64, modes: [(NotificationStore.Kind, Mode)]) throws {
+    static func set(_ db: SQLConnection, userID: Int64, modes: [(NotificationStore.Kind, Mode)]) throws {
         for (kind, mode) in modes {
             try db.run("""
                 INSERT INTO email_preferences (user_id, kind, mode) VALUES (?, ?, ?)

@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Notifications and follows: every statement about them. Writers call `notifyFollowers` or
 /// `notify` inside the transaction of the change they announce (a status change, a comment, a
@@ -31,7 +32,7 @@ enum NotificationStore {
         """
 
     /// Sends `kind` about `ideaID` to its followers (but not `except`, the one who acted).
-    static func notifyFollowers(_ db: Connection, ideaID: Int64, kind: Kind, payload: JSONWriter,
+    static func notifyFollowers(_ db: SQLConnection, ideaID: Int64, kind: Kind, payload: JSONWriter,
                                 except: Int64? = nil, now: Int64) throws {
         try db.run("""
             INSERT INTO notifications (user_id, kind, idea_id, payload, created_at, email, email_next_at)
@@ -42,7 +43,7 @@ enum NotificationStore {
     }
 
     /// Sends `kind` to one customer (an idea's author), unless the account was erased.
-    static func notify(_ db: Connection, userID: Int64, ideaID: Int64?, kind: Kind, payload: JSONWriter, now: Int64) throws {
+    static func notify(_ db: SQLConnection, userID: Int64, ideaID: Int64?, kind: Kind, payload: JSONWriter, now: Int64) throws {
         try db.run("""
             INSERT INTO notifications (user_id, kind, idea_id, payload, created_at, email, email_next_at)
             SELECT u.id, ?1, ?2, ?3, ?4, \(EmailPreferences.stateSQL(kind: "?1", defaultMode: "?6")), ?4
@@ -54,11 +55,11 @@ enum NotificationStore {
     // MARK: follows
 
     /// Whether `userID` follows `ideaID` now (explicitly, or implicitly and not muted).
-    static func isFollowing(_ db: Connection, userID: Int64, ideaID: Int64) throws -> Bool {
-        try db.scalarInt("SELECT 1 FROM (\(followersSQL)) WHERE user_id = ?3", [ideaID, nil as Int64?, userID]) != nil
+    static func isFollowing(_ db: SQLConnection, userID: Int64, ideaID: Int64) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM (\(followersSQL)) x WHERE x.user_id = ?3", [ideaID, nil as Int64?, userID]) != nil
     }
 
-    static func setFollowing(_ db: Connection, userID: Int64, ideaID: Int64, following: Bool, now: Int64) throws {
+    static func setFollowing(_ db: SQLConnection, userID: Int64, ideaID: Int64, following: Bool, now: Int64) throws {
         try db.run("""
             INSERT INTO follows (idea_id, user_id, state, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (idea_id, user_id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at
@@ -66,7 +67,7 @@ enum NotificationStore {
     }
 
     /// The customer's explicit choices, for their data export.
-    static func writeFollows(_ db: Connection, userID: Int64, into json: inout JSONWriter) throws {
+    static func writeFollows(_ db: SQLConnection, userID: Int64, into json: inout JSONWriter) throws {
         _ = try db.query("SELECT idea_id, state, created_at FROM follows WHERE user_id = ? ORDER BY idea_id", [userID]) { row in
             json.beginObject()
             json.key("idea_id"); json.int(row.int64(0))
@@ -78,12 +79,12 @@ enum NotificationStore {
 
     // MARK: reading
 
-    static func unreadCount(_ db: Connection, userID: Int64) throws -> Int64 {
+    static func unreadCount(_ db: SQLConnection, userID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", [userID]) ?? 0
     }
 
     /// A page of the customer's notifications, newest first, and the cursor for the next.
-    static func page(_ db: Connection, userID: Int64, before: Int64, unreadOnly: Bool, limit: Int,
+    static func page(_ db: SQLConnection, userID: Int64, before: Int64, unreadOnly: Bool, limit: Int,
                      into json: inout JSONWriter) throws -> Int64? {
         var last: Int64?
         var count = 0
@@ -107,7 +108,7 @@ enum NotificationStore {
     }
 
     /// Marks the given notifications (or all) of the customer read; returns the unread count left.
-    static func markRead(_ db: Connection, userID: Int64, ids: [Int64]?, now: Int64) throws -> Int64 {
+    static func markRead(_ db: SQLConnection, userID: Int64, ids: [Int64]?, now: Int64) throws -> Int64 {
         if let ids {
             for id in ids {
                 try db.run("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL", [now, id, userID])
@@ -119,7 +120,7 @@ enum NotificationStore {
     }
 
     /// Erasure: the customer's notifications and follows go with the account.
-    static func forget(_ db: Connection, userID: Int64) throws {
+    static func forget(_ db: SQLConnection, userID: Int64) throws {
         try db.run("DELETE FROM notifications WHERE user_id = ?", [userID])
         try db.run("DELETE FROM follows WHERE user_id = ?", [userID])
         try db.run("DELETE FROM email_preferences WHERE user_id = ?", [userID])
@@ -127,7 +128,7 @@ enum NotificationStore {
     }
 
     /// The idea's title, for payloads.
-    static func title(_ db: Connection, ideaID: Int64) throws -> String {
+    static func title(_ db: SQLConnection, ideaID: Int64) throws -> String {
         try db.queryOne("SELECT title FROM ideas WHERE id = ?", [ideaID], { $0.string(0) }) ?? ""
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Sign-up and the caller's own profile.
 struct UserRoutes {
@@ -34,7 +35,7 @@ struct UserRoutes {
         }
 
         /// Creates the account (409 `email_taken` if the email has one), with its password hash.
-        func insert(_ db: Connection, tokenHash: [UInt8], passwordHash: String?, at now: Int64, addressHash: String) throws -> Int64 {
+        func insert(_ db: SQLConnection, tokenHash: [UInt8], passwordHash: String?, at now: Int64, addressHash: String) throws -> Int64 {
             let id = try UserStore.create(db, name: name, email: email, tokenHash: tokenHash, at: now, addressHash: addressHash)
             try UserStore.update(db, userID: id, name: nil, contactOptIn: contactOptIn ? true : nil, autoFollow: nil,
                                  language: language == "en" ? nil : language)
@@ -63,7 +64,7 @@ struct UserRoutes {
     /// Creates `account` — its password hashed first, on the password thread, when it has one —
     /// and answers with `respond(db, id)` in the same write (the API's sign-up, the web's too).
     static func create(_ account: NewAccount, request: Request, context: AppContext, tokenHash: [UInt8], now: Int64,
-                       respond: @escaping @Sendable (Connection, Int64) throws -> Response) -> Reply {
+                       respond: @escaping @Sendable (SQLConnection, Int64) throws -> Response) -> Reply {
         let address = request.clientHash(context.client)
         let write = { @Sendable (passwordHash: String?) -> Reply in
             context.write(request) { db in

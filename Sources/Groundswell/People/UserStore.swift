@@ -1,22 +1,28 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Every statement about customer accounts (sign-up, profile, token, erasure, the export).
 enum UserStore {
     /// A new account; 409 `email_taken` when the email (case-insensitively) is in use.
-    static func create(_ db: Connection, name: String, email: String, tokenHash: [UInt8], at now: Int64,
+    static func create(_ db: SQLConnection, name: String, email: String, tokenHash: [UInt8], at now: Int64,
                        addressHash: String) throws -> Int64 {
         do {
             try db.run("INSERT INTO users (name, email, email_norm, token_hash, created_at, signup_addr_hash) VALUES (?, ?, ?, ?, ?, ?)",
                        [name, email, email.lowercased(), tokenHash, now, addressHash])
-        } catch let error as SQLiteError where error.isUniqueViolation {
+        } catch where StorageFailure.isUniqueViolation(error) {
             throw APIError.emailTaken
         }
         return db.lastInsertRowID
     }
 
+    /// Holds the customer's row until the commit on PostgreSQL (see `RoundStore.lock`).
+    static func lock(_ db: SQLConnection, id: Int64) throws {
+        if db.engine == .postgres { _ = try db.scalarInt("SELECT id FROM users WHERE id = ? FOR UPDATE", [id]) }
+    }
+
     /// The caller's own profile (the only place a customer's email is shown to them).
-    static func profile(_ db: Connection, userID: Int64) throws -> [UInt8]? {
+    static func profile(_ db: SQLConnection, userID: Int64) throws -> [UInt8]? {
         try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow, language FROM users WHERE id = ?", [userID]) { row -> [UInt8] in
             var json = JSONWriter()
             json.beginObject()
@@ -33,7 +39,7 @@ enum UserStore {
         }
     }
 
-    static func update(_ db: Connection, userID: Int64, name: String?, contactOptIn: Bool?, autoFollow: Bool?, language: String?) throws {
+    static func update(_ db: SQLConnection, userID: Int64, name: String?, contactOptIn: Bool?, autoFollow: Bool?, language: String?) throws {
         if let language { try db.run("UPDATE users SET language = ? WHERE id = ?", [language, userID]) }
         if let name { try db.run("UPDATE users SET name = ? WHERE id = ?", [name, userID]) }
         if let contactOptIn { try db.run("UPDATE users SET contact_opt_in = ? WHERE id = ?", [contactOptIn, userID]) }
@@ -41,33 +47,37 @@ enum UserStore {
     }
 
     /// The account a token hash belongs to, with whether it is banned.
-    static func account(tokenHash: [UInt8], in db: Connection) throws -> AccountCache.Account? {
+    static func account(tokenHash: [UInt8], in db: SQLConnection) throws -> AccountCache.Account? {
         try db.queryOne("SELECT id, banned_at IS NOT NULL FROM users WHERE token_hash = ?", [tokenHash]) {
             AccountCache.Account(user: AuthenticatedUser(id: $0.int64(0)), banned: $0.bool(1))
         }
     }
 
     /// When the account was banned: `.some(nil)` when it is not, nil when there is no account.
-    static func bannedAt(_ db: Connection, userID: Int64) throws -> Int64?? {
+    static func bannedAt(_ db: SQLConnection, userID: Int64) throws -> Int64?? {
         try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [userID], { $0.optionalInt64(0) })
     }
 
-    static func setBannedAt(_ db: Connection, userID: Int64, _ at: Int64?) throws {
+    static func setBannedAt(_ db: SQLConnection, userID: Int64, _ at: Int64?) throws {
         try db.run("UPDATE users SET banned_at = ? WHERE id = ?", [at, userID])
     }
 
-    static func replaceToken(_ db: Connection, userID: Int64, tokenHash: [UInt8]) throws {
+    static func replaceToken(_ db: SQLConnection, userID: Int64, tokenHash: [UInt8]) throws {
         try db.run("UPDATE users SET token_hash = ? WHERE id = ?", [tokenHash, userID])
     }
 
     /// Erasure: name replaced, email and contact choice cleared, token revoked, address hashes gone.
     /// What this transaction deletes is overwritten (not just unlinked), and after the commit the
     /// WAL is folded into the file and truncated: no copy of the email or name is left in either.
-    static func erase(_ db: Connection, userID: Int64, formerName: String, revokedTokenHash: [UInt8], at now: Int64) throws {
-        try db.execute("PRAGMA secure_delete = ON")
-        db.afterCommit { db in
-            try? db.execute("PRAGMA secure_delete = FAST")
-            try? db.checkpoint()
+    static func erase(_ db: SQLConnection, userID: Int64, formerName: String, revokedTokenHash: [UInt8], at now: Int64) throws {
+        // PostgreSQL has no such switch: the old row versions go when autovacuum reclaims them
+        // (docs/privacy.md).
+        if let sqlite = db.sqlite {
+            try sqlite.execute("PRAGMA secure_delete = ON")
+            sqlite.afterCommit { sqlite in
+                try? sqlite.execute("PRAGMA secure_delete = FAST")
+                try? sqlite.checkpoint()
+            }
         }
         try db.run("""
             UPDATE users SET name = ?, email = ?, email_norm = ?, token_hash = ?, contact_opt_in = 0,
@@ -78,7 +88,7 @@ enum UserStore {
     }
 
     /// The export's members from profile to awards (`GET /me/data`).
-    static func writeExport(_ db: Connection, userID: Int64, into json: inout JSONWriter) throws {
+    static func writeExport(_ db: SQLConnection, userID: Int64, into json: inout JSONWriter) throws {
         json.key("profile"); json.raw(try profile(db, userID: userID) ?? [])
         json.key("ideas")
         json.beginArray()
@@ -123,7 +133,7 @@ enum UserStore {
     }
 
     /// An account as staff see it (`GET /admin/users/{id}`): the only place with its email.
-    static func staffViewJSON(_ db: Connection, userID id: Int64) throws -> [UInt8]? {
+    static func staffViewJSON(_ db: SQLConnection, userID id: Int64) throws -> [UInt8]? {
         try db.queryOne("""
             SELECT id, name, email, created_at, banned_at,
                    (SELECT COUNT(*) FROM ideas WHERE author_id = users.id), (SELECT COUNT(*) FROM votes WHERE user_id = users.id)

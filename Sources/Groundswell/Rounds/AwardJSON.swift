@@ -2,10 +2,11 @@ import Rules
 import JSON
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Awards as the API shows them.
 enum AwardJSON {
-    static func write(_ row: Row, into json: inout JSONWriter) {
+    static func write(_ row: SQLRow, into json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("round_id"); json.int(row.int64(1))
@@ -23,7 +24,7 @@ enum AwardJSON {
         FROM awards a JOIN rounds r ON r.id = a.round_id JOIN ideas i ON i.id = a.idea_id
         """
 
-    static func list(_ db: Connection, roundID: Int64) throws -> [UInt8] {
+    static func list(_ db: SQLConnection, roundID: Int64) throws -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.beginArray()
         _ = try db.query("\(select) WHERE a.round_id = ? ORDER BY (SELECT position FROM round_tiers t WHERE t.round_id = a.round_id AND t.name = a.tier), a.rank",
@@ -32,7 +33,7 @@ enum AwardJSON {
         return json.bytes
     }
 
-    static func page(_ db: Connection, where condition: String, _ values: [SQLiteBindable], limit: Int, after: Int64,
+    static func page(_ db: SQLConnection, where condition: String, _ values: [SQLiteBindable], limit: Int, after: Int64,
                      orderByRank: Bool) throws -> [UInt8] {
         let order = orderByRank
             ? "(SELECT position FROM round_tiers t WHERE t.round_id = a.round_id AND t.name = a.tier), a.rank, a.id"

@@ -1,6 +1,7 @@
 import Rules
 import JSON
 import SQLiteStore
+import Storage
 
 /// A funding round as stored.
 public struct Round: Sendable {
@@ -34,7 +35,7 @@ public struct Round: Sendable {
         lottery_seed, lottery_drawn_at, carry_over, next_round_id, closed_at, created_at, vote_count
         """
 
-    init(row: Row, tiers: [Ranking.Tier]) {
+    init(row: SQLRow, tiers: [Ranking.Tier]) {
         id = row.int64(0)
         name = row.string(1)
         submissionsOpenAt = row.int64(2)

@@ -1,11 +1,12 @@
 import Rules
 import SQLiteStore
+import Storage
 
 /// The rules for entering an idea in a round and voting in one, checked inside the
 /// writer's transaction so caps and allowances hold exactly under concurrency.
 enum RoundEntry {
     /// Checks an entry; returns its entry state (`entered`, or `pending` for a lottery).
-    static func check(_ db: Connection, roundID: Int64, category: String, tier: String?,
+    static func check(_ db: SQLConnection, roundID: Int64, category: String, tier: String?,
                       requestedAmount: Int64?, now: Int64) throws -> String {
         guard let round = try RoundStore.load(db, id: roundID) else { throw APIError.notFound("round") }
         guard round.acceptsEntries(at: now) else {
@@ -28,7 +29,7 @@ enum RoundEntry {
             if tier != nil { throw APIError.invalid("tier is only for tiers rounds") }
         }
         if round.isLottery { return "pending" }
-        if let cap = round.maxIdeas, try RoundStore.entryCount(db, roundID: roundID) >= cap {
+        if let cap = round.maxIdeas, try RoundStore.lock(db, id: roundID), try RoundStore.entryCount(db, roundID: roundID) >= cap {
             throw APIError.conflict(.roundFull, "the round already has its \(cap) entries")
         }
         return "entered"
@@ -50,12 +51,15 @@ enum RoundEntry {
 
     /// Decides where a vote counts: outside rounds (day 0, once ever) or in the idea's
     /// round (its local day), enforcing the window, eligibility and the daily allowance.
-    static func voteContext(_ db: Connection, ideaID: Int64, userID: Int64, now: Int64) throws -> VoteContext {
+    static func voteContext(_ db: SQLConnection, ideaID: Int64, userID: Int64, now: Int64) throws -> VoteContext {
         guard let idea = try db.queryOne("""
             SELECT round_id, entry_state, disqualified_reason IS NOT NULL, status FROM ideas WHERE id = ? AND hidden = 0
             """, [ideaID], { (round: $0.optionalInt64(0), entry: $0.optionalString(1), disqualified: $0.bool(2), status: $0.string(3)) })
         else { throw APIError.notFound("idea") }
         guard let roundID = idea.round else { return VoteContext(roundID: nil, day: 0) }
+        // One customer's votes one after another on every node: the allowance is counted from
+        // committed rows while this customer's row is held (PostgreSQL; SQLite's writer is one).
+        try UserStore.lock(db, id: userID)
         var round = try RoundStore.require(db, id: roundID)
         try requireVotingOpen(round, now: now)
         if round.lotteryDue(at: now) {
@@ -83,7 +87,7 @@ enum RoundEntry {
     static func day(of round: Round, at now: Int64) -> Int64 { LocalTime(identifier: round.timezone)?.day(at: now) ?? 0 }
 
     /// Votes the customer cast in the round on its local `day`.
-    static func votesUsed(_ db: Connection, userID: Int64, roundID: Int64, day: Int64) throws -> Int64 {
+    static func votesUsed(_ db: SQLConnection, userID: Int64, roundID: Int64, day: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM votes WHERE user_id = ? AND round_id = ? AND vote_day = ?", [userID, roundID, day]) ?? 0
     }
 }

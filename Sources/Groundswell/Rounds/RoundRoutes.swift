@@ -2,6 +2,7 @@ import Rules
 import JSON
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Funding rounds: the public view (rounds, leaderboards, awards, tallies, CSV results)
 /// and the admin side (create, change, close, preview, disqualify).
@@ -41,7 +42,7 @@ struct RoundRoutes {
 
     /// Answers from the round's current state, first drawing a due lottery or closing a
     /// round whose time has passed (the scheduler does this too; whoever is first wins).
-    func roundReply(_ request: Request, _ build: @escaping (Connection, Round, Int64) throws -> Response) throws -> Reply {
+    func roundReply(_ request: Request, _ build: @escaping (SQLConnection, Round, Int64) throws -> Response) throws -> Reply {
         let id = try context.pathID(request, what: "round")
         let now = context.clock.nowMillis()
         let due = try context.read { db -> Bool in
@@ -113,7 +114,7 @@ struct RoundRoutes {
 
     /// The live ranking of a round (final after its close), as `GET /rounds/{id}/leaderboard`
     /// and the round's event stream show it.
-    static func leaderboardJSON(_ db: Connection, round: Round, tier tierFilter: String?) throws -> [UInt8] {
+    static func leaderboardJSON(_ db: SQLConnection, round: Round, tier tierFilter: String?) throws -> [UInt8] {
         let (placements, final) = try RoundStore.placements(db, round: round)
         let titles = try RoundStore.entryTitles(db, roundID: round.id, includeCurrent: true)
         var json = JSONWriter(capacity: 4096)
@@ -145,7 +146,7 @@ struct RoundRoutes {
 
     /// Everything needed to recompute the awards: per entry, counted and voided votes, the
     /// time it reached its count, the vote sequence number of that moment, rank and result.
-    func tally(_ db: Connection, round: Round, now: Int64) throws -> [UInt8] {
+    func tally(_ db: SQLConnection, round: Round, now: Int64) throws -> [UInt8] {
         let (placements, final) = try RoundStore.placements(db, round: round)
         var json = JSONWriter(capacity: 4096)
         json.beginObject()
@@ -182,7 +183,7 @@ struct RoundRoutes {
         return json.bytes
     }
 
-    func resultsCSV(_ db: Connection, round: Round) throws -> [UInt8] {
+    func resultsCSV(_ db: SQLConnection, round: Round) throws -> [UInt8] {
         let titles = try RoundStore.entryTitles(db, roundID: round.id, includeCurrent: false)
         var csv = "rank,tier,idea_id,title,votes,voided,reached_at,eligible,won,amount,currency\r\n"
         for placement in try RoundStore.frozenPlacements(db, roundID: round.id) {
@@ -223,7 +224,7 @@ struct RoundRoutes {
         let due = try context.read { db in
             try RoundStore.anyCloseDue(db, now: now)
         }
-        let build = { (db: Connection) throws -> Response in
+        let build = { (db: SQLConnection) throws -> Response in
             .json(.ok, try AwardJSON.page(db, where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "),
                                           values, limit: page.limit, after: after, orderByRank: false))
         }

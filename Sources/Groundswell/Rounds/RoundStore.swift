@@ -3,34 +3,44 @@ import JSON
 import Crypto
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Round queries and the two irreversible steps, drawing the lottery and closing, each
 /// done inside the caller's write transaction.
 enum RoundStore {
-    static func load(_ db: Connection, id: Int64) throws -> Round? {
+    static func load(_ db: SQLConnection, id: Int64) throws -> Round? {
         let tiers = try db.query("SELECT name, amount, winners FROM round_tiers WHERE round_id = ? ORDER BY position", [id]) {
             Ranking.Tier(name: $0.string(0), amount: $0.int64(1), winners: $0.int(2))
         }
         return try db.queryOne("SELECT \(Round.columns) FROM rounds WHERE id = ?", [id]) { Round(row: $0, tiers: tiers) }
     }
 
-    static func require(_ db: Connection, id: Int64) throws -> Round {
+    static func require(_ db: SQLConnection, id: Int64) throws -> Round {
         guard let round = try load(db, id: id) else { throw APIError.notFound("round") }
         return round
     }
 
-    static func entryCount(_ db: Connection, roundID: Int64) throws -> Int64 {
+    /// Holds the round's row until the commit on PostgreSQL, where several nodes write at once:
+    /// entries are counted, lotteries drawn and rounds closed by one of them at a time, each
+    /// seeing what the one before committed. Always true (for use in conditions).
+    @discardableResult
+    static func lock(_ db: SQLConnection, id: Int64) throws -> Bool {
+        if db.engine == .postgres { _ = try db.scalarInt("SELECT id FROM rounds WHERE id = ? FOR UPDATE", [id]) }
+        return true
+    }
+
+    static func entryCount(_ db: SQLConnection, roundID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM ideas WHERE round_id = ? AND entry_state = 'entered'", [roundID]) ?? 0
     }
 
-    static func json(_ db: Connection, _ round: Round, now: Int64) throws -> [UInt8] {
+    static func json(_ db: SQLConnection, _ round: Round, now: Int64) throws -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         round.write(into: &json, now: now, entryCount: try entryCount(db, roundID: round.id))
         return json.bytes
     }
 
     /// Every entry of a round with its live numbers (what closing would rank now).
-    static func liveEntries(_ db: Connection, round: Round) throws -> [Ranking.Entry] {
+    static func liveEntries(_ db: SQLConnection, round: Round) throws -> [Ranking.Entry] {
         var voided: [Int64: Int64] = [:]
         _ = try db.query("SELECT idea_id, COUNT(*) FROM voided_votes WHERE round_id = ? GROUP BY idea_id", [round.id]) {
             voided[$0.int64(0)] = $0.int64(1)
@@ -47,7 +57,7 @@ enum RoundStore {
     }
 
     /// The frozen tally of a closed round.
-    static func frozenPlacements(_ db: Connection, roundID: Int64) throws -> [Ranking.Placement] {
+    static func frozenPlacements(_ db: SQLConnection, roundID: Int64) throws -> [Ranking.Placement] {
         try db.query("""
             SELECT r.idea_id, r.tier, r.requested_amount, r.votes, r.voided, COALESCE(r.reached_at, 0), COALESCE(r.last_vote_id, 0),
                    r.eligible, r.rank, r.won, a.amount
@@ -63,7 +73,7 @@ enum RoundStore {
     }
 
     /// Live placements for an open round, frozen ones for a closed round.
-    static func placements(_ db: Connection, round: Round) throws -> (placements: [Ranking.Placement], final: Bool) {
+    static func placements(_ db: SQLConnection, round: Round) throws -> (placements: [Ranking.Placement], final: Bool) {
         if round.closedAt != nil { return (try frozenPlacements(db, roundID: round.id), true) }
         return (Ranking.place(try liveEntries(db, round: round), mode: round.rankingMode), false)
     }
@@ -79,8 +89,13 @@ enum RoundStore {
     static func lotteryKey(seed: String, ideaID: Int64) -> String { seedHash("\(seed):\(ideaID)") }
 
     /// Draws `max_ideas` of the pending entries; the rest become `not_drawn`. Idempotent.
-    static func drawLottery(_ db: Connection, round: Round, now: Int64) throws {
+    static func drawLottery(_ db: SQLConnection, round: Round, now: Int64) throws {
         guard round.isLottery, round.lotteryDrawnAt == nil, let seed = round.lotterySeed else { return }
+        // Another node may have drawn it since `round` was read: look again with the row held.
+        if db.engine == .postgres {
+            try lock(db, id: round.id)
+            guard try db.scalarInt("SELECT 1 FROM rounds WHERE id = ? AND lottery_drawn_at IS NULL", [round.id]) != nil else { return }
+        }
         let pending = try db.query("SELECT id FROM ideas WHERE round_id = ? AND entry_state = 'pending' AND hidden = 0", [round.id]) { $0.int64(0) }
         let ordered = pending.sorted { lotteryKey(seed: seed, ideaID: $0) < lotteryKey(seed: seed, ideaID: $1) }
         let chosen = Set(ordered.prefix(Int(round.maxIdeas ?? Int64(ordered.count))))
@@ -99,7 +114,8 @@ enum RoundStore {
     /// Closes a round in the caller's transaction: draws a pending lottery, freezes the
     /// tally, writes every award, marks the round closed and carries ideas over. Closing a
     /// closed round changes nothing.
-    static func close(_ db: Connection, roundID: Int64, now: Int64) throws {
+    static func close(_ db: SQLConnection, roundID: Int64, now: Int64) throws {
+        try lock(db, id: roundID)
         guard var round = try load(db, id: roundID) else { throw APIError.notFound("round") }
         if round.closedAt != nil { return }
         if round.lotteryDue(at: max(now, round.submissionsCloseAt)) {
@@ -139,7 +155,7 @@ enum RoundStore {
     }
 
     /// Tells an entry's author what happened to it in `round` (`fields` adds the outcome).
-    static func notifyAuthor(_ db: Connection, round: Round, ideaID: Int64, now: Int64,
+    static func notifyAuthor(_ db: SQLConnection, round: Round, ideaID: Int64, now: Int64,
                              fields: (inout JSONWriter) -> Void) throws {
         guard let (author, title) = try db.queryOne("SELECT author_id, title FROM ideas WHERE id = ?", [ideaID],
                                                     { ($0.int64(0), $0.string(1)) }) else { return }
@@ -155,7 +171,7 @@ enum RoundStore {
     }
 
     /// Moves the eligible non-winners into the next round; their votes there start at zero.
-    private static func carryOver(_ db: Connection, round: Round, placements: [Ranking.Placement], now: Int64) throws {
+    private static func carryOver(_ db: SQLConnection, round: Round, placements: [Ranking.Placement], now: Int64) throws {
         guard round.carryOver, let nextID = round.nextRoundID, let next = try load(db, id: nextID), next.closedAt == nil,
               next.mode == round.mode else { return }
         let nextTiers = Set(next.tiers.map(\.name))
@@ -172,12 +188,12 @@ enum RoundStore {
     // MARK: rounds as staff set them
 
     /// Round ids below `before`, newest first.
-    static func ids(_ db: Connection, before: Int64) throws -> [Int64] {
+    static func ids(_ db: SQLConnection, before: Int64) throws -> [Int64] {
         try db.query("SELECT id FROM rounds WHERE id < ? ORDER BY id DESC", [before]) { $0.int64(0) }
     }
 
     /// Titles of the round's frozen results (and, with `includeCurrent`, of its current entries).
-    static func entryTitles(_ db: Connection, roundID: Int64, includeCurrent: Bool) throws -> [Int64: String] {
+    static func entryTitles(_ db: SQLConnection, roundID: Int64, includeCurrent: Bool) throws -> [Int64: String] {
         var titles: [Int64: String] = [:]
         let sql = includeCurrent
             ? "SELECT id, title FROM ideas WHERE id IN (SELECT idea_id FROM round_results WHERE round_id = ?1) OR round_id = ?1"
@@ -186,12 +202,12 @@ enum RoundStore {
         return titles
     }
 
-    static func anyCloseDue(_ db: Connection, now: Int64) throws -> Bool {
+    static func anyCloseDue(_ db: SQLConnection, now: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM rounds WHERE closed_at IS NULL AND voting_closes_at <= ? LIMIT 1", [now]) != nil
     }
 
     /// A new round with its tiers; returns its id.
-    static func create(_ db: Connection, _ settings: RoundSettings, seed: String?, at now: Int64) throws -> Int64 {
+    static func create(_ db: SQLConnection, _ settings: RoundSettings, seed: String?, at now: Int64) throws -> Int64 {
         try db.run("""
             INSERT INTO rounds (name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, max_ideas,
                 categories, votes_per_user_per_day, currency, mode, budget, timezone, entry_selection, lottery_seed_hash,
@@ -208,7 +224,7 @@ enum RoundStore {
     }
 
     /// New settings for a round (a lottery seed is kept once made); tiers replaced if asked.
-    static func update(_ db: Connection, id: Int64, _ settings: RoundSettings, seed: String, replaceTiers: Bool) throws {
+    static func update(_ db: SQLConnection, id: Int64, _ settings: RoundSettings, seed: String, replaceTiers: Bool) throws {
         try db.run("""
             UPDATE rounds SET name = ?, submissions_open_at = ?, submissions_close_at = ?, voting_opens_at = ?,
                 voting_closes_at = ?, max_ideas = ?, categories = ?, votes_per_user_per_day = ?, currency = ?, mode = ?,
@@ -223,7 +239,7 @@ enum RoundStore {
         if replaceTiers { try storeTiers(db, roundID: id, tiers: settings.mode == "tiers" ? settings.tiers : []) }
     }
 
-    static func storeTiers(_ db: Connection, roundID: Int64, tiers: [Ranking.Tier]) throws {
+    static func storeTiers(_ db: SQLConnection, roundID: Int64, tiers: [Ranking.Tier]) throws {
         try db.run("DELETE FROM round_tiers WHERE round_id = ?", [roundID])
         for (position, tier) in tiers.enumerated() {
             try db.run("INSERT INTO round_tiers (round_id, position, name, amount, winners) VALUES (?, ?, ?, ?, ?)",
@@ -232,22 +248,22 @@ enum RoundStore {
     }
 
     /// The round an idea is entered in: `.some(nil)` when none, nil when there is no such idea.
-    static func roundOf(_ db: Connection, ideaID: Int64) throws -> Int64?? {
+    static func roundOf(_ db: SQLConnection, ideaID: Int64) throws -> Int64?? {
         try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [ideaID], { $0.optionalInt64(0) })
     }
 
-    static func disqualify(_ db: Connection, ideaID: Int64, reason: String) throws {
+    static func disqualify(_ db: SQLConnection, ideaID: Int64, reason: String) throws {
         try db.run("UPDATE ideas SET disqualified_reason = ? WHERE id = ?", [reason, ideaID])
     }
 
     /// The round whose voting is open now and closes first (the home page's banner), if any.
     /// The newest rounds' ids and names (the console's round filter).
-    static func recent(_ db: Connection, limit: Int) throws -> [(Int64, String)] {
+    static func recent(_ db: SQLConnection, limit: Int) throws -> [(Int64, String)] {
         try db.query("SELECT id, name FROM rounds ORDER BY id DESC LIMIT ?", [limit]) { ($0.int64(0), $0.string(1)) }
     }
 
     /// Rounds whose submission window is open at `now`, oldest first (the submit form offers them).
-    static func acceptingEntries(_ db: Connection, now: Int64) throws -> [Round] {
+    static func acceptingEntries(_ db: SQLConnection, now: Int64) throws -> [Round] {
         let ids = try db.query("""
             SELECT id FROM rounds WHERE closed_at IS NULL AND submissions_open_at <= ?1 AND submissions_close_at > ?1
               AND voting_closes_at > ?1 ORDER BY id
@@ -255,7 +271,7 @@ enum RoundStore {
         return try ids.compactMap { try load(db, id: $0) }
     }
 
-    static func openForVoting(_ db: Connection, now: Int64) throws -> (id: Int64, name: String, closesAt: Int64)? {
+    static func openForVoting(_ db: SQLConnection, now: Int64) throws -> (id: Int64, name: String, closesAt: Int64)? {
         try db.queryOne("""
             SELECT id, name, voting_closes_at FROM rounds
             WHERE closed_at IS NULL AND voting_opens_at <= ? AND voting_closes_at > ? ORDER BY voting_closes_at, id LIMIT 1

@@ -1,4 +1,6 @@
 import PostgresStore
+import SQLiteStore
+import Storage
 
 /// Search on PostgreSQL (issue 19) with the same tokens as SQLite's FTS5 index: `SearchTokenizer`
 /// cuts title and description (words folded, CJK runs into bigrams with their syllables at the
@@ -8,8 +10,16 @@ import PostgresStore
 /// with the title ten times the description, as BM25 weights the columns in SQLite.
 enum PostgresSearch {
     /// A lexeme quoted for `tsvector`/`tsquery` text: in single quotes, quote and backslash doubled.
+    /// PostgreSQL refuses lexemes over 2,046 bytes; longer tokens (a 5,000-letter "word") are cut
+    /// at a character boundary, in documents and queries alike, so they still find each other.
     static func lexeme(_ token: String) -> String {
-        "'" + token.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
+        var token = token
+        if token.utf8.count > maxLexemeBytes {
+            var cut = token.utf8.index(token.utf8.startIndex, offsetBy: maxLexemeBytes)
+            while !token.unicodeScalars.indices.contains(cut) || cut > token.endIndex { cut = token.utf8.index(before: cut) }
+            token = String(token[..<cut])
+        }
+        return "'" + token.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     /// An idea's `document` as `tsvector` text: the title's tokens weighted A at positions from 1,
@@ -37,12 +47,38 @@ enum PostgresSearch {
         try db.run("DELETE FROM ideas_search WHERE idea_id = $1", [ideaID])
     }
 
+    static let maxLexemeBytes = 2_000
+
+    /// `ts_rank`'s weights for D, C, B, A: the title (A) counts ten times the description (D).
+    static let weights = "'{0.1, 0.1, 0.1, 1.0}'"
+
+    /// Brings `ideas_search` up to date with the ideas whose text or visibility changed in this
+    /// transaction (queued by the `ideas_search_enqueue` trigger): visible ones (re)indexed,
+    /// hidden or deleted ones taken out. The writer runs it before every commit.
+    static func indexQueued(_ db: SQLConnection) throws {
+        let queued = try db.query("""
+            SELECT q.idea_id, i.title, i.description, i.hidden FROM ideas_search_queue q LEFT JOIN ideas i ON i.id = q.idea_id
+            """) { row in (id: row.int64(0), text: row.isNull(1) || row.bool(3) ? nil : (row.string(1), row.string(2))) }
+        guard !queued.isEmpty else { return }
+        for idea in queued {
+            if let (title, description) = idea.text {
+                try db.run("""
+                    INSERT INTO ideas_search (idea_id, document) VALUES (?, CAST(? AS tsvector))
+                    ON CONFLICT (idea_id) DO UPDATE SET document = excluded.document
+                    """, [idea.id, document(title: title, description: description)])
+            } else {
+                try db.run("DELETE FROM ideas_search WHERE idea_id = ?", [idea.id])
+            }
+        }
+        try db.run("DELETE FROM ideas_search_queue")
+    }
+
     /// Ids of indexed ideas matching `query`, best first (ties by id).
     static func rank(_ db: PostgresConnection, _ query: SearchQuery, limit: Int, offset: Int = 0) throws -> [Int64] {
         guard let tsquery = query.tsquery else { return [] }
         return try db.query("""
             SELECT idea_id FROM ideas_search WHERE document @@ $1::tsquery
-            ORDER BY ts_rank('{0.1, 0.1, 0.1, 1.0}', document, $1::tsquery) DESC, idea_id LIMIT $2 OFFSET $3
+            ORDER BY ts_rank(\(weights), document, $1::tsquery) DESC, idea_id LIMIT $2 OFFSET $3
             """, [tsquery, limit, offset]) { $0.int64(0) }
     }
 }

@@ -1,4 +1,5 @@
 import SQLiteStore
+import Storage
 
 /// Near-duplicates of a draft title, in every language. Candidates are the 50 visible,
 /// unmerged ideas that share any token with the draft, by BM25 (titles weigh 10×); each is
@@ -18,17 +19,31 @@ enum SimilarIdeas {
         let score: Double
     }
 
-    static func find(_ db: Connection, title: String, limit: Int) throws -> [Match] {
+    static func find(_ db: SQLConnection, title: String, limit: Int) throws -> [Match] {
         guard let query = SearchQuery.any(title) else { return [] }
         let tokenizer = SearchTokenizer()
         let wanted = Set(tokenizer.tokens(title, forQuery: true).map(\.text))
         guard !wanted.isEmpty else { return [] }
         var ranked: [(match: Match, order: Int)] = []
-        _ = try db.query("""
-            SELECT f.rowid, i.title, substr(i.description, 1, ?) FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
-            WHERE ideas_fts MATCH ? AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
-            ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
-            """, [descriptionPrefix, query.expression, candidates]) { row in
+        let sql: String, values: [SQLiteBindable]
+        switch db.engine {
+        case .sqlite:
+            sql = """
+                SELECT f.rowid, i.title, substr(i.description, 1, \(descriptionPrefix)) FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
+                WHERE ideas_fts MATCH ? AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
+                ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
+                """
+            values = [query.expression, candidates]
+        case .postgres:
+            guard let tsquery = query.tsquery else { return [] }
+            sql = """
+                SELECT s.idea_id, i.title, substr(i.description, 1, \(descriptionPrefix)) FROM ideas_search s JOIN ideas i ON i.id = s.idea_id
+                WHERE s.document @@ CAST(? AS tsquery) AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
+                ORDER BY ts_rank(\(PostgresSearch.weights), s.document, CAST(? AS tsquery)) DESC, s.idea_id LIMIT ?
+                """
+            values = [tsquery, tsquery, candidates]
+        }
+        _ = try db.query(sql, values) { row in
             let have = Set(tokenizer.tokens(row.string(1) + "\n" + row.string(2)).map(\.text))
             let score = Double(wanted.intersection(have).count) / Double(wanted.count)
             ranked.append((Match(id: row.int64(0), score: score), ranked.count))

@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import JSON
 import SQLiteStore
+import Storage
 
 /// Accounts for people: a password for the account (`PUT /me/password`), signing in with email
 /// and password into a browser session (`POST /sessions`, an `HttpOnly` cookie plus a CSRF token),
@@ -76,7 +77,7 @@ struct SessionRoutes {
 
     /// Opens a browser session: the row (the cookie's hash, a CSRF token, the device's
     /// user agent) and the `201` that says so, carrying the session cookie.
-    static func open(_ db: Connection, userID: Int64, userAgent: String, now: Int64, secure: Bool) throws -> Response {
+    static func open(_ db: SQLConnection, userID: Int64, userAgent: String, now: Int64, secure: Bool) throws -> Response {
         let token = Tokens.generate(prefix: "gss_")
         let csrf = Tokens.randomHex(bytes: 24)
         let id = try SessionStore.create(db, userID: userID, tokenHash: Tokens.hash(token), csrf: csrf, userAgent: userAgent, now: now)

@@ -1,5 +1,6 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Every statement about passwords and browser sessions.
 enum SessionStore {
@@ -15,23 +16,23 @@ enum SessionStore {
         let banned: Bool
     }
 
-    static func credentials(_ db: Connection, email: String) throws -> Credentials? {
+    static func credentials(_ db: SQLConnection, email: String) throws -> Credentials? {
         try db.queryOne("""
             SELECT id, password_hash, banned_at IS NOT NULL FROM users WHERE email_norm = ? AND deleted_at IS NULL
             """, [email.lowercased()]) { Credentials(userID: $0.int64(0), passwordHash: $0.isNull(1) ? nil : $0.string(1), banned: $0.bool(2)) }
     }
 
-    static func passwordHash(_ db: Connection, userID: Int64) throws -> String? {
+    static func passwordHash(_ db: SQLConnection, userID: Int64) throws -> String? {
         try db.queryOne("SELECT password_hash FROM users WHERE id = ?", [userID]) { $0.isNull(0) ? nil : $0.string(0) } ?? nil
     }
 
     /// Sets the password; every other session of the account ends (`keep`: the one in use).
-    static func setPassword(_ db: Connection, userID: Int64, hash: String, keep sessionID: Int64?) throws {
+    static func setPassword(_ db: SQLConnection, userID: Int64, hash: String, keep sessionID: Int64?) throws {
         try db.run("UPDATE users SET password_hash = ? WHERE id = ?", [hash, userID])
         try db.run("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", [userID, sessionID])
     }
 
-    static func create(_ db: Connection, userID: Int64, tokenHash: [UInt8], csrf: String, userAgent: String, now: Int64) throws -> Int64 {
+    static func create(_ db: SQLConnection, userID: Int64, tokenHash: [UInt8], csrf: String, userAgent: String, now: Int64) throws -> Int64 {
         try db.run("""
             INSERT INTO sessions (user_id, token_hash, csrf_token, user_agent, created_at, last_seen_at, expires_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -50,7 +51,7 @@ enum SessionStore {
         let name: String
     }
 
-    static func session(_ db: Connection, tokenHash: [UInt8], now: Int64) throws -> Session? {
+    static func session(_ db: SQLConnection, tokenHash: [UInt8], now: Int64) throws -> Session? {
         try db.queryOne("""
             SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, u.banned_at IS NOT NULL, u.name
             FROM sessions s JOIN users u ON u.id = s.user_id
@@ -59,12 +60,12 @@ enum SessionStore {
                                        name: $0.string(5)) }
     }
 
-    static func touch(_ db: Connection, id: Int64, now: Int64) throws {
+    static func touch(_ db: SQLConnection, id: Int64, now: Int64) throws {
         try db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", [now, id])
     }
 
     /// The account's sessions, newest first.
-    static func list(_ db: Connection, userID: Int64, current: Int64?, now: Int64) throws -> [UInt8] {
+    static func list(_ db: SQLConnection, userID: Int64, current: Int64?, now: Int64) throws -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.beginObject()
         json.key("items")
@@ -88,18 +89,18 @@ enum SessionStore {
     }
 
     /// Ends one of the account's sessions; false when it has no such session.
-    static func revoke(_ db: Connection, userID: Int64, id: Int64) throws -> Bool {
+    static func revoke(_ db: SQLConnection, userID: Int64, id: Int64) throws -> Bool {
         try db.run("DELETE FROM sessions WHERE user_id = ? AND id = ?", [userID, id])
         return db.changes > 0
     }
 
     /// Ends every session of the account (token rotated, account erased).
-    static func revokeAll(_ db: Connection, userID: Int64) throws {
+    static func revokeAll(_ db: SQLConnection, userID: Int64) throws {
         try db.run("DELETE FROM sessions WHERE user_id = ?", [userID])
     }
 
     /// Expired sessions are deleted by the scheduler's purge.
-    static func purgeExpired(_ db: Connection, now: Int64) throws {
+    static func purgeExpired(_ db: SQLConnection, now: Int64) throws {
         try db.run("DELETE FROM sessions WHERE expires_at <= ?", [now])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteStore
+import Storage
 import Synchronization
 
 /// Loads the address key at start-up and replaces it when it reaches the retention period.
@@ -11,7 +12,7 @@ final class AddressKeyring: Sendable {
     private let key: Mutex<AddressKey>
     private let retainDays: Int
 
-    init(databasePath: String, environment: [String: String], retainDays: Int, now: Int64, database: Database) throws {
+    init(databasePath: String, environment: [String: String], retainDays: Int, now: Int64, database: SQLDatabase) throws {
         path = AddressKey.filePath(forDatabase: databasePath)
         self.retainDays = retainDays
         let legacy = try database.writer.sync { db in

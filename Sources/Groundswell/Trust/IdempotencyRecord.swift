@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import HTTPServer
 import SQLiteStore
+import Storage
 import Synchronization
 
 /// What the idempotency middleware hands to the write path: who, which key, which body.
@@ -31,7 +32,7 @@ struct IdempotencyRecord: Sendable {
     /// 5xx answers are not stored: a retry should try again. A response that carries a
     /// credential is recorded without its headers and body: a retry learns that the request
     /// was carried out, never the credential (nothing secret is kept at rest).
-    func store(_ db: Connection, response: Response, now: Int64) throws {
+    func store(_ db: SQLConnection, response: Response, now: Int64) throws {
         guard response.status.code < 500 else { return }
         let secret = response.carriesSecret
         let headers = secret ? "" : response.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
@@ -52,7 +53,7 @@ struct IdempotencyRecord: Sendable {
         let secret: Bool
     }
 
-    static func find(_ db: Connection, principal: String, key: String, since: Int64) throws -> Stored? {
+    static func find(_ db: SQLConnection, principal: String, key: String, since: Int64) throws -> Stored? {
         try db.queryOne("""
             SELECT body_hash, status, content_type, headers, body, secret FROM idempotency_keys
             WHERE principal = ? AND key = ? AND created_at > ?
@@ -63,7 +64,7 @@ struct IdempotencyRecord: Sendable {
     }
 
     /// Forgets every replay kept for a customer (their erasure).
-    static func forget(_ db: Connection, userID: Int64) throws {
+    static func forget(_ db: SQLConnection, userID: Int64) throws {
         try db.run("DELETE FROM idempotency_keys WHERE principal = ?", ["user:\(userID)"])
     }
 }

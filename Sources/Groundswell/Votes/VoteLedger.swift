@@ -1,5 +1,6 @@
 import Rules
 import SQLiteStore
+import Storage
 
 /// The one way a vote row is written. It keeps what used to be kept by insert triggers —
 /// the idea's `vote_count`, reach time (`last_vote_at`, `last_vote_id`) and trending score,
@@ -13,7 +14,7 @@ public enum VoteLedger {
     @discardableResult
     /// `current`: the idea's count and trending score as the caller just read them in this
     /// transaction, when the vote belongs to the idea's context (saves reading them again).
-    public static func record(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64, at time: Int64,
+    public static func record(_ db: SQLConnection, ideaID: Int64, userID: Int64, day: Int64, at time: Int64,
                               roundID: Int64?, addressHash: String?, current: (votes: Int64, trend: Double)? = nil) throws -> Bool {
         try db.run("""
             INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id, addr_hash) VALUES (?, ?, ?, ?, ?, ?)
@@ -37,7 +38,7 @@ public enum VoteLedger {
 
     /// Takes back a person's vote for an idea on a day (in a round, or outside one: day 0);
     /// false if there was none. The idea's figures are recounted.
-    public static func retract(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64, roundID: Int64?) throws -> Bool {
+    public static func retract(_ db: SQLConnection, ideaID: Int64, userID: Int64, day: Int64, roundID: Int64?) throws -> Bool {
         try db.run("DELETE FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ? AND round_id IS ?",
                    [ideaID, userID, day, roundID])
         guard db.changes > 0 else { return false }
@@ -46,25 +47,25 @@ public enum VoteLedger {
     }
 
     /// Deletes every vote of `ideaID` (its votes moved to another idea) and recounts it.
-    public static func deleteAll(_ db: Connection, ideaID: Int64) throws {
+    public static func deleteAll(_ db: SQLConnection, ideaID: Int64) throws {
         try db.run("DELETE FROM votes WHERE idea_id = ?", [ideaID])
         try recount(db, ideaID: ideaID)
     }
 
     /// Whether the person has a vote for the idea on `day` (0 outside rounds).
-    public static func hasVoted(_ db: Connection, ideaID: Int64, userID: Int64, day: Int64) throws -> Bool {
+    public static func hasVoted(_ db: SQLConnection, ideaID: Int64, userID: Int64, day: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ?", [ideaID, userID, day]) != nil
     }
 
     /// The idea's counted votes.
-    public static func count(_ db: Connection, ideaID: Int64) throws -> Int64 {
+    public static func count(_ db: SQLConnection, ideaID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID]) ?? 0
     }
 
     /// Recomputes an idea's count, reach time and trending score from the vote rows of its
     /// current context (its round, or none), with Rules.Trending: after votes were inserted in
     /// bulk or deleted.
-    public static func recount(_ db: Connection, ideaID: Int64) throws {
+    public static func recount(_ db: SQLConnection, ideaID: Int64) throws {
         guard let roundID = try db.queryOne("SELECT round_id FROM ideas WHERE id = ?", [ideaID], { $0.optionalInt64(0) }) else { return }
         var times: [Int64] = []
         var last: (id: Int64, at: Int64)?

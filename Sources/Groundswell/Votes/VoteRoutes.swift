@@ -2,6 +2,7 @@ import Rules
 import JSON
 import HTTPServer
 import SQLiteStore
+import Storage
 
 /// Casting and retracting votes. Counts change in the same transaction as the vote rows
 /// (VoteLedger on insert, triggers on delete), so `votes` always equals the number of rows.
@@ -66,7 +67,7 @@ struct VoteRoutes {
     }
 
     /// Live streams of the idea (and its round) learn of the vote once it committed.
-    static func announce(_ db: Connection, _ live: LiveEvents, ideaID: Int64, roundID: Int64?) {
+    static func announce(_ db: SQLConnection, _ live: LiveEvents, ideaID: Int64, roundID: Int64?) {
         db.afterCommit { _ in
             live.changed(.idea(ideaID))
             if let roundID { live.changed(.round(roundID)) }

@@ -1,4 +1,5 @@
 import SQLiteStore
+import Storage
 
 /// Finds votes by time through their ids: the writer assigns ids in commit order and
 /// times at arrival, so both grow together (to within a batch's milliseconds). A binary
@@ -6,7 +7,7 @@ import SQLiteStore
 /// otherwise have to update.
 enum VoteTimeline {
     /// The smallest vote id cast at or after `time`, or nil when there is none.
-    static func firstID(_ db: Connection, atOrAfter time: Int64) throws -> Int64? {
+    static func firstID(_ db: SQLConnection, atOrAfter time: Int64) throws -> Int64? {
         func row(from id: Int64) throws -> (id: Int64, at: Int64)? {
             try db.queryOne("SELECT id, created_at FROM votes WHERE id >= ? ORDER BY id LIMIT 1", [id]) { ($0.int64(0), $0.int64(1)) }
         }

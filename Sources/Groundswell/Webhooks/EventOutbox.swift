@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import SQLiteStore
+import Storage
 
 /// Writes webhook events into the outbox, in the caller's transaction: the event exists
 /// exactly when the change that caused it committed. One `events` row holds the body every
@@ -8,7 +9,7 @@ import SQLiteStore
 /// delivery's schedule and log. Nothing is written when no webhook wants the type.
 enum EventOutbox {
     /// Records `type` with `data` (a JSON object) for every webhook subscribed to it.
-    static func emit(_ db: Connection, _ type: EventType, now: Int64, data: (inout JSONWriter) throws -> Void) throws {
+    static func emit(_ db: SQLConnection, _ type: EventType, now: Int64, data: (inout JSONWriter) throws -> Void) throws {
         let pattern = "% \(type.rawValue) %"
         guard try db.scalarInt("SELECT 1 FROM webhooks WHERE enabled = 1 AND deleted_at IS NULL AND event_types LIKE ? LIMIT 1",
                                [pattern]) != nil else { return }
@@ -30,7 +31,7 @@ enum EventOutbox {
     }
 
     /// An idea as events show it: id, title, status, category, author's display name, votes.
-    static func writeIdea(_ db: Connection, id: Int64, into json: inout JSONWriter) throws {
+    static func writeIdea(_ db: SQLConnection, id: Int64, into json: inout JSONWriter) throws {
         let found = try db.queryOne("""
             SELECT i.id, i.title, i.status, i.category, u.name, i.vote_count, i.round_id, i.created_at
             FROM ideas i JOIN users u ON u.id = i.author_id WHERE i.id = ?
@@ -50,7 +51,7 @@ enum EventOutbox {
     }
 
     /// A round as events show it.
-    static func writeRound(_ db: Connection, id: Int64, into json: inout JSONWriter) throws {
+    static func writeRound(_ db: SQLConnection, id: Int64, into json: inout JSONWriter) throws {
         let found = try db.queryOne("""
             SELECT id, name, voting_opens_at, voting_closes_at, votes_per_user_per_day, currency, vote_count, closed_at
             FROM rounds WHERE id = ?
@@ -70,7 +71,7 @@ enum EventOutbox {
     }
 
     /// Announces a vote milestone once per idea and milestone (called after a vote counted).
-    static func voteCounted(_ db: Connection, ideaID: Int64, votes: Int64, now: Int64) throws {
+    static func voteCounted(_ db: SQLConnection, ideaID: Int64, votes: Int64, now: Int64) throws {
         guard let milestone = EventType.milestone(reachedAt: votes) else { return }
         try db.run("UPDATE ideas SET vote_milestone = ? WHERE id = ? AND vote_milestone < ?", [milestone, ideaID, milestone])
         guard db.changes > 0 else { return }

@@ -1,15 +1,16 @@
 import JSON
 import SQLiteStore
+import Storage
 
 /// Messages for the staff about the service itself (a webhook disabled after failing), shown
 /// by `GET /admin/alerts` until resolved.
 enum StaffAlerts {
-    static func raise(_ db: Connection, kind: String, message: String, webhookID: Int64?, now: Int64) throws {
+    static func raise(_ db: SQLConnection, kind: String, message: String, webhookID: Int64?, now: Int64) throws {
         try db.run("INSERT INTO staff_alerts (kind, message, webhook_id, created_at) VALUES (?, ?, ?, ?)",
                    [kind, message, webhookID, now])
     }
 
-    static func list(_ db: Connection, includeResolved: Bool) throws -> [UInt8] {
+    static func list(_ db: SQLConnection, includeResolved: Bool) throws -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.beginObject()
         json.key("items")
@@ -33,7 +34,7 @@ enum StaffAlerts {
     }
 
     /// Marks an alert resolved; 404 when there is none.
-    static func resolve(_ db: Connection, id: Int64, now: Int64) throws {
+    static func resolve(_ db: SQLConnection, id: Int64, now: Int64) throws {
         guard try db.scalarInt("SELECT 1 FROM staff_alerts WHERE id = ?", [id]) != nil else { throw APIError.notFound("alert") }
         try db.run("UPDATE staff_alerts SET resolved_at = COALESCE(resolved_at, ?) WHERE id = ?", [now, id])
     }

@@ -1,12 +1,13 @@
 import JSON
 import Rules
 import SQLiteStore
+import Storage
 
 /// Every statement about webhooks and their deliveries.
 enum WebhookStore {
     static let columns = "id, url, description, event_types, enabled, disabled_reason, failing_since, created_at, updated_at"
 
-    static func create(_ db: Connection, url: String, description: String, types: [EventType], secret: String, now: Int64) throws -> Int64 {
+    static func create(_ db: SQLConnection, url: String, description: String, types: [EventType], secret: String, now: Int64) throws -> Int64 {
         try db.run("""
             INSERT INTO webhooks (url, description, event_types, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
             """, [url, description, typesColumn(types), secret, now, now])
@@ -18,7 +19,7 @@ enum WebhookStore {
     }
 
     /// One webhook as the API shows it (never its secret), or nil.
-    static func json(_ db: Connection, id: Int64, secret: String? = nil) throws -> [UInt8]? {
+    static func json(_ db: SQLConnection, id: Int64, secret: String? = nil) throws -> [UInt8]? {
         try db.queryOne("SELECT \(columns) FROM webhooks WHERE id = ? AND deleted_at IS NULL", [id]) { row -> [UInt8] in
             var json = JSONWriter(capacity: 512)
             write(row, db: db, into: &json, secret: secret)
@@ -26,7 +27,7 @@ enum WebhookStore {
         }
     }
 
-    static func list(_ db: Connection) throws -> [UInt8] {
+    static func list(_ db: SQLConnection) throws -> [UInt8] {
         var json = JSONWriter(capacity: 2048)
         json.beginObject()
         json.key("items")
@@ -39,7 +40,7 @@ enum WebhookStore {
         return json.bytes
     }
 
-    private static func write(_ row: Row, db: Connection, into json: inout JSONWriter, secret: String?) {
+    private static func write(_ row: SQLRow, db: SQLConnection, into json: inout JSONWriter, secret: String?) {
         let id = row.int64(0)
         json.beginObject()
         json.key("id"); json.int(id)
@@ -60,11 +61,11 @@ enum WebhookStore {
         json.endObject()
     }
 
-    static func exists(_ db: Connection, id: Int64) throws -> Bool {
+    static func exists(_ db: SQLConnection, id: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM webhooks WHERE id = ? AND deleted_at IS NULL", [id]) != nil
     }
 
-    static func update(_ db: Connection, id: Int64, url: String?, description: String?, types: [EventType]?,
+    static func update(_ db: SQLConnection, id: Int64, url: String?, description: String?, types: [EventType]?,
                        enabled: Bool?, secret: String?, now: Int64) throws {
         guard try exists(db, id: id) else { throw APIError.notFound("webhook") }
         if let url { try db.run("UPDATE webhooks SET url = ? WHERE id = ?", [url, id]) }
@@ -83,7 +84,7 @@ enum WebhookStore {
     }
 
     /// Deletes the webhook; its pending deliveries are dropped, its log kept no longer.
-    static func delete(_ db: Connection, id: Int64, now: Int64) throws {
+    static func delete(_ db: SQLConnection, id: Int64, now: Int64) throws {
         guard try exists(db, id: id) else { throw APIError.notFound("webhook") }
         try db.run("DELETE FROM webhook_deliveries WHERE webhook_id = ?", [id])
         try db.run("UPDATE webhooks SET deleted_at = ?, enabled = 0, secret = '', url = '' WHERE id = ?", [now, id])
@@ -96,7 +97,7 @@ enum WebhookStore {
         d.latency_ms, d.last_error, d.created_at
         """
 
-    static func writeDelivery(_ row: Row, into json: inout JSONWriter) {
+    static func writeDelivery(_ row: SQLRow, into json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("event_id"); json.string(row.string(1))
@@ -113,17 +114,17 @@ enum WebhookStore {
     }
 
     /// A page of a webhook's deliveries, newest first.
-    static func deliveries(_ db: Connection, webhookID: Int64, before: Int64, state: String?, limit: Int) throws -> [UInt8] {
+    static func deliveries(_ db: SQLConnection, webhookID: Int64, before: Int64, state: String?, limit: Int) throws -> [UInt8] {
         guard try exists(db, id: webhookID) else { throw APIError.notFound("webhook") }
         return try PageWriter.write(db, sql: """
             SELECT \(deliveryColumns) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-            WHERE d.webhook_id = ? AND d.id < ? AND (? IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?
+            WHERE d.webhook_id = ? AND d.id < ? AND (CAST(? AS TEXT) IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?
             """, values: [webhookID, before, state, state], limit: limit,
             cursor: { Cursor(kind: "deliveries", values: [String($0.int64(0))]) },
             item: { writeDelivery($0, into: &$1) })
     }
 
-    static func delivery(_ db: Connection, webhookID: Int64, id: Int64) throws -> [UInt8]? {
+    static func delivery(_ db: SQLConnection, webhookID: Int64, id: Int64) throws -> [UInt8]? {
         try db.queryOne("""
             SELECT \(deliveryColumns) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
             WHERE d.webhook_id = ? AND d.id = ?
@@ -135,7 +136,7 @@ enum WebhookStore {
     }
 
     /// Manual redelivery: the delivery is due now with a fresh retry schedule.
-    static func redeliver(_ db: Connection, webhookID: Int64, id: Int64, now: Int64) throws {
+    static func redeliver(_ db: SQLConnection, webhookID: Int64, id: Int64, now: Int64) throws {
         guard let enabled = try db.queryOne("SELECT enabled FROM webhooks WHERE id = ? AND deleted_at IS NULL", [webhookID],
                                             { $0.bool(0) }) else { throw APIError.notFound("webhook") }
         guard enabled else { throw APIError.conflict(.webhookDisabled, "the webhook is disabled; enable it (PATCH enabled: true) before redelivering") }
@@ -149,14 +150,14 @@ enum WebhookStore {
     // MARK: the worker's side
 
     /// Deliveries due now, oldest first.
-    static func due(_ db: Connection, now: Int64, limit: Int) throws -> [Int64] {
+    static func due(_ db: SQLConnection, now: Int64, limit: Int) throws -> [Int64] {
         try db.query("""
             SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
             """, [now, limit]) { $0.int64(0) }
     }
 
     /// How many deliveries wait (for /metrics).
-    static func pendingCount(_ db: Connection) throws -> Int64 {
+    static func pendingCount(_ db: SQLConnection) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'") ?? 0
     }
 
@@ -176,7 +177,7 @@ enum WebhookStore {
     }
 
     /// The delivery, read fresh before each attempt (another thread may have settled it).
-    static func job(_ db: Connection, deliveryID: Int64, now: Int64) throws -> Job? {
+    static func job(_ db: SQLConnection, deliveryID: Int64, now: Int64) throws -> Job? {
         try db.queryOne("""
             SELECT d.id, w.id, w.url, w.secret, w.enabled = 1 AND w.deleted_at IS NULL, e.public_id, e.payload, d.attempts, d.state,
                    d.state = 'pending' AND d.next_attempt_at <= ?, e.created_at
@@ -193,7 +194,7 @@ enum WebhookStore {
     /// the schedule is used up; a webhook whose deliveries have failed for the whole schedule
     /// with no success since is disabled and the staff are alerted. Returns true if it was disabled.
     @discardableResult
-    static func recordAttempt(_ db: Connection, job: Job, status: Int?, latencyMillis: Int, error: String?,
+    static func recordAttempt(_ db: SQLConnection, job: Job, status: Int?, latencyMillis: Int, error: String?,
                               schedule: RetrySchedule, jitter: Double, now: Int64) throws -> Bool {
         let attempts = job.attempts + 1
         if error == nil {
@@ -227,7 +228,7 @@ enum WebhookStore {
     }
 
     /// A delivery that can no longer go (its webhook was disabled or deleted).
-    static func abandon(_ db: Connection, deliveryID: Int64, reason: String, now: Int64) throws {
+    static func abandon(_ db: SQLConnection, deliveryID: Int64, reason: String, now: Int64) throws {
         try db.run("""
             UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, last_error = ? WHERE id = ? AND state = 'pending'
             """, [reason, deliveryID])

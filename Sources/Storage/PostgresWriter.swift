@@ -1,0 +1,201 @@
+import Foundation
+import PostgresStore
+import SQLiteStore
+import Synchronization
+
+/// This node's writers on PostgreSQL: `connections` threads, each owning one connection, each
+/// running one job per transaction (`READ COMMITTED`) and answering it after its commit.
+/// PostgreSQL groups the commits of concurrent transactions into one WAL flush itself, so
+/// there is no batching here — and no job holds row locks while another job runs, so the row
+/// locks that keep votes exact across nodes (`SQLConnection.forUpdate`) are held for one job
+/// only. A job that meets a deadlock or serialization failure (`40P01`, `40001`) is rolled back
+/// and run again, up to three times. A commit that changed rows sends `NOTIFY
+/// groundswell_commits`, so the other nodes' caches and live streams learn of it
+/// (`PostgresCommitListener`).
+/// `@unchecked Sendable`: the queue and counters are guarded by `condition`; observers and
+/// hooks by their mutexes; each connection belongs to its thread.
+final class PostgresWriter: @unchecked Sendable {
+    static let channel = "groundswell_commits"
+
+    private let url: String
+    private let node: String
+    private let condition = NSCondition()
+    private var queue: [PostgresWriteJob] = []
+    private var stopping = false
+    private var running: Int
+    private let finished = DispatchSemaphore(value: 0)
+    private let committed = Atomic<UInt64>(0)
+    private var transactions = 0
+    private var jobs = 0
+    private var retries = 0
+    private var commitNanos: UInt64 = 0
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+    private let beforeCommit = Mutex<[@Sendable (SQLConnection) throws -> Void]>([])
+
+    init(url: String, node: String, connections: Int) throws {
+        self.url = url
+        self.node = node
+        let opened = try (0..<max(1, connections)).map { _ in try PostgresConnection(url: url) }
+        running = opened.count
+        for (index, connection) in opened.enumerated() {
+            let thread = Thread { [unowned self] in self.loop(SQLConnection(connection)) }
+            thread.name = "groundswell-writer-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    func submit<T>(_ work: @escaping (SQLConnection) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
+        let job = PostgresWriteJob(work: work, completion: completion)
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            completion(.failure(WriterStopped()))
+            return
+        }
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Another node committed: caches and live streams must look again.
+    func remoteCommit() { announceCommit() }
+
+    /// Called after every commit that changed rows, here or on another node (PostgreSQL says
+    /// which rows only to the transaction that changed them, so observers hear of every commit).
+    func onCommit(_ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    /// Runs `work` in every transaction after its job, before the commit.
+    func beforeEveryCommit(_ work: @escaping @Sendable (SQLConnection) throws -> Void) {
+        beforeCommit.withLock { $0.append(work) }
+    }
+
+    var commitCount: UInt64 { committed.load(ordering: .acquiring) }
+
+    var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (transactions, jobs, retries, commitNanos)
+    }
+
+    /// Finishes queued work, then stops every writer thread.
+    func close() {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            return
+        }
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        finished.wait()
+    }
+
+    private func announceCommit() {
+        committed.add(1, ordering: .releasing)
+        for observer in observers.withLock({ $0 }) { observer() }
+    }
+
+    private func loop(_ first: SQLConnection) {
+        var db = first
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                running -= 1
+                let last = running == 0
+                condition.unlock()
+                db.postgres!.close()
+                if last { finished.signal() }
+                return
+            }
+            let job = queue.removeFirst()
+            condition.unlock()
+            if !db.postgres!.isHealthy, let fresh = try? PostgresConnection(url: url) {
+                db = SQLConnection(fresh)  // the server went away and came back
+            }
+            run(job, on: db)
+        }
+    }
+
+    private func run(_ job: PostgresWriteJob, on db: SQLConnection) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var attempt = 1
+        let hooks = beforeCommit.withLock { $0 }
+        while true {
+            _ = db.takeChangedRows()
+            db.afterCommitActions = []
+            do {
+                let changed = try db.postgres!.transaction(.readCommitted) { () throws -> Bool in
+                    if let error = job.run(db) { throw JobFailed(error: error) }
+                    for hook in hooks { try hook(db) }
+                    let changed = db.takeChangedRows() > 0
+                    if changed { try db.postgres!.execute("NOTIFY \(Self.channel), '\(node)'") }
+                    return changed
+                }
+                if changed { announceCommit() }
+                let actions = db.afterCommitActions
+                db.afterCommitActions = []
+                for action in actions { action(db) }
+                record(start: start, retried: attempt > 1)
+                job.finish()
+                return
+            } catch {
+                db.afterCommitActions = []
+                let cause = (error as? JobFailed)?.error ?? error
+                if (cause as? PostgresError)?.isRetryable == true && attempt < 3 {
+                    attempt += 1
+                    continue
+                }
+                record(start: start, retried: attempt > 1)
+                if error is JobFailed { job.finish() } else { job.fail(cause) }
+                return
+            }
+        }
+    }
+
+    private func record(start: UInt64, retried: Bool) {
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        condition.lock()
+        transactions += 1
+        jobs += 1
+        commitNanos += elapsed
+        if retried { retries += 1 }
+        condition.unlock()
+    }
+}
+
+/// The job's own error, carried out of the transaction so that it rolls back.
+private struct JobFailed: Error {
+    let error: Error
+}
+
+/// A queued job, type-erased so the queue can hold jobs of any result type.
+private final class PostgresWriteJob {
+    /// Runs the work; returns its error, nil when it succeeded.
+    let run: (SQLConnection) -> Error?
+    let finish: () -> Void
+    let fail: (Error) -> Void
+
+    init<T>(work: @escaping (SQLConnection) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
+        let box = ResultHolder<T>()
+        run = { db in
+            do {
+                box.result = .success(try work(db))
+                return nil
+            } catch {
+                box.result = .failure(error)
+                return error
+            }
+        }
+        finish = { completion(box.result ?? .failure(WriterStopped())) }
+        fail = { completion(.failure($0)) }
+    }
+}
+
+/// One job's outcome, kept until its transaction ends.
+private final class ResultHolder<T> {
+    var result: Result<T, Error>?
+}

@@ -1,0 +1,164 @@
+import PostgresStore
+import SQLiteStore
+import Synchronization
+
+/// One connection of either engine, as the stores see it: the same calls, the same SQL (the
+/// subset both engines share, with `?` parameters; `PostgresDialect` spells it for PostgreSQL),
+/// the same rows. What only one engine has (SQLite's FTS5 and pragmas, PostgreSQL's tsvector) a
+/// store reaches through `sqlite` or `postgres` after asking `engine`.
+/// Not thread-safe, like the connection it wraps: one owner at a time.
+public final class SQLConnection {
+    public let engine: SQLEngine
+    /// The SQLite connection, when the engine is SQLite.
+    public let sqlite: Connection?
+    /// The PostgreSQL connection, when the engine is PostgreSQL.
+    public let postgres: PostgresConnection?
+
+    /// PostgreSQL: rows the last statement changed, and whether an INSERT ran on this connection
+    /// (`lastInsertRowID` then asks `lastval()`: like SQLite's, the id of the latest insert,
+    /// whatever ran after it).
+    private var lastChanges = 0
+    private var insertedAny = false
+    /// PostgreSQL: rows changed since the writer last asked (`takeChangedRows`).
+    private var changedRows = 0
+    /// PostgreSQL: work to run once the current transaction commits.
+    var afterCommitActions: [(SQLConnection) -> Void] = []
+
+    public init(_ connection: Connection) {
+        engine = .sqlite
+        sqlite = connection
+        postgres = nil
+    }
+
+    public init(_ connection: PostgresConnection) {
+        engine = .postgres
+        sqlite = nil
+        postgres = connection
+    }
+
+    /// Runs a statement that takes no parameters (or several, separated by `;`).
+    public func execute(_ sql: String) throws {
+        if let sqlite { return try sqlite.execute(sql) }
+        try postgres!.execute(sql)
+    }
+
+    public func run(_ sql: String, _ values: [SQLiteBindable] = []) throws {
+        if let sqlite { return try sqlite.run(sql, values) }
+        noteChanges(try postgresQuery(sql, values), sql)
+    }
+
+    public func query<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> [T] {
+        if let sqlite { return try sqlite.query(sql, values) { try map(SQLRow($0)) } }
+        let result = try postgresQuery(sql, values)
+        noteChanges(result, sql)
+        var rows: [T] = []
+        rows.reserveCapacity(result.count)
+        for index in 0..<result.count { rows.append(try map(SQLRow(result[index]))) }
+        return rows
+    }
+
+    public func queryOne<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> T? {
+        if let sqlite { return try sqlite.queryOne(sql, values) { try map(SQLRow($0)) } }
+        let result = try postgresQuery(sql, values)
+        noteChanges(result, sql)
+        return result.count == 0 ? nil : try map(SQLRow(result[0]))
+    }
+
+    public func scalarInt(_ sql: String, _ values: [SQLiteBindable] = []) throws -> Int64? {
+        try queryOne(sql, values) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
+    }
+
+    /// The id the last INSERT gave its row (SQLite's rowid; PostgreSQL's identity, by `lastval()`).
+    public var lastInsertRowID: Int64 {
+        if let sqlite { return sqlite.lastInsertRowID }
+        guard insertedAny else { return 0 }
+        return (try? postgres!.scalarInt("SELECT lastval()")) ?? 0
+    }
+
+    /// Rows the last statement inserted, changed or deleted.
+    public var changes: Int {
+        if let sqlite { return sqlite.changes }
+        return lastChanges
+    }
+
+    public enum TransactionKind: Sendable {
+        /// A consistent snapshot for reading (SQLite `DEFERRED`; PostgreSQL `REPEATABLE READ`).
+        case deferred
+        /// A transaction that writes (SQLite `IMMEDIATE`; PostgreSQL `READ COMMITTED`).
+        case immediate
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        if let sqlite { return try sqlite.transaction(kind == .deferred ? .deferred : .immediate, body) }
+        return try postgres!.transaction(kind == .deferred ? .repeatableRead : .readCommitted, body)
+    }
+
+    /// Runs `body` in a savepoint of the current transaction: on error only its changes roll back.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        if let sqlite { return try sqlite.savepoint(body) }
+        try postgres!.execute("SAVEPOINT job")
+        do {
+            let value = try body()
+            try postgres!.execute("RELEASE job")
+            return value
+        } catch {
+            try? postgres!.execute("ROLLBACK TO job")
+            try? postgres!.execute("RELEASE job")
+            throw error
+        }
+    }
+
+    /// Runs `action` once the current transaction has committed (before its jobs are answered;
+    /// dropped on rollback). For work that cannot run inside a transaction.
+    public func afterCommit(_ action: @escaping (SQLConnection) -> Void) {
+        if let sqlite {
+            sqlite.afterCommit { [unowned self] _ in action(self) }
+            return
+        }
+        afterCommitActions.append(action)
+    }
+
+    /// Appended to a SELECT in a write that must hold the rows it read until its commit: on
+    /// PostgreSQL ` FOR UPDATE` (other nodes' writers wait for them), on SQLite nothing (its one
+    /// writer already holds the whole database).
+    public var forUpdate: String { engine == .postgres ? " FOR UPDATE" : "" }
+
+    /// PostgreSQL: rows changed since the last call (the writer's "did this batch change anything").
+    func takeChangedRows() -> Int {
+        defer { changedRows = 0 }
+        return changedRows
+    }
+
+    private func noteChanges(_ result: PostgresResult, _ sql: String) {
+        // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too.
+        let changed = result.changedRows
+        lastChanges = changed
+        changedRows += changed
+        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) { insertedAny = true }
+    }
+
+    private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {
+        try postgres!.query(PostgresDialect.cached(sql), parameters: values.map { value in
+            switch value.sqliteValue {
+            case .null: .null
+            case .integer(let number): .int(number)
+            case .real(let number): .double(number)
+            case .text(let text): .text(text)
+            case .blob(let bytes): .bytes(bytes)
+            }
+        })
+    }
+}
+
+extension PostgresDialect {
+    /// Translations by SQL text: the stores' statements are a fixed set, each translated once.
+    private static let translations = Mutex<[String: String]>([:])
+
+    static func cached(_ sql: String) -> String {
+        if let done = translations.withLock({ $0[sql] }) { return done }
+        let translated = translate(sql)
+        translations.withLock { $0[sql] = translated }
+        return translated
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import PostgresStore
+import SQLiteStore
+
+/// The database as the rest of the program sees it, on either engine: one writer (group commit)
+/// and a pool of readers. SQLite: a WAL-mode file, this process its only writer. PostgreSQL: a
+/// server shared by every node; this node's writers, readers and commit listener each hold
+/// connections of their own (`writers + readers + 1` per node).
+/// `@unchecked Sendable`: its members are immutable references to thread-safe types.
+public final class SQLDatabase: @unchecked Sendable {
+    public let engine: SQLEngine
+    /// The SQLite file's path, or the PostgreSQL URL.
+    public let location: String
+    public let writer: SQLWriter
+    private enum Readers {
+        case sqlite(ReaderPool)
+        case postgres(PostgresPool, PostgresCommitListener, PostgresWriter)
+    }
+    private let readers: Readers
+
+    /// Opens the SQLite file, applies pending migrations, then starts the writer and readers.
+    public init(sqlitePath path: String, migrations: [Migration], readers: Int,
+                options: Connection.Options = Connection.Options(), now: () -> Int64) throws {
+        engine = .sqlite
+        location = path
+        // The writer touches index pages all over the file; a larger cache saves re-reads.
+        var writerOptions = options
+        writerOptions.cacheKiB = max(options.cacheKiB, 8 * 1024)
+        let writeConnection = try Connection(path: path, options: writerOptions)
+        try Migrator(migrations: migrations).migrate(writeConnection, now: now)
+        writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection), connection: writeConnection)
+        self.readers = .sqlite(try ReaderPool(path: path, count: readers, options: options))
+    }
+
+    /// Connects to PostgreSQL at `url`, applies pending migrations (once, whichever node comes
+    /// first), then starts the writer, the readers' pool and the commit listener.
+    public init(postgresURL url: String, migrations: [PostgresMigrator.Migration], readers: Int, writers: Int = 4,
+                now: () -> Int64) throws {
+        engine = .postgres
+        location = url
+        let migrating = try PostgresConnection(url: url)
+        _ = try PostgresMigrator.migrate(migrating, migrations, now: now())
+        let node = UUID().uuidString
+        let postgresWriter = try PostgresWriter(url: url, node: node, connections: writers)
+        writer = SQLWriter(postgres: postgresWriter)
+        let listener = try PostgresCommitListener(url: url, node: node) { postgresWriter.remoteCommit() }
+        self.readers = .postgres(PostgresPool(url: url, size: max(1, readers)), listener, postgresWriter)
+    }
+
+    /// The SQLite file's path (nil on PostgreSQL).
+    public var path: String? { engine == .sqlite ? location : nil }
+
+    /// Lends a reader connection to `body` on the calling thread.
+    public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+        switch readers {
+        case .sqlite(let pool): try pool.read { try body(SQLConnection($0)) }
+        case .postgres(let pool, _, _): try pool.withConnection { try body(SQLConnection($0)) }
+        }
+    }
+
+    /// Stops the writer after it drains (SQLite: checkpoints the WAL), and drops the readers.
+    public func close() {
+        writer.close()
+        switch readers {
+        case .sqlite(let pool): pool.close()
+        case .postgres(let pool, let listener, _):
+            listener.close()
+            pool.close()
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import SQLiteStore
+
+/// The one writer of this node, on either engine: jobs that arrive together share one
+/// transaction, and each is answered only after it commits. A job that throws leaves no change.
+/// Work may run more than once (replayed after another job's failure, or after a deadlock with
+/// another node): it must only touch the database it is given.
+public final class SQLWriter: Sendable {
+    private enum Backend {
+        /// The writer connection's wrapper is used on the writer thread alone.
+        case sqlite(GroupCommitWriter, UncheckedConnection)
+        case postgres(PostgresWriter)
+    }
+    private let backend: Backend
+
+    init(sqlite writer: GroupCommitWriter, connection: Connection) {
+        backend = .sqlite(writer, UncheckedConnection(connection: SQLConnection(connection)))
+    }
+
+    init(postgres writer: PostgresWriter) {
+        backend = .postgres(writer)
+    }
+
+    /// Queues `work`; `completion` runs on the writer thread after the commit (or failure).
+    /// SQLite: one writer thread, jobs that arrive together share a transaction. PostgreSQL:
+    /// several writer threads, one transaction per job (`PostgresWriter`).
+    public func submit<T>(_ work: @escaping (SQLConnection) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
+        switch backend {
+        case .sqlite(let writer, let wrapped): writer.submit({ _ in try work(wrapped.connection) }, completion: completion)
+        case .postgres(let writer): writer.submit(work, completion: completion)
+        }
+    }
+
+    /// Runs `work` and blocks the caller until it is committed. Not for the writer thread.
+    public func sync<T>(_ work: @escaping (SQLConnection) throws -> T) throws -> T {
+        let done = DispatchSemaphoreBox()
+        submit(work) { result in done.finish(result) }
+        return try done.wait()
+    }
+
+    /// Calls `committed` on the writer thread after every commit that changed one of `tables`
+    /// (SQLite: by `operations`; PostgreSQL: every commit that changed rows, on any node), before
+    /// any job of that commit is answered.
+    public func onCommit(changing tables: [String], operations: ChangeWatch.Operations,
+                         _ committed: @escaping @Sendable () -> Void) throws {
+        switch backend {
+        case .sqlite(let writer, _): try writer.onCommit(changing: tables, operations: operations, committed)
+        case .postgres(let writer): writer.onCommit(committed)
+        }
+    }
+
+    /// PostgreSQL: runs `work` in every write transaction after its jobs, before the commit
+    /// (what SQLite does with triggers that PostgreSQL's cannot, such as indexing text with our
+    /// tokenizer). SQLite: never called.
+    public func beforeEveryCommit(_ work: @escaping @Sendable (SQLConnection) throws -> Void) {
+        if case .postgres(let writer) = backend { writer.beforeEveryCommit(work) }
+    }
+
+    /// Commits that changed rows so far (PostgreSQL: also each time another node said it committed).
+    /// Read it before starting a read: a result from that snapshot is current while it stays put.
+    public var commitCount: UInt64 {
+        switch backend {
+        case .sqlite(let writer, _): writer.commitCount
+        case .postgres(let writer): writer.commitCount
+        }
+    }
+
+    public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) {
+        switch backend {
+        case .sqlite(let writer, _): writer.statistics
+        case .postgres(let writer): writer.statistics
+        }
+    }
+
+    public func close() {
+        switch backend {
+        case .sqlite(let writer, _): writer.close()
+        case .postgres(let writer): writer.close()
+        }
+    }
+}
+
+/// `@unchecked Sendable`: only the writer thread touches the connection inside.
+private final class UncheckedConnection: @unchecked Sendable {
+    let connection: SQLConnection
+    init(connection: SQLConnection) { self.connection = connection }
+}
