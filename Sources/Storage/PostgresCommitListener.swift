@@ -6,19 +6,32 @@ import Synchronization
 /// node's writer, which moves its commit count and calls its commit observers (caches emptied,
 /// live streams refreshed) — the same path as a local commit. While the connection is down it
 /// retries each second, and after reconnecting reports one commit, since it may have missed some.
-/// `@unchecked Sendable`: `stopping` is atomic; the connection belongs to the listener thread.
+/// The same connection holds the leader lock: of all nodes, the one whose session holds
+/// `pg_try_advisory_lock(leaderKey)` is the leader (it sends the outbox); when its session ends —
+/// the node died or lost the server — the lock is free and another node takes it within a second.
+/// `@unchecked Sendable`: `stopping` and `leading` are atomic; the connection belongs to the listener thread.
 final class PostgresCommitListener: @unchecked Sendable {
+    /// The advisory lock key of leadership ("gs" "lead" in ASCII).
+    static let leaderKey: Int64 = 0x6773_6C65_6164
     private let stopping = Atomic<Bool>(false)
+    private let leading = Atomic<Bool>(false)
+
+    /// Whether this node holds the leader lock now.
+    var isLeader: Bool { leading.load(ordering: .acquiring) }
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts listening; returns once the first LISTEN is in place (so no commit after start-up is missed).
     init(url: String, node: String, onRemoteCommit: @escaping @Sendable () -> Void) throws {
         let first = try PostgresConnection(url: url)
         try first.listen(PostgresWriter.channel)
+        if try first.query("SELECT pg_try_advisory_lock($1)", [PostgresCommitListener.leaderKey])[0].bool(0) {
+            leading.store(true, ordering: .releasing)
+        }
         let thread = Thread { [self] in
             var connection: PostgresConnection? = first
             while !self.stopping.load(ordering: .relaxed) {
                 guard let listening = connection else {
+                    self.leading.store(false, ordering: .releasing)
                     Thread.sleep(forTimeInterval: 1)
                     if let fresh = try? PostgresConnection(url: url), (try? fresh.listen(PostgresWriter.channel)) != nil {
                         connection = fresh
@@ -27,9 +40,14 @@ final class PostgresCommitListener: @unchecked Sendable {
                     continue
                 }
                 do {
+                    if !self.leading.load(ordering: .relaxed) {
+                        let won = try listening.query("SELECT pg_try_advisory_lock($1)", [PostgresCommitListener.leaderKey])[0].bool(0)
+                        if won { self.leading.store(true, ordering: .releasing) }
+                    }
                     let payloads = try listening.notifications(timeout: 0.25)
                     if payloads.contains(where: { $0 != node }) { onRemoteCommit() }
                 } catch {
+                    self.leading.store(false, ordering: .releasing)
                     connection = nil
                 }
             }

@@ -30,6 +30,7 @@ final class PostgresWriter: @unchecked Sendable {
     private var retries = 0
     private var commitNanos: UInt64 = 0
     private let observers = Mutex<[@Sendable () -> Void]>([])
+    private let remoteObservers = Mutex<[@Sendable () -> Void]>([])
     private let beforeCommit = Mutex<[@Sendable (SQLConnection) throws -> Void]>([])
 
     init(url: String, node: String, connections: Int) throws {
@@ -59,7 +60,15 @@ final class PostgresWriter: @unchecked Sendable {
     }
 
     /// Another node committed: caches and live streams must look again.
-    func remoteCommit() { announceCommit() }
+    func remoteCommit() {
+        announceCommit()
+        for observer in remoteObservers.withLock({ $0 }) { observer() }
+    }
+
+    /// Called after each commit of another node (as far as NOTIFY tells).
+    func onRemoteCommit(_ observer: @escaping @Sendable () -> Void) {
+        remoteObservers.withLock { $0.append(observer) }
+    }
 
     /// Called after every commit that changed rows, here or on another node (PostgreSQL says
     /// which rows only to the transaction that changed them, so observers hear of every commit).

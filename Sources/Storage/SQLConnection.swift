@@ -124,6 +124,13 @@ public final class SQLConnection {
     /// writer already holds the whole database).
     public var forUpdate: String { engine == .postgres ? " FOR UPDATE" : "" }
 
+    /// Waits until no other transaction (of any node) holds the lock `name`, then holds it until
+    /// this transaction ends (PostgreSQL `pg_advisory_xact_lock`). SQLite: nothing to do — its one
+    /// writer is alone. For read-then-write work over shared state, such as the engagement rollup.
+    public func lockExclusively(_ name: String) throws {
+        if engine == .postgres { _ = try scalarInt("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) x", [name]) }
+    }
+
     /// PostgreSQL: rows changed since the last call (the writer's "did this batch change anything").
     func takeChangedRows() -> Int {
         defer { changedRows = 0 }

@@ -47,6 +47,16 @@ public final class SQLDatabase: @unchecked Sendable {
         self.readers = .postgres(PostgresPool(url: url, size: max(1, readers)), listener, postgresWriter)
     }
 
+    /// Whether this node does the work only one node may do at a time — sending the outbox. On
+    /// SQLite always (the only node); on PostgreSQL the node holding the leader lock
+    /// (`PostgresCommitListener`).
+    public var isLeader: Bool {
+        switch readers {
+        case .sqlite: true
+        case .postgres(_, let listener, _): listener.isLeader
+        }
+    }
+
     /// The SQLite file's path (nil on PostgreSQL).
     public var path: String? { engine == .sqlite ? location : nil }
 

@@ -48,6 +48,12 @@ public final class SQLWriter: Sendable {
         }
     }
 
+    /// PostgreSQL: calls `committed` after each commit of another node (what it changed is not
+    /// known here: live streams read their topics again). SQLite: never called.
+    public func onRemoteCommit(_ committed: @escaping @Sendable () -> Void) {
+        if case .postgres(let writer) = backend { writer.onRemoteCommit(committed) }
+    }
+
     /// PostgreSQL: runs `work` in every write transaction after its jobs, before the commit
     /// (what SQLite does with triggers that PostgreSQL's cannot, such as indexing text with our
     /// tokenizer). SQLite: never called.

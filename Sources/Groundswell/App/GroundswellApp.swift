@@ -56,6 +56,8 @@ public final class GroundswellApp: @unchecked Sendable {
                                      operations: [.insert, .update, .delete]) { [search = context.searchCache] in
             search.invalidate()
         }
+        // Live streams show other nodes' votes too (PostgreSQL).
+        database.writer.onRemoteCommit { [live = context.live] in live.recheckAll() }
         // The outbox: a commit that queued a webhook delivery or a notification (an email to
         // be) wakes the delivery worker.
         try database.writer.onCommit(changing: ["webhook_deliveries", "notifications"], operations: [.insert, .update]) {

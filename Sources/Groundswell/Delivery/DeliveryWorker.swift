@@ -139,6 +139,10 @@ final class DeliveryWorker: @unchecked Sendable {
 
     /// Due jobs in the outbox now.
     private func scan() -> [Job] {
+        // Of several nodes on PostgreSQL, only the leader sends, so nothing goes out twice (a
+        // send cut off when a leader dies is made again by the next: at least once, with the
+        // webhook's stable event id to tell).
+        guard database.isLeader else { return [] }
         let now = clock.nowMillis()
         do {
             let mail = settings.mailEnabled

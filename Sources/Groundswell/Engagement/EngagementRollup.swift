@@ -32,6 +32,8 @@ enum EngagementRollup {
     /// Takes in what is new (up to `batch` rows of each source).
     @discardableResult
     static func catchUp(_ db: SQLConnection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch) throws -> Outcome {
+        // Nodes sharing PostgreSQL take turns: each reads the marks the one before it wrote.
+        try db.lockExclusively("engagement-rollup")
         var marks: [String: Int64] = [:]
         _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
         let voteMark = marks["votes"] ?? 0, lastRun = marks["run_at"] ?? 0
@@ -119,6 +121,7 @@ enum EngagementRollup {
     /// (new votes, votes voided since, customers' comments, ideas), minus its look below the
     /// vote mark for reused ids, which an import has none of.
     static func takeInAll(_ db: SQLConnection, now: Int64) throws {
+        try db.lockExclusively("engagement-rollup")
         var marks: [String: Int64] = [:]
         _ = try db.query("SELECT name, value FROM rollup_marks") { marks[$0.string(0)] = $0.int64(1) }
         let votes = marks["votes"] ?? 0, comments = marks["comments"] ?? 0, ideas = marks["ideas"] ?? 0

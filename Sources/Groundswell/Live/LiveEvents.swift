@@ -32,6 +32,10 @@ final class LiveEvents: Sendable {
         var topics: [Topic: [Int: Subscriber]] = [:]
         var perClient: [String: Int] = [:]
         var dirty: Set<Topic> = []
+        /// Topics to read again because another node committed something: sent only if what an
+        /// anonymous reader sees differs from `lastShared`.
+        var recheck: Set<Topic> = []
+        var lastShared: [Topic: [UInt8]] = [:]
         var versions: [Topic: UInt64] = [:]
         var nextID = 0
         var stopped = false
@@ -66,6 +70,11 @@ final class LiveEvents: Sendable {
         state.withLock { state in
             if state.topics[topic] != nil { state.dirty.insert(topic) }
         }
+    }
+
+    /// After another node's commit (PostgreSQL): any topic may have changed.
+    func recheckAll() {
+        state.withLock { state in state.recheck.formUnion(state.topics.keys) }
     }
 
     /// Streams open now (for /metrics).
@@ -105,6 +114,7 @@ final class LiveEvents: Sendable {
             if state.topics[topic]?.isEmpty == true {
                 state.topics.removeValue(forKey: topic)
                 state.dirty.remove(topic)
+                state.lastShared.removeValue(forKey: topic)
             }
             if let open = state.perClient[client] {
                 if open <= 1 { state.perClient.removeValue(forKey: client) } else { state.perClient[client] = open - 1 }
@@ -139,6 +149,14 @@ final class LiveEvents: Sendable {
         var sinceHeartbeat = 0.0
         while true {
             _ = wake.wait(timeout: .now() + LiveEvents.interval)
+            let recheck = state.withLock { state -> [(Topic, [UInt8]?)] in
+                defer { state.recheck = [] }
+                return state.recheck.subtracting(state.dirty).map { ($0, state.lastShared[$0]) }
+            }
+            for (topic, last) in recheck {
+                let now = readState(topic, nil)?.body
+                if now != last { state.withLock { state in _ = state.topics[topic].map { _ in state.dirty.insert(topic) } } }
+            }
             let (dirty, stopped) = state.withLock { state -> ([(topic: Topic, version: UInt64, subscribers: [Subscriber])], Bool) in
                 defer { state.dirty = [] }
                 var out: [(topic: Topic, version: UInt64, subscribers: [Subscriber])] = []
@@ -153,7 +171,10 @@ final class LiveEvents: Sendable {
                 // One read and one framed message for everyone who is not signed in (the bytes are
                 // shared, not copied, by every stream); a signed-in round stream has its own.
                 let event = LiveEvents.eventName(topic)
-                lazy var shared = readState(topic, nil).map { (message: $0, bytes: LiveEvents.message(event: event, id: version, data: $0.body)) }
+                lazy var shared = readState(topic, nil).map { message in
+                    state.withLock { $0.lastShared[topic] = message.body }
+                    return (message: message, bytes: LiveEvents.message(event: event, id: version, data: message.body))
+                }
                 for subscriber in subscribers {
                     let framed: (message: Message, bytes: [UInt8])?
                     if subscriber.userID == nil {
