@@ -14,7 +14,7 @@ SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev l
 # What only the tests need: openssl (a STARTTLS certificate), python3-venv (test peers, Selenium),
 # Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots),
 # PostgreSQL's server (a throw-away cluster per test run, TestPostgres).
-TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk postgresql
+TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk postgresql haproxy
 
 define install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -6,4 +6,4 @@
 set -eu
 SWIFT=${SWIFT:-swift}
 GROUNDSWELL_TEST_ENGINE=postgres exec "$SWIFT" test --skip-build --disable-swift-testing --filter GroundswellTests \
-    --skip 'BackupTests|CrashTests|SeederTests|StoreTransferTests|PostgresSchemaTests|MigrationsTests|PostgresSearchTests|JSONWriterTests|KeyedHashTests|SearchTokenizerTests|TimestampAndLotteryTests|ErrorCatalogueTests|HandlersHoldNoSQLTests'
+    --skip 'BackupTests|CrashTests|MultiNodeTests|SeederTests|StoreTransferTests|PostgresSchemaTests|MigrationsTests|PostgresSearchTests|JSONWriterTests|KeyedHashTests|SearchTokenizerTests|TimestampAndLotteryTests|ErrorCatalogueTests|HandlersHoldNoSQLTests'
