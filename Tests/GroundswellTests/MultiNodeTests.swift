@@ -187,6 +187,42 @@ final class MultiNodeTests: XCTestCase {
     }
 }
 
+extension MultiNodeTests {
+    /// What one node writes, another shows at once: its cached listing and search results give
+    /// way, and its live stream of an idea carries the other node's votes (LISTEN/NOTIFY).
+    func testAnotherNodesCommitsReachThisNodesCachesAndLiveStreams() throws {
+        let url = try TestPostgres.shared().makeDatabase()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folders = try (0..<2).map { index -> URL in
+            let folder = root.appendingPathComponent("node\(index)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return folder
+        }
+        let a = try CrashTests.Server(db: url, directory: folders[0])
+        let b = try CrashTests.Server(db: url, directory: folders[1])
+        defer { a.stop(); b.stop() }
+        let onA = TestClient(port: a.port), onB = TestClient(port: b.port)
+        let token = try onA.post("/users", ["name": "Ann", "email": "ann@example.com"]).json["token"] as! String
+        let first = try onA.post("/ideas", ["title": "Reusable cups", "description": "Bring your own cup.", "category": "c"], token: token).json["id"] as! Int
+        // Node A caches its listing and a search; node B adds an idea; A shows it.
+        XCTAssertEqual((try onA.get("/ideas").json["items"] as? [Any])?.count, 1)
+        XCTAssertEqual((try onA.get("/ideas?q=cups").json["items"] as? [Any])?.count, 1)
+        XCTAssertEqual(try onB.post("/ideas", ["title": "Paper cups", "description": "Compostable cups.", "category": "c"], token: token).status, 201)
+        let deadline = Date().addingTimeInterval(3)
+        while (try onA.get("/ideas").json["items"] as? [Any])?.count != 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual((try onA.get("/ideas").json["items"] as? [Any])?.count, 2, "A's cached listing gave way to B's commit")
+        XCTAssertEqual((try onA.get("/ideas?q=cups").json["items"] as? [Any])?.count, 2, "and its cached search")
+        // A live stream on A sees a vote cast on B.
+        let stream = try LiveEventsTests.EventReader(port: a.port, path: "/ideas/\(first)/events")
+        XCTAssertEqual(stream.events(within: 2, enough: 1).count, 1, "the current state first")
+        XCTAssertEqual(try onB.post("/ideas/\(first)/votes", token: token).status, 201)
+        let events = stream.events(within: 3, enough: 2)
+        XCTAssertEqual(events.count, 2, "the vote on B reached the stream on A")
+        XCTAssertTrue(events.last?.data.contains("\"votes\":1") ?? false, events.last?.data ?? "")
+    }
+}
+
 /// Response statuses seen during the storm (0: no response, the node died mid-request).
 final class Outcomes: @unchecked Sendable {
     private let lock = NSLock()
