@@ -29,11 +29,19 @@ if [ ! -f "$out/template-ko.sqlite" ] || [ "$bin" -nt "$out/template-ko.sqlite" 
 fi
 
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; }
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; [ -n "${node_pids:-}" ] && kill $node_pids ${lb:-} 2>/dev/null || true; }
 trap cleanup EXIT
 
 wait_ready() { for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 did not come up" >&2; return 1; }
-cpu_ticks() { local f; f=$(sed 's/^.*) //' "/proc/$1/stat"); set -- $f; echo $(( ${12} + ${13} )); }
+# CPU ticks (user + system) of the given processes together.
+cpu_ticks() {
+  local total=0 p f
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    f=$(sed 's/^.*) //' "/proc/$p/stat"); set -- $f; total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
 peak_rss() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 
@@ -60,9 +68,10 @@ measure() {
   local warm_args=("$@") main_args=("$@")
   if [ "$endpoint" = vote ]; then warm_args+=(5000); main_args+=(0); fi
   timeout $((WARMUP + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout 2s -s "$out/run.lua" "$url$path" -- "${warm_args[@]}" > /dev/null 2>&1 || true
-  local t0; t0=$(cpu_ticks "$pid")
+  # CPU of the server, or of every process serving (PIDS: nodes, PostgreSQL, the balancer).
+  local t0; t0=$(cpu_ticks ${PIDS:-$pid})
   timeout $((DURATION + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 2s -s "$out/run.lua" "$url$path" -- "${main_args[@]}" > "$out/wrk.txt" 2>&1 || true
-  local t1; t1=$(cpu_ticks "$pid")
+  local t1; t1=$(cpu_ticks ${PIDS:-$pid})
   local line; line=$(grep '^WRKRESULT' "$out/wrk.txt" || echo "WRKRESULT rps=0 p50_us=0 p99_us=0 non2xx=-1 sock_err=-1")
   local cpu; cpu=$(awk -v d=$((t1 - t0)) -v hz="$tck" -v s="$DURATION" 'BEGIN { printf "%.0f", d / hz / s * 100 }')
   get() { printf '%s\n' "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
@@ -146,6 +155,59 @@ if [ -n "$RANDOM_VOTES" ]; then
     measure groundswell "vote-uniform-2000-nolog" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 2000 10000
     stop
   done
+fi
+
+# Nodes (issue 19): uniform random votes (200,000 customers) on 1 node over SQLite, then on 1, 2
+# and 3 nodes sharing one PostgreSQL (its own throw-away cluster, fsync on, as SQLite's --sync
+# full), 2 and 3 behind HAProxy. All on this machine's cores, so a ratio, not a scale-out claim;
+# the CPU column is every serving process together (nodes, PostgreSQL, HAProxy), and the line
+# after each run gives the CPU time per acknowledged vote.
+NODES=${NODES-"1 2 3"}
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -n "$NODES" ] && [ -n "$pgbin" ] && command -v haproxy >/dev/null; then
+  random_template
+  pgdir=/tmp/groundswell-bench-pg; pgport=8190
+  as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+  as_owner "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop > /dev/null 2>&1 || true
+  rm -rf "$pgdir"; mkdir -p "$pgdir"; [ "$(id -u)" = 0 ] && chown postgres "$pgdir"
+  as_owner "$pgbin/initdb" -D "$pgdir/data" -A trust -U groundswell -E UTF8 --locale=C.UTF-8 > /dev/null
+  as_owner "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start > /dev/null
+  pgurl() { echo "postgres://groundswell@127.0.0.1:$pgport/$1"; }
+  as_owner "$pgbin/createdb" -h 127.0.0.1 -p $pgport -U groundswell gs_template
+  "$bin" migrate-store --from "sqlite:$out/template-random.sqlite" --to "$(pgurl gs_template)" > "$out/migrate-store.txt"
+  node_pids=""
+  start_nodes() {
+    as_owner "$pgbin/dropdb" -h 127.0.0.1 -p $pgport -U groundswell --if-exists gs_run
+    as_owner "$pgbin/createdb" -h 127.0.0.1 -p $pgport -U groundswell -T gs_template gs_run
+    node_pids=""; local servers="" i
+    for i in $(seq 1 "$1"); do
+      mkdir -p "$out/node$i"
+      (cd "$out/node$i" && GROUNDSWELL_ADDRESS_KEY=$(printf '5a%.0s' $(seq 1 32)) exec "$bin" serve --port $((8200 + i)) --db "$(pgurl gs_run)" --admin-token bench \
+        --access-log "${ACCESS_LOG:-on}" --rate-limit off --max-connections-per-address 0 > server.log 2>&1) &
+      node_pids="$node_pids $!"; servers="$servers    server n$i 127.0.0.1:$((8200 + i))"$'\n'
+      wait_ready "http://127.0.0.1:$((8200 + i))/healthz"
+    done
+    pid=${node_pids# }; pid=${pid%% *}; url=http://127.0.0.1:8201; lb=""
+    if [ "$1" -gt 1 ]; then
+      printf 'global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 1s\n    timeout client 30s\n    timeout server 30s\nfrontend f\n    bind 127.0.0.1:8200\n    default_backend n\nbackend n\n    balance roundrobin\n%s' "$servers" > "$out/haproxy.cfg"
+      haproxy -f "$out/haproxy.cfg" -db > /dev/null 2>&1 & lb=$!
+      url=http://127.0.0.1:8200; wait_ready "$url/healthz"
+    fi
+    PIDS="$node_pids $lb $(pgrep -d ' ' -f "$pgdir/data" || true) $(pgrep -d ' ' -P "$(head -1 "$pgdir/data/postmaster.pid")" || true)"
+  }
+  stop_nodes() { kill $node_pids $lb 2>/dev/null || true; wait $node_pids $lb 2>/dev/null || true; pid=""; PIDS=""; }
+  per_vote() { tail -1 "$results" | awk '{ if ($3 > 0) printf "# %s: %.0f us of CPU per vote (all serving processes)\n", $2, $8 / 100 * 1000000 / $3 }' | tee -a "$results"; }
+  for round in $(seq 1 "$ROUNDS"); do
+    start_ours template-random
+    PIDS="$pid" measure groundswell "nodes-sqlite-1" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 200000 10000; per_vote
+    stop
+    for n in $NODES; do
+      start_nodes "$n"
+      measure groundswell "nodes-postgres-$n" bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-random.txt" uniform 200000 10000; per_vote
+      stop_nodes
+    done
+  done
+  as_owner "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop > /dev/null || true
 fi
 
 # Live counts (issue 16): STREAMS server-sent event streams on one round while votes flow (uniform
