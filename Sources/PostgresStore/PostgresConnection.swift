@@ -132,14 +132,16 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     /// Inside a transaction already, `body` simply joins it.
-    public func transaction<T>(_ isolation: Isolation = .readCommitted, readOnly: Bool = false, _ body: () throws -> T) throws -> T {
+    /// `finalStatement(value)`, when it returns SQL, is sent together with the COMMIT (one round trip).
+    public func transaction<T>(_ isolation: Isolation = .readCommitted, readOnly: Bool = false,
+                               finalStatement: ((T) -> String?)? = nil, _ body: () throws -> T) throws -> T {
         if inTransaction { return try body() }
         try execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)" + (readOnly ? " READ ONLY" : ""))
         inTransaction = true
         defer { inTransaction = false }
         do {
             let value = try body()
-            try execute("COMMIT")
+            try execute((finalStatement?(value)).map { $0 + "; COMMIT" } ?? "COMMIT")
             return value
         } catch {
             if isHealthy { try? execute("ROLLBACK") }

@@ -21,7 +21,7 @@ final class PostgresCommitListener: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts listening; returns once the first LISTEN is in place (so no commit after start-up is missed).
-    init(url: String, node: String, onRemoteCommit: @escaping @Sendable () -> Void) throws {
+    init(url: String, node: String, onRemoteCommit: @escaping @Sendable (Set<String>?) -> Void) throws {
         let first = try PostgresConnection(url: url)
         try first.listen(PostgresWriter.channel)
         if try first.query("SELECT pg_try_advisory_lock($1)", [PostgresCommitListener.leaderKey])[0].bool(0) {
@@ -35,7 +35,7 @@ final class PostgresCommitListener: @unchecked Sendable {
                     Thread.sleep(forTimeInterval: 1)
                     if let fresh = try? PostgresConnection(url: url), (try? fresh.listen(PostgresWriter.channel)) != nil {
                         connection = fresh
-                        onRemoteCommit()
+                        onRemoteCommit(nil)  // what changed meanwhile is unknown
                     }
                     continue
                 }
@@ -45,7 +45,15 @@ final class PostgresCommitListener: @unchecked Sendable {
                         if won { self.leading.store(true, ordering: .releasing) }
                     }
                     let payloads = try listening.notifications(timeout: 0.25)
-                    if payloads.contains(where: { $0 != node }) { onRemoteCommit() }
+                    var tables: Set<String> = []
+                    var others = false
+                    for payload in payloads {
+                        let (from, changed) = PostgresWriter.parse(payload)
+                        guard from != node else { continue }
+                        others = true
+                        tables.formUnion(changed)
+                    }
+                    if others { onRemoteCommit(tables) }
                 } catch {
                     self.leading.store(false, ordering: .releasing)
                     connection = nil

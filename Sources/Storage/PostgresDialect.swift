@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Turns the stores' SQL — written once, in the subset both engines share — into PostgreSQL's
 /// spelling where SQLite's differs. Only these differences are rewritten (outside string
 /// literals and quoted names); anything else a store needs per engine it writes per engine.
@@ -5,8 +7,25 @@
 /// - `a IS b` / `a IS NOT b` (SQLite's NULL-safe comparison of any two values) become
 ///   `IS [NOT] DISTINCT FROM` — except before `NULL`, `TRUE`, `FALSE` and `DISTINCT`
 /// - `group_concat([DISTINCT] x)` becomes `string_agg([DISTINCT] CAST(x AS TEXT), ',')`
+/// - an `INSERT` into a table whose `id` is an identity column, without a `RETURNING` of its own,
+///   gets `RETURNING id` (`SQLConnection.lastInsertRowID` reads it: no second round trip)
 public enum PostgresDialect {
+    /// Tables whose `id` is an identity column (read from the schema when a database opens).
+    static let identityTables = Mutex<Set<String>>([])
+
+    /// Whether `translate` adds `RETURNING id` to `sql`.
+    static func returnsID(_ sql: String) -> Bool {
+        guard sql.utf8.prefix(6).elementsEqual("INSERT".utf8), !sql.uppercased().contains("RETURNING"),
+              let table = SQLConnection.targetTable(sql) else { return false }
+        return identityTables.withLock { $0.contains(table) }
+    }
+
     public static func translate(_ sql: String) -> String {
+        let spelled = spell(sql)
+        return returnsID(sql) ? spelled + " RETURNING id" : spelled
+    }
+
+    private static func spell(_ sql: String) -> String {
         var input = Array(sql.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(input.count + 16)

@@ -29,7 +29,8 @@ final class PostgresWriter: @unchecked Sendable {
     private var jobs = 0
     private var retries = 0
     private var commitNanos: UInt64 = 0
-    private let observers = Mutex<[@Sendable () -> Void]>([])
+    /// Commit observers and the tables each watches.
+    private let observers = Mutex<[(tables: Set<String>, observer: @Sendable () -> Void)]>([])
     private let remoteObservers = Mutex<[@Sendable () -> Void]>([])
     private let beforeCommit = Mutex<[@Sendable (SQLConnection) throws -> Void]>([])
 
@@ -59,9 +60,9 @@ final class PostgresWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Another node committed: caches and live streams must look again.
-    func remoteCommit() {
-        announceCommit()
+    /// Another node committed, changing `tables` (nil: unknown, as after a lost connection).
+    func remoteCommit(tables: Set<String>?) {
+        announceCommit(tables: tables)
         for observer in remoteObservers.withLock({ $0 }) { observer() }
     }
 
@@ -70,10 +71,10 @@ final class PostgresWriter: @unchecked Sendable {
         remoteObservers.withLock { $0.append(observer) }
     }
 
-    /// Called after every commit that changed rows, here or on another node (PostgreSQL says
-    /// which rows only to the transaction that changed them, so observers hear of every commit).
-    func onCommit(_ observer: @escaping @Sendable () -> Void) {
-        observers.withLock { $0.append(observer) }
+    /// Called after every commit, here or on another node, whose statements changed rows of one
+    /// of `tables` (named by the statements; see `SQLConnection.takeChangedTables`).
+    func onCommit(changing tables: [String], _ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append((Set(tables), observer)) }
     }
 
     /// Runs `work` in every transaction after its job, before the commit.
@@ -102,9 +103,19 @@ final class PostgresWriter: @unchecked Sendable {
         finished.wait()
     }
 
-    private func announceCommit() {
+    private func announceCommit(tables: Set<String>?) {
         committed.add(1, ordering: .releasing)
-        for observer in observers.withLock({ $0 }) { observer() }
+        for (watched, observer) in observers.withLock({ $0 }) where tables.map({ !$0.isDisjoint(with: watched) }) ?? true { observer() }
+    }
+
+    /// What `NOTIFY` carries: this node, then the tables the commit changed.
+    static func payload(node: String, tables: Set<String>) -> String { node + "|" + tables.sorted().joined(separator: ",") }
+
+    /// The node and tables of a `NOTIFY` payload.
+    static func parse(_ payload: String) -> (node: String, tables: Set<String>) {
+        let parts = payload.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+        let tables = parts.count > 1 ? Set(parts[1].split(separator: ",").map(String.init)) : []
+        return (String(parts.first ?? ""), tables)
     }
 
     private func loop(_ first: SQLConnection) {
@@ -135,16 +146,19 @@ final class PostgresWriter: @unchecked Sendable {
         let hooks = beforeCommit.withLock { $0 }
         while true {
             _ = db.takeChangedRows()
+            _ = db.takeChangedTables()
             db.afterCommitActions = []
             do {
-                let changed = try db.postgres!.transaction(.readCommitted) { () throws -> Bool in
+                // The NOTIFY goes with the COMMIT; table names are our own identifiers, nothing to quote.
+                let changed = try db.postgres!.transaction(.readCommitted, finalStatement: { [node] tables in
+                    tables.map { "NOTIFY \(Self.channel), '\(Self.payload(node: node, tables: $0))'" }
+                }) { () throws -> Set<String>? in
                     if let error = job.run(db) { throw JobFailed(error: error) }
                     for hook in hooks { try hook(db) }
-                    let changed = db.takeChangedRows() > 0
-                    if changed { try db.postgres!.execute("NOTIFY \(Self.channel), '\(node)'") }
-                    return changed
+                    let tables = db.takeChangedTables()
+                    return db.takeChangedRows() > 0 ? tables : nil
                 }
-                if changed { announceCommit() }
+                if let changed { announceCommit(tables: changed) }
                 let actions = db.afterCommitActions
                 db.afterCommitActions = []
                 for action in actions { action(db) }

@@ -19,8 +19,15 @@ public final class SQLConnection {
     /// whatever ran after it).
     private var lastChanges = 0
     private var insertedAny = false
-    /// PostgreSQL: rows changed since the writer last asked (`takeChangedRows`).
+    /// PostgreSQL: rows changed since the writer last asked (`takeChangedRows`), and the tables
+    /// the statements that changed them named (`takeChangedTables`).
     private var changedRows = 0
+    private var changedTables: Set<String> = []
+    /// PostgreSQL: the statements that changed rows since `takeChangedTables` (for hooks that run
+    /// before the commit and only need to when certain statements ran).
+    public private(set) var changingStatements: [String] = []
+    /// PostgreSQL: the id the latest INSERT returned (`RETURNING id`, added by `PostgresDialect`).
+    private var returnedID: Int64?
     /// PostgreSQL: work to run once the current transaction commits.
     var afterCommitActions: [(SQLConnection) -> Void] = []
 
@@ -44,7 +51,13 @@ public final class SQLConnection {
 
     public func run(_ sql: String, _ values: [SQLiteBindable] = []) throws {
         if let sqlite { return try sqlite.run(sql, values) }
-        noteChanges(try postgresQuery(sql, values), sql)
+        let result = try postgresQuery(sql, values)
+        noteChanges(result, sql)
+        // An INSERT into a table with an identity `id` came back with `RETURNING id`.
+        if insertedAny, result.count > 0, result.columns == 1, let id = result[result.count - 1].optionalInt64(0),
+           PostgresDialect.cached(sql).hasSuffix(" RETURNING id") {
+            returnedID = id
+        }
     }
 
     public func query<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> [T] {
@@ -71,6 +84,7 @@ public final class SQLConnection {
     /// The id the last INSERT gave its row (SQLite's rowid; PostgreSQL's identity, by `lastval()`).
     public var lastInsertRowID: Int64 {
         if let sqlite { return sqlite.lastInsertRowID }
+        if let returnedID { return returnedID }
         guard insertedAny else { return 0 }
         return (try? postgres!.scalarInt("SELECT lastval()")) ?? 0
     }
@@ -137,12 +151,43 @@ public final class SQLConnection {
         return changedRows
     }
 
+    /// PostgreSQL: the tables changed since the last call, as named by the statements that changed
+    /// rows (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`; a trigger's own changes are not seen —
+    /// caches that depend on them watch the table the statement named).
+    func takeChangedTables() -> Set<String> {
+        defer {
+            changedTables = []
+            changingStatements = []
+        }
+        return changedTables
+    }
+
+    /// The table an INSERT, UPDATE or DELETE statement names.
+    public static func targetTable(_ sql: String) -> String? {
+        let words = sql.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "(" }).prefix(4).map { $0.uppercased() }
+        let index: Int
+        switch words.first {
+        case "INSERT", "DELETE": index = 2    // INSERT INTO t, DELETE FROM t
+        case "UPDATE": index = 1
+        default: return nil
+        }
+        guard words.count > index else { return nil }
+        return words[index].lowercased()
+    }
+
     private func noteChanges(_ result: PostgresResult, _ sql: String) {
         // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too.
         let changed = result.changedRows
         lastChanges = changed
         changedRows += changed
-        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) { insertedAny = true }
+        if changed > 0, let table = SQLConnection.targetTable(sql) {
+            changedTables.insert(table)
+            changingStatements.append(sql)
+        }
+        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) {
+            insertedAny = true
+            returnedID = nil
+        }
     }
 
     private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {

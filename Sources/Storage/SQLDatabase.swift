@@ -40,10 +40,15 @@ public final class SQLDatabase: @unchecked Sendable {
         location = url
         let migrating = try PostgresConnection(url: url)
         _ = try PostgresMigrator.migrate(migrating, migrations, now: now())
+        let identities = try migrating.query("""
+            SELECT table_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'
+            """) { $0.string(0) }
+        PostgresDialect.identityTables.withLock { $0.formUnion(identities) }
         let node = UUID().uuidString
         let postgresWriter = try PostgresWriter(url: url, node: node, connections: writers)
         writer = SQLWriter(postgres: postgresWriter)
-        let listener = try PostgresCommitListener(url: url, node: node) { postgresWriter.remoteCommit() }
+        let listener = try PostgresCommitListener(url: url, node: node) { postgresWriter.remoteCommit(tables: $0) }
         self.readers = .postgres(PostgresPool(url: url, size: max(1, readers)), listener, postgresWriter)
     }
 

@@ -37,14 +37,15 @@ public final class SQLWriter: Sendable {
         return try done.wait()
     }
 
-    /// Calls `committed` on the writer thread after every commit that changed one of `tables`
-    /// (SQLite: by `operations`; PostgreSQL: every commit that changed rows, on any node), before
-    /// any job of that commit is answered.
+    /// Calls `committed` after every commit that changed one of `tables`, before any job of that
+    /// commit is answered. SQLite: on the writer thread, as its update hook saw the rows (triggers'
+    /// changes too), by `operations`. PostgreSQL: after a commit of this node or another whose
+    /// statements named one of `tables` (any operation; not what its triggers changed).
     public func onCommit(changing tables: [String], operations: ChangeWatch.Operations,
                          _ committed: @escaping @Sendable () -> Void) throws {
         switch backend {
         case .sqlite(let writer, _): try writer.onCommit(changing: tables, operations: operations, committed)
-        case .postgres(let writer): writer.onCommit(committed)
+        case .postgres(let writer): writer.onCommit(changing: tables, committed)
         }
     }
 

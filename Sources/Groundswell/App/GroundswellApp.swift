@@ -52,7 +52,7 @@ public final class GroundswellApp: @unchecked Sendable {
         }
         // Rankings change when searchable text or visibility changes (the index's rows, kept
         // by triggers) or a status does (every status change writes its history row).
-        try database.writer.onCommit(changing: ["ideas_fts_docsize", "idea_status_history"],
+        try database.writer.onCommit(changing: ["ideas_fts_docsize", "ideas_search", "idea_status_history"],
                                      operations: [.insert, .update, .delete]) { [search = context.searchCache] in
             search.invalidate()
         }

@@ -56,6 +56,13 @@ enum PostgresSearch {
     /// transaction (queued by the `ideas_search_enqueue` trigger): visible ones (re)indexed,
     /// hidden or deleted ones taken out. The writer runs it before every commit.
     static func indexQueued(_ db: SQLConnection) throws {
+        // Only these statements fire the trigger: skip the look at the queue after any other
+        // transaction (a vote updates `ideas`, but not its text).
+        let mayHaveQueued = db.changingStatements.contains { sql in
+            guard SQLConnection.targetTable(sql) == "ideas" else { return false }
+            return !sql.hasPrefix("UPDATE") || sql.contains("title") || sql.contains("description") || sql.contains("hidden")
+        }
+        guard mayHaveQueued else { return }
         let queued = try db.query("""
             SELECT q.idea_id, i.title, i.description, i.hidden FROM ideas_search_queue q LEFT JOIN ideas i ON i.id = q.idea_id
             """) { row in (id: row.int64(0), text: row.isNull(1) || row.bool(3) ? nil : (row.string(1), row.string(2))) }
