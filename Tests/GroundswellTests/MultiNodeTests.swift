@@ -220,6 +220,29 @@ extension MultiNodeTests {
         let events = stream.events(within: 3, enough: 2)
         XCTAssertEqual(events.count, 2, "the vote on B reached the stream on A")
         XCTAssertTrue(events.last?.data.contains("\"votes\":1") ?? false, events.last?.data ?? "")
+
+        // One Idempotency-Key sent to both nodes at once, ten times over: one idea each time;
+        // each answer is the first response (201, replayed or not) or 409 while the first runs.
+        for round in 0..<10 {
+            let statuses = Outcomes()
+            let ids = Outcomes()
+            let group = DispatchGroup()
+            for port in [a.port, b.port] {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    let response = try? TestClient(port: port).request("POST", "/ideas", json: ["title": "Twice sent \(round)", "description": "d", "category": "c"],
+                                                                          token: token, headers: [("Idempotency-Key", "both-\(round)")])
+                    statuses.add(response?.status ?? 0)
+                    if response?.status == 201 { ids.add(response?.json["id"] as? Int ?? -1) }
+                }
+            }
+            group.wait()
+            XCTAssertEqual(try SQLConnection(try PostgresConnection(url: url)).scalarInt("SELECT COUNT(*) FROM ideas WHERE title = ?", ["Twice sent \(round)"]), 1,
+                           "round \(round): statuses \(statuses.summary)")
+            XCTAssertTrue(statuses.summary.split(separator: ",").allSatisfy { $0.contains("201") || $0.contains("409") }, statuses.summary)
+            XCTAssertLessThanOrEqual(ids.distinct, 1, "both 201s name the same idea")
+        }
     }
 }
 
@@ -228,5 +251,6 @@ final class Outcomes: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [Int: Int] = [:]
     func add(_ status: Int) { lock.lock(); counts[status, default: 0] += 1; lock.unlock() }
+    var distinct: Int { lock.lock(); defer { lock.unlock() }; return counts.count }
     var summary: String { lock.lock(); defer { lock.unlock() }; return counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") }
 }

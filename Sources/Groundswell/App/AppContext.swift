@@ -100,6 +100,10 @@ public final class AppContext: Sendable {
         let record = IdempotencyRecord(request: request)
         let now = clock.nowMillis()
         return write { db in
+            // Another node may be running (or have run) the same key: take turns, then replay.
+            if let record, let stored = try record.claim(db, now: now) {
+                return try IdempotencyMiddleware.replayResponse(stored, bodyHash: record.bodyHash)
+            }
             let response = try work(db)
             if let record { try record.store(db, response: response, now: now) }
             return response

@@ -98,7 +98,12 @@ final class IdempotencyMiddleware: Middleware, Sendable {
 
     /// The stored answer to a key's first request, or why it cannot be given.
     private static func replay(_ stored: IdempotencyRecord.Stored, bodyHash: String) throws -> Reply {
-        guard stored.hash == Array(bodyHash.utf8) else {
+        .response(try replayResponse(stored, bodyHash: Array(bodyHash.utf8)))
+    }
+
+    /// The stored answer as a response (`Idempotent-Replayed: true`), or why it cannot be given.
+    static func replayResponse(_ stored: IdempotencyRecord.Stored, bodyHash: [UInt8]) throws -> Response {
+        guard stored.hash == bodyHash else {
             throw ErrorCode.idempotencyMismatch.error("this Idempotency-Key was used with a different request body")
         }
         if stored.secret {
@@ -110,8 +115,8 @@ final class IdempotencyMiddleware: Middleware, Sendable {
             if parts.count == 2 { headers.add(String(parts[0]), parts[1].trimmingOWS()) }
         }
         headers.add("Idempotent-Replayed", "true")
-        return .response(Response(status: HTTPStatus(stored.status, IdempotencyMiddleware.reason(stored.status)),
-                                  headers: headers, body: stored.body, contentType: stored.type))
+        return Response(status: HTTPStatus(stored.status, IdempotencyMiddleware.reason(stored.status)),
+                        headers: headers, body: stored.body, contentType: stored.type)
     }
 
     private func release(_ slot: String) {

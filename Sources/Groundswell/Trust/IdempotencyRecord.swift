@@ -22,6 +22,16 @@ struct IdempotencyRecord: Sendable {
         self.path = request.path
     }
 
+    /// On PostgreSQL, where other nodes may be given the same key at the same moment (each
+    /// node's middleware only knows its own requests): holds the key until this transaction ends
+    /// and returns what a first request already stored, if it did. SQLite: nil, nothing to do
+    /// (one node; its middleware saw every request).
+    func claim(_ db: SQLConnection, now: Int64) throws -> Stored? {
+        guard db.engine == .postgres else { return nil }
+        try db.lockExclusively("idempotency \(principal) \(key)")  // keys are visible ASCII: no spaces
+        return try IdempotencyRecord.find(db, principal: principal, key: key, since: now - IdempotencyMiddleware.retentionMillis)
+    }
+
     /// The record the middleware attached to `request`, if it carried a key.
     init?(request: Request) {
         guard let record = request.app.idempotency else { return nil }
