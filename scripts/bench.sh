@@ -10,7 +10,7 @@ ENDPOINTS=${ENDPOINTS-"healthz idea page-idea page-idea-miss page-home vote top 
 IDLE=${IDLE:-10000}
 PEERS=${PEERS:-../shared/peers}
 command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
-bin="$(swift build -c release --show-bin-path)/groundswell"
+bin=${BIN:-"$(swift build -c release --show-bin-path)/groundswell"}
 [ -x "$bin" ] || { echo "bench: build first (make release)" >&2; exit 2; }
 hb=".build-peers/hummingbird/release/HummingbirdRef"
 [ -x "$hb" ] || hb="$PEERS/hummingbird-ref/.build/release/HummingbirdRef"
