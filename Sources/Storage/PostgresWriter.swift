@@ -7,7 +7,7 @@ import Synchronization
 /// running one job per transaction (`READ COMMITTED`) and answering it after its commit.
 /// PostgreSQL groups the commits of concurrent transactions into one WAL flush itself, so
 /// there is no batching here — and no job holds row locks while another job runs, so the row
-/// locks that keep votes exact across nodes (`SQLConnection.forUpdate`) are held for one job
+/// locks that keep votes exact across nodes (`SELECT … FOR UPDATE` in the stores) are held for one job
 /// only. A job that meets a deadlock or serialization failure (`40P01`, `40001`) is rolled back
 /// and run again, up to three times. A commit that changed rows sends `NOTIFY
 /// groundswell_commits`, so the other nodes' caches and live streams learn of it

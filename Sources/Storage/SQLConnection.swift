@@ -133,11 +133,6 @@ public final class SQLConnection {
         afterCommitActions.append(action)
     }
 
-    /// Appended to a SELECT in a write that must hold the rows it read until its commit: on
-    /// PostgreSQL ` FOR UPDATE` (other nodes' writers wait for them), on SQLite nothing (its one
-    /// writer already holds the whole database).
-    public var forUpdate: String { engine == .postgres ? " FOR UPDATE" : "" }
-
     /// Waits until no other transaction (of any node) holds the lock `name`, then holds it until
     /// this transaction ends (PostgreSQL `pg_advisory_xact_lock`). SQLite: nothing to do — its one
     /// writer is alone. For read-then-write work over shared state, such as the engagement rollup.
