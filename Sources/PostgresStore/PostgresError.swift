@@ -19,6 +19,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// Class 08: the connection is gone; the pool drops it.
     public var isConnectionFailure: Bool { sqlState.hasPrefix("08") }
 
+    /// The server ended the session (shut down, restarted, or an administrator terminated it:
+    /// `57P01`–`57P03`), or the connection failed: the work did not happen on it, if the
+    /// failure came before the work began.
+    public var isLostSession: Bool { isConnectionFailure || sqlState.hasPrefix("57P") }
+
     public var description: String {
         "PostgreSQL error \(sqlState): \(message)" + (sql.map { " (in: \($0.prefix(200)))" } ?? "")
     }

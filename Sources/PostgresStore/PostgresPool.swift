@@ -39,6 +39,18 @@ public final class PostgresPool: Sendable {
         returned.unlock()
     }
 
+    /// Closes the idle connections (the server was seen dropping connections: the idle ones are
+    /// likely dead too); lent ones are kept or dropped as they come back.
+    public func discardIdle() {
+        let idle = state.withLock { state -> [PostgresConnection] in
+            state.open -= state.idle.count
+            defer { state.idle = [] }
+            return state.idle
+        }
+        for connection in idle { connection.close() }
+        signal()
+    }
+
     /// Connections open now (lent or idle).
     public var openCount: Int { state.withLock { $0.open } }
 

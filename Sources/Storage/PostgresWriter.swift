@@ -136,15 +136,20 @@ final class PostgresWriter: @unchecked Sendable {
             if !db.postgres!.isHealthy, let fresh = try? PostgresConnection(url: url) {
                 db = SQLConnection(fresh)  // the server went away and came back
             }
-            run(job, on: db)
+            db = run(job, on: db)
         }
     }
 
-    private func run(_ job: PostgresWriteJob, on db: SQLConnection) {
+    /// Runs `job` in its own transaction; returns the connection to use next (a fresh one if the
+    /// old one was found dropped).
+    private func run(_ job: PostgresWriteJob, on db: SQLConnection) -> SQLConnection {
         let start = DispatchTime.now().uptimeNanoseconds
         var attempt = 1
+        var db = db
+        var reconnected = false
         let hooks = beforeCommit.withLock { $0 }
         while true {
+            var began = false
             _ = db.takeChangedRows()
             _ = db.takeChangedTables()
             db.afterCommitActions = []
@@ -153,6 +158,7 @@ final class PostgresWriter: @unchecked Sendable {
                 let changed = try db.postgres!.transaction(.readCommitted, finalStatement: { [node] tables in
                     tables.map { "NOTIFY \(Self.channel), '\(Self.payload(node: node, tables: $0))'" }
                 }) { () throws -> Set<String>? in
+                    began = true
                     if let error = job.run(db) { throw JobFailed(error: error) }
                     for hook in hooks { try hook(db) }
                     let tables = db.takeChangedTables()
@@ -164,7 +170,7 @@ final class PostgresWriter: @unchecked Sendable {
                 for action in actions { action(db) }
                 record(start: start, retried: attempt > 1)
                 job.finish()
-                return
+                return db
             } catch {
                 db.afterCommitActions = []
                 let cause = (error as? JobFailed)?.error ?? error
@@ -172,9 +178,18 @@ final class PostgresWriter: @unchecked Sendable {
                     attempt += 1
                     continue
                 }
+                // The session was gone before the job began (`BEGIN` failed: the server restarted
+                // or dropped it): nothing ran, so run it on a fresh connection, once.
+                if !began, !reconnected, (cause as? PostgresError)?.isLostSession == true,
+                   let fresh = try? PostgresConnection(url: url) {
+                    reconnected = true
+                    db.postgres!.close()
+                    db = SQLConnection(fresh)
+                    continue
+                }
                 record(start: start, retried: attempt > 1)
                 if error is JobFailed { job.finish() } else { job.fail(cause) }
-                return
+                return db
             }
         }
     }

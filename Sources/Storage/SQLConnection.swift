@@ -26,6 +26,9 @@ public final class SQLConnection {
     /// PostgreSQL: the statements that changed rows since `takeChangedTables` (for hooks that run
     /// before the commit and only need to when certain statements ran).
     public private(set) var changingStatements: [String] = []
+    /// PostgreSQL: statements that succeeded on this wrapper (a read that failed before any did
+    /// produced nothing, and may be run again).
+    private(set) var statementsSucceeded = 0
     /// PostgreSQL: the id the latest INSERT returned (`RETURNING id`, added by `PostgresDialect`).
     private var returnedID: Int64?
     /// PostgreSQL: work to run once the current transaction commits.
@@ -186,7 +189,7 @@ public final class SQLConnection {
     }
 
     private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {
-        try postgres!.query(PostgresDialect.cached(sql), parameters: values.map { value in
+        let result = try postgres!.query(PostgresDialect.cached(sql), parameters: values.map { value in
             switch value.sqliteValue {
             case .null: .null
             case .integer(let number): .int(number)
@@ -195,6 +198,8 @@ public final class SQLConnection {
             case .blob(let bytes): .bytes(bytes)
             }
         })
+        statementsSucceeded += 1
+        return result
     }
 }
 

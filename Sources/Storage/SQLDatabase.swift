@@ -68,8 +68,21 @@ public final class SQLDatabase: @unchecked Sendable {
     /// Lends a reader connection to `body` on the calling thread.
     public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         switch readers {
-        case .sqlite(let pool): try pool.read { try body(SQLConnection($0)) }
-        case .postgres(let pool, _, _): try pool.withConnection { try body(SQLConnection($0)) }
+        case .sqlite(let pool): return try pool.read { try body(SQLConnection($0)) }
+        case .postgres(let pool, _, _):
+            var used: SQLConnection?
+            do {
+                return try pool.withConnection { connection in
+                    let db = SQLConnection(connection)
+                    used = db
+                    return try body(db)
+                }
+            } catch let error as PostgresError where error.isLostSession && used?.statementsSucceeded == 0 {
+                // A connection the server had dropped (a restart, a failover) before anything was
+                // read on it: the others kept idle are likely gone too. Once more, on a fresh one.
+                pool.discardIdle()
+                return try pool.withConnection { try body(SQLConnection($0)) }
+            }
         }
     }
 
