@@ -15,6 +15,8 @@ SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev l
 # Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots),
 # PostgreSQL's server (a throw-away cluster per test run, TestPostgres).
 TEST_PACKAGES = openssl python3-venv chromium chromium-driver fonts-noto-cjk postgresql haproxy
+# make bench: the load generator, and PostgreSQL and HAProxy for its nodes section.
+BENCH_PACKAGES = wrk postgresql haproxy
 
 define install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -57,6 +59,7 @@ migrations:
 	scripts/embed-migrations.sh
 
 bench: release
+	$(call install,$(BENCH_PACKAGES))
 	$(SWIFT) build -c release --product CloseBench
 	$(SWIFT) build -c release --product UploadBench
 	scripts/bench.sh

@@ -34,6 +34,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Admin bearer token; if omitted, the first start generates and prints one (env GROUNDSWELL_ADMIN_TOKEN).")
     var adminToken: String? = environment["GROUNDSWELL_ADMIN_TOKEN"]
 
+    @Option(help: "PostgreSQL only: connections this node opens for writing and reading (2 or more; one more listens); default 4 + loops + 2 (env GROUNDSWELL_DB_CONNECTIONS).")
+    var dbConnections: Int? = environment["GROUNDSWELL_DB_CONNECTIONS"].flatMap(Int.init)
+
     @Option(help: "Largest request body in bytes (env GROUNDSWELL_MAX_BODY).")
     var maxBody: Int = environment["GROUNDSWELL_MAX_BODY"].flatMap(Int.init) ?? 1 << 20
 
@@ -173,6 +176,10 @@ struct Serve: ParsableCommand {
         try Paths.ensureParentDirectory(of: localPath)
         var appConfiguration = AppConfiguration(databasePath: localPath)
         appConfiguration.postgresURL = postgresURL
+        if let dbConnections {
+            guard dbConnections >= 2 else { throw ValidationError("--db-connections must be 2 or more") }
+            appConfiguration.postgresConnections = dbConnections
+        }
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.walAutocheckpoint = walAutocheckpoint

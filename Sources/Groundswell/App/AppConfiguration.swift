@@ -10,6 +10,10 @@ public struct AppConfiguration: Sendable {
     /// (issue 19), and `databasePath` only says where this node's own files go (the address key
     /// file, and pictures unless `media.directory` is set).
     public var postgresURL: String?
+    /// PostgreSQL: connections this node opens for its writers and readers together (one more
+    /// listens); nil: 4 writers and `readerCount` readers. Size them so that every node's fit in
+    /// the server's `max_connections`.
+    public var postgresConnections: Int?
     /// The admin token to accept; if nil and no admin exists yet, one is generated.
     public var adminToken: String?
     public var readerCount = 4

@@ -22,8 +22,11 @@ public final class GroundswellApp: @unchecked Sendable {
         let clock = configuration.clock
         let database: SQLDatabase
         if let url = configuration.postgresURL {
+            // Of N connections, half write (at most 4: PostgreSQL groups their commits), the rest read.
+            let total = configuration.postgresConnections ?? (4 + configuration.readerCount)
+            let writers = max(1, min(4, total / 2))
             database = try SQLDatabase(postgresURL: url, migrations: EmbeddedPostgresMigrations.all,
-                                       readers: configuration.readerCount, now: { clock.nowMillis() })
+                                       readers: max(1, total - writers), writers: writers, now: { clock.nowMillis() })
             // Search: ideas whose text or visibility changed are indexed with our tokenizer
             // before each commit (SQLite's FTS5 triggers do this in the file).
             database.writer.beforeEveryCommit { db in try PostgresSearch.indexQueued(db) }
