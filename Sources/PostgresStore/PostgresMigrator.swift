@@ -21,7 +21,12 @@ public enum PostgresMigrator {
     /// Applies what is missing; returns the versions applied now.
     @discardableResult
     public static func migrate(_ db: PostgresConnection, _ migrations: [Migration], now: Int64) throws -> [Int64] {
-        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+        // Under the lock too: two `CREATE TABLE IF NOT EXISTS` at once can both try to create it
+        // (and one fails on the catalog's unique index) when nodes start together.
+        try db.transaction {
+            try db.query("SELECT pg_advisory_xact_lock($1)", [lockKey])
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+        }
         let known = Set(migrations.map(\.version))
         var applied: [Int64] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) {

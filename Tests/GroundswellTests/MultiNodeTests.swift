@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import PostgresStore
 import Storage
+import Synchronization
 import TestSupport
 import XCTest
 @testable import Groundswell
@@ -244,6 +245,44 @@ extension MultiNodeTests {
             XCTAssertLessThanOrEqual(ids.distinct, 1, "both 201s name the same idea")
         }
     }
+}
+
+extension MultiNodeTests {
+    /// Three nodes started at the same moment on an empty database: the migrations are applied
+    /// once, the admin is made once, every node serves.
+    func testNodesStartingTogetherOnAnEmptyDatabase() throws {
+        let url = try TestPostgres.shared().makeDatabase()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let started = StartedNodes()
+        let group = DispatchGroup()
+        for index in 0..<3 {
+            let folder = root.appendingPathComponent("node\(index)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                started.set(index, Result { try CrashTests.Server(db: url, directory: folder) })
+            }
+        }
+        group.wait()
+        let nodes = try (0..<3).map { try started.get($0) }
+        defer { for node in nodes { node.stop() } }
+        for node in nodes {
+            XCTAssertEqual(try TestClient(port: node.port).get("/admin/staff", token: "crash-admin").status, 200)
+        }
+        let db = SQLConnection(try PostgresConnection(url: url))
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM staff"), 1, "one admin")
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM schema_migrations"), Int64(EmbeddedPostgresMigrations.all.count))
+    }
+}
+
+/// Nodes started on other threads. `@unchecked Sendable`: the dictionary is guarded by `lock`.
+final class StartedNodes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: Result<CrashTests.Server, Error>] = [:]
+    func set(_ index: Int, _ result: Result<CrashTests.Server, Error>) { lock.lock(); results[index] = result; lock.unlock() }
+    func get(_ index: Int) throws -> CrashTests.Server { lock.lock(); defer { lock.unlock() }; return try results[index]!.get() }
 }
 
 /// Response statuses seen during the storm (0: no response, the node died mid-request).

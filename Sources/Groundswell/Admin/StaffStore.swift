@@ -56,6 +56,8 @@ enum StaffStore {
     /// Makes sure an admin can sign in: `token`'s hash becomes the first admin's (or a new
     /// admin's), or with no token a new one is generated when there is no admin yet; returns it.
     static func bootstrapAdmin(_ db: SQLConnection, token: String?, at now: Int64) throws -> String? {
+        // Nodes starting together on one PostgreSQL database take turns: the second sees the first's admin.
+        try db.lockExclusively("bootstrap-admin")
         let firstAdmin = try db.scalarInt("SELECT id FROM staff WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id LIMIT 1")
         if let token {
             let hash = Tokens.hash(token)
