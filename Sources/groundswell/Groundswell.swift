@@ -55,8 +55,13 @@ struct Serve: ParsableCommand {
     @Option(help: "WAL pages (4 KiB) before a commit checkpoints them into the database file: more pages, fewer bytes written per vote, longer stalls; SQLite's default is 1000 (env GROUNDSWELL_WAL_AUTOCHECKPOINT).")
     var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 5_000
 
-    @Option(help: "Event-loop threads (default: one per core but one, at least one).")
-    var loops: Int = ServerConfiguration.defaultLoopCount
+    @Option(help: "Event-loop threads (default on SQLite: one per core but one, at least one — the writer has the last core; on PostgreSQL: one per core, at least two — a read waits for its round trips on its loop).")
+    var loops: Int?
+
+    /// `--loops`, or its default for the engine.
+    var eventLoops: Int {
+        loops ?? (DatabaseLocation.postgresURL(db) != nil ? max(2, ServerConfiguration.coreCount) : ServerConfiguration.defaultLoopCount)
+    }
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env GROUNDSWELL_LOG_LEVEL).")
     var logLevel: String = environment["GROUNDSWELL_LOG_LEVEL"] ?? "info"
@@ -131,7 +136,7 @@ struct Serve: ParsableCommand {
         guard maxUpload > 0 else { throw ValidationError("--max-upload must be positive") }
         guard mediaQuota >= 0 else { throw ValidationError("--media-quota must not be negative") }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard loops >= 1 && loops <= 256 else { throw ValidationError("--loops must be 1...256") }
+        guard eventLoops >= 1 && eventLoops <= 256 else { throw ValidationError("--loops must be 1...256") }
         guard (1...3650).contains(retainDays) else { throw ValidationError("--retain-days must be 1...3650") }
         guard maxStreamsPerClient >= 1 else { throw ValidationError("--max-streams-per-client must be at least 1") }
         guard maxConnectionsPerAddress >= 0 else { throw ValidationError("--max-connections-per-address must be 0 or more") }
@@ -183,7 +188,7 @@ struct Serve: ParsableCommand {
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.walAutocheckpoint = walAutocheckpoint
-        appConfiguration.readerCount = loops + 2
+        appConfiguration.readerCount = eventLoops + 2
         appConfiguration.rateLimits.enabled = rateLimit == .on
         appConfiguration.rateLimits.exempt = (try? AddressRange.parseList(rateLimitExempt).get()) ?? []
         appConfiguration.trustProxy = trustProxy
@@ -224,7 +229,7 @@ struct Serve: ParsableCommand {
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.host = host
         serverConfiguration.port = port
-        serverConfiguration.loopCount = loops
+        serverConfiguration.loopCount = eventLoops
         serverConfiguration.limits.maxBodyBytes = maxBody
         serverConfiguration.limits.spool = app.spoolPolicy
         serverConfiguration.accessLog = accessLog == .on
