@@ -133,6 +133,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     /// Inside a transaction already, `body` simply joins it.
     /// `finalStatement(value)`, when it returns SQL, is sent together with the COMMIT (one round trip).
+    /// A read-only transaction's COMMIT is sent without waiting for its answer: it cannot lose
+    /// anything, and libpq reads (and drops) that answer before the connection's next command.
     public func transaction<T>(_ isolation: Isolation = .readCommitted, readOnly: Bool = false,
                                finalStatement: ((T) -> String?)? = nil, _ body: () throws -> T) throws -> T {
         if inTransaction { return try body() }
@@ -141,6 +143,12 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { inTransaction = false }
         do {
             let value = try body()
+            if readOnly && finalStatement == nil {
+                guard PQsendQuery(handle, "COMMIT") == 1 else {
+                    throw PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: "COMMIT")
+                }
+                return value
+            }
             try execute((finalStatement?(value)).map { $0 + "; COMMIT" } ?? "COMMIT")
             return value
         } catch {

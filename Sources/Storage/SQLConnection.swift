@@ -108,7 +108,8 @@ public final class SQLConnection {
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         if let sqlite { return try sqlite.transaction(kind == .deferred ? .deferred : .immediate, body) }
-        return try postgres!.transaction(kind == .deferred ? .repeatableRead : .readCommitted, body)
+        // A snapshot for reading is read-only: nothing can be lost with it, and its COMMIT need not be waited for.
+        return try postgres!.transaction(kind == .deferred ? .repeatableRead : .readCommitted, readOnly: kind == .deferred, body)
     }
 
     /// Runs `body` in a savepoint of the current transaction: on error only its changes roll back.
