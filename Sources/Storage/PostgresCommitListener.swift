@@ -18,28 +18,50 @@ final class PostgresCommitListener: @unchecked Sendable {
 
     /// Whether this node holds the leader lock now.
     var isLeader: Bool { leading.load(ordering: .acquiring) }
+
+    /// Nodes listening on this database now (each listener's session is named
+    /// `groundswell-listener`), counted about once a second; at least 1.
+    var nodeCount: Int { max(1, nodes.load(ordering: .relaxed)) }
+    private let nodes = Atomic<Int>(1)
+    static let applicationName = "groundswell-listener"
+
+    /// Names the session (so nodes can count each other) and listens.
+    private static func prepare(_ connection: PostgresConnection) throws {
+        try connection.execute("SET application_name = '\(applicationName)'")
+        try connection.listen(PostgresWriter.channel)
+    }
+
+    private static func countNodes(_ connection: PostgresConnection) throws -> Int {
+        Int(try connection.scalarInt("""
+            SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1
+            """, [applicationName]) ?? 1)
+    }
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts listening; returns once the first LISTEN is in place (so no commit after start-up is missed).
     init(url: String, node: String, onRemoteCommit: @escaping @Sendable (Set<String>?) -> Void) throws {
         let first = try PostgresConnection(url: url)
-        try first.listen(PostgresWriter.channel)
+        try PostgresCommitListener.prepare(first)
+        nodes.store(try PostgresCommitListener.countNodes(first), ordering: .relaxed)
         if try first.query("SELECT pg_try_advisory_lock($1)", [PostgresCommitListener.leaderKey])[0].bool(0) {
             leading.store(true, ordering: .releasing)
         }
         let thread = Thread { [self] in
             var connection: PostgresConnection? = first
+            var ticks = 0
             while !self.stopping.load(ordering: .relaxed) {
                 guard let listening = connection else {
                     self.leading.store(false, ordering: .releasing)
                     Thread.sleep(forTimeInterval: 1)
-                    if let fresh = try? PostgresConnection(url: url), (try? fresh.listen(PostgresWriter.channel)) != nil {
+                    if let fresh = try? PostgresConnection(url: url), (try? PostgresCommitListener.prepare(fresh)) != nil {
                         connection = fresh
                         onRemoteCommit(nil)  // what changed meanwhile is unknown
                     }
                     continue
                 }
                 do {
+                    ticks += 1
+                    if ticks % 4 == 0 { self.nodes.store(try PostgresCommitListener.countNodes(listening), ordering: .relaxed) }
                     if !self.leading.load(ordering: .relaxed) {
                         let won = try listening.query("SELECT pg_try_advisory_lock($1)", [PostgresCommitListener.leaderKey])[0].bool(0)
                         if won { self.leading.store(true, ordering: .releasing) }

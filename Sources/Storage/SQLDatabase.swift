@@ -62,6 +62,15 @@ public final class SQLDatabase: @unchecked Sendable {
         }
     }
 
+    /// How many nodes share this database now: 1 on SQLite; on PostgreSQL the nodes whose
+    /// listeners are connected (counted about once a second).
+    public var nodeCount: Int {
+        switch readers {
+        case .sqlite: 1
+        case .postgres(_, let listener, _): listener.nodeCount
+        }
+    }
+
     /// The SQLite file's path (nil on PostgreSQL).
     public var path: String? { engine == .sqlite ? location : nil }
 

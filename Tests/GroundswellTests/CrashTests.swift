@@ -13,9 +13,10 @@ final class CrashTests: XCTestCase {
 
         /// Starts `groundswell serve` on `db` (a file or a PostgreSQL URL), on `port` (0: any free
         /// one), in `directory` (where a PostgreSQL node keeps its own files) with `environment` added.
-        init(db: String, port: Int = 0, directory: URL? = nil, environment: [String: String] = [:]) throws {
+        init(db: String, port: Int = 0, directory: URL? = nil, environment: [String: String] = [:], rateLimits: Bool = false) throws {
             process.executableURL = TestBinary.url
-            process.arguments = ["serve", "--port", String(port), "--db", db, "--admin-token", "crash-admin", "--access-log", "off", "--rate-limit", "off"]
+            process.arguments = ["serve", "--port", String(port), "--db", db, "--admin-token", "crash-admin", "--access-log", "off",
+                                 "--rate-limit", rateLimits ? "on" : "off"]
             if let directory { process.currentDirectoryURL = directory }
             if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             let pipe = Pipe()

@@ -277,6 +277,31 @@ extension MultiNodeTests {
     }
 }
 
+extension MultiNodeTests {
+    /// Rate limits across nodes: each node keeps its share (1/N) of every bucket, so sign-ups
+    /// from one address spread over two nodes are held to about what one node allows (30 at once).
+    func testTwoNodesShareTheRateLimits() throws {
+        let url = try TestPostgres.shared().makeDatabase()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let nodes = try (0..<2).map { index -> CrashTests.Server in
+            let folder = root.appendingPathComponent("node\(index)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return try CrashTests.Server(db: url, directory: folder, environment: ["GROUNDSWELL_ADDRESS_KEY": String(repeating: "5a", count: 32)],
+                                         rateLimits: true)
+        }
+        defer { for node in nodes { node.stop() } }
+        Thread.sleep(forTimeInterval: 1.5)  // each node counts the others about once a second
+        var created = 0
+        for attempt in 0..<60 {
+            let response = try TestClient(port: nodes[attempt % 2].port).post("/users", ["name": "N", "email": "share\(attempt)@example.com"])
+            if response.status == 201 { created += 1 } else { XCTAssertEqual(response.status, 429, response.text) }
+        }
+        XCTAssertLessThanOrEqual(created, 31, "two nodes together allow about one node's 30")
+        XCTAssertGreaterThanOrEqual(created, 28)
+    }
+}
+
 /// Nodes started on other threads. `@unchecked Sendable`: the dictionary is guarded by `lock`.
 final class StartedNodes: @unchecked Sendable {
     private let lock = NSLock()

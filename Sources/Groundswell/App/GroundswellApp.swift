@@ -86,7 +86,8 @@ public final class GroundswellApp: @unchecked Sendable {
 
     private func registerRoutes(limits: RateLimits) {
         let auth = Authenticator(context: context)
-        let rateLimits = RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client, auth: auth)
+        let rateLimits = RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client, auth: auth,
+                                             nodes: { [database = context.database] in database.nodeCount })
         router.use(rateLimits)
         router.use(IdempotencyMiddleware(context: context, auth: auth))
         responder = AdminGate(router: router, auth: auth, context: context)

@@ -25,8 +25,12 @@ final class RateLimitMiddleware: Middleware, Sendable {
     private let auth: Authenticator
     private let buckets = Mutex<[Key: State]>([:])
 
-    init(limits: RateLimits, clock: Clock, client: ClientAddress, auth: Authenticator) {
+    /// Nodes sharing the limits (PostgreSQL): each allows its share of every bucket.
+    private let nodes: @Sendable () -> Int
+
+    init(limits: RateLimits, clock: Clock, client: ClientAddress, auth: Authenticator, nodes: @escaping @Sendable () -> Int = { 1 }) {
         self.limits = limits
+        self.nodes = nodes
         self.clock = clock
         self.client = client
         self.auth = auth
@@ -65,7 +69,11 @@ final class RateLimitMiddleware: Middleware, Sendable {
         try take(Key(kind: .search, owner: address), limits.searchesPerAddress)
     }
 
-    private func take(_ key: Key, _ bucket: RateLimits.Bucket) throws {
+    /// With N nodes behind a balancer that spreads a client's requests, each node keeps 1/N of
+    /// every bucket, so together they allow about what one would (docs/scaling.md).
+    private func take(_ key: Key, _ whole: RateLimits.Bucket) throws {
+        let share = Double(nodes())
+        let bucket = share <= 1 ? whole : RateLimits.Bucket(capacity: max(1, whole.capacity / share), perSecond: whole.perSecond / share)
         let now = clock.nowMillis()
         let (state, allowed) = buckets.withLock { buckets -> (State, Bool) in
             var state = buckets[key] ?? State(tokens: bucket.capacity, updated: now)
