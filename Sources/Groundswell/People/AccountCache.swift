@@ -31,7 +31,7 @@ final class AccountCache: Sendable {
     private let state = Mutex(State())
     let capacity: Int
 
-    init(capacity: Int = 100_000) {
+    init(capacity: Int = 25_000) {
         self.capacity = capacity
     }
 

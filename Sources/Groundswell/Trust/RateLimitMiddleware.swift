@@ -82,11 +82,11 @@ final class RateLimitMiddleware: Middleware, Sendable {
             let allowed = state.tokens >= 1
             if allowed { state.tokens -= 1 }
             buckets[key] = state
-            if buckets.count > 200_000 {
+            if buckets.count > 50_000 {
                 // Drop buckets idle long enough to be full again; if fresh ones still fill
                 // the map, start over rather than prune on every request.
                 buckets = buckets.filter { now - $0.value.updated < 600_000 }
-                if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }
+                if buckets.count > 25_000 { buckets.removeAll() }
             }
             return (state, allowed)
         }
