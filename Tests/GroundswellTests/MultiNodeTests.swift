@@ -291,7 +291,7 @@ extension MultiNodeTests {
                                          rateLimits: true)
         }
         defer { for node in nodes { node.stop() } }
-        Thread.sleep(forTimeInterval: 1.5)  // each node counts the others about once a second
+        Thread.sleep(forTimeInterval: 2.5)  // each node counts the others about once a second
         var created = 0
         for attempt in 0..<60 {
             let response = try TestClient(port: nodes[attempt % 2].port).post("/users", ["name": "N", "email": "share\(attempt)@example.com"])
