@@ -72,7 +72,7 @@ final class PostgresWriter: @unchecked Sendable {
     }
 
     /// Called after every commit, here or on another node, whose statements changed rows of one
-    /// of `tables` (named by the statements; see `SQLConnection.takeChangedTables`).
+    /// of `tables` (named by the statements; see `SQLConnection.changingStatements`).
     func onCommit(changing tables: [String], _ observer: @escaping @Sendable () -> Void) {
         observers.withLock { $0.append((Set(tables), observer)) }
     }
@@ -150,8 +150,7 @@ final class PostgresWriter: @unchecked Sendable {
         let hooks = beforeCommit.withLock { $0 }
         while true {
             var began = false
-            _ = db.takeChangedRows()
-            _ = db.takeChangedTables()
+            _ = db.takeChangingStatements()
             db.afterCommitActions = []
             do {
                 // The NOTIFY goes with the COMMIT; table names are our own identifiers, nothing to quote.
@@ -161,8 +160,8 @@ final class PostgresWriter: @unchecked Sendable {
                     began = true
                     if let error = job.run(db) { throw JobFailed(error: error) }
                     for hook in hooks { try hook(db) }
-                    let tables = db.takeChangedTables()
-                    return db.takeChangedRows() > 0 ? tables : nil
+                    let changes = db.takeChangingStatements()
+                    return changes.isEmpty ? nil : Set(changes.compactMap(\.table))
                 }
                 if let changed { announceCommit(tables: changed) }
                 let actions = db.afterCommitActions

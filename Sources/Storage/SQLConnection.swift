@@ -19,13 +19,11 @@ public final class SQLConnection {
     /// whatever ran after it).
     private var lastChanges = 0
     private var insertedAny = false
-    /// PostgreSQL: rows changed since the writer last asked (`takeChangedRows`), and the tables
-    /// the statements that changed them named (`takeChangedTables`).
-    private var changedRows = 0
-    private var changedTables: Set<String> = []
-    /// PostgreSQL: the statements that changed rows since `takeChangedTables` (for hooks that run
-    /// before the commit and only need to when certain statements ran).
-    public private(set) var changingStatements: [String] = []
+    /// PostgreSQL: the statements that changed rows since `takeChangingStatements`, each with the
+    /// table it names (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`; nil for another form). The
+    /// writer learns from them whether a commit changed anything and which tables; hooks that run
+    /// before the commit, whether certain statements ran.
+    public private(set) var changingStatements: [(table: String?, sql: String)] = []
     /// PostgreSQL: statements that succeeded on this wrapper (a read that failed before any did
     /// produced nothing, and may be run again).
     private(set) var statementsSucceeded = 0
@@ -54,19 +52,12 @@ public final class SQLConnection {
 
     public func run(_ sql: String, _ values: [SQLiteBindable] = []) throws {
         if let sqlite { return try sqlite.run(sql, values) }
-        let result = try postgresQuery(sql, values)
-        noteChanges(result, sql)
-        // An INSERT into a table with an identity `id` came back with `RETURNING id`.
-        if insertedAny, result.count > 0, result.columns == 1, let id = result[result.count - 1].optionalInt64(0),
-           PostgresDialect.cached(sql).hasSuffix(" RETURNING id") {
-            returnedID = id
-        }
+        _ = try postgresQuery(sql, values)
     }
 
     public func query<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> [T] {
         if let sqlite { return try sqlite.query(sql, values) { try map(SQLRow($0)) } }
         let result = try postgresQuery(sql, values)
-        noteChanges(result, sql)
         var rows: [T] = []
         rows.reserveCapacity(result.count)
         for index in 0..<result.count { rows.append(try map(SQLRow(result[index]))) }
@@ -76,7 +67,6 @@ public final class SQLConnection {
     public func queryOne<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> T? {
         if let sqlite { return try sqlite.queryOne(sql, values) { try map(SQLRow($0)) } }
         let result = try postgresQuery(sql, values)
-        noteChanges(result, sql)
         return result.count == 0 ? nil : try map(SQLRow(result[0]))
     }
 
@@ -112,21 +102,6 @@ public final class SQLConnection {
         return try postgres!.transaction(kind == .deferred ? .repeatableRead : .readCommitted, readOnly: kind == .deferred, body)
     }
 
-    /// Runs `body` in a savepoint of the current transaction: on error only its changes roll back.
-    public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        if let sqlite { return try sqlite.savepoint(body) }
-        try postgres!.execute("SAVEPOINT job")
-        do {
-            let value = try body()
-            try postgres!.execute("RELEASE job")
-            return value
-        } catch {
-            try? postgres!.execute("ROLLBACK TO job")
-            try? postgres!.execute("RELEASE job")
-            throw error
-        }
-    }
-
     /// Runs `action` once the current transaction has committed (before its jobs are answered;
     /// dropped on rollback). For work that cannot run inside a transaction.
     public func afterCommit(_ action: @escaping (SQLConnection) -> Void) {
@@ -141,24 +116,22 @@ public final class SQLConnection {
     /// this transaction ends (PostgreSQL `pg_advisory_xact_lock`). SQLite: nothing to do — its one
     /// writer is alone. For read-then-write work over shared state, such as the engagement rollup.
     public func lockExclusively(_ name: String) throws {
-        if engine == .postgres { _ = try scalarInt("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) x", [name]) }
+        if engine == .postgres { try run("SELECT pg_advisory_xact_lock(hashtext(?))", [name]) }
     }
 
-    /// PostgreSQL: rows changed since the last call (the writer's "did this batch change anything").
-    func takeChangedRows() -> Int {
-        defer { changedRows = 0 }
-        return changedRows
+    /// Holds row `id` of `table` until this transaction ends (PostgreSQL `SELECT … FOR UPDATE`:
+    /// other nodes' writers wait for it, and read what this one committed). SQLite: nothing to
+    /// do — its one writer already holds the whole database. `table` is one of ours, never input.
+    public func lockRow(_ table: String, id: Int64) throws {
+        if engine == .postgres { try run("SELECT id FROM \(table) WHERE id = ? FOR UPDATE", [id]) }
     }
 
-    /// PostgreSQL: the tables changed since the last call, as named by the statements that changed
-    /// rows (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`; a trigger's own changes are not seen —
-    /// caches that depend on them watch the table the statement named).
-    func takeChangedTables() -> Set<String> {
-        defer {
-            changedTables = []
-            changingStatements = []
-        }
-        return changedTables
+    /// PostgreSQL: the statements that changed rows since the last call (see `changingStatements`;
+    /// a trigger's own changes are not among them — caches that depend on them watch the table the
+    /// statement named).
+    func takeChangingStatements() -> [(table: String?, sql: String)] {
+        defer { changingStatements = [] }
+        return changingStatements
     }
 
     /// The table an INSERT, UPDATE or DELETE statement names.
@@ -174,23 +147,11 @@ public final class SQLConnection {
         return words[index].lowercased()
     }
 
-    private func noteChanges(_ result: PostgresResult, _ sql: String) {
-        // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too.
-        let changed = result.changedRows
-        lastChanges = changed
-        changedRows += changed
-        if changed > 0, let table = SQLConnection.targetTable(sql) {
-            changedTables.insert(table)
-            changingStatements.append(sql)
-        }
-        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) {
-            insertedAny = true
-            returnedID = nil
-        }
-    }
-
+    /// Runs `sql` on PostgreSQL and keeps what the other calls ask about it: rows changed, the
+    /// changing statement, an INSERT's returned id.
     private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {
-        let result = try postgres!.query(PostgresDialect.cached(sql), parameters: values.map { value in
+        let translated = PostgresDialect.cached(sql)
+        let result = try postgres!.query(translated, parameters: values.map { value in
             switch value.sqliteValue {
             case .null: .null
             case .integer(let number): .int(number)
@@ -200,6 +161,14 @@ public final class SQLConnection {
             }
         })
         statementsSucceeded += 1
+        // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too.
+        lastChanges = result.changedRows
+        if lastChanges > 0 { changingStatements.append((SQLConnection.targetTable(sql), sql)) }
+        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) {
+            insertedAny = true
+            // An INSERT into a table with an identity `id` came back with `RETURNING id`.
+            returnedID = translated.hasSuffix(" RETURNING id") && result.count > 0 ? result[result.count - 1].optionalInt64(0) : nil
+        }
         return result
     }
 }

@@ -58,6 +58,21 @@ final class MultiNodeTests: XCTestCase {
         }
     }
 
+    /// One address key for every node, so their keyed address hashes agree.
+    static let sharedKey = ["GROUNDSWELL_ADDRESS_KEY": String(repeating: "5a", count: 32)]
+
+    /// A temporary folder (remove it when done) holding one working folder per node, where each
+    /// node keeps its own files.
+    static func nodeFolders(_ count: Int) throws -> (root: URL, folders: [URL]) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        let folders = try (0..<count).map { index -> URL in
+            let folder = root.appendingPathComponent("node\(index)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return folder
+        }
+        return (root, folders)
+    }
+
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -73,18 +88,11 @@ final class MultiNodeTests: XCTestCase {
     func testThreeNodesUnderAVoteStormWithSIGKILLsLoseNothingAndCloseTheRoundOnce() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/sbin/haproxy"), "HAProxy is not installed (make test-deps installs it)")
         let url = try TestPostgres.shared().makeDatabase()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        let (root, folders) = try MultiNodeTests.nodeFolders(3)
         defer { try? FileManager.default.removeItem(at: root) }
-        // One address key for every node, so their keyed address hashes agree.
-        let environment = ["GROUNDSWELL_ADDRESS_KEY": String(repeating: "5a", count: 32)]
         let ports = (0..<3).map { _ in MultiNodeTests.freePort() }
-        let folders = try (0..<3).map { index -> URL in
-            let folder = root.appendingPathComponent("node\(index)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            return folder
-        }
         func start(_ index: Int) throws -> CrashTests.Server {
-            try CrashTests.Server(db: url, port: ports[index], directory: folders[index], environment: environment)
+            try CrashTests.Server(db: url, port: ports[index], directory: folders[index], environment: MultiNodeTests.sharedKey)
         }
         var nodes = try (0..<3).map(start)
         let balancer = try Balancer(nodePorts: ports, directory: root)
@@ -193,13 +201,8 @@ extension MultiNodeTests {
     /// way, and its live stream of an idea carries the other node's votes (LISTEN/NOTIFY).
     func testAnotherNodesCommitsReachThisNodesCachesAndLiveStreams() throws {
         let url = try TestPostgres.shared().makeDatabase()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        let (root, folders) = try MultiNodeTests.nodeFolders(2)
         defer { try? FileManager.default.removeItem(at: root) }
-        let folders = try (0..<2).map { index -> URL in
-            let folder = root.appendingPathComponent("node\(index)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            return folder
-        }
         let a = try CrashTests.Server(db: url, directory: folders[0])
         let b = try CrashTests.Server(db: url, directory: folders[1])
         defer { a.stop(); b.stop() }
@@ -252,13 +255,11 @@ extension MultiNodeTests {
     /// once, the admin is made once, every node serves.
     func testNodesStartingTogetherOnAnEmptyDatabase() throws {
         let url = try TestPostgres.shared().makeDatabase()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        let (root, folders) = try MultiNodeTests.nodeFolders(3)
         defer { try? FileManager.default.removeItem(at: root) }
         let started = StartedNodes()
         let group = DispatchGroup()
-        for index in 0..<3 {
-            let folder = root.appendingPathComponent("node\(index)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (index, folder) in folders.enumerated() {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
@@ -282,14 +283,9 @@ extension MultiNodeTests {
     /// from one address spread over two nodes are held to about what one node allows (30 at once).
     func testTwoNodesShareTheRateLimits() throws {
         let url = try TestPostgres.shared().makeDatabase()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nodes-\(UUID().uuidString)")
+        let (root, folders) = try MultiNodeTests.nodeFolders(2)
         defer { try? FileManager.default.removeItem(at: root) }
-        let nodes = try (0..<2).map { index -> CrashTests.Server in
-            let folder = root.appendingPathComponent("node\(index)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            return try CrashTests.Server(db: url, directory: folder, environment: ["GROUNDSWELL_ADDRESS_KEY": String(repeating: "5a", count: 32)],
-                                         rateLimits: true)
-        }
+        let nodes = try folders.map { try CrashTests.Server(db: url, directory: $0, environment: MultiNodeTests.sharedKey, rateLimits: true) }
         defer { for node in nodes { node.stop() } }
         Thread.sleep(forTimeInterval: 2.5)  // each node counts the others about once a second
         var created = 0

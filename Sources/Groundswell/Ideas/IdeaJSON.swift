@@ -113,11 +113,12 @@ enum IdeaJSON {
     /// A visible idea that can take votes and comments: 404 if there is none, 409
     /// `idea_merged` (naming the target) if it was merged into another.
     private static let participationSQL = "SELECT round_id, merged_into, vote_count, trend FROM ideas WHERE id = ? AND hidden = 0"
+    private static let participationSQLForUpdate = participationSQL + " FOR UPDATE"
 
     static func requireOpenForParticipation(_ db: SQLConnection, id: Int64) throws -> Participation {
         // Held until the commit (PostgreSQL): the count and trending score read here are the ones
         // the vote adds to, even with other nodes voting for this idea at the same moment.
-        let sql = db.engine == .postgres ? participationSQL + " FOR UPDATE" : participationSQL
+        let sql = db.engine == .postgres ? participationSQLForUpdate : participationSQL
         guard let row = try db.queryOne(sql, [id],
                                         { ($0.optionalInt64(0), $0.optionalInt64(1), $0.int64(2), $0.double(3)) }) else {
             throw APIError.notFound("idea")

@@ -16,11 +16,6 @@ enum UserStore {
         return db.lastInsertRowID
     }
 
-    /// Holds the customer's row until the commit on PostgreSQL (see `RoundStore.lock`).
-    static func lock(_ db: SQLConnection, id: Int64) throws {
-        if db.engine == .postgres { _ = try db.scalarInt("SELECT id FROM users WHERE id = ? FOR UPDATE", [id]) }
-    }
-
     /// The caller's own profile (the only place a customer's email is shown to them).
     static func profile(_ db: SQLConnection, userID: Int64) throws -> [UInt8]? {
         try db.queryOne("SELECT id, name, email, created_at, contact_opt_in, auto_follow, language FROM users WHERE id = ?", [userID]) { row -> [UInt8] in

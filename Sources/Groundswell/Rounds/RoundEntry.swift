@@ -29,8 +29,12 @@ enum RoundEntry {
             if tier != nil { throw APIError.invalid("tier is only for tiers rounds") }
         }
         if round.isLottery { return "pending" }
-        if let cap = round.maxIdeas, try RoundStore.lock(db, id: roundID), try RoundStore.entryCount(db, roundID: roundID) >= cap {
-            throw APIError.conflict(.roundFull, "the round already has its \(cap) entries")
+        if let cap = round.maxIdeas {
+            // Entries counted by one node at a time (PostgreSQL), each seeing the last's commit.
+            try db.lockRow("rounds", id: roundID)
+            if try RoundStore.entryCount(db, roundID: roundID) >= cap {
+                throw APIError.conflict(.roundFull, "the round already has its \(cap) entries")
+            }
         }
         return "entered"
     }
@@ -59,7 +63,7 @@ enum RoundEntry {
         guard let roundID = idea.round else { return VoteContext(roundID: nil, day: 0) }
         // One customer's votes one after another on every node: the allowance is counted from
         // committed rows while this customer's row is held (PostgreSQL; SQLite's writer is one).
-        try UserStore.lock(db, id: userID)
+        try db.lockRow("users", id: userID)
         var round = try RoundStore.require(db, id: roundID)
         try requireVotingOpen(round, now: now)
         if round.lotteryDue(at: now) {

@@ -20,15 +20,6 @@ enum RoundStore {
         return round
     }
 
-    /// Holds the round's row until the commit on PostgreSQL, where several nodes write at once:
-    /// entries are counted, lotteries drawn and rounds closed by one of them at a time, each
-    /// seeing what the one before committed. Always true (for use in conditions).
-    @discardableResult
-    static func lock(_ db: SQLConnection, id: Int64) throws -> Bool {
-        if db.engine == .postgres { _ = try db.scalarInt("SELECT id FROM rounds WHERE id = ? FOR UPDATE", [id]) }
-        return true
-    }
-
     static func entryCount(_ db: SQLConnection, roundID: Int64) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM ideas WHERE round_id = ? AND entry_state = 'entered'", [roundID]) ?? 0
     }
@@ -93,7 +84,7 @@ enum RoundStore {
         guard round.isLottery, round.lotteryDrawnAt == nil, let seed = round.lotterySeed else { return }
         // Another node may have drawn it since `round` was read: look again with the row held.
         if db.engine == .postgres {
-            try lock(db, id: round.id)
+            try db.lockRow("rounds", id: round.id)
             guard try db.scalarInt("SELECT 1 FROM rounds WHERE id = ? AND lottery_drawn_at IS NULL", [round.id]) != nil else { return }
         }
         let pending = try db.query("SELECT id FROM ideas WHERE round_id = ? AND entry_state = 'pending' AND hidden = 0", [round.id]) { $0.int64(0) }
@@ -115,7 +106,8 @@ enum RoundStore {
     /// tally, writes every award, marks the round closed and carries ideas over. Closing a
     /// closed round changes nothing.
     static func close(_ db: SQLConnection, roundID: Int64, now: Int64) throws {
-        try lock(db, id: roundID)
+        // Several nodes may close it at once (PostgreSQL): one at a time, each seeing the last's commit.
+        try db.lockRow("rounds", id: roundID)
         guard var round = try load(db, id: roundID) else { throw APIError.notFound("round") }
         if round.closedAt != nil { return }
         if round.lotteryDue(at: max(now, round.submissionsCloseAt)) {

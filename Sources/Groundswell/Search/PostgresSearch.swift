@@ -58,8 +58,8 @@ enum PostgresSearch {
     static func indexQueued(_ db: SQLConnection) throws {
         // Only these statements fire the trigger: skip the look at the queue after any other
         // transaction (a vote updates `ideas`, but not its text).
-        let mayHaveQueued = db.changingStatements.contains { sql in
-            guard SQLConnection.targetTable(sql) == "ideas" else { return false }
+        let mayHaveQueued = db.changingStatements.contains { table, sql in
+            guard table == "ideas" else { return false }
             return !sql.hasPrefix("UPDATE") || sql.contains("title") || sql.contains("description") || sql.contains("hidden")
         }
         guard mayHaveQueued else { return }
