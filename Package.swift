@@ -51,10 +51,14 @@ let package = Package(
         .target(name: "Compression", dependencies: ["CZlib"]),
         // libvips (Debian's libvips-dev) for the pictures customers attach: decode, turn
         // upright, strip metadata, re-encode, resize. Only its JPEG, PNG and WebP loaders are used.
-        .systemLibrary(
+        // Loaded with dlopen on the first picture (Sources/CVips/include/cvips.h says why), so
+        // only its headers are needed to build: libvips's own and GLib's (where glibconfig.h sits
+        // depends on the architecture).
+        .target(
             name: "CVips",
-            pkgConfig: "vips",
-            providers: [.apt(["libvips-dev"])]
+            cSettings: [.unsafeFlags(["-I/usr/include/glib-2.0", "-I/usr/lib/x86_64-linux-gnu/glib-2.0/include",
+                                      "-I/usr/lib/aarch64-linux-gnu/glib-2.0/include"])],
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         .target(name: "Imaging", dependencies: ["CVips"]),
         // Talking to other servers, knowing nothing of ideas: webhook POSTs with the SSRF

@@ -85,7 +85,7 @@ public enum Imaging {
                               rendition: rendition, renditionWidth: renditionWidth, renditionHeight: renditionHeight)
     }
 
-    private static func save(_ image: UnsafeMutablePointer<VipsImage>, format: ImageFormat, limits: ImageLimits) throws(ImagingError) -> [UInt8] {
+    private static func save(_ image: OpaquePointer, format: ImageFormat, limits: ImageLimits) throws(ImagingError) -> [UInt8] {
         var out: UnsafeMutableRawPointer?
         var length = 0
         let quality = format == .webp ? limits.webpQuality : limits.jpegQuality

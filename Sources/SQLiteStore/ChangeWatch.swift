@@ -19,12 +19,17 @@ public final class ChangeWatch {
 
     private let tables: [ContiguousArray<CChar>]
     private let operations: Operations
+    private let recordsRows: Bool
     /// Set by the hook; read and cleared by the connection's owner.
     public internal(set) var changed = false
+    /// The rowids changed (repeats possible), when asked to record them.
+    private var rows: [Int64] = []
 
-    public init(tables: [String], operations: Operations) {
+    /// `recordsRows`: also keep the rowid of every watched change, for `takeRows()`.
+    public init(tables: [String], operations: Operations, recordsRows: Bool = false) {
         self.tables = tables.map { ContiguousArray($0.utf8CString) }
         self.operations = operations
+        self.recordsRows = recordsRows
     }
 
     /// Clears and returns whether a watched change happened since the last call.
@@ -33,7 +38,17 @@ public final class ChangeWatch {
         return changed
     }
 
-    fileprivate func noticed(operation: Int32, table: UnsafePointer<CChar>) {
+    /// Clears and returns the rowids changed since the last call, each once.
+    public func takeRows() -> [Int64] {
+        changed = false
+        guard !rows.isEmpty else { return [] }
+        var seen = Set<Int64>(minimumCapacity: rows.count)
+        let distinct = rows.filter { seen.insert($0).inserted }
+        rows.removeAll(keepingCapacity: rows.count <= 4096)
+        return distinct
+    }
+
+    fileprivate func noticed(operation: Int32, table: UnsafePointer<CChar>, row: Int64) {
         let kind: Operations
         switch operation {
         case SQLITE_INSERT: kind = .insert
@@ -41,9 +56,10 @@ public final class ChangeWatch {
         case SQLITE_DELETE: kind = .delete
         default: return
         }
-        guard operations.contains(kind), !changed else { return }
+        guard operations.contains(kind), !changed || recordsRows else { return }
         for name in tables where name.withUnsafeBufferPointer({ strcmp($0.baseAddress!, table) }) == 0 {
             changed = true
+            if recordsRows { rows.append(row) }
             return
         }
     }
@@ -55,10 +71,10 @@ extension Connection {
     public func install(_ watch: ChangeWatch) {
         changeWatches.append(watch)
         guard changeWatches.count == 1 else { return }
-        sqlite3_update_hook(handle, { context, operation, _, table, _ in
+        sqlite3_update_hook(handle, { context, operation, _, table, row in
             guard let context, let table else { return }
             for watch in Unmanaged<Connection>.fromOpaque(context).takeUnretainedValue().changeWatches {
-                watch.noticed(operation: operation, table: table)
+                watch.noticed(operation: operation, table: table, row: row)
             }
         }, Unmanaged.passUnretained(self).toOpaque())
     }

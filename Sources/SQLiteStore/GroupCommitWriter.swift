@@ -27,6 +27,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Writer-thread only: watches whose commits must be announced before answering.
     private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
+    /// Writer-thread only: watches whose changed rows are handed over after each commit.
+    private var rowWatches: [(watch: ChangeWatch, committed: (Connection, [Int64]) -> Void)] = []
 
     public init(connection: Connection, maxBatch: Int = 512) {
         self.connection = connection
@@ -73,6 +75,19 @@ public final class GroupCommitWriter: @unchecked Sendable {
         try sync { [unowned self] db in
             db.install(watch)
             self.commitWatches.append((watch, committed))
+        }
+    }
+
+    /// Calls `committed` on the writer thread, with the connection (outside any transaction) and
+    /// the rowids of `table` that were inserted, updated or deleted, after every commit that
+    /// changed some — before the commit count moves and before any job of that batch is
+    /// answered. A value kept beside the database (an order in memory) follows it this way; it
+    /// may be handed rows that a rolled-back job had touched, so it must read their current state.
+    public func onCommittedRows(of table: String, _ committed: @escaping (Connection, [Int64]) -> Void) throws {
+        let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
+        try sync { [unowned self] db in
+            db.install(watch)
+            self.rowWatches.append((watch, committed))
         }
     }
 
@@ -155,6 +170,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 }
             }
             try connection.cached("COMMIT").run()
+            for (watch, observer) in rowWatches {
+                let rows = watch.takeRows()
+                if !rows.isEmpty { observer(connection, rows) }
+            }
             // A batch that changed no row (a scheduler pass with nothing due) leaves every
             // cached read valid, so the count stays put.
             if connection.totalChanges != changesBefore { committed.add(1, ordering: .releasing) }
@@ -167,6 +186,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         } catch {
             connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
+            for (watch, _) in rowWatches { _ = watch.takeRows() }
             for job in batch { job.fail(error) }
             return
         }

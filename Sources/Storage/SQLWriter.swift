@@ -49,6 +49,16 @@ public final class SQLWriter: Sendable {
         }
     }
 
+    /// SQLite: calls `committed` on the writer thread with the rowids of `table` that a commit
+    /// inserted, updated or deleted (triggers' changes too), before the commit count moves and
+    /// before any job of it is answered; the connection is outside any transaction, for reading
+    /// those rows as committed. PostgreSQL: never called (other nodes change rows too).
+    public func onCommittedRows(of table: String, _ committed: @escaping (SQLConnection, [Int64]) -> Void) throws {
+        if case .sqlite(let writer, let wrapped) = backend {
+            try writer.onCommittedRows(of: table) { _, rows in committed(wrapped.connection, rows) }
+        }
+    }
+
     /// PostgreSQL: calls `committed` after each commit of another node (what it changed is not
     /// known here: live streams read their topics again). SQLite: never called.
     public func onRemoteCommit(_ committed: @escaping @Sendable () -> Void) {

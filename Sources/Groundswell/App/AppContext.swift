@@ -57,10 +57,14 @@ public final class AppContext: Sendable {
     let delivery: DeliveryWorker
     /// Pictures on ideas: their files and the thread that decodes uploads.
     let media: MediaLibrary
+    /// SQLite: the `top` and `trending` orders (PostgreSQL orders with its indexes: nil).
+    let ranking: IdeaRanking?
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
-         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary) {
+         droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
+         ranking: IdeaRanking?) {
         self.media = media
+        self.ranking = ranking
         self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock

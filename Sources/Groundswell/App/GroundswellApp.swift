@@ -42,9 +42,25 @@ public final class GroundswellApp: @unchecked Sendable {
         // between their file and their commit right now: no sweep there.
         let orphans = database.engine == .sqlite ? try database.read { db in try media.sweep(db) } : 0
         if orphans > 0 { logger.notice("removed \(orphans) picture files no idea uses (uploads interrupted before their commit)") }
+        // Built before the writer reports changed ideas to it (nothing else writes during
+        // start-up), on the writer's connection: the pages it reads are the ones votes change, so
+        // they warm the writer's cache instead of filling a reader's.
+        let ranking = database.engine == .sqlite ? try database.writer.sync { db in try IdeaRanking(db) } : nil
+        if let ranking {
+            try database.writer.onCommittedRows(of: "ideas") { db, ids in
+                do {
+                    try ranking.refresh(db, ids: ids)
+                } catch {
+                    // The rows were committed; only reading them back failed (the disk is failing).
+                    // Listings would show the old order until the next change of those ideas.
+                    logger.error("could not read back \(ids.count) changed ideas for the listings' order: \(error)")
+                }
+            }
+        }
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
-                             maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media)
+                             maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
+                             ranking: ranking)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         if database.engine == .sqlite { try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") } }
         // The one cache rule: a cache is emptied by the writer after the commit that changed

@@ -212,7 +212,8 @@ struct IdeaRoutes {
                 return try relevancePage(db, query: matchQuery!, filter: filter, page: page,
                                          request: request, highlight: highlight, inline: inline, generation: searchGeneration)
             }
-            return try IdeaStore.page(db, filter: filter, order: order, after: position, limit: page.limit, extra: highlight)
+            return try IdeaStore.page(db, ranking: context.ranking, filter: filter, order: order, after: position, limit: page.limit,
+                                      extra: highlight)
         }
     }
 

@@ -1,4 +1,5 @@
 import JSON
+import Rules
 import SQLiteStore
 import Storage
 
@@ -44,8 +45,13 @@ enum IdeaStore {
     }
 
     /// A page of visible ideas in `order` after `position`, with the cursor of the next page.
-    static func page(_ db: SQLConnection, filter: Filter, order: Order, after position: Position?, limit: Int,
+    /// With a `ranking` (SQLite), `top` and `trending` pages are found in it and only their
+    /// ideas are read; otherwise the database orders them (PostgreSQL's indexes).
+    static func page(_ db: SQLConnection, ranking: IdeaRanking?, filter: Filter, order: Order, after position: Position?, limit: Int,
                      extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+        if let ranking, let ranked = ranked(order) {
+            return try rankedPage(db, ranking: ranking, order: ranked, filter: filter, after: position, limit: limit, extra: extra)
+        }
         var (conditions, values) = filter.conditions(db.engine, includeMatch: true)
         conditions.insert("i.hidden = 0", at: 0)
         switch position {
@@ -80,6 +86,48 @@ enum IdeaStore {
                 return Cursor(kind: "trending", values: [Cursor.encodeDouble(row.double(IdeaJSON.nextColumn)), String(row.int64(IdeaJSON.idColumn))])
             }
         }, item: { IdeaJSON.write($0, into: &$1, extra: extra) })
+    }
+
+    private static func ranked(_ order: Order) -> Leaderboard.Order? {
+        switch order {
+        case .new: nil
+        case .top: .top
+        case .trending: .trending
+        }
+    }
+
+    private static func rankedPage(_ db: SQLConnection, ranking: IdeaRanking, order: Leaderboard.Order, filter: Filter,
+                                   after position: Position?, limit: Int,
+                                   extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+        var board = Leaderboard.Filter(status: filter.status, category: filter.category)
+        if let match = filter.match {
+            board.ids = Set(try db.query("SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?", [match.expression]) { $0.int64(0) })
+        }
+        let start: Leaderboard.Position?
+        switch position {
+        case .top(let votes, let id)?: start = .top(votes: votes, id: id)
+        case .trending(let trend, let id)?: start = .trending(trend: trend, id: id)
+        case .new?, nil: start = nil
+        }
+        let found = ranking.page(order, after: start, filter: board, limit: limit + 1)
+        let served = found.prefix(limit)
+        var json = JSONWriter(capacity: 512 * max(1, served.count))
+        json.beginObject()
+        json.key("items")
+        json.beginArray()
+        try IdeaJSON.fetchMany(db, ids: served.map(\.id), into: &json, extra: extra)
+        json.endArray()
+        json.key("next_cursor")
+        var next: Cursor?
+        if found.count > limit, let last = served.last {
+            switch last.position {
+            case .top(let votes, let id): next = Cursor(kind: "top", values: [String(votes), String(id)])
+            case .trending(let trend, let id): next = Cursor(kind: "trending", values: [Cursor.encodeDouble(trend), String(id)])
+            }
+        }
+        json.optionalString(next?.encoded)
+        json.endObject()
+        return json.bytes
     }
 
     /// The highest idea id now: a relevance ranking covers the ideas up to it.
@@ -136,7 +184,16 @@ enum IdeaStore {
     }
 
     /// The first `limit` visible ideas (not merged away) in `order`, for the home page.
-    static func summaries(_ db: SQLConnection, order: Order, limit: Int) throws -> [Summary] {
+    static func summaries(_ db: SQLConnection, ranking: IdeaRanking?, order: Order, limit: Int) throws -> [Summary] {
+        if let ranking, let ranked = ranked(order) {
+            let ids = ranking.page(ranked, after: nil, filter: Leaderboard.Filter(excludeMerged: true), limit: limit).map(\.id)
+            guard !ids.isEmpty else { return [] }
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            var byID: [Int64: Summary] = [:]
+            _ = try db.query("SELECT \(summaryColumns) FROM ideas WHERE id IN (\(marks)) AND hidden = 0 AND merged_into IS NULL",
+                             ids) { byID[$0.int64(0)] = summary($0) }
+            return ids.compactMap { byID[$0] }
+        }
         let orderBy: String
         switch order {
         case .new: orderBy = "id DESC"
@@ -144,12 +201,15 @@ enum IdeaStore {
         case .trending: orderBy = "trend DESC, id DESC"
         }
         return try db.query("""
-            SELECT id, title, category, status, vote_count, comment_count, cover FROM ideas
-            WHERE hidden = 0 AND merged_into IS NULL ORDER BY \(orderBy) LIMIT ?
-            """, [limit]) {
-            Summary(id: $0.int64(0), title: $0.string(1), category: $0.string(2), status: $0.string(3),
-                    votes: $0.int64(4), comments: $0.int64(5), cover: $0.isNull(6) ? nil : $0.string(6))
-        }
+            SELECT \(summaryColumns) FROM ideas WHERE hidden = 0 AND merged_into IS NULL ORDER BY \(orderBy) LIMIT ?
+            """, [limit], summary)
+    }
+
+    private static let summaryColumns = "id, title, category, status, vote_count, comment_count, cover"
+
+    private static func summary(_ row: SQLRow) -> Summary {
+        Summary(id: row.int64(0), title: row.string(1), category: row.string(2), status: row.string(3),
+                votes: row.int64(4), comments: row.int64(5), cover: row.isNull(6) ? nil : row.string(6))
     }
 
     /// A launched idea with the company's note from its launch, newest launch first ("Ideas in action").

@@ -41,9 +41,9 @@ struct WebRoutes {
         let now = web.app.clock.nowMillis()
         return try web.page(request) { page in
             let data = try web.app.read { db in
-                Home(top: try IdeaStore.summaries(db, order: .top, limit: 10),
-                     trending: try IdeaStore.summaries(db, order: .trending, limit: 10),
-                     newest: try IdeaStore.summaries(db, order: .new, limit: 10),
+                Home(top: try IdeaStore.summaries(db, ranking: web.app.ranking, order: .top, limit: 10),
+                     trending: try IdeaStore.summaries(db, ranking: web.app.ranking, order: .trending, limit: 10),
+                     newest: try IdeaStore.summaries(db, ranking: web.app.ranking, order: .new, limit: 10),
                      categories: try Categories.names(db),
                      round: try RoundStore.openForVoting(db, now: now))
             }

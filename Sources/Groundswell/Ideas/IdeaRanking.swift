@@ -1,0 +1,36 @@
+import Rules
+import Storage
+import Synchronization
+
+/// On SQLite, the `top` and `trending` orders live here instead of in two indexes on `ideas`
+/// (issue 14: those index entries were two to four of the five B-tree pages a random vote
+/// wrote). Built from the table at start-up; after every commit that touched `ideas` rows the
+/// writer reads those rows back and moves them here, before the commit count moves and before
+/// any request of that commit is answered (`SQLWriter.onCommittedRows`), so a listing read
+/// after a vote's answer already has it in place. The table stays the one source of truth:
+/// nothing here is written anywhere, and a restart rebuilds the same order.
+///
+/// PostgreSQL keeps its indexes: other nodes change rows this node never sees.
+final class IdeaRanking: Sendable {
+    private let board: Mutex<Leaderboard>
+
+    /// Reads every idea (on a reader, at start-up).
+    init(_ db: SQLConnection) throws {
+        board = Mutex(Leaderboard(try IdeaRankingStore.all(db)))
+    }
+
+    /// Follows `ids` to their committed state (writer thread, outside a transaction).
+    func refresh(_ db: SQLConnection, ids: [Int64]) throws {
+        let current = try IdeaRankingStore.some(db, ids: ids)
+        board.withLock { board in
+            for id in ids { board.set(id, current[id]) }
+        }
+    }
+
+    func page(_ order: Leaderboard.Order, after position: Leaderboard.Position?, filter: Leaderboard.Filter,
+              limit: Int) -> [(id: Int64, position: Leaderboard.Position)] {
+        board.withLock { $0.page(order, after: position, filter: filter, limit: limit) }
+    }
+
+    var count: (ideas: Int, listed: Int) { board.withLock { ($0.count, $0.listedCount) } }
+}

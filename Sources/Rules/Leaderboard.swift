@@ -1,0 +1,206 @@
+/// The order of the `top` and `trending` listings (most votes first; highest trending score
+/// first; ties newest first), kept as a value beside the database instead of as two SQLite
+/// indexes on `ideas`: every vote changes both keys, and on random traffic each index entry
+/// that moves is a B-tree page written to the WAL, fsynced and checkpointed. Here a move is a
+/// few comparisons and one block's memmove.
+///
+/// It holds what a listing filters on for every idea, so a page is found without SQL; only the
+/// ideas served are then read from the database.
+public struct Leaderboard: Sendable {
+    /// What the listings need to know of one idea.
+    public struct Idea: Equatable, Sendable {
+        public var votes: Int64
+        public var trend: Double
+        public var status: String
+        public var category: String
+        /// Shown in listings (`hidden = 0`); hidden ideas are not ordered at all.
+        public var listed: Bool
+        /// Merged into another idea (the home page leaves those out).
+        public var merged: Bool
+
+        public init(votes: Int64, trend: Double, status: String, category: String, listed: Bool, merged: Bool) {
+            self.votes = votes
+            self.trend = trend
+            self.status = status
+            self.category = category
+            self.listed = listed
+            self.merged = merged
+        }
+    }
+
+    /// Most votes first, then the newest (highest id).
+    public struct TopKey: Comparable, Sendable {
+        public let votes: Int64
+        public let id: Int64
+        public init(votes: Int64, id: Int64) { self.votes = votes; self.id = id }
+        public static func < (a: TopKey, b: TopKey) -> Bool { a.votes != b.votes ? a.votes > b.votes : a.id > b.id }
+    }
+
+    /// Highest trending score first, then the newest.
+    public struct TrendKey: Comparable, Sendable {
+        public let trend: Double
+        public let id: Int64
+        public init(trend: Double, id: Int64) { self.trend = trend; self.id = id }
+        public static func < (a: TrendKey, b: TrendKey) -> Bool { a.trend != b.trend ? a.trend > b.trend : a.id > b.id }
+    }
+
+    public enum Order: Sendable { case top, trending }
+
+    /// An item's place in its order: where a page ends and the next begins.
+    public enum Position: Equatable, Sendable {
+        case top(votes: Int64, id: Int64)
+        case trending(trend: Double, id: Int64)
+    }
+
+    public struct Filter: Sendable {
+        public var status: String?
+        public var category: String?
+        /// Only these ideas (a search's matches), if set.
+        public var ids: Set<Int64>?
+        public var excludeMerged: Bool
+
+        public init(status: String? = nil, category: String? = nil, ids: Set<Int64>? = nil, excludeMerged: Bool = false) {
+            self.status = status
+            self.category = category
+            self.ids = ids
+            self.excludeMerged = excludeMerged
+        }
+    }
+
+    /// One idea in 24 bytes, with status and category as numbers into `Names` (a million ideas
+    /// share a handful of each).
+    private struct Entry {
+        var votes: Int64
+        var trend: Double
+        var category: UInt32
+        var status: UInt16
+        var listed: Bool
+        var merged: Bool
+    }
+
+    /// Strings numbered in order of first sight.
+    private struct Names {
+        var names: [String] = []
+        var numbers: [String: Int] = [:]
+        mutating func number(_ name: String) -> Int {
+            if let known = numbers[name] { return known }
+            names.append(name)
+            numbers[name] = names.count - 1
+            return names.count - 1
+        }
+    }
+
+    private var entries: [Int64: Entry] = [:]
+    /// A handful of statuses (the lifecycle's), any number of categories.
+    private var statuses = Names()
+    private var categories = Names()
+    private var top = SortedBlocks<TopKey>()
+    private var trending = SortedBlocks<TrendKey>()
+
+    public init() {}
+
+    /// Builds the board from every idea at once (start-up).
+    public init<S: Sequence>(_ ideas: S) where S.Element == (id: Int64, idea: Idea) {
+        var topKeys: [TopKey] = []
+        var trendKeys: [TrendKey] = []
+        for (id, idea) in ideas {
+            entries[id] = entry(idea)
+            if idea.listed {
+                topKeys.append(TopKey(votes: idea.votes, id: id))
+                trendKeys.append(TrendKey(trend: idea.trend, id: id))
+            }
+        }
+        topKeys.sort()
+        trendKeys.sort()
+        top = SortedBlocks(sorted: topKeys)
+        trending = SortedBlocks(sorted: trendKeys)
+    }
+
+    /// Ideas known (listed or not).
+    public var count: Int { entries.count }
+    /// Ideas in the listings.
+    public var listedCount: Int { top.count }
+
+    private mutating func entry(_ idea: Idea) -> Entry {
+        Entry(votes: idea.votes, trend: idea.trend, category: UInt32(categories.number(idea.category)),
+              status: UInt16(statuses.number(idea.status)), listed: idea.listed, merged: idea.merged)
+    }
+
+    /// Records the idea as it is now; nil if it no longer exists.
+    public mutating func set(_ id: Int64, _ idea: Idea?) {
+        if let old = entries[id], old.listed {
+            top.remove(TopKey(votes: old.votes, id: id))
+            trending.remove(TrendKey(trend: old.trend, id: id))
+        }
+        guard let idea else {
+            entries[id] = nil
+            return
+        }
+        entries[id] = entry(idea)
+        if idea.listed {
+            top.insert(TopKey(votes: idea.votes, id: id))
+            trending.insert(TrendKey(trend: idea.trend, id: id))
+        }
+    }
+
+    /// The idea as the board knows it (tests).
+    public func idea(_ id: Int64) -> Idea? {
+        entries[id].map {
+            Idea(votes: $0.votes, trend: $0.trend, status: statuses.names[Int($0.status)], category: categories.names[Int($0.category)],
+                 listed: $0.listed, merged: $0.merged)
+        }
+    }
+
+    /// Up to `limit` listed ideas matching `filter` in `order`, after `position`, each with its
+    /// position (the last one's is the next page's cursor).
+    public func page(_ order: Order, after position: Position?, filter: Filter, limit: Int) -> [(id: Int64, position: Position)] {
+        guard limit > 0 else { return [] }
+        // A name no idea has matches nothing: no walk needed.
+        var status: UInt16?
+        var category: UInt32?
+        if let name = filter.status {
+            guard let known = statuses.numbers[name] else { return [] }
+            status = UInt16(known)
+        }
+        if let name = filter.category {
+            guard let known = categories.numbers[name] else { return [] }
+            category = UInt32(known)
+        }
+        if let ids = filter.ids, ids.isEmpty { return [] }
+        var found: [(id: Int64, position: Position)] = []
+        found.reserveCapacity(limit)
+        func accepts(_ id: Int64) -> Bool {
+            if let ids = filter.ids, !ids.contains(id) { return false }
+            guard let entry = entries[id] else { return false }
+            if let status, entry.status != status { return false }
+            if let category, entry.category != category { return false }
+            if filter.excludeMerged && entry.merged { return false }
+            return true
+        }
+        switch order {
+        case .top:
+            var start: TopKey?
+            switch position {
+            case .top(let votes, let id)?: start = TopKey(votes: votes, id: id)
+            case .trending?: return []
+            case nil: break
+            }
+            top.forEach(after: start) { key in
+                if accepts(key.id) { found.append((key.id, .top(votes: key.votes, id: key.id))) }
+                return found.count < limit
+            }
+        case .trending:
+            var start: TrendKey?
+            switch position {
+            case .trending(let trend, let id)?: start = TrendKey(trend: trend, id: id)
+            case .top?: return []
+            case nil: break
+            }
+            trending.forEach(after: start) { key in
+                if accepts(key.id) { found.append((key.id, .trending(trend: key.trend, id: key.id))) }
+                return found.count < limit
+            }
+        }
+        return found
+    }
+}
