@@ -91,6 +91,9 @@ public struct Leaderboard: Sendable {
     }
 
     private var entries: [Int64: Entry] = [:]
+    /// Listed ideas per status and per category number: how selective a filter is.
+    private var listedByStatus: [UInt16: Int] = [:]
+    private var listedByCategory: [UInt32: Int] = [:]
     /// A handful of statuses (the lifecycle's), any number of categories.
     private var statuses = Names()
     private var categories = Names()
@@ -104,8 +107,10 @@ public struct Leaderboard: Sendable {
         var topKeys: [TopKey] = []
         var trendKeys: [TrendKey] = []
         for (id, idea) in ideas {
-            entries[id] = entry(idea)
+            let entry = entry(idea)
+            entries[id] = entry
             if idea.listed {
+                count(entry, by: 1)
                 topKeys.append(TopKey(votes: idea.votes, id: id))
                 trendKeys.append(TrendKey(trend: idea.trend, id: id))
             }
@@ -126,22 +131,35 @@ public struct Leaderboard: Sendable {
               status: UInt16(statuses.number(idea.status)), listed: idea.listed, merged: idea.merged)
     }
 
+    private mutating func count(_ entry: Entry, by change: Int) {
+        listedByStatus[entry.status, default: 0] += change
+        listedByCategory[entry.category, default: 0] += change
+    }
+
     /// Records the idea as it is now; nil if it no longer exists.
     public mutating func set(_ id: Int64, _ idea: Idea?) {
         if let old = entries[id], old.listed {
             top.remove(TopKey(votes: old.votes, id: id))
             trending.remove(TrendKey(trend: old.trend, id: id))
+            count(old, by: -1)
         }
         guard let idea else {
             entries[id] = nil
             return
         }
-        entries[id] = entry(idea)
+        let entry = entry(idea)
+        entries[id] = entry
         if idea.listed {
             top.insert(TopKey(votes: idea.votes, id: id))
             trending.insert(TrendKey(trend: idea.trend, id: id))
+            count(entry, by: 1)
         }
     }
+
+    /// The most entries a page may walk past: a filter that matches too few ideas for a walk
+    /// (or whose parts each match many but together few) is better answered by the database's
+    /// status and category indexes, which find the few and sort them.
+    public static let walkLimit = 100_000
 
     /// The idea as the board knows it (tests).
     public func idea(_ id: Int64) -> Idea? {
@@ -152,8 +170,10 @@ public struct Leaderboard: Sendable {
     }
 
     /// Up to `limit` listed ideas matching `filter` in `order`, after `position`, each with its
-    /// position (the last one's is the next page's cursor).
-    public func page(_ order: Order, after position: Position?, filter: Filter, limit: Int) -> [(id: Int64, position: Position)] {
+    /// position (the last one's is the next page's cursor). Nil when the filter is too selective
+    /// for a walk along the order (more than `walkLimit` entries, expected or met): ask the database.
+    /// A search's few matches are sorted here instead of walked to.
+    public func page(_ order: Order, after position: Position?, filter: Filter, limit: Int) -> [(id: Int64, position: Position)]? {
         guard limit > 0 else { return [] }
         // A name no idea has matches nothing: no walk needed.
         var status: UInt16?
@@ -167,6 +187,21 @@ public struct Leaderboard: Sendable {
             category = UInt32(known)
         }
         if let ids = filter.ids, ids.isEmpty { return [] }
+        // How far a walk is expected to go: the page's share of the listed ideas that match.
+        var matching = top.count
+        if let status { matching = min(matching, listedByStatus[status] ?? 0) }
+        if let category { matching = min(matching, listedByCategory[category] ?? 0) }
+        if let ids = filter.ids {
+            // Sorting k matches costs about k·log k; walking to `limit` of them about limit·n/k.
+            if ids.count * ids.count < limit * max(1, top.count) * 4 {
+                return sorted(order, ids: ids, after: position, status: status, category: category,
+                              excludeMerged: filter.excludeMerged, limit: limit)
+            }
+            matching = min(matching, ids.count)
+        }
+        guard matching > 0 else { return [] }
+        if limit * (top.count / matching) > Self.walkLimit { return nil }
+        var walked = 0
         var found: [(id: Int64, position: Position)] = []
         found.reserveCapacity(limit)
         func accepts(_ id: Int64) -> Bool {
@@ -187,7 +222,8 @@ public struct Leaderboard: Sendable {
             }
             top.forEach(after: start) { key in
                 if accepts(key.id) { found.append((key.id, .top(votes: key.votes, id: key.id))) }
-                return found.count < limit
+                walked += 1
+                return found.count < limit && walked <= Self.walkLimit
             }
         case .trending:
             var start: TrendKey?
@@ -198,9 +234,45 @@ public struct Leaderboard: Sendable {
             }
             trending.forEach(after: start) { key in
                 if accepts(key.id) { found.append((key.id, .trending(trend: key.trend, id: key.id))) }
-                return found.count < limit
+                walked += 1
+                return found.count < limit && walked <= Self.walkLimit
             }
         }
-        return found
+        return walked > Self.walkLimit ? nil : found
+    }
+
+    /// A page of the few `ids` that match, sorted here.
+    private func sorted(_ order: Order, ids: Set<Int64>, after position: Position?, status: UInt16?, category: UInt32?,
+                        excludeMerged: Bool, limit: Int) -> [(id: Int64, position: Position)] {
+        var candidates: [(id: Int64, entry: Entry)] = []
+        for id in ids {
+            guard let entry = entries[id], entry.listed else { continue }
+            if let status, entry.status != status { continue }
+            if let category, entry.category != category { continue }
+            if excludeMerged && entry.merged { continue }
+            candidates.append((id, entry))
+        }
+        switch order {
+        case .top:
+            var keys = candidates.map { TopKey(votes: $0.entry.votes, id: $0.id) }
+            if case .top(let votes, let id)? = position {
+                let start = TopKey(votes: votes, id: id)
+                keys.removeAll { $0 <= start }
+            } else if position != nil {
+                return []
+            }
+            keys.sort()
+            return keys.prefix(limit).map { ($0.id, .top(votes: $0.votes, id: $0.id)) }
+        case .trending:
+            var keys = candidates.map { TrendKey(trend: $0.entry.trend, id: $0.id) }
+            if case .trending(let trend, let id)? = position {
+                let start = TrendKey(trend: trend, id: id)
+                keys.removeAll { $0 <= start }
+            } else if position != nil {
+                return []
+            }
+            keys.sort()
+            return keys.prefix(limit).map { ($0.id, .trending(trend: $0.trend, id: $0.id)) }
+        }
     }
 }

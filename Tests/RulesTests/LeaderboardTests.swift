@@ -57,7 +57,7 @@ final class LeaderboardTests: XCTestCase {
         }
     }
 
-    func testPagesMatchTheDefinitionThroughRandomChanges() {
+    func testPagesMatchTheDefinitionThroughRandomChanges() throws {
         var generator = SystemRandomNumberGenerator()
         let statuses = ["submitted", "under_review", "planned", "launched"]
         let categories = ["coffee", "food", "커피", "store"]
@@ -95,7 +95,7 @@ final class LeaderboardTests: XCTestCase {
                     var position: Leaderboard.Position?
                     var pages = 0
                     repeat {
-                        let page = board.page(order, after: position, filter: filter, limit: 7)
+                        let page = try XCTUnwrap(board.page(order, after: position, filter: filter, limit: 7))
                         XCTAssertEqual(page.map(\.id), expected(model, order, after: position, filter: filter, limit: 7),
                                        "step \(step), \(order), page \(pages)")
                         position = page.count == 7 ? page.last!.position : nil
@@ -111,8 +111,32 @@ final class LeaderboardTests: XCTestCase {
 
     func testAPositionOfTheOtherOrderFindsNothing() {
         let board = Leaderboard([(id: Int64(1), idea: Leaderboard.Idea(votes: 1, trend: 1, status: "submitted", category: "a", listed: true, merged: false))])
-        XCTAssertTrue(board.page(.top, after: .trending(trend: 2, id: 5), filter: .init(), limit: 5).isEmpty)
-        XCTAssertEqual(board.page(.top, after: nil, filter: .init(), limit: 5).map(\.id), [1])
-        XCTAssertTrue(board.page(.top, after: nil, filter: .init(), limit: 0).isEmpty)
+        XCTAssertEqual(board.page(.top, after: .trending(trend: 2, id: 5), filter: .init(), limit: 5)?.count, 0)
+        XCTAssertEqual(board.page(.top, after: nil, filter: .init(), limit: 5)?.map(\.id), [1])
+        XCTAssertEqual(board.page(.top, after: nil, filter: .init(), limit: 0)?.count, 0)
+        XCTAssertEqual(board.page(.top, after: .trending(trend: 2, id: 5), filter: .init(ids: [1]), limit: 5)?.count, 0)
+    }
+
+    /// A filter that matches a few of many ideas is not walked to: the page is sorted from a
+    /// search's matches, or left to the database (nil) for a rare status or category.
+    func testSelectiveFiltersAreSortedOrLeftToTheDatabase() throws {
+        let many = 250_000
+        var ideas: [(id: Int64, idea: Leaderboard.Idea)] = []
+        ideas.reserveCapacity(many)
+        for n in 1...many {
+            let rare = n % 100_000 == 0
+            ideas.append((Int64(n), Leaderboard.Idea(votes: Int64(n % 1_000), trend: Double(n % 777), status: rare ? "launched" : "submitted",
+                                                    category: rare ? "rare" : "common", listed: true, merged: false)))
+        }
+        let board = Leaderboard(ideas)
+        XCTAssertNil(board.page(.top, after: nil, filter: .init(category: "rare"), limit: 21), "2 of 250,000: the database's index")
+        XCTAssertNil(board.page(.trending, after: nil, filter: .init(status: "launched"), limit: 21))
+        XCTAssertEqual(board.page(.top, after: nil, filter: .init(category: "common"), limit: 3)?.map(\.id), [249_999, 248_999, 247_999])
+        // A search matching three ideas: sorted, paged after a position, filtered.
+        let search: Set<Int64> = [5, 200_000, 1_999]
+        XCTAssertEqual(board.page(.top, after: nil, filter: .init(ids: search), limit: 2)?.map(\.id), [1_999, 5])
+        XCTAssertEqual(board.page(.top, after: .top(votes: 999, id: 1_999), filter: .init(ids: search), limit: 2)?.map(\.id), [5, 200_000])
+        XCTAssertEqual(board.page(.trending, after: nil, filter: .init(status: "launched", ids: search), limit: 5)?.map(\.id), [200_000])
+        XCTAssertEqual(board.page(.top, after: nil, filter: .init(ids: [999_999]), limit: 5)?.count, 0, "an id the board does not know")
     }
 }

@@ -27,8 +27,9 @@ final class IdeaRanking: Sendable {
         }
     }
 
+    /// Nil when the filter is too selective for the order in memory (`Leaderboard.walkLimit`).
     func page(_ order: Leaderboard.Order, after position: Leaderboard.Position?, filter: Leaderboard.Filter,
-              limit: Int) -> [(id: Int64, position: Leaderboard.Position)] {
+              limit: Int) -> [(id: Int64, position: Leaderboard.Position)]? {
         board.withLock { $0.page(order, after: position, filter: filter, limit: limit) }
     }
 

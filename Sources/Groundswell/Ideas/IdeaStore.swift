@@ -49,8 +49,9 @@ enum IdeaStore {
     /// ideas are read; otherwise the database orders them (PostgreSQL's indexes).
     static func page(_ db: SQLConnection, ranking: IdeaRanking?, filter: Filter, order: Order, after position: Position?, limit: Int,
                      extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8] {
-        if let ranking, let ranked = ranked(order) {
-            return try rankedPage(db, ranking: ranking, order: ranked, filter: filter, after: position, limit: limit, extra: extra)
+        if let ranking, let ranked = ranked(order),
+           let page = try rankedPage(db, ranking: ranking, order: ranked, filter: filter, after: position, limit: limit, extra: extra) {
+            return page
         }
         var (conditions, values) = filter.conditions(db.engine, includeMatch: true)
         conditions.insert("i.hidden = 0", at: 0)
@@ -96,9 +97,11 @@ enum IdeaStore {
         }
     }
 
+    /// Nil when the filter is too selective for the order in memory: the database's status and
+    /// category indexes find the few matches and sort them.
     private static func rankedPage(_ db: SQLConnection, ranking: IdeaRanking, order: Leaderboard.Order, filter: Filter,
                                    after position: Position?, limit: Int,
-                                   extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+                                   extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8]? {
         var board = Leaderboard.Filter(status: filter.status, category: filter.category)
         if let match = filter.match {
             board.ids = Set(try db.query("SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?", [match.expression]) { $0.int64(0) })
@@ -109,7 +112,7 @@ enum IdeaStore {
         case .trending(let trend, let id)?: start = .trending(trend: trend, id: id)
         case .new?, nil: start = nil
         }
-        let found = ranking.page(order, after: start, filter: board, limit: limit + 1)
+        guard let found = ranking.page(order, after: start, filter: board, limit: limit + 1) else { return nil }
         let served = found.prefix(limit)
         var json = JSONWriter(capacity: 512 * max(1, served.count))
         json.beginObject()
@@ -185,8 +188,9 @@ enum IdeaStore {
 
     /// The first `limit` visible ideas (not merged away) in `order`, for the home page.
     static func summaries(_ db: SQLConnection, ranking: IdeaRanking?, order: Order, limit: Int) throws -> [Summary] {
-        if let ranking, let ranked = ranked(order) {
-            let ids = ranking.page(ranked, after: nil, filter: Leaderboard.Filter(excludeMerged: true), limit: limit).map(\.id)
+        if let ranking, let ranked = ranked(order),
+           let found = ranking.page(ranked, after: nil, filter: Leaderboard.Filter(excludeMerged: true), limit: limit) {
+            let ids = found.map(\.id)
             guard !ids.isEmpty else { return [] }
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             var byID: [Int64: Summary] = [:]
