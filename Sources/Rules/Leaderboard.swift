@@ -69,7 +69,7 @@ public struct Leaderboard: Sendable {
 
     /// One idea in 24 bytes, with status and category as numbers into `Names` (a million ideas
     /// share a handful of each).
-    private struct Entry {
+    fileprivate struct Entry {
         var votes: Int64
         var trend: Double
         var category: UInt32
@@ -176,103 +176,109 @@ public struct Leaderboard: Sendable {
     public func page(_ order: Order, after position: Position?, filter: Filter, limit: Int) -> [(id: Int64, position: Position)]? {
         guard limit > 0 else { return [] }
         // A name no idea has matches nothing: no walk needed.
-        var status: UInt16?
-        var category: UInt32?
+        var match = Match(excludeMerged: filter.excludeMerged)
         if let name = filter.status {
             guard let known = statuses.numbers[name] else { return [] }
-            status = UInt16(known)
+            match.status = UInt16(known)
         }
         if let name = filter.category {
             guard let known = categories.numbers[name] else { return [] }
-            category = UInt32(known)
+            match.category = UInt32(known)
         }
-        if let ids = filter.ids, ids.isEmpty { return [] }
         // How far a walk is expected to go: the page's share of the listed ideas that match.
         var matching = top.count
-        if let status { matching = min(matching, listedByStatus[status] ?? 0) }
-        if let category { matching = min(matching, listedByCategory[category] ?? 0) }
+        if let status = match.status { matching = min(matching, listedByStatus[status] ?? 0) }
+        if let category = match.category { matching = min(matching, listedByCategory[category] ?? 0) }
         if let ids = filter.ids {
             // Sorting k matches costs about k·log k; walking to `limit` of them about limit·n/k.
             if ids.count * ids.count < limit * max(1, top.count) * 4 {
-                return sorted(order, ids: ids, after: position, status: status, category: category,
-                              excludeMerged: filter.excludeMerged, limit: limit)
+                let candidates = ids.compactMap { id in entries[id].flatMap { match.accepts($0) ? (id, $0) : nil } }
+                switch order {
+                case .top: return Self.sorted(candidates, as: TopKey.self, after: position, limit: limit)
+                case .trending: return Self.sorted(candidates, as: TrendKey.self, after: position, limit: limit)
+                }
             }
             matching = min(matching, ids.count)
         }
         guard matching > 0 else { return [] }
         if limit * (top.count / matching) > Self.walkLimit { return nil }
+        let accepts = { (id: Int64) -> Bool in
+            if let ids = filter.ids, !ids.contains(id) { return false }
+            return entries[id].map(match.accepts) ?? false
+        }
+        switch order {
+        case .top: return Self.walk(top, after: position, limit: limit, accepts: accepts)
+        case .trending: return Self.walk(trending, after: position, limit: limit, accepts: accepts)
+        }
+    }
+
+    /// What a listed idea must be to match a filter (status and category as numbers).
+    private struct Match {
+        var status: UInt16?
+        var category: UInt32?
+        let excludeMerged: Bool
+
+        func accepts(_ entry: Entry) -> Bool {
+            entry.listed && (status == nil || entry.status == status) && (category == nil || entry.category == category)
+                && !(excludeMerged && entry.merged)
+        }
+    }
+
+    /// Walks `keys` from `position`, at most `walkLimit` entries (nil past that).
+    private static func walk<Key: OrderKey>(_ keys: SortedBlocks<Key>, after position: Position?, limit: Int,
+                                            accepts: (Int64) -> Bool) -> [(id: Int64, position: Position)]? {
+        var start: Key?
+        if let position {
+            guard let key = Key(position) else { return [] }
+            start = key
+        }
         var walked = 0
         var found: [(id: Int64, position: Position)] = []
         found.reserveCapacity(limit)
-        func accepts(_ id: Int64) -> Bool {
-            if let ids = filter.ids, !ids.contains(id) { return false }
-            guard let entry = entries[id] else { return false }
-            if let status, entry.status != status { return false }
-            if let category, entry.category != category { return false }
-            if filter.excludeMerged && entry.merged { return false }
-            return true
+        keys.forEach(after: start) { key in
+            if accepts(key.id) { found.append((key.id, key.position)) }
+            walked += 1
+            return found.count < limit && walked <= walkLimit
         }
-        switch order {
-        case .top:
-            var start: TopKey?
-            switch position {
-            case .top(let votes, let id)?: start = TopKey(votes: votes, id: id)
-            case .trending?: return []
-            case nil: break
-            }
-            top.forEach(after: start) { key in
-                if accepts(key.id) { found.append((key.id, .top(votes: key.votes, id: key.id))) }
-                walked += 1
-                return found.count < limit && walked <= Self.walkLimit
-            }
-        case .trending:
-            var start: TrendKey?
-            switch position {
-            case .trending(let trend, let id)?: start = TrendKey(trend: trend, id: id)
-            case .top?: return []
-            case nil: break
-            }
-            trending.forEach(after: start) { key in
-                if accepts(key.id) { found.append((key.id, .trending(trend: key.trend, id: key.id))) }
-                walked += 1
-                return found.count < limit && walked <= Self.walkLimit
-            }
-        }
-        return walked > Self.walkLimit ? nil : found
+        return walked > walkLimit ? nil : found
     }
 
-    /// A page of the few `ids` that match, sorted here.
-    private func sorted(_ order: Order, ids: Set<Int64>, after position: Position?, status: UInt16?, category: UInt32?,
-                        excludeMerged: Bool, limit: Int) -> [(id: Int64, position: Position)] {
-        var candidates: [(id: Int64, entry: Entry)] = []
-        for id in ids {
-            guard let entry = entries[id], entry.listed else { continue }
-            if let status, entry.status != status { continue }
-            if let category, entry.category != category { continue }
-            if excludeMerged && entry.merged { continue }
-            candidates.append((id, entry))
+    /// A page of a few matching ideas, sorted here.
+    private static func sorted<Key: OrderKey>(_ candidates: [(Int64, Entry)], as: Key.Type, after position: Position?,
+                                              limit: Int) -> [(id: Int64, position: Position)] {
+        var keys = candidates.map { Key($0.1, id: $0.0) }
+        if let position {
+            guard let start = Key(position) else { return [] }
+            keys.removeAll { $0 <= start }
         }
-        switch order {
-        case .top:
-            var keys = candidates.map { TopKey(votes: $0.entry.votes, id: $0.id) }
-            if case .top(let votes, let id)? = position {
-                let start = TopKey(votes: votes, id: id)
-                keys.removeAll { $0 <= start }
-            } else if position != nil {
-                return []
-            }
-            keys.sort()
-            return keys.prefix(limit).map { ($0.id, .top(votes: $0.votes, id: $0.id)) }
-        case .trending:
-            var keys = candidates.map { TrendKey(trend: $0.entry.trend, id: $0.id) }
-            if case .trending(let trend, let id)? = position {
-                let start = TrendKey(trend: trend, id: id)
-                keys.removeAll { $0 <= start }
-            } else if position != nil {
-                return []
-            }
-            keys.sort()
-            return keys.prefix(limit).map { ($0.id, .trending(trend: $0.trend, id: $0.id)) }
-        }
+        keys.sort()
+        return keys.prefix(limit).map { ($0.id, $0.position) }
     }
+}
+
+/// A key of one of the orders: made from an idea's entry, or from a position of its own order.
+private protocol OrderKey: Comparable {
+    var id: Int64 { get }
+    var position: Leaderboard.Position { get }
+    /// Nil for a position of the other order.
+    init?(_ position: Leaderboard.Position)
+    init(_ entry: Leaderboard.Entry, id: Int64)
+}
+
+extension Leaderboard.TopKey: OrderKey {
+    var position: Leaderboard.Position { .top(votes: votes, id: id) }
+    init?(_ position: Leaderboard.Position) {
+        guard case .top(let votes, let id) = position else { return nil }
+        self.init(votes: votes, id: id)
+    }
+    fileprivate init(_ entry: Leaderboard.Entry, id: Int64) { self.init(votes: entry.votes, id: id) }
+}
+
+extension Leaderboard.TrendKey: OrderKey {
+    var position: Leaderboard.Position { .trending(trend: trend, id: id) }
+    init?(_ position: Leaderboard.Position) {
+        guard case .trending(let trend, let id) = position else { return nil }
+        self.init(trend: trend, id: id)
+    }
+    fileprivate init(_ entry: Leaderboard.Entry, id: Int64) { self.init(trend: entry.trend, id: id) }
 }
