@@ -74,23 +74,64 @@ public struct Leaderboard: Sendable {
         var trend: Double
         var category: UInt32
         var status: UInt16
-        var listed: Bool
-        var merged: Bool
+        var flags: UInt8
+        static let listed: UInt8 = 1, merged: UInt8 = 2
+        var listed: Bool { flags & Self.listed != 0 }
+        var merged: Bool { flags & Self.merged != 0 }
     }
 
-    /// Strings numbered in order of first sight.
+    /// Strings numbered in order of first sight; a short list is searched by its bytes, so a
+    /// million rows at start-up make no strings.
     private struct Names {
         var names: [String] = []
+        var bytes: [[UInt8]] = []
         var numbers: [String: Int] = [:]
+
         mutating func number(_ name: String) -> Int {
             if let known = numbers[name] { return known }
             names.append(name)
+            bytes.append(Array(name.utf8))
             numbers[name] = names.count - 1
             return names.count - 1
         }
+
+        mutating func number(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+            if names.count <= 16, let known = bytes.firstIndex(where: { $0.elementsEqual(utf8) }) { return known }
+            return number(String(decoding: utf8, as: UTF8.self))
+        }
     }
 
-    private var entries: [Int64: Entry] = [:]
+    /// Entries by id: ideas' ids are SQLite's rowids, dense from 1, so an array indexed by id
+    /// holds them in 24 bytes each (a dictionary took ~64 bytes); an id far beyond the others
+    /// goes to a dictionary instead of growing the array to it.
+    private struct Entries {
+        private var dense: [Entry?] = []
+        private var sparse: [Int64: Entry] = [:]
+        private(set) var count = 0
+
+        mutating func reserve(_ ids: Int) { dense.reserveCapacity(ids + 1) }
+
+        private func isDense(_ id: Int64) -> Bool { id >= 0 && id < Int64(max(dense.count, 2 * count + 1_048_576)) }
+
+        subscript(id: Int64) -> Entry? {
+            get { id >= 0 && id < Int64(dense.count) ? dense[Int(id)] : sparse[id] }
+            set {
+                let had = self[id] != nil
+                if isDense(id) {
+                    if Int(id) >= dense.count {
+                        guard newValue != nil else { return }
+                        dense.append(contentsOf: repeatElement(nil, count: Int(id) - dense.count + 1))
+                    }
+                    dense[Int(id)] = newValue
+                } else {
+                    sparse[id] = newValue
+                }
+                count += (newValue != nil ? 1 : 0) - (had ? 1 : 0)
+            }
+        }
+    }
+
+    private var entries = Entries()
     /// Listed ideas per status and per category number: how selective a filter is.
     private var listedByStatus: [UInt16: Int] = [:]
     private var listedByCategory: [UInt32: Int] = [:]
@@ -102,23 +143,59 @@ public struct Leaderboard: Sendable {
 
     public init() {}
 
-    /// Builds the board from every idea at once (start-up).
-    public init<S: Sequence>(_ ideas: S) where S.Element == (id: Int64, idea: Idea) {
-        var topKeys: [TopKey] = []
-        var trendKeys: [TrendKey] = []
-        for (id, idea) in ideas {
-            let entry = entry(idea)
-            entries[id] = entry
-            if idea.listed {
-                count(entry, by: 1)
-                topKeys.append(TopKey(votes: idea.votes, id: id))
-                trendKeys.append(TrendKey(trend: idea.trend, id: id))
+    /// Builds the board from every idea at once (start-up): the rows are added as they are read,
+    /// the orders sorted once at the end.
+    public struct Builder {
+        private var board = Leaderboard()
+        private var topKeys: [TopKey] = []
+        private var trendKeys: [TrendKey] = []
+
+        /// `ideas`: about how many will be added (the highest id will do).
+        public init(ideas: Int) {
+            board.entries.reserve(ideas)
+            topKeys.reserveCapacity(ideas)
+            trendKeys.reserveCapacity(ideas)
+        }
+
+        public mutating func add(id: Int64, votes: Int64, trend: Double, status: UnsafeBufferPointer<UInt8>,
+                                 category: UnsafeBufferPointer<UInt8>, listed: Bool, merged: Bool) {
+            let entry = Entry(votes: votes, trend: trend, category: UInt32(board.categories.number(category)),
+                              status: UInt16(board.statuses.number(status)),
+                              flags: (listed ? Entry.listed : 0) | (merged ? Entry.merged : 0))
+            board.entries[id] = entry
+            guard listed else { return }
+            board.count(entry, by: 1)
+            topKeys.append(TopKey(votes: votes, id: id))
+            trendKeys.append(TrendKey(trend: trend, id: id))
+        }
+
+        public mutating func add(id: Int64, _ idea: Idea) {
+            var status = idea.status, category = idea.category
+            status.withUTF8 { status in
+                category.withUTF8 { category in
+                    add(id: id, votes: idea.votes, trend: idea.trend, status: status, category: category, listed: idea.listed, merged: idea.merged)
+                }
             }
         }
-        topKeys.sort()
-        trendKeys.sort()
-        top = SortedBlocks(sorted: topKeys)
-        trending = SortedBlocks(sorted: trendKeys)
+
+        /// One order at a time, each list of keys freed once its blocks exist (at a million
+        /// ideas each list is 16 MB).
+        public consuming func build() -> Leaderboard {
+            topKeys.sort()
+            board.top = SortedBlocks(sorted: topKeys)
+            topKeys = []
+            trendKeys.sort()
+            board.trending = SortedBlocks(sorted: trendKeys)
+            trendKeys = []
+            return board
+        }
+    }
+
+    /// Builds the board from every idea at once (tests).
+    public init<S: Sequence>(_ ideas: S) where S.Element == (id: Int64, idea: Idea) {
+        var builder = Builder(ideas: ideas.underestimatedCount)
+        for (id, idea) in ideas { builder.add(id: id, idea) }
+        self = builder.build()
     }
 
     /// Ideas known (listed or not).
@@ -128,7 +205,7 @@ public struct Leaderboard: Sendable {
 
     private mutating func entry(_ idea: Idea) -> Entry {
         Entry(votes: idea.votes, trend: idea.trend, category: UInt32(categories.number(idea.category)),
-              status: UInt16(statuses.number(idea.status)), listed: idea.listed, merged: idea.merged)
+              status: UInt16(statuses.number(idea.status)), flags: (idea.listed ? Entry.listed : 0) | (idea.merged ? Entry.merged : 0))
     }
 
     private mutating func count(_ entry: Entry, by change: Int) {

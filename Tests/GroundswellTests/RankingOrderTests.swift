@@ -98,6 +98,14 @@ final class RankingOrderTests: ServiceTestCase {
         XCTAssertEqual(try client.post("/ideas/\(a)/votes", token: voter).status, 201)
         XCTAssertEqual(try listed("sort=top&q=lantern", limit: 1), [a, b])
         XCTAssertEqual(try listed("sort=trending&q=lantern", limit: 1), [a, b])
+        // The search's matches are kept between requests; a new match, votes and hiding still show.
+        let c = try createIdea(token, title: "Lantern on the pier")["id"] as! Int
+        XCTAssertEqual(try listed("sort=top&q=lantern", limit: 2), [a, c, b])
+        XCTAssertEqual(try client.post("/ideas/\(b)/votes", token: voter).status, 201)
+        XCTAssertEqual(try client.post("/ideas/\(b)/votes", token: token).status, 201)
+        XCTAssertEqual(try listed("sort=top&q=lantern", limit: 2), [b, a, c])
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(a)", json: ["hidden": true], token: admin).status, 200)
+        XCTAssertEqual(try listed("sort=top&q=lantern"), [b, c])
         let topCursor = try client.get("/ideas?sort=top&limit=1").json["next_cursor"] as! String
         assertError(try client.get("/ideas?sort=trending&cursor=\(topCursor)"), 400, "invalid_request")
         XCTAssertEqual((try client.get("/ideas?sort=top&category=nothing-here").json["items"] as? [[String: Any]])?.count, 0)

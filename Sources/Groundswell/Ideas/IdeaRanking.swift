@@ -16,7 +16,7 @@ final class IdeaRanking: Sendable {
 
     /// Reads every idea (on a reader, at start-up).
     init(_ db: SQLConnection) throws {
-        board = Mutex(Leaderboard(try IdeaRankingStore.all(db)))
+        board = Mutex(try IdeaRankingStore.board(db))
     }
 
     /// Follows `ids` to their committed state (writer thread, outside a transaction).

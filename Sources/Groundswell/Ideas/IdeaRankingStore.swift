@@ -11,8 +11,18 @@ enum IdeaRankingStore {
                          listed: row.int64(5) == 0, merged: !row.isNull(6))
     }
 
-    static func all(_ db: SQLConnection) throws -> [(id: Int64, idea: Leaderboard.Idea)] {
-        try db.query("SELECT \(columns) FROM ideas") { (id: $0.int64(0), idea: idea($0)) }
+    /// Every idea, read straight into the board (no row kept, no string made per row).
+    static func board(_ db: SQLConnection) throws -> Leaderboard {
+        var builder = Leaderboard.Builder(ideas: Int(try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM ideas") ?? 0))
+        _ = try db.query("SELECT \(columns) FROM ideas") { row in
+            row.withText(3) { status in
+                row.withText(4) { category in
+                    builder.add(id: row.int64(0), votes: row.int64(1), trend: row.double(2), status: status, category: category,
+                                listed: row.int64(5) == 0, merged: !row.isNull(6))
+                }
+            }
+        }
+        return builder.build()
     }
 
     private static let one = "SELECT \(columns) FROM ideas WHERE id = ?"

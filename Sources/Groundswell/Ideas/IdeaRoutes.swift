@@ -212,6 +212,17 @@ struct IdeaRoutes {
                 return try relevancePage(db, query: matchQuery!, filter: filter, page: page,
                                          request: request, highlight: highlight, inline: inline, generation: searchGeneration)
             }
+            // A search ordered by votes or trend walks the order in memory through the ideas it
+            // matches: kept until an idea's text or visibility changes (votes leave them as they are).
+            if context.ranking != nil, order != .new, let match = filter.match {
+                if let known = searchCache.matches(query: match.expression) {
+                    filter.matchingIDs = known
+                } else {
+                    let found = try IdeaStore.matchingIDs(db, match)
+                    searchCache.putMatches(found, query: match.expression, generation: searchGeneration)
+                    filter.matchingIDs = found
+                }
+            }
             return try IdeaStore.page(db, ranking: context.ranking, filter: filter, order: order, after: position, limit: page.limit,
                                       extra: highlight)
         }

@@ -12,6 +12,9 @@ enum IdeaStore {
         var category: String?
         /// A search the idea must match (listings ordered by new/top/trending).
         var match: SearchQuery?
+        /// The ideas `match` matches, when already known (`SearchCache`); the ranking in
+        /// memory walks its order through them.
+        var matchingIDs: Set<Int64>?
 
         /// Identifies the filter in the search cache (the match expression is its own key part).
         var cacheKey: String { "status=\(status ?? "")&category=\(category ?? "")" }
@@ -103,9 +106,7 @@ enum IdeaStore {
                                    after position: Position?, limit: Int,
                                    extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8]? {
         var board = Leaderboard.Filter(status: filter.status, category: filter.category)
-        if let match = filter.match {
-            board.ids = Set(try db.query("SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?", [match.expression]) { $0.int64(0) })
-        }
+        if let match = filter.match { board.ids = try filter.matchingIDs ?? matchingIDs(db, match) }
         let start: Leaderboard.Position?
         switch position {
         case .top(let votes, let id)?: start = .top(votes: votes, id: id)
@@ -131,6 +132,13 @@ enum IdeaStore {
         json.optionalString(next?.encoded)
         json.endObject()
         return json.bytes
+    }
+
+    /// Every visible idea `query` matches (SQLite's index holds visible ideas only).
+    static func matchingIDs(_ db: SQLConnection, _ query: SearchQuery) throws -> Set<Int64> {
+        var ids = Set<Int64>()
+        _ = try db.query("SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ?", [query.expression]) { ids.insert($0.int64(0)) }
+        return ids
     }
 
     /// The highest idea id now: a relevance ranking covers the ideas up to it.

@@ -19,6 +19,10 @@ final class SearchCache: Sendable {
 
     private struct State {
         var entries: [Key: (entry: Entry, generation: UInt64, used: UInt64)] = [:]
+        /// Every idea a query matches (listings of a search by votes or trend walk their order
+        /// through it), by the query's expression; at most `maxMatchSets`, `maxMatchIDs` ids in all.
+        var matches: [String: (ids: Set<Int64>, used: UInt64)] = [:]
+        var matchIDs = 0
         var clock: UInt64 = 0
         var generation: UInt64 = 0
     }
@@ -27,16 +31,50 @@ final class SearchCache: Sendable {
     let capacity: Int
     let maxIDs: Int
 
-    init(capacity: Int = 256, maxIDs: Int = 1000) {
+    let maxMatchSets: Int
+    let maxMatchIDs: Int
+
+    init(capacity: Int = 256, maxIDs: Int = 1000, maxMatchSets: Int = 16, maxMatchIDs: Int = 1_000_000) {
         self.capacity = capacity
         self.maxIDs = maxIDs
+        self.maxMatchSets = maxMatchSets
+        self.maxMatchIDs = maxMatchIDs
     }
 
-    /// Forgets every ranking (call when an idea's searchable content or visibility changes).
+    /// Forgets every ranking and match set (call when an idea's searchable content or visibility changes).
     func invalidate() {
         state.withLock { state in
             state.generation &+= 1
             state.entries.removeAll(keepingCapacity: true)
+            state.matches.removeAll()
+            state.matchIDs = 0
+        }
+    }
+
+    /// The ideas `query` matches, if kept from this generation.
+    func matches(query: String) -> Set<Int64>? {
+        state.withLock { state in
+            guard let found = state.matches[query] else { return nil }
+            state.clock &+= 1
+            state.matches[query] = (found.ids, state.clock)
+            return found.ids
+        }
+    }
+
+    /// Keeps the ideas `query` matched, found while the generation was `generation`; the least
+    /// recently used sets give way to stay within the limits (a set larger than all of them is not kept).
+    func putMatches(_ ids: Set<Int64>, query: String, generation: UInt64) {
+        let maxSets = maxMatchSets, maxIDs = maxMatchIDs
+        state.withLock { state in
+            guard generation == state.generation, ids.count <= maxIDs, state.matches[query] == nil else { return }
+            while !state.matches.isEmpty && (state.matches.count >= maxSets || state.matchIDs + ids.count > maxIDs),
+                  let oldest = state.matches.min(by: { $0.value.used < $1.value.used }) {
+                state.matches.removeValue(forKey: oldest.key)
+                state.matchIDs -= oldest.value.ids.count
+            }
+            state.clock &+= 1
+            state.matches[query] = (ids, state.clock)
+            state.matchIDs += ids.count
         }
     }
 
