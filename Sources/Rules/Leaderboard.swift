@@ -111,7 +111,9 @@ public struct Leaderboard: Sendable {
 
         mutating func reserve(_ ids: Int) { dense.reserveCapacity(ids + 1) }
 
-        private func isDense(_ id: Int64) -> Bool { id >= 0 && id < Int64(max(dense.count, 2 * count + 1_048_576)) }
+        /// Within the array, or close enough past its end that growing it costs at most about
+        /// as much again as it holds.
+        private func isDense(_ id: Int64) -> Bool { id >= 0 && id < Int64(dense.count + max(65_536, count)) }
 
         subscript(id: Int64) -> Entry? {
             get { id >= 0 && id < Int64(dense.count) ? dense[Int(id)] : sparse[id] }

@@ -117,6 +117,21 @@ final class LeaderboardTests: XCTestCase {
         XCTAssertEqual(board.page(.top, after: .trending(trend: 2, id: 5), filter: .init(ids: [1]), limit: 5)?.count, 0)
     }
 
+    func testIdsFarApartAreKeptWithoutAHugeArray() throws {
+        var board = Leaderboard()
+        let idea = Leaderboard.Idea(votes: 3, trend: 1, status: "submitted", category: "a", listed: true, merged: false)
+        for id: Int64 in [7, 5_000_000_000, 1, 70_000] { board.set(id, idea) }
+        XCTAssertEqual(board.count, 4)
+        XCTAssertEqual(try XCTUnwrap(board.page(.top, after: nil, filter: .init(), limit: 10)).map(\.id), [5_000_000_000, 70_000, 7, 1])
+        board.set(5_000_000_000, nil)
+        board.set(7, nil)
+        board.set(12, nil)
+        XCTAssertEqual(board.count, 2)
+        XCTAssertNil(board.idea(7))
+        XCTAssertEqual(board.idea(70_000), idea)
+        XCTAssertEqual(try XCTUnwrap(board.page(.trending, after: nil, filter: .init(), limit: 10)).map(\.id), [70_000, 1])
+    }
+
     /// A filter that matches a few of many ideas is not walked to: the page is sorted from a
     /// search's matches, or left to the database (nil) for a rare status or category.
     func testSelectiveFiltersAreSortedOrLeftToTheDatabase() throws {

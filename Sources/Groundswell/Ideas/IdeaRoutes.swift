@@ -166,18 +166,29 @@ struct IdeaRoutes {
             filter.status = status
         }
         if let category = query["category"], !category.isEmpty { filter.category = category }
+        // Read before the snapshot: a ranking, match set or highlight from an older snapshot is then
+        // never stored under a generation that an invalidation after its commit already replaced.
+        let searchGeneration = searchCache.currentGeneration
         var matchQuery: SearchQuery?
         var highlight: ((SQLRow, inout JSONWriter) -> Void)?
         if let search {
             guard let parsed = SearchQuery.all(search) else { return IdeaRoutes.emptyPage }
             matchQuery = parsed
             let highlighter = Highlighter(query: parsed)
-            highlight = { row, json in
+            highlight = { [searchCache] row, json in
                 json.key("highlight")
-                json.beginObject()
-                json.key("title"); row.withText(1) { json.string(highlighter.mark(String(decoding: $0, as: UTF8.self))) }
-                json.key("description"); row.withText(2) { json.string(highlighter.snippet(String(decoding: $0, as: UTF8.self))) }
-                json.endObject()
+                let id = row.int64(0), query = parsed.expression
+                if let kept = searchCache.highlight(query: query, id: id) {
+                    json.raw(kept)
+                    return
+                }
+                var one = JSONWriter(capacity: 256)
+                one.beginObject()
+                one.key("title"); row.withText(1) { one.string(highlighter.mark(String(decoding: $0, as: UTF8.self))) }
+                one.key("description"); row.withText(2) { one.string(highlighter.snippet(String(decoding: $0, as: UTF8.self))) }
+                one.endObject()
+                searchCache.putHighlight(one.bytes, query: query, id: id, generation: searchGeneration)
+                json.raw(one.bytes)
             }
             if sort != .relevance {
                 if inline { throw NeedsRanking() }
@@ -186,9 +197,6 @@ struct IdeaRoutes {
             }
         }
 
-        // Read before the snapshot: a ranking from an older snapshot is then never stored
-        // under a generation that an invalidation after its commit already replaced.
-        let searchGeneration = searchCache.currentGeneration
         return try context.read { db -> [UInt8] in
             let order: IdeaStore.Order
             var position: IdeaStore.Position?

@@ -23,6 +23,11 @@ final class SearchCache: Sendable {
         /// through it), by the query's expression; at most `maxMatchSets`, `maxMatchIDs` ids in all.
         var matches: [String: (ids: Set<Int64>, used: UInt64)] = [:]
         var matchIDs = 0
+        /// A result's `highlight` object as JSON, by query expression and idea: marking terms
+        /// in a title and cutting a snippet cost more than the rest of a result, and a vote
+        /// (which retires the page) changes neither. Emptied whole past `maxHighlightBytes`.
+        var highlights: [String: [Int64: [UInt8]]] = [:]
+        var highlightBytes = 0
         var clock: UInt64 = 0
         var generation: UInt64 = 0
     }
@@ -33,6 +38,7 @@ final class SearchCache: Sendable {
 
     let maxMatchSets: Int
     let maxMatchIDs: Int
+    let maxHighlightBytes = 4 << 20
 
     init(capacity: Int = 256, maxIDs: Int = 1000, maxMatchSets: Int = 16, maxMatchIDs: Int = 1_000_000) {
         self.capacity = capacity
@@ -48,6 +54,27 @@ final class SearchCache: Sendable {
             state.entries.removeAll(keepingCapacity: true)
             state.matches.removeAll()
             state.matchIDs = 0
+            state.highlights.removeAll()
+            state.highlightBytes = 0
+        }
+    }
+
+    /// The `highlight` JSON of idea `id` in results of `query`, if kept from this generation.
+    func highlight(query: String, id: Int64) -> [UInt8]? {
+        state.withLock { $0.highlights[query]?[id] }
+    }
+
+    /// Keeps a `highlight` made from the idea's text as read while the generation was `generation`.
+    func putHighlight(_ json: [UInt8], query: String, id: Int64, generation: UInt64) {
+        let limit = maxHighlightBytes
+        state.withLock { state in
+            guard generation == state.generation else { return }
+            if state.highlightBytes + json.count > limit {
+                state.highlights.removeAll()
+                state.highlightBytes = 0
+            }
+            state.highlights[query, default: [:]][id] = json
+            state.highlightBytes += json.count + query.utf8.count
         }
     }
 

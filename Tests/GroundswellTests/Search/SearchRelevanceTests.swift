@@ -57,6 +57,25 @@ final class SearchRelevanceTests: ServiceTestCase {
         XCTAssertEqual(highlight["description"] as? String, "Try &lt;script&gt;<mark>oat</mark>&lt;/script&gt; milk")
     }
 
+    /// Highlights are kept per query and idea (issue 14): each query keeps its own marks, a vote
+    /// (which retires the cached page) serves the same ones, and a new match gets its own.
+    func testKeptHighlightsBelongToTheirQuery() throws {
+        let (_, token) = try signUp()
+        let id = try createIdea(token, title: "Oat milk on tap", description: "Oat milk and almond milk in every store")["id"] as! Int
+        func highlight(_ query: String, sort: String = "relevance") throws -> [String: String] {
+            let items = try client.get("/ideas?q=\(query)&sort=\(sort)").json["items"] as! [[String: Any]]
+            return try XCTUnwrap(items.first { $0["id"] as? Int == id }?["highlight"] as? [String: String])
+        }
+        XCTAssertEqual(try highlight("oat")["title"], "<mark>Oat</mark> milk on tap")
+        XCTAssertEqual(try highlight("milk")["title"], "Oat <mark>milk</mark> on tap")
+        XCTAssertEqual(try client.post("/ideas/\(id)/votes", token: try signUp().token).status, 201)
+        XCTAssertEqual(try highlight("oat", sort: "top")["title"], "<mark>Oat</mark> milk on tap")
+        XCTAssertEqual(try highlight("milk")["description"], "Oat <mark>milk</mark> and almond <mark>milk</mark> in every store")
+        let other = try createIdea(token, title: "Almond milk", description: "almond")["id"] as! Int
+        let items = try client.get("/ideas?q=almond").json["items"] as! [[String: Any]]
+        XCTAssertEqual((items.first { $0["id"] as? Int == other }?["highlight"] as? [String: String])?["title"], "<mark>Almond</mark> milk")
+    }
+
     /// A database from before the new tokenizer: the migration rebuilds the index, no idea lost.
     func testMigrationRebuildsTheIndexOfAnOldDatabase() throws {
         let path = service.directory.appendingPathComponent("old.sqlite").path
