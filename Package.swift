@@ -111,7 +111,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "CloseBench",
-            dependencies: ["Groundswell", "HTTPServer", "SQLiteStore", "TestSupport",
+            dependencies: ["Groundswell", "HTTPServer", "SQLiteStore", "Storage", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(

@@ -5,6 +5,7 @@ import Groundswell
 import HTTPServer
 import Logging
 import SQLiteStore
+import Storage
 import TestSupport
 
 let arguments = CommandLine.arguments
@@ -26,44 +27,51 @@ configuration.adminToken = "bench-admin"
 configuration.schedulerInterval = nil
 let app = try GroundswellApp(configuration: configuration, logger: logger)
 
-let seedStart = Date()
-_ = try app.context.database.writer.sync { db -> Int in
-    try db.run("""
-        INSERT INTO rounds (id, name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, mode, created_at)
-        VALUES (1, 'Bench round', ?, ?, ?, ?, 'tiers', ?)
-        """, [now - 10 * day, now - 5 * day, now - 5 * day, now + day, now])
-    for (position, tier) in [("5K", 5000, 10), ("25K", 25000, 10), ("50K", 50000, 10), ("250K", 250000, 2)].enumerated() {
-        try db.run("INSERT INTO round_tiers (round_id, position, name, amount, winners) VALUES (1, ?, ?, ?, ?)",
-                   [position, tier.0, tier.1, tier.2])
-    }
-    for user in 1...voters {
-        try db.run("INSERT INTO users (id, name, email, email_norm, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [user, "Voter \(user)", "v\(user)@example.com", "v\(user)@example.com", Array("t\(user)".utf8), now])
-    }
-    let tiers = ["5K", "25K", "50K", "250K"]
-    for idea in 1...ideas {
+/// The round, its customers, ideas and votes, written by the writer thread. A closure formed in
+/// top-level code belongs to the main actor (Swift 6) and traps when the writer runs it, so the
+/// job is made in this function, which belongs to no actor.
+func seedRound(_ writer: SQLWriter, now: Int64, day: Int64, ideas: Int, voters: Int, votesPerVoter: Int) throws {
+    _ = try writer.sync { db -> Int in
         try db.run("""
-            INSERT INTO ideas (id, author_id, title, description, category, created_at, round_id, tier, entry_state)
-            VALUES (?, ?, ?, 'A bench idea', 'bench', ?, 1, ?, 'entered')
-            """, [idea, idea, "Bench idea \(idea)", now - 6 * day, tiers[idea % 4]])
-    }
-    var generator = SystemRandomNumberGenerator()
-    var voteTime = now - 5 * day
-    for voter in 1...voters {
-        // Each voter picks distinct ideas, skewed so rankings have a clear head and many ties.
-        var chosen = Set<Int>()
-        while chosen.count < min(votesPerVoter, ideas) {
-            let r = Double.random(in: 0..<1, using: &generator)
-            chosen.insert(1 + Int(Double(ideas) * r * r) % ideas)
+            INSERT INTO rounds (id, name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, mode, created_at)
+            VALUES (1, 'Bench round', ?, ?, ?, ?, 'tiers', ?)
+            """, [now - 10 * day, now - 5 * day, now - 5 * day, now + day, now])
+        for (position, tier) in [("5K", 5000, 10), ("25K", 25000, 10), ("50K", 50000, 10), ("250K", 250000, 2)].enumerated() {
+            try db.run("INSERT INTO round_tiers (round_id, position, name, amount, winners) VALUES (1, ?, ?, ?, ?)",
+                       [position, tier.0, tier.1, tier.2])
         }
-        for idea in chosen {
-            voteTime += 1
-            try VoteLedger.record(db, ideaID: Int64(idea), userID: Int64(voter), day: Int64(voteTime / day), at: Int64(voteTime),
-                                  roundID: 1, addressHash: nil)
+        for user in 1...voters {
+            try db.run("INSERT INTO users (id, name, email, email_norm, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       [user, "Voter \(user)", "v\(user)@example.com", "v\(user)@example.com", Array("t\(user)".utf8), now])
         }
+        let tiers = ["5K", "25K", "50K", "250K"]
+        for idea in 1...ideas {
+            try db.run("""
+                INSERT INTO ideas (id, author_id, title, description, category, created_at, round_id, tier, entry_state)
+                VALUES (?, ?, ?, 'A bench idea', 'bench', ?, 1, ?, 'entered')
+                """, [idea, idea, "Bench idea \(idea)", now - 6 * day, tiers[idea % 4]])
+        }
+        var generator = SystemRandomNumberGenerator()
+        var voteTime = now - 5 * day
+        for voter in 1...voters {
+            // Each voter picks distinct ideas, skewed so rankings have a clear head and many ties.
+            var chosen = Set<Int>()
+            while chosen.count < min(votesPerVoter, ideas) {
+                let r = Double.random(in: 0..<1, using: &generator)
+                chosen.insert(1 + Int(Double(ideas) * r * r) % ideas)
+            }
+            for idea in chosen {
+                voteTime += 1
+                try VoteLedger.record(db, ideaID: Int64(idea), userID: Int64(voter), day: Int64(voteTime / day), at: Int64(voteTime),
+                                      roundID: 1, addressHash: nil)
+            }
+        }
+        return 0
     }
-    return 0
 }
+
+let seedStart = Date()
+try seedRound(app.context.database.writer, now: now, day: day, ideas: ideas, voters: voters, votesPerVoter: votesPerVoter)
 let seeded = Date().timeIntervalSince(seedStart)
 let votes = try app.context.database.read { try $0.scalarInt("SELECT COUNT(*) FROM votes") } ?? 0
 
