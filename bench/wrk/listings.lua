@@ -7,12 +7,8 @@ local sorts = { "top", "trending" }
 local filters = { "", "", "&category=drinks", "&category=community", "&status=submitted", "&q=garden", "&q=lantern" }
 function init(args)
   math.randomseed(os.time() * 1000 + tid)
-  local customers = tonumber(args[2] or "2000")
   ideas = tonumber(args[3] or "10000")
-  for line in io.lines(args[1]) do
-    tokens[#tokens + 1] = "Bearer " .. line
-    if #tokens >= customers then break end
-  end
+  tokens = bearer_tokens(args[1], tonumber(args[2] or "2000"))
 end
 function request()
   if math.random() < 0.9 then

@@ -4,11 +4,7 @@
 local tokens = {}
 function init(args)
   math.randomseed(os.time() * 1000 + tid)
-  local customers = tonumber(args[3] or "2000")
-  for line in io.lines(args[1]) do
-    tokens[#tokens + 1] = "Bearer " .. line
-    if #tokens >= customers then break end
-  end
+  tokens = bearer_tokens(args[1], tonumber(args[3] or "2000"))
   draw_setup(args[2], tonumber(args[4] or "10000"))
 end
 function request()
