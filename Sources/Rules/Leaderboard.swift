@@ -78,6 +78,14 @@ public struct Leaderboard: Sendable {
         static let listed: UInt8 = 1, merged: UInt8 = 2
         var listed: Bool { flags & Self.listed != 0 }
         var merged: Bool { flags & Self.merged != 0 }
+
+        init(votes: Int64, trend: Double, category: Int, status: Int, listed: Bool, merged: Bool) {
+            self.votes = votes
+            self.trend = trend
+            self.category = UInt32(category)
+            self.status = UInt16(status)
+            flags = (listed ? Self.listed : 0) | (merged ? Self.merged : 0)
+        }
     }
 
     /// Strings numbered in order of first sight; a short list is searched by its bytes, so a
@@ -159,25 +167,21 @@ public struct Leaderboard: Sendable {
             trendKeys.reserveCapacity(ideas)
         }
 
+        /// Status and category as the row's bytes: numbered without making strings.
         public mutating func add(id: Int64, votes: Int64, trend: Double, status: UnsafeBufferPointer<UInt8>,
                                  category: UnsafeBufferPointer<UInt8>, listed: Bool, merged: Bool) {
-            let entry = Entry(votes: votes, trend: trend, category: UInt32(board.categories.number(category)),
-                              status: UInt16(board.statuses.number(status)),
-                              flags: (listed ? Entry.listed : 0) | (merged ? Entry.merged : 0))
-            board.entries[id] = entry
-            guard listed else { return }
-            board.count(entry, by: 1)
-            topKeys.append(TopKey(votes: votes, id: id))
-            trendKeys.append(TrendKey(trend: trend, id: id))
+            add(id, Entry(votes: votes, trend: trend, category: board.categories.number(category),
+                          status: board.statuses.number(status), listed: listed, merged: merged))
         }
 
-        public mutating func add(id: Int64, _ idea: Idea) {
-            var status = idea.status, category = idea.category
-            status.withUTF8 { status in
-                category.withUTF8 { category in
-                    add(id: id, votes: idea.votes, trend: idea.trend, status: status, category: category, listed: idea.listed, merged: idea.merged)
-                }
-            }
+        public mutating func add(id: Int64, _ idea: Idea) { add(id, board.entry(idea)) }
+
+        private mutating func add(_ id: Int64, _ entry: Entry) {
+            board.entries[id] = entry
+            guard entry.listed else { return }
+            board.count(entry, by: 1)
+            topKeys.append(TopKey(entry, id: id))
+            trendKeys.append(TrendKey(entry, id: id))
         }
 
         /// One order at a time, each list of keys freed once its blocks exist (at a million
@@ -206,8 +210,8 @@ public struct Leaderboard: Sendable {
     public var listedCount: Int { top.count }
 
     private mutating func entry(_ idea: Idea) -> Entry {
-        Entry(votes: idea.votes, trend: idea.trend, category: UInt32(categories.number(idea.category)),
-              status: UInt16(statuses.number(idea.status)), flags: (idea.listed ? Entry.listed : 0) | (idea.merged ? Entry.merged : 0))
+        Entry(votes: idea.votes, trend: idea.trend, category: categories.number(idea.category), status: statuses.number(idea.status),
+              listed: idea.listed, merged: idea.merged)
     }
 
     private mutating func count(_ entry: Entry, by change: Int) {
@@ -218,8 +222,8 @@ public struct Leaderboard: Sendable {
     /// Records the idea as it is now; nil if it no longer exists.
     public mutating func set(_ id: Int64, _ idea: Idea?) {
         if let old = entries[id], old.listed {
-            top.remove(TopKey(votes: old.votes, id: id))
-            trending.remove(TrendKey(trend: old.trend, id: id))
+            top.remove(TopKey(old, id: id))
+            trending.remove(TrendKey(old, id: id))
             count(old, by: -1)
         }
         guard let idea else {
@@ -228,9 +232,9 @@ public struct Leaderboard: Sendable {
         }
         let entry = entry(idea)
         entries[id] = entry
-        if idea.listed {
-            top.insert(TopKey(votes: idea.votes, id: id))
-            trending.insert(TrendKey(trend: idea.trend, id: id))
+        if entry.listed {
+            top.insert(TopKey(entry, id: id))
+            trending.insert(TrendKey(entry, id: id))
             count(entry, by: 1)
         }
     }

@@ -14,7 +14,7 @@ import Synchronization
 final class IdeaRanking: Sendable {
     private let board: Mutex<Leaderboard>
 
-    /// Reads every idea (on a reader, at start-up).
+    /// Reads every idea (at start-up, on the writer's connection: see `GroundswellApp`).
     init(_ db: SQLConnection) throws {
         board = Mutex(try IdeaRankingStore.board(db))
     }
@@ -32,6 +32,4 @@ final class IdeaRanking: Sendable {
               limit: Int) -> [(id: Int64, position: Leaderboard.Position)]? {
         board.withLock { $0.page(order, after: position, filter: filter, limit: limit) }
     }
-
-    var count: (ideas: Int, listed: Int) { board.withLock { ($0.count, $0.listedCount) } }
 }
