@@ -10,6 +10,10 @@ public final class Connection {
     var changeWatches: [ChangeWatch] = []
     /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
     var afterCommitActions: [(Connection) -> Void] = []
+    /// The WAL's size as the WAL hook last saw it, once `recordWALSize()` installed one.
+    private var walSize: WALSize?
+    /// Makes another connection's background checkpoint let go before `checkpoint()` needs its lock.
+    var beforeBlockingCheckpoint: (() -> Void)?
 
     public struct Options: Sendable {
         public var readOnly = false
@@ -21,6 +25,9 @@ public final class Connection {
         /// `PRAGMA wal_autocheckpoint` (pages of WAL before a commit checkpoints; SQLite's
         /// default 1,000 when nil).
         public var walAutocheckpoint: Int?
+        /// For a database's writer: checkpoint every `walAutocheckpoint` pages on a thread of
+        /// its own (`WALCheckpointer`) instead of inside the commit that crosses the window.
+        public var backgroundCheckpoints = false
         /// FTS5 tokenizers to register on the connection before anything else runs.
         public var tokenizers: [RegisteredTokenizer] = []
         public init() {}
@@ -63,6 +70,7 @@ public final class Connection {
     deinit {
         cache.removeAll()  // finalize statements before closing
         if !changeWatches.isEmpty { sqlite3_update_hook(handle, nil, nil) }
+        if walSize != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
     }
 
@@ -166,10 +174,45 @@ public final class Connection {
         afterCommitActions.append(action)
     }
 
-    /// Checkpoints the WAL into the main file (used at clean shutdown).
-    public func checkpoint() throws {
-        try execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    /// Frames in the WAL after this connection's last commit (0 until `recordWALSize()`).
+    public var walFrames: Int { walSize?.frames ?? 0 }
+
+    /// Replaces SQLite's automatic checkpoint on this connection with a WAL hook that only
+    /// records the WAL's size after each commit: the caller checkpoints (`WALCheckpointer`).
+    func recordWALSize() {
+        let box = WALSize()
+        walSize = box
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            Unmanaged<WALSize>.fromOpaque(context!).takeUnretainedValue().frames = Int(frames)
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(box).toOpaque())
     }
+
+    /// A passive checkpoint: copies what it can without waiting for the writer or readers.
+    /// Returns the WAL's frames and how many of them are now in the database file.
+    func checkpointPassive() throws -> (log: Int, backfilled: Int) {
+        var log: Int32 = 0
+        var backfilled: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &backfilled)
+        guard rc == SQLITE_OK else { throw SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle))) }
+        return (Int(max(0, log)), Int(max(0, backfilled)))
+    }
+
+    /// Copies the whole WAL into the main file and truncates it (clean shutdown, erasure),
+    /// waiting for readers as long as the busy timeout allows; throws if it could not.
+    public func checkpoint() throws {
+        beforeBlockingCheckpoint?()
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        guard rc == SQLITE_OK else {
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
+                              sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+}
+
+/// Written by the WAL hook on the connection's own thread, read there too.
+final class WALSize {
+    var frames = 0
 }
 
 /// The statement cache's key. Hashing a statement's whole text with SipHash on each lookup

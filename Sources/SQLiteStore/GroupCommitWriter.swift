@@ -18,6 +18,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
     public let maxBatch: Int
+    /// Checkpoints the WAL off this thread when given (otherwise SQLite's automatic checkpoint
+    /// runs inside the commit that crosses its window).
+    public let checkpointer: WALCheckpointer?
 
     private let committed = Atomic<UInt64>(0)
     private var batches = 0
@@ -30,9 +33,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Writer-thread only: watches whose changed rows are handed over after each commit.
     private var rowWatches: [(watch: ChangeWatch, committed: (Connection, [Int64]) -> Void)] = []
 
-    public init(connection: Connection, maxBatch: Int = 512) {
+    public init(connection: Connection, maxBatch: Int = 512, checkpointer: WALCheckpointer? = nil) {
         self.connection = connection
         self.maxBatch = maxBatch
+        self.checkpointer = checkpointer
+        if let checkpointer {
+            connection.recordWALSize()
+            connection.beforeBlockingCheckpoint = { checkpointer.yieldToBlockingCheckpoint() }
+        }
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = "groundswell-writer"
         thread.stackSize = 1 << 20
@@ -135,6 +143,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             condition.unlock()
             runBatch(batch)
         }
+        checkpointer?.stop()
         try? connection.checkpoint()
         finished.signal()
     }
@@ -183,6 +192,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 connection.afterCommitActions = []
                 for action in actions { action(connection) }
             }
+            checkpointer?.committed(connection)
         } catch {
             connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
@@ -245,3 +255,4 @@ private final class TypedWriteJob<T>: WriteJob {
 private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, Error>?
 }
+

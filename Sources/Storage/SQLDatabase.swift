@@ -30,7 +30,10 @@ public final class SQLDatabase: @unchecked Sendable {
         writerOptions.cacheKiB = max(options.cacheKiB, 2 * 1024)
         let writeConnection = try Connection(path: path, options: writerOptions)
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
-        writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection), connection: writeConnection)
+        let checkpointer = options.backgroundCheckpoints
+            ? try WALCheckpointer(path: path, options: options, window: options.walAutocheckpoint ?? 1_000) : nil
+        writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection, checkpointer: checkpointer),
+                           connection: writeConnection)
         self.readers = .sqlite(try ReaderPool(path: path, count: readers, options: options))
     }
 

@@ -52,8 +52,11 @@ struct Serve: ParsableCommand {
     @Option(help: "SQLite synchronous level: full (survives power loss) or normal (survives a crash) (env GROUNDSWELL_SYNC).")
     var sync: SyncMode = SyncMode(argument: environment["GROUNDSWELL_SYNC"] ?? "full") ?? .full
 
-    @Option(help: "WAL pages (4 KiB) before a commit checkpoints them into the database file: more pages, fewer bytes written per vote, longer stalls; SQLite's default is 1000 (env GROUNDSWELL_WAL_AUTOCHECKPOINT).")
-    var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 5_000
+    @Option(help: "WAL pages (4 KiB) that start a checkpoint into the database file: more pages, fewer bytes written per vote and a larger WAL file (about twice this many pages at its peak under a flood); SQLite's default is 1000 (env GROUNDSWELL_WAL_AUTOCHECKPOINT).")
+    var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 50_000
+
+    @Option(help: "Who copies the WAL into the database file every --wal-autocheckpoint pages: background (a thread of its own; the writer copies only the last few pages) or writer (SQLite's automatic checkpoint, inside the commit that crosses the window) (env GROUNDSWELL_CHECKPOINTS).")
+    var checkpoints: CheckpointMode = CheckpointMode(argument: environment["GROUNDSWELL_CHECKPOINTS"] ?? "background") ?? .background
 
     @Option(help: "Event-loop threads (default on SQLite: one per core but one, at least one — the writer has the last core; on PostgreSQL: one per core, at least two — a read waits for its round trips on its loop).")
     var loops: Int?
@@ -188,6 +191,7 @@ struct Serve: ParsableCommand {
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.walAutocheckpoint = walAutocheckpoint
+        appConfiguration.backgroundCheckpoints = checkpoints == .background
         appConfiguration.readerCount = eventLoops + 2
         appConfiguration.rateLimits.enabled = rateLimit == .on
         appConfiguration.rateLimits.exempt = (try? AddressRange.parseList(rateLimitExempt).get()) ?? []
@@ -461,6 +465,12 @@ struct Restore: ParsableCommand {
 /// `--sync`.
 enum SyncMode: String, ExpressibleByArgument, CaseIterable {
     case full, normal
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `serve --checkpoints`.
+enum CheckpointMode: String, ExpressibleByArgument, CaseIterable {
+    case background, writer
     init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 

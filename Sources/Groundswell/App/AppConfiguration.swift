@@ -20,10 +20,13 @@ public struct AppConfiguration: Sendable {
     /// `FULL` (default): an acknowledged write survives power loss. `NORMAL`: it survives
     /// a process crash, and may lose the last commits on power loss.
     public var synchronous = "FULL"
-    /// WAL pages before a commit checkpoints them into the database file (`--wal-autocheckpoint`).
-    /// More pages: fewer bytes written per random vote and more votes per second, but each
-    /// checkpoint stalls the writer longer (docs/performance.md has the trade-off measured).
-    public var walAutocheckpoint = 5_000
+    /// WAL pages that start a checkpoint into the database file (`--wal-autocheckpoint`). More
+    /// pages: fewer bytes written per random vote (a page dirtied again is copied once), a larger
+    /// WAL file (docs/performance.md has the trade-off measured).
+    public var walAutocheckpoint = 50_000
+    /// Those checkpoints run on a thread of their own (`--checkpoints background`), so no
+    /// commit waits for thousands of pages to be copied; false: inside the commit, as SQLite does.
+    public var backgroundCheckpoints = true
     public var clock: Clock = SystemClock()
     /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
     public var schedulerInterval: Double? = 1.0

@@ -19,6 +19,7 @@ public final class GroundswellApp: @unchecked Sendable {
     public init(configuration: AppConfiguration, logger: Logger) throws {
         var options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
         options.walAutocheckpoint = configuration.walAutocheckpoint
+        options.backgroundCheckpoints = configuration.backgroundCheckpoints
         let clock = configuration.clock
         let database: SQLDatabase
         if let url = configuration.postgresURL {

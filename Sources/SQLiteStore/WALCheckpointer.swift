@@ -1,0 +1,162 @@
+import Foundation
+import CSQLite
+
+/// Copies the WAL into the database file on a thread of its own, so the writer never stalls
+/// on a checkpoint. With SQLite's automatic checkpoint the commit that crosses the window
+/// copies every page of it (thousands of random pages) and fsyncs the file before its batch
+/// is answered: under random votes that stall made the vote p99 (docs/performance.md,
+/// "Checkpoints off the writer", session 11).
+///
+/// A passive checkpoint never blocks the writer, but it copies only the frames that existed
+/// when it began, and the WAL starts over only once every frame is copied. So after each pass
+/// the writer looks at the frames appended meanwhile: many, another background pass; a few
+/// (`tail`), it copies them itself between batches — a short stall — and its next transaction
+/// starts the WAL over.
+/// `@unchecked Sendable`: `connection` belongs to the checkpointer thread, `lastFrames` to the
+/// writer thread; the rest is guarded by `condition` (and `sqlite3_interrupt` is thread-safe).
+public final class WALCheckpointer: @unchecked Sendable {
+    /// WAL frames (pages) that start a background pass.
+    public let window: Int
+    /// Frames left after a pass that the writer copies itself (or two commits' worth, if more).
+    public let tail: Int
+    private let connection: Connection
+    private let condition = NSCondition()
+    private var pending = false
+    private var running = false
+    private var stopping = false
+    /// The WAL has grown to three windows: the next pass runs at normal priority.
+    private var urgent = false
+    /// Frames the last pass left copied; 0 once the WAL started over.
+    private var backfilled = 0
+    private var passes = 0
+    private var writerPasses = 0
+    private let finished = DispatchSemaphore(value: 0)
+    /// Writer thread only: the WAL's frames after the previous commit.
+    private var lastFrames = 0
+    /// Writer thread only: the most frames one commit appended since the WAL started over.
+    private var largestCommit = 0
+
+    /// Opens a connection of its own to `path` and starts the checkpointer thread.
+    public init(path: String, options: Connection.Options, window: Int, tail: Int = 256) throws {
+        var own = options
+        own.tokenizers = []
+        own.walAutocheckpoint = 0
+        self.connection = try Connection(path: path, options: own)
+        self.window = max(1, window)
+        self.tail = max(1, min(tail, window))
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "groundswell-checkpointer"
+        thread.stackSize = 256 << 10
+        thread.start()
+    }
+
+    /// Background passes and the writer's own tail copies so far.
+    public var statistics: (passes: Int, writerPasses: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (passes, writerPasses)
+    }
+
+    /// Writer thread, after each commit, outside any transaction (the WAL's size is what the
+    /// writer's WAL hook saw: `Connection.walFrames`).
+    func committed(_ writer: Connection) {
+        let frames = writer.walFrames
+        condition.lock()
+        if frames < lastFrames {  // the WAL started over
+            backfilled = 0
+            largestCommit = frames
+        } else {
+            largestCommit = max(largestCommit, frames - lastFrames)
+        }
+        lastFrames = frames
+        if running || stopping {
+            if frames >= 3 * window { urgent = true }
+            condition.unlock()
+            return
+        }
+        // What a pass leaves is what commits appended while it ran: at least one commit's
+        // frames, so the writer's share must cover two of the largest, or it would never come.
+        let backlog = frames - backfilled
+        let copyHere = backfilled > 0 && backlog <= min(window, max(tail, 2 * largestCommit))
+        if !copyHere && (backlog >= window || backfilled > 0) {
+            running = true
+            pending = true
+            urgent = frames >= 3 * window
+            condition.broadcast()
+        }
+        condition.unlock()
+        guard copyHere else { return }
+        let copied = (try? writer.checkpointPassive())?.backfilled ?? 0
+        condition.lock()
+        backfilled = copied
+        writerPasses += 1
+        condition.unlock()
+    }
+
+    /// Writer thread: ends a pass in progress (SQLite checks for interrupts between pages) and
+    /// waits until it has let go, so that a checkpoint that must happen now — an erasure's —
+    /// can take the checkpoint lock, which SQLite never waits for. No pass starts until the
+    /// writer's next commit.
+    func yieldToBlockingCheckpoint() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard running else { return }
+        sqlite3_interrupt(connection.handle)
+        while running { condition.wait() }
+    }
+
+    /// Stops the thread, ending a pass in progress.
+    func stop() {
+        condition.lock()
+        guard !stopping else {
+            condition.unlock()
+            return
+        }
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        sqlite3_interrupt(connection.handle)
+        finished.wait()
+    }
+
+    private func loop() {
+        var idle = setIdlePriority(true)
+        while true {
+            condition.lock()
+            while !pending && !stopping { condition.wait() }
+            if stopping {
+                running = false  // a pass asked for but never begun
+                condition.broadcast()
+                condition.unlock()
+                break
+            }
+            pending = false
+            let hurry = urgent
+            condition.unlock()
+            if hurry == idle { idle = setIdlePriority(!hurry) }
+            let copied = (try? connection.checkpointPassive())?.backfilled
+            condition.lock()
+            // An interrupted pass copied some pages but reports nothing: the next one redoes them.
+            backfilled = copied ?? 0
+            running = false
+            passes += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        finished.signal()
+    }
+
+    /// A pass copies thousands of pages; on a machine whose cores are all busy serving, the
+    /// event loops and the writer come first (Linux `SCHED_IDLE`: the thread runs only on a core
+    /// nothing else wants). When the WAL has grown to three windows all the same, the pass runs
+    /// at normal priority so that the WAL cannot grow without bound. Returns the new state.
+    private func setIdlePriority(_ idle: Bool) -> Bool {
+        #if os(Linux)
+        var parameters = sched_param()
+        parameters.sched_priority = 0
+        // SCHED_IDLE (5) and SCHED_OTHER (0) from <linux/sched.h>; Glibc does not export them to Swift.
+        _ = sched_setscheduler(0, idle ? 5 : 0, &parameters)
+        #endif
+        return idle
+    }
+}

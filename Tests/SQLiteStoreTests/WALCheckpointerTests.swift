@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+@testable import SQLiteStore
+
+/// The background checkpointer: the WAL stays bounded under a steady stream of random writes
+/// (passes run, the writer copies the tails, the WAL starts over), nothing is lost, readers keep
+/// reading meanwhile, and a blocking checkpoint (erasure, shutdown) is not held up by a pass.
+final class WALCheckpointerTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("walcheckpointer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var path: String { directory.appendingPathComponent("test.sqlite").path }
+
+    private func walBytes() -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
+    }
+
+    /// Random keys into an index: every write dirties pages all over the file, as votes do.
+    private func makeWriter(window: Int, tail: Int) throws -> (GroupCommitWriter, WALCheckpointer) {
+        let connection = try Connection(path: path)
+        try connection.execute("""
+            CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, pad BLOB NOT NULL);
+            CREATE INDEX t_k ON t (k);
+            """)
+        let checkpointer = try WALCheckpointer(path: path, options: Connection.Options(), window: window, tail: tail)
+        return (GroupCommitWriter(connection: connection, checkpointer: checkpointer), checkpointer)
+    }
+
+    private static func write(_ writer: GroupCommitWriter, rows: Int, from first: Int) {
+        let group = DispatchGroup()
+        for i in first..<(first + rows) {
+            group.enter()
+            writer.submit({ db in
+                try db.run("INSERT INTO t (id, k, pad) VALUES (?, ?, zeroblob(200))", [Int64(i), Int64.random(in: 0..<1_000_000_000)])
+            }) { _ in group.leave() }
+        }
+        group.wait()
+    }
+
+    func testTheWALStaysBoundedAndStartsOverUnderSteadyWrites() throws {
+        let (writer, checkpointer) = try makeWriter(window: 300, tail: 64)
+        // One stream of batches with no pause between them (a pass that finds the writer idle
+        // could copy everything itself), the WAL's size sampled meanwhile.
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            Self.write(writer, rows: 40_000, from: 0)
+            done.signal()
+        }
+        var largestWAL = 0
+        while done.wait(timeout: .now() + .milliseconds(1)) == .timedOut {
+            largestWAL = max(largestWAL, walBytes())
+        }
+        let statistics = checkpointer.statistics
+        XCTAssertGreaterThan(statistics.passes, 0, "background passes ran")
+        XCTAssertGreaterThan(statistics.writerPasses, 0, "the writer copied the tails that let the WAL start over")
+        // 40,000 rows with random index keys write many thousand frames in all; the WAL file
+        // is reused from its start, so it never holds more than a few windows of them.
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 40_000)
+        XCTAssertLessThan(largestWAL, 12 * 300 * 4_120, "the WAL grew to \(largestWAL) bytes")
+        writer.close()
+        let reopened = try Connection(path: path)
+        XCTAssertEqual(try reopened.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+        XCTAssertEqual(try reopened.scalarInt("SELECT COUNT(*) FROM t"), 40_000)
+        XCTAssertEqual(walBytes(), 0, "the last checkpoint at shutdown truncated the WAL")
+    }
+
+    func testWithoutABackgroundPassSQLitesOwnCheckpointIsOff() throws {
+        // The writer's WAL hook replaces the automatic checkpoint: below the window nothing is copied.
+        let (writer, checkpointer) = try makeWriter(window: 100_000, tail: 64)
+        Self.write(writer, rows: 30_000, from: 0)
+        XCTAssertEqual(checkpointer.statistics.passes, 0)
+        let frames = try writer.sync { db in db.walFrames }
+        XCTAssertGreaterThan(frames, 1_000, "past SQLite's default window of 1,000 pages, and never checkpointed")
+        XCTAssertGreaterThanOrEqual(walBytes(), frames * 4_096)
+        writer.close()
+    }
+
+    func testReadersSeeEveryCommitWhilePassesRun() throws {
+        let (writer, checkpointer) = try makeWriter(window: 200, tail: 32)
+        let reader = try Connection(path: path)
+        for round in 0..<20 {
+            Self.write(writer, rows: 400, from: round * 400)
+            // Every committed row is visible, whichever of the WAL and the file holds it now.
+            XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), Int64((round + 1) * 400))
+            XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t INDEXED BY t_k WHERE k >= 0"), Int64((round + 1) * 400))
+        }
+        XCTAssertGreaterThan(checkpointer.statistics.passes, 0)
+        writer.close()
+    }
+
+    func testABlockingCheckpointLeavesAnEmptyWALWhilePassesRun() throws {
+        let (writer, checkpointer) = try makeWriter(window: 200, tail: 32)
+        Self.write(writer, rows: 20_000, from: 0)
+        XCTAssertGreaterThan(checkpointer.statistics.passes, 0)
+        // The erasure's checkpoint (TRUNCATE) runs on the writer after a commit: it must leave
+        // an empty WAL whether or not a pass was copying at that moment.
+        let outcome = try writer.sync { db -> ResultBox in
+            let box = ResultBox()
+            db.afterCommit { db in box.error = Result { try db.checkpoint() }.error }
+            return box
+        }
+        XCTAssertNil(outcome.error)
+        XCTAssertEqual(walBytes(), 0)
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 20_000)
+        writer.close()
+    }
+}
+
+/// `@unchecked Sendable`: written on the writer thread before the job is answered, read after.
+private final class ResultBox: @unchecked Sendable {
+    var error: Error?
+}
+
+private extension Result {
+    var error: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
