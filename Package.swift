@@ -17,9 +17,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // A VFS over SQLite's default that paces a checkpoint's writes (csqlite_pacing.h says why).
+        .target(name: "CSQLitePacing", dependencies: ["CSQLite"]),
         .target(
             name: "SQLiteStore",
-            dependencies: ["CSQLite"]
+            dependencies: ["CSQLite", "CSQLitePacing"]
         ),
         // libpq (Debian's libpq-dev) for PostgreSQL, the store shared by several nodes (issue 19).
         .systemLibrary(

@@ -28,6 +28,8 @@ public final class Connection {
         /// For a database's writer: checkpoint every `walAutocheckpoint` pages on a thread of
         /// its own (`WALCheckpointer`) instead of inside the commit that crosses the window.
         public var backgroundCheckpoints = false
+        /// The SQLite VFS to open the file with (nil: the default).
+        public var vfs: String?
         /// FTS5 tokenizers to register on the connection before anything else runs.
         public var tokenizers: [RegisteredTokenizer] = []
         public init() {}
@@ -42,7 +44,7 @@ public final class Connection {
         Connection.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, options.vfs)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(connection: db, code: rc)
             sqlite3_close_v2(db)  // a failed open still allocates a handle

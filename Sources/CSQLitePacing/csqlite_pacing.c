@@ -1,0 +1,140 @@
+#define _GNU_SOURCE
+#include "csqlite_pacing.h"
+#include <sqlite3.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+// The default VFS all calls go to; set once by csqlite_register_paced_vfs.
+static sqlite3_vfs *root_vfs;
+static sqlite3_vfs paced_vfs;
+static long long paced_chunk;
+
+// Our file: the wrapped file follows this struct in the same allocation (szOsFile covers both).
+typedef struct PacedFile {
+    sqlite3_file base;
+    sqlite3_file *real;
+    int fd;                        // own descriptor on the main database file, or -1
+    sqlite3_int64 start, end;      // the range written since the last pacing step
+    sqlite3_int64 written;         // bytes written since then
+} PacedFile;
+
+static sqlite3_file *real_of(sqlite3_file *f) { return ((PacedFile *)f)->real; }
+
+static void pace(PacedFile *p, int all) {
+    if (p->fd < 0 || p->written == 0) return;
+    if (!all && p->written < paced_chunk) return;
+    // Wait for earlier write-back of the range, start it, and wait for it: the device never
+    // holds more than a chunk of this file's writes ahead of anyone else's fsync.
+    sync_file_range(p->fd, p->start, p->end - p->start,
+                    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    p->written = 0;
+    p->start = p->end = 0;
+}
+
+static int paced_close(sqlite3_file *f) {
+    PacedFile *p = (PacedFile *)f;
+    if (p->fd >= 0) close(p->fd);
+    p->fd = -1;
+    return p->real->pMethods->xClose(p->real);
+}
+static int paced_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
+    return real_of(f)->pMethods->xRead(real_of(f), buf, amt, off);
+}
+static int paced_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off) {
+    PacedFile *p = (PacedFile *)f;
+    int rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
+    if (rc == SQLITE_OK && p->fd >= 0) {
+        if (p->written == 0 || off < p->start) p->start = off;
+        if (p->written == 0 || off + amt > p->end) p->end = off + amt;
+        p->written += amt;
+        pace(p, 0);
+    }
+    return rc;
+}
+static int paced_truncate(sqlite3_file *f, sqlite3_int64 size) {
+    return real_of(f)->pMethods->xTruncate(real_of(f), size);
+}
+static int paced_sync(sqlite3_file *f, int flags) {
+    pace((PacedFile *)f, 1);
+    return real_of(f)->pMethods->xSync(real_of(f), flags);
+}
+static int paced_file_size(sqlite3_file *f, sqlite3_int64 *size) {
+    return real_of(f)->pMethods->xFileSize(real_of(f), size);
+}
+static int paced_lock(sqlite3_file *f, int level) { return real_of(f)->pMethods->xLock(real_of(f), level); }
+static int paced_unlock(sqlite3_file *f, int level) { return real_of(f)->pMethods->xUnlock(real_of(f), level); }
+static int paced_check_reserved(sqlite3_file *f, int *out) {
+    return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
+}
+static int paced_file_control(sqlite3_file *f, int op, void *arg) {
+    return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
+}
+static int paced_sector_size(sqlite3_file *f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
+static int paced_device_characteristics(sqlite3_file *f) {
+    return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
+}
+static int paced_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
+    return real_of(f)->pMethods->xShmMap(real_of(f), region, size, extend, out);
+}
+static int paced_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
+    return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
+}
+static void paced_shm_barrier(sqlite3_file *f) { real_of(f)->pMethods->xShmBarrier(real_of(f)); }
+static int paced_shm_unmap(sqlite3_file *f, int delete_flag) {
+    return real_of(f)->pMethods->xShmUnmap(real_of(f), delete_flag);
+}
+static int paced_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **out) {
+    return real_of(f)->pMethods->xFetch(real_of(f), off, amt, out);
+}
+static int paced_unfetch(sqlite3_file *f, sqlite3_int64 off, void *page) {
+    return real_of(f)->pMethods->xUnfetch(real_of(f), off, page);
+}
+
+static const sqlite3_io_methods paced_methods = {
+    3, paced_close, paced_read, paced_write, paced_truncate, paced_sync, paced_file_size, paced_lock,
+    paced_unlock, paced_check_reserved, paced_file_control, paced_sector_size, paced_device_characteristics,
+    paced_shm_map, paced_shm_lock, paced_shm_barrier, paced_shm_unmap, paced_fetch, paced_unfetch
+};
+
+static int paced_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags) {
+    (void)vfs;
+    PacedFile *p = (PacedFile *)f;
+    memset(p, 0, sizeof *p);
+    p->real = (sqlite3_file *)(p + 1);
+    p->fd = -1;
+    int rc = root_vfs->xOpen(root_vfs, name, p->real, flags, out_flags);
+    if (rc != SQLITE_OK || p->real->pMethods == 0) {
+        p->base.pMethods = 0;
+        return rc;
+    }
+    // Only the main database file is paced; the WAL is written sequentially and fsynced per commit.
+    if ((flags & SQLITE_OPEN_MAIN_DB) && name != 0) p->fd = open(name, O_RDONLY | O_CLOEXEC);
+    p->base.pMethods = &paced_methods;
+    return SQLITE_OK;
+}
+
+static pthread_mutex_t register_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int csqlite_register_paced_vfs(const char *name, long long chunk_bytes) {
+    pthread_mutex_lock(&register_lock);
+    int rc = SQLITE_OK;
+    if (root_vfs == 0) {
+        sqlite3_vfs *root = sqlite3_vfs_find(0);
+        if (root == 0 || root->iVersion < 1) {
+            rc = SQLITE_ERROR;
+        } else {
+            paced_vfs = *root;  // every other method (and pAppData, which unix's use) as the default's
+            paced_vfs.pNext = 0;
+            paced_vfs.zName = strdup(name);
+            paced_vfs.szOsFile = (int)sizeof(PacedFile) + root->szOsFile;
+            paced_vfs.xOpen = paced_open;
+            paced_chunk = chunk_bytes > 0 ? chunk_bytes : (1 << 20);
+            root_vfs = root;
+            rc = sqlite3_vfs_register(&paced_vfs, 0);
+        }
+    }
+    pthread_mutex_unlock(&register_lock);
+    return rc;
+}
