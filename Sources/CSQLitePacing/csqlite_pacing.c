@@ -3,12 +3,14 @@
 #include <sqlite3.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 // The default VFS all calls go to; set once by csqlite_register_paced_vfs.
 static sqlite3_vfs *root_vfs;
 static sqlite3_vfs paced_vfs;
+static sqlite3_vfs gathering_vfs;
 static long long paced_chunk;
 
 // Our file: the wrapped file follows this struct in the same allocation (szOsFile covers both).
@@ -18,7 +20,23 @@ typedef struct PacedFile {
     int fd;                        // own descriptor on the main database file, or -1
     sqlite3_int64 start, end;      // the range written since the last pacing step
     sqlite3_int64 written;         // bytes written since then
+    // A WAL's appends, gathered until SQLite reads, syncs or writes elsewhere (NULL: not a WAL).
+    unsigned char *pending;
+    int pending_len;
+    sqlite3_int64 pending_off;
 } PacedFile;
+
+// SQLite's unix VFS writes at most 0x1ffff bytes per call (seekAndWriteFd masks the length, and
+// a shorter write than asked is reported as SQLITE_FULL): gather up to 120 KiB, ~30 frames.
+enum { GATHER_CAPACITY = 120 << 10 };
+
+// Writes the gathered appends with one call; SQLite's next read, sync or size sees them.
+static int flush_pending(PacedFile *p) {
+    if (p->pending == 0 || p->pending_len == 0) return SQLITE_OK;
+    int len = p->pending_len;
+    p->pending_len = 0;
+    return p->real->pMethods->xWrite(p->real, p->pending, len, p->pending_off);
+}
 
 static sqlite3_file *real_of(sqlite3_file *f) { return ((PacedFile *)f)->real; }
 
@@ -35,15 +53,38 @@ static void pace(PacedFile *p, int all) {
 
 static int paced_close(sqlite3_file *f) {
     PacedFile *p = (PacedFile *)f;
+    int flushed = flush_pending(p);
+    free(p->pending);
+    p->pending = 0;
     if (p->fd >= 0) close(p->fd);
     p->fd = -1;
-    return p->real->pMethods->xClose(p->real);
+    int rc = p->real->pMethods->xClose(p->real);
+    return flushed != SQLITE_OK ? flushed : rc;
 }
 static int paced_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
+    int rc = flush_pending((PacedFile *)f);
+    if (rc != SQLITE_OK) return rc;
     return real_of(f)->pMethods->xRead(real_of(f), buf, amt, off);
 }
 static int paced_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off) {
     PacedFile *p = (PacedFile *)f;
+    if (p->pending != 0) {
+        // A frame follows the previous one: gather it. Anything else (a frame rewritten in
+        // place, the header after a restart) goes after what is gathered, in order.
+        if (p->pending_len > 0 && off == p->pending_off + p->pending_len && p->pending_len + amt <= GATHER_CAPACITY) {
+            memcpy(p->pending + p->pending_len, buf, (size_t)amt);
+            p->pending_len += amt;
+            return SQLITE_OK;
+        }
+        int rc = flush_pending(p);
+        if (rc != SQLITE_OK) return rc;
+        if (amt <= GATHER_CAPACITY) {
+            memcpy(p->pending, buf, (size_t)amt);
+            p->pending_len = amt;
+            p->pending_off = off;
+            return SQLITE_OK;
+        }
+    }
     int rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
     if (rc == SQLITE_OK && p->fd >= 0) {
         if (p->written == 0 || off < p->start) p->start = off;
@@ -54,13 +95,19 @@ static int paced_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 
     return rc;
 }
 static int paced_truncate(sqlite3_file *f, sqlite3_int64 size) {
+    int rc = flush_pending((PacedFile *)f);
+    if (rc != SQLITE_OK) return rc;
     return real_of(f)->pMethods->xTruncate(real_of(f), size);
 }
 static int paced_sync(sqlite3_file *f, int flags) {
+    int rc = flush_pending((PacedFile *)f);
+    if (rc != SQLITE_OK) return rc;
     pace((PacedFile *)f, 1);
     return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
 static int paced_file_size(sqlite3_file *f, sqlite3_int64 *size) {
+    int rc = flush_pending((PacedFile *)f);
+    if (rc != SQLITE_OK) return rc;
     return real_of(f)->pMethods->xFileSize(real_of(f), size);
 }
 static int paced_lock(sqlite3_file *f, int level) { return real_of(f)->pMethods->xLock(real_of(f), level); }
@@ -69,6 +116,8 @@ static int paced_check_reserved(sqlite3_file *f, int *out) {
     return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
 }
 static int paced_file_control(sqlite3_file *f, int op, void *arg) {
+    int rc = flush_pending((PacedFile *)f);
+    if (rc != SQLITE_OK) return rc;
     return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
 }
 static int paced_sector_size(sqlite3_file *f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
@@ -86,6 +135,8 @@ static int paced_shm_unmap(sqlite3_file *f, int delete_flag) {
     return real_of(f)->pMethods->xShmUnmap(real_of(f), delete_flag);
 }
 static int paced_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **out) {
+    int rc = flush_pending((PacedFile *)f);
+    if (rc != SQLITE_OK) return rc;
     return real_of(f)->pMethods->xFetch(real_of(f), off, amt, out);
 }
 static int paced_unfetch(sqlite3_file *f, sqlite3_int64 off, void *page) {
@@ -98,8 +149,7 @@ static const sqlite3_io_methods paced_methods = {
     paced_shm_map, paced_shm_lock, paced_shm_barrier, paced_shm_unmap, paced_fetch, paced_unfetch
 };
 
-static int paced_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags) {
-    (void)vfs;
+static int open_file(const char *name, sqlite3_file *f, int flags, int *out_flags, int gather_wal) {
     PacedFile *p = (PacedFile *)f;
     memset(p, 0, sizeof *p);
     p->real = (sqlite3_file *)(p + 1);
@@ -111,13 +161,35 @@ static int paced_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int f
     }
     // Only the main database file is paced; the WAL is written sequentially and fsynced per commit.
     if ((flags & SQLITE_OPEN_MAIN_DB) && name != 0) p->fd = open(name, O_RDONLY | O_CLOEXEC);
+    // A WAL's frames (two writes each: header, page) are gathered and written in one call when
+    // SQLite syncs, reads or looks elsewhere. Only for connections that sync every commit: the
+    // frames must be in the file before the commit is published to other connections, and SQLite
+    // publishes right after the sync.
+    if ((flags & SQLITE_OPEN_WAL) && gather_wal) {
+        p->pending = malloc(GATHER_CAPACITY);
+        if (p->pending == 0) {
+            p->real->pMethods->xClose(p->real);
+            p->base.pMethods = 0;
+            return SQLITE_NOMEM;
+        }
+    }
     p->base.pMethods = &paced_methods;
     return SQLITE_OK;
 }
 
+static int paced_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags) {
+    (void)vfs;
+    return open_file(name, f, flags, out_flags, 0);
+}
+
+static int gathering_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags) {
+    (void)vfs;
+    return open_file(name, f, flags, out_flags, 1);
+}
+
 static pthread_mutex_t register_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int csqlite_register_paced_vfs(const char *name, long long chunk_bytes) {
+int csqlite_register_paced_vfs(const char *name, const char *gathering_name, long long chunk_bytes) {
     pthread_mutex_lock(&register_lock);
     int rc = SQLITE_OK;
     if (root_vfs == 0) {
@@ -131,8 +203,12 @@ int csqlite_register_paced_vfs(const char *name, long long chunk_bytes) {
             paced_vfs.szOsFile = (int)sizeof(PacedFile) + root->szOsFile;
             paced_vfs.xOpen = paced_open;
             paced_chunk = chunk_bytes > 0 ? chunk_bytes : (1 << 20);
+            gathering_vfs = paced_vfs;
+            gathering_vfs.zName = strdup(gathering_name);
+            gathering_vfs.xOpen = gathering_open;
             root_vfs = root;
             rc = sqlite3_vfs_register(&paced_vfs, 0);
+            if (rc == SQLITE_OK) rc = sqlite3_vfs_register(&gathering_vfs, 0);
         }
     }
     pthread_mutex_unlock(&register_lock);

@@ -1,6 +1,5 @@
 import Foundation
 import CSQLite
-import CSQLitePacing
 
 /// Copies the WAL into the database file on a thread of its own, so the writer never stalls
 /// on a checkpoint. With SQLite's automatic checkpoint the commit that crosses the window
@@ -42,7 +41,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         var own = options
         own.tokenizers = []
         own.walAutocheckpoint = 0
-        own.vfs = try WALCheckpointer.pacedVFS.get()
+        own.vfs = try PacedVFS.paced()
         self.connection = try Connection(path: path, options: own)
         self.window = max(1, window)
         self.tail = max(1, min(tail, window))
@@ -56,15 +55,7 @@ public final class WALCheckpointer: @unchecked Sendable {
     /// once: tens of MB (hundreds on a 2 GB file) that the disk takes as one queue, in front of
     /// the writer's next WAL fsyncs. The paced VFS has the kernel write them back a chunk at a
     /// time while the pass runs (and the pass wait for each), so a WAL fsync waits behind at most
-    /// one chunk. Durability is SQLite's as before: its fsyncs still run. 4 MiB chunks: on the
-    /// 2.2 GB file, random votes' p99 1.4 s → 46 ms; 1 MiB chunks cost 12 % of the votes there;
-    /// on the 56 MB file neither moved the figures (docs/performance.md, session 11).
-    static let pacedVFS: Result<String, SQLiteError> = {
-        let name = "groundswell-paced"
-        let rc = csqlite_register_paced_vfs(name, 4 << 20)
-        return rc == SQLITE_OK ? .success(name) : .failure(SQLiteError(code: rc, message: "could not register the paced VFS"))
-    }()
-
+    /// one chunk. Durability is SQLite's as before: its fsyncs still run.
     /// Background passes and the writer's own tail copies so far.
     public var statistics: (passes: Int, writerPasses: Int) {
         condition.lock()

@@ -28,6 +28,9 @@ public final class SQLDatabase: @unchecked Sendable {
         // memory with the account cache and rate-limit changes (docs/performance.md, session 9).
         var writerOptions = options
         writerOptions.cacheKiB = max(options.cacheKiB, 2 * 1024)
+        // One write per commit for the WAL's frames instead of two per frame; only when every
+        // commit syncs, since SQLite publishes a commit to readers right after its sync.
+        if options.synchronous == "FULL" { writerOptions.vfs = try PacedVFS.gathering() }
         let writeConnection = try Connection(path: path, options: writerOptions)
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
         let checkpointer = options.backgroundCheckpoints

@@ -112,26 +112,6 @@ final class WALCheckpointerTests: XCTestCase {
         XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 20_000)
         writer.close()
     }
-
-    func testThePacedVFSReadsAndWritesLikeTheDefault() throws {
-        var options = Connection.Options()
-        options.vfs = try WALCheckpointer.pacedVFS.get()
-        let paced = try Connection(path: path, options: options)
-        try paced.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)")
-        try paced.transaction {
-            for i in 0..<3_000 { try paced.run("INSERT INTO t (id, pad) VALUES (?, randomblob(3000))", [Int64(i)]) }
-        }
-        // The checkpoint writes ~9 MB into the file through the pacing (chunks of 4 MiB).
-        let other = try Connection(path: path)
-        XCTAssertEqual(try other.scalarInt("SELECT COUNT(*) FROM t"), 3_000, "a default-VFS reader shares the WAL index")
-        try paced.checkpoint()
-        XCTAssertEqual(walBytes(), 0)
-        XCTAssertEqual(try other.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
-        XCTAssertEqual(try other.scalarInt("SELECT SUM(length(pad)) FROM t"), 9_000_000)
-
-        options.vfs = "no-such-vfs"
-        XCTAssertThrowsError(try Connection(path: path, options: options))
-    }
 }
 
 /// `@unchecked Sendable`: written on the writer thread before the job is answered, read after.

@@ -6,7 +6,12 @@
 // and waits for it (sync_file_range), so the pages a checkpoint copies reach the disk as a
 // steady stream instead of one burst at its final fsync — a burst that every WAL fsync of the
 // writer would otherwise queue behind. Durability is unchanged: SQLite's own fsyncs still run.
-// Registered once under `name` (not as the default); returns a SQLite result code.
-int csqlite_register_paced_vfs(const char *name, long long chunk_bytes);
+//
+// Under `gathering_name` the same VFS also gathers a WAL's appends (each frame is two writes:
+// its header, its page) and writes them in one call when SQLite syncs, reads, sizes or closes
+// the file, or writes out of sequence. Only for connections with `synchronous = FULL`, which
+// sync the WAL at every commit before publishing it to other connections.
+// Both are registered once (neither as the default); returns a SQLite result code.
+int csqlite_register_paced_vfs(const char *name, const char *gathering_name, long long chunk_bytes);
 
 #endif

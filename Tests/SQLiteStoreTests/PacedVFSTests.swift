@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+@testable import SQLiteStore
+
+/// The VFSes of CSQLitePacing: the paced one (the checkpointer's) and the gathering one (the
+/// writer's with `synchronous = FULL`) read and write like SQLite's default, whatever the size of
+/// a commit, and readers on the default VFS see every commit.
+final class PacedVFSTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacedvfs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var path: String { directory.appendingPathComponent("test.sqlite").path }
+
+    private func walBytes() -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
+    }
+
+    func testThePacedVFSReadsAndWritesLikeTheDefault() throws {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.paced()
+        let paced = try Connection(path: path, options: options)
+        try paced.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)")
+        try paced.transaction {
+            for i in 0..<3_000 { try paced.run("INSERT INTO t (id, pad) VALUES (?, randomblob(3000))", [Int64(i)]) }
+        }
+        // The checkpoint writes ~9 MB into the file through the pacing (chunks of 4 MiB).
+        let other = try Connection(path: path)
+        XCTAssertEqual(try other.scalarInt("SELECT COUNT(*) FROM t"), 3_000, "a default-VFS reader shares the WAL index")
+        try paced.checkpoint()
+        XCTAssertEqual(walBytes(), 0)
+        XCTAssertEqual(try other.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+        XCTAssertEqual(try other.scalarInt("SELECT SUM(length(pad)) FROM t"), 9_000_000)
+
+        options.vfs = "no-such-vfs"
+        XCTAssertThrowsError(try Connection(path: path, options: options))
+    }
+
+    func testTheGatheringVFSWritesCommitsOfEverySizeAndReadersSeeThem() throws {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.gathering()
+        let writer = try Connection(path: path, options: options)
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, pad BLOB NOT NULL); CREATE INDEX t_k ON t (k)")
+        let reader = try Connection(path: path)
+        var expected: Int64 = 0
+        // Commits of 1 to ~400 frames: below, at and far above what one write may carry (SQLite's
+        // unix VFS writes at most 128 KiB a call), with index pages rewritten within a commit.
+        for rows in [1, 3, 30, 31, 32, 100, 400, 2_000, 1, 7] {
+            try writer.transaction {
+                for _ in 0..<rows {
+                    try writer.run("INSERT INTO t (k, pad) VALUES (?, randomblob(700))", [Int64.random(in: 0..<1_000_000)])
+                }
+            }
+            expected += Int64(rows)
+            XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), expected)
+            XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t INDEXED BY t_k WHERE k >= 0"), expected)
+        }
+        // A transaction that spills its cache into the WAL before committing, then reads back.
+        try writer.execute("PRAGMA cache_size = 10")
+        try writer.transaction {
+            for _ in 0..<3_000 { try writer.run("INSERT INTO t (k, pad) VALUES (?, randomblob(700))", [Int64.random(in: 0..<1_000_000)]) }
+            XCTAssertEqual(try writer.scalarInt("SELECT COUNT(*) FROM t"), expected + 3_000)
+        }
+        expected += 3_000
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), expected)
+        try writer.checkpoint()
+        XCTAssertEqual(walBytes(), 0)
+        // After the WAL started over, the next commits are found from its start again.
+        try writer.run("INSERT INTO t (k, pad) VALUES (1, x'00')")
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), expected + 1)
+        XCTAssertEqual(try reader.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
+}
