@@ -5,24 +5,7 @@ import XCTest
 /// The VFSes of CSQLitePacing: the paced one (the checkpointer's) and the gathering one (the
 /// writer's with `synchronous = FULL`) read and write like SQLite's default, whatever the size of
 /// a commit, and readers on the default VFS see every commit.
-final class PacedVFSTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacedvfs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    var path: String { directory.appendingPathComponent("test.sqlite").path }
-
-    private func walBytes() -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
-    }
-
+final class PacedVFSTests: DatabaseFileTestCase {
     func testThePacedVFSReadsAndWritesLikeTheDefault() throws {
         var options = Connection.Options()
         options.vfs = try PacedVFS.paced()

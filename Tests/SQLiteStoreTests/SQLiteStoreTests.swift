@@ -2,20 +2,7 @@ import Foundation
 import XCTest
 @testable import SQLiteStore
 
-final class SQLiteStoreTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlitestore-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    var path: String { directory.appendingPathComponent("test.sqlite").path }
-
+final class SQLiteStoreTests: DatabaseFileTestCase {
     func testWalAutocheckpointIsSetWhenGiven() throws {
         XCTAssertEqual(try Connection(path: path).scalarInt("PRAGMA wal_autocheckpoint"), 1000, "SQLite's default")
         var options = Connection.Options()

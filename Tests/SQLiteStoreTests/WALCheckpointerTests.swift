@@ -5,24 +5,7 @@ import XCTest
 /// The background checkpointer: the WAL stays bounded under a steady stream of random writes
 /// (passes run, the writer copies the tails, the WAL starts over), nothing is lost, readers keep
 /// reading meanwhile, and a blocking checkpoint (erasure, shutdown) is not held up by a pass.
-final class WALCheckpointerTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("walcheckpointer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    var path: String { directory.appendingPathComponent("test.sqlite").path }
-
-    private func walBytes() -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
-    }
-
+final class WALCheckpointerTests: DatabaseFileTestCase {
     /// Random keys into an index: every write dirties pages all over the file, as votes do.
     private func makeWriter(window: Int, tail: Int) throws -> (GroupCommitWriter, WALCheckpointer) {
         let connection = try Connection(path: path)
