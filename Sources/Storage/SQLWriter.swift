@@ -88,6 +88,14 @@ public final class SQLWriter: Sendable {
         }
     }
 
+    /// SQLite with the background checkpointer: its passes and the writer's own tail copies so far.
+    public var checkpointStatistics: (passes: Int, writerPasses: Int)? {
+        switch backend {
+        case .sqlite(let writer, _): writer.checkpointer?.statistics
+        case .postgres: nil
+        }
+    }
+
     public func close() {
         switch backend {
         case .sqlite(let writer, _): writer.close()

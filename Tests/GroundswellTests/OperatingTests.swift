@@ -263,5 +263,8 @@ final class OperatingTests: ServiceTestCase {
         XCTAssertTrue(metrics.text.contains("groundswell_http_request_duration_seconds_bucket{le=\"+Inf\"}"))
         XCTAssertTrue(metrics.text.contains("groundswell_http_open_connections 1"))
         XCTAssertTrue(metrics.text.contains("groundswell_db_write_seconds_count"))
+        // SQLite's checkpointer (none has run yet: the WAL is far below its window); PostgreSQL has none.
+        XCTAssertEqual(metrics.text.contains("groundswell_wal_checkpoint_passes_total 0\n"), TestService.engine == .sqlite, metrics.text)
+        XCTAssertEqual(metrics.text.contains("groundswell_wal_checkpoint_writer_copies_total 0\n"), TestService.engine == .sqlite)
     }
 }

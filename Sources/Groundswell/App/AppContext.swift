@@ -145,6 +145,13 @@ public final class AppContext: Sendable {
         MetricText.single("groundswell_db_commits_total", "counter", help: "Write transactions committed.", value: stats.batches, into: &text)
         MetricText.single("groundswell_db_writes_total", "counter", help: "Writes committed (several share a commit).", value: stats.jobs,
                           into: &text)
+        if let checkpoints = database.writer.checkpointStatistics {
+            MetricText.single("groundswell_wal_checkpoint_passes_total", "counter",
+                              help: "Background passes copying the WAL into the database file (SQLite).", value: checkpoints.passes, into: &text)
+            MetricText.single("groundswell_wal_checkpoint_writer_copies_total", "counter",
+                              help: "Times the writer copied a pass's last frames itself so the WAL could start over (SQLite).",
+                              value: checkpoints.writerPasses, into: &text)
+        }
         MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
                           value: droppedLogLines?() ?? 0, into: &text)
         MetricText.single("groundswell_event_streams", "gauge", help: "Server-sent event streams open now.", value: live.streamCount, into: &text)
