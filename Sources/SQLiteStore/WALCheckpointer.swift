@@ -41,6 +41,8 @@ public final class WALCheckpointer: @unchecked Sendable {
         var own = options
         own.tokenizers = []
         own.walAutocheckpoint = 0
+        // A pass writes thousands of pages and SQLite fsyncs them at once: a queue the writer's
+        // next WAL fsyncs would wait behind. Paced, they reach the disk a chunk at a time.
         own.vfs = try PacedVFS.paced()
         self.connection = try Connection(path: path, options: own)
         self.window = max(1, window)
@@ -51,11 +53,6 @@ public final class WALCheckpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// A pass writes thousands of pages into the file's page cache and then fsyncs them all at
-    /// once: tens of MB (hundreds on a 2 GB file) that the disk takes as one queue, in front of
-    /// the writer's next WAL fsyncs. The paced VFS has the kernel write them back a chunk at a
-    /// time while the pass runs (and the pass wait for each), so a WAL fsync waits behind at most
-    /// one chunk. Durability is SQLite's as before: its fsyncs still run.
     /// Background passes and the writer's own tail copies so far.
     public var statistics: (passes: Int, writerPasses: Int) {
         condition.lock()
