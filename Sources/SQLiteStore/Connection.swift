@@ -25,9 +25,6 @@ public final class Connection {
         /// `PRAGMA wal_autocheckpoint` (pages of WAL before a commit checkpoints; SQLite's
         /// default 1,000 when nil).
         public var walAutocheckpoint: Int?
-        /// For a database's writer: checkpoint every `walAutocheckpoint` pages on a thread of
-        /// its own (`WALCheckpointer`) instead of inside the commit that crosses the window.
-        public var backgroundCheckpoints = false
         /// The SQLite VFS to open the file with (nil: the default).
         public var vfs: String?
         /// FTS5 tokenizers to register on the connection before anything else runs.
@@ -196,7 +193,7 @@ public final class Connection {
         var log: Int32 = 0
         var backfilled: Int32 = 0
         let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &backfilled)
-        guard rc == SQLITE_OK else { throw SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle))) }
+        guard rc == SQLITE_OK else { throw SQLiteError(connection: handle, code: rc, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
         return (Int(max(0, log)), Int(max(0, backfilled)))
     }
 
@@ -205,10 +202,7 @@ public final class Connection {
     public func checkpoint() throws {
         beforeBlockingCheckpoint?()
         let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
-        guard rc == SQLITE_OK else {
-            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
-                              sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-        }
+        guard rc == SQLITE_OK else { throw SQLiteError(connection: handle, code: rc, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 }
 

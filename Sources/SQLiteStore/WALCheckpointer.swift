@@ -72,8 +72,9 @@ public final class WALCheckpointer: @unchecked Sendable {
             largestCommit = max(largestCommit, frames - lastFrames)
         }
         lastFrames = frames
+        let overgrown = frames >= 3 * window
         if running || stopping {
-            if frames >= 3 * window { urgent = true }
+            if overgrown { urgent = true }
             condition.unlock()
             return
         }
@@ -84,7 +85,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         if !copyHere && (backlog >= window || backfilled > 0) {
             running = true
             pending = true
-            urgent = frames >= 3 * window
+            urgent = overgrown
             condition.broadcast()
         }
         condition.unlock()

@@ -19,8 +19,11 @@ public final class SQLDatabase: @unchecked Sendable {
     private let readers: Readers
 
     /// Opens the SQLite file, applies pending migrations, then starts the writer and readers.
+    /// `backgroundCheckpoints`: every `options.walAutocheckpoint` pages a thread of its own
+    /// (`WALCheckpointer`) copies the WAL into the file, instead of the commit that crosses the window.
     public init(sqlitePath path: String, migrations: [Migration], readers: Int,
-                options: Connection.Options = Connection.Options(), now: () -> Int64) throws {
+                options: Connection.Options = Connection.Options(), backgroundCheckpoints: Bool = false,
+                now: () -> Int64) throws {
         engine = .sqlite
         location = path
         // The writer touches index pages all over the file, but a page it lacks is a read from the
@@ -33,7 +36,7 @@ public final class SQLDatabase: @unchecked Sendable {
         if options.synchronous == "FULL" { writerOptions.vfs = try PacedVFS.gathering() }
         let writeConnection = try Connection(path: path, options: writerOptions)
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
-        let checkpointer = options.backgroundCheckpoints
+        let checkpointer = backgroundCheckpoints
             ? try WALCheckpointer(path: path, options: options, window: options.walAutocheckpoint ?? 1_000) : nil
         writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection, checkpointer: checkpointer),
                            connection: writeConnection)

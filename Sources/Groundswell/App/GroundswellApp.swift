@@ -19,7 +19,6 @@ public final class GroundswellApp: @unchecked Sendable {
     public init(configuration: AppConfiguration, logger: Logger) throws {
         var options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
         options.walAutocheckpoint = configuration.walAutocheckpoint
-        options.backgroundCheckpoints = configuration.backgroundCheckpoints
         let clock = configuration.clock
         let database: SQLDatabase
         if let url = configuration.postgresURL {
@@ -33,7 +32,8 @@ public final class GroundswellApp: @unchecked Sendable {
             database.writer.beforeEveryCommit { db in try PostgresSearch.indexQueued(db) }
         } else {
             database = try SQLDatabase(sqlitePath: configuration.databasePath, migrations: EmbeddedMigrations.all,
-                                       readers: configuration.readerCount, options: options, now: { clock.nowMillis() })
+                                       readers: configuration.readerCount, options: options,
+                                       backgroundCheckpoints: configuration.backgroundCheckpoints, now: { clock.nowMillis() })
         }
         let keys = try AddressKeyring(databasePath: configuration.databasePath, environment: configuration.environment,
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
