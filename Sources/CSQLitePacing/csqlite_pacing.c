@@ -18,6 +18,7 @@ typedef struct PacedFile {
     sqlite3_file base;
     sqlite3_file *real;
     int fd;                        // own descriptor on the main database file, or -1
+    int wal_fd;                    // own descriptor on a gathered WAL, for deferred syncs, or -1
     sqlite3_int64 start, end;      // the range written since the last pacing step
     sqlite3_int64 written;         // bytes written since then
     // A WAL's appends, gathered until SQLite reads, syncs or writes elsewhere (NULL: not a WAL).
@@ -40,6 +41,19 @@ static int flush_pending(PacedFile *p) {
 
 static sqlite3_file *real_of(sqlite3_file *f) { return ((PacedFile *)f)->real; }
 
+// Per thread: whether a gathered WAL's syncs are deferred, and the descriptor of the WAL whose
+// sync was deferred since the caller last took it (csqlite_pacing.h).
+static __thread int defer_wal_sync;
+static __thread int deferred_wal_fd = -1;
+
+void csqlite_pacing_defer_wal_sync(int on) { defer_wal_sync = on; }
+
+int csqlite_pacing_take_deferred_sync(void) {
+    int fd = deferred_wal_fd;
+    deferred_wal_fd = -1;
+    return fd;
+}
+
 static void pace(PacedFile *p, int all) {
     if (p->fd < 0 || p->written == 0) return;
     if (!all && p->written < paced_chunk) return;
@@ -58,6 +72,8 @@ static int paced_close(sqlite3_file *f) {
     p->pending = 0;
     if (p->fd >= 0) close(p->fd);
     p->fd = -1;
+    if (p->wal_fd >= 0) close(p->wal_fd);
+    p->wal_fd = -1;
     int rc = p->real->pMethods->xClose(p->real);
     return flushed != SQLITE_OK ? flushed : rc;
 }
@@ -100,8 +116,14 @@ static int paced_truncate(sqlite3_file *f, sqlite3_int64 size) {
     return real_of(f)->pMethods->xTruncate(real_of(f), size);
 }
 static int paced_sync(sqlite3_file *f, int flags) {
-    int rc = flush_pending((PacedFile *)f);
+    PacedFile *p = (PacedFile *)f;
+    int rc = flush_pending(p);
     if (rc != SQLITE_OK) return rc;
+    // The frames are in the file (SQLite publishes the commit next); the caller syncs them.
+    if (defer_wal_sync && p->wal_fd >= 0) {
+        deferred_wal_fd = p->wal_fd;
+        return SQLITE_OK;
+    }
     pace((PacedFile *)f, 1);
     return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
@@ -154,6 +176,7 @@ static int open_file(const char *name, sqlite3_file *f, int flags, int *out_flag
     memset(p, 0, sizeof *p);
     p->real = (sqlite3_file *)(p + 1);
     p->fd = -1;
+    p->wal_fd = -1;
     int rc = root_vfs->xOpen(root_vfs, name, p->real, flags, out_flags);
     if (rc != SQLITE_OK || p->real->pMethods == 0) {
         p->base.pMethods = 0;
@@ -172,6 +195,8 @@ static int open_file(const char *name, sqlite3_file *f, int flags, int *out_flag
             p->base.pMethods = 0;
             return SQLITE_NOMEM;
         }
+        // fdatasync works on a read-only descriptor: the syncer thread's handle on this inode.
+        if (name != 0) p->wal_fd = open(name, O_RDONLY | O_CLOEXEC);
     }
     p->base.pMethods = &paced_methods;
     return SQLITE_OK;

@@ -1,3 +1,4 @@
+import CSQLitePacing
 import Foundation
 import Synchronization
 
@@ -21,6 +22,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Checkpoints the WAL off this thread when given (otherwise SQLite's automatic checkpoint
     /// runs inside the commit that crosses its window).
     public let checkpointer: WALCheckpointer?
+    /// Flushes each commit's WAL frames off this thread and answers its jobs after (see
+    /// `CommitSyncer`); nil: SQLite syncs inside the commit.
+    private let syncer: CommitSyncer?
 
     private let committed = Atomic<UInt64>(0)
     private var batches = 0
@@ -33,10 +37,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Writer-thread only: watches whose changed rows are handed over after each commit.
     private var rowWatches: [(watch: ChangeWatch, committed: (Connection, [Int64]) -> Void)] = []
 
-    public init(connection: Connection, maxBatch: Int = 512, checkpointer: WALCheckpointer? = nil) {
+    /// `pipelinedSync`: only for a connection on the gathering VFS with `synchronous = FULL`
+    /// (`PacedVFS.gathering`), whose WAL syncs this writer can defer.
+    public init(connection: Connection, maxBatch: Int = 512, checkpointer: WALCheckpointer? = nil, pipelinedSync: Bool = false) {
         self.connection = connection
         self.maxBatch = maxBatch
         self.checkpointer = checkpointer
+        self.syncer = pipelinedSync ? CommitSyncer() : nil
         if let checkpointer {
             connection.recordWALSize()
             connection.beforeBlockingCheckpoint = { checkpointer.yieldToBlockingCheckpoint() }
@@ -104,6 +111,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// result computed from that snapshot is current for as long as the count stays put.
     public var commitCount: UInt64 { committed.load(ordering: .acquiring) }
 
+    /// With pipelined syncs: the WAL flushes so far and the time they took.
+    public var syncStatistics: (syncs: Int, nanos: UInt64)? { syncer?.statistics }
+
     /// Batches, jobs, replayed batches and total time spent in transactions so far.
     public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) {
         condition.lock()
@@ -143,6 +153,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             condition.unlock()
             runBatch(batch)
         }
+        syncer?.stop()
         checkpointer?.stop()
         try? connection.checkpoint()
         finished.signal()
@@ -178,7 +189,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                     }
                 }
             }
-            try connection.cached("COMMIT").run()
+            try commit()
             for (watch, observer) in rowWatches {
                 let rows = watch.takeRows()
                 if !rows.isEmpty { observer(connection, rows) }
@@ -197,7 +208,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
             connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
             for (watch, _) in rowWatches { _ = watch.takeRows() }
-            for job in batch { job.fail(error) }
+            _ = csqlite_pacing_take_deferred_sync()
+            answer(batch, fd: -1, failure: error)
             return
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
@@ -207,7 +219,27 @@ public final class GroupCommitWriter: @unchecked Sendable {
         commitNanos += elapsed
         if replayed { replays += 1 }
         condition.unlock()
-        for job in batch { job.finish() }
+        answer(batch, fd: csqlite_pacing_take_deferred_sync(), failure: nil)
+    }
+
+    /// Commits; with a syncer, SQLite's WAL sync is left to it (`answer` passes it on).
+    private func commit() throws {
+        guard syncer != nil else { return try connection.cached("COMMIT").run() }
+        csqlite_pacing_defer_wal_sync(1)
+        defer { csqlite_pacing_defer_wal_sync(0) }
+        try connection.cached("COMMIT").run()
+    }
+
+    /// Answers a batch (`failure`: it could not be committed) now, or, with a syncer, after the
+    /// flush of `fd` (the WAL whose sync the commit deferred; -1 for none) and of every earlier
+    /// batch: in commit order either way.
+    private func answer(_ batch: [WriteJob], fd: Int32, failure: Error?) {
+        if let syncer { return syncer.committed(batch, fd: fd, failure: failure) }
+        if let failure {
+            for job in batch { job.fail(failure) }
+        } else {
+            for job in batch { job.finish() }
+        }
     }
 }
 

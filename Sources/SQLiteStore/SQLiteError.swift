@@ -28,6 +28,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// Extended codes are macros that do not import into Swift.
     public static let constraintUnique: Int32 = 2067      // SQLITE_CONSTRAINT | (8 << 8)
     public static let constraintPrimaryKey: Int32 = 1555  // SQLITE_CONSTRAINT | (6 << 8)
+    public static let ioErrorFsync: Int32 = 1034          // SQLITE_IOERR | (4 << 8)
 
     public var isConstraintViolation: Bool { code == SQLITE_CONSTRAINT }
     public var isUniqueViolation: Bool {

@@ -21,9 +21,11 @@ public final class SQLDatabase: @unchecked Sendable {
     /// Opens the SQLite file, applies pending migrations, then starts the writer and readers.
     /// `backgroundCheckpoints`: every `options.walAutocheckpoint` pages a thread of its own
     /// (`WALCheckpointer`) copies the WAL into the file, instead of the commit that crosses the window.
+    /// `pipelinedSync` (with `synchronous = FULL`): a thread of its own flushes each commit while
+    /// the writer runs the next batch, and answers the commit's jobs after (`CommitSyncer`).
     public init(sqlitePath path: String, migrations: [Migration], readers: Int,
                 options: Connection.Options = Connection.Options(), backgroundCheckpoints: Bool = false,
-                now: () -> Int64) throws {
+                pipelinedSync: Bool = false, now: () -> Int64) throws {
         engine = .sqlite
         location = path
         // The writer touches index pages all over the file, but a page it lacks is a read from the
@@ -38,7 +40,8 @@ public final class SQLDatabase: @unchecked Sendable {
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
         let checkpointer = backgroundCheckpoints
             ? try WALCheckpointer(path: path, options: options, window: options.walAutocheckpoint ?? 1_000) : nil
-        writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection, checkpointer: checkpointer),
+        writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection, checkpointer: checkpointer,
+                                                     pipelinedSync: pipelinedSync && options.synchronous == "FULL"),
                            connection: writeConnection)
         self.readers = .sqlite(try ReaderPool(path: path, count: readers, options: options))
     }

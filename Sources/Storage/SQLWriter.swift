@@ -96,6 +96,14 @@ public final class SQLWriter: Sendable {
         }
     }
 
+    /// SQLite with pipelined syncs: the WAL flushes so far and the time they took.
+    public var syncStatistics: (syncs: Int, nanos: UInt64)? {
+        switch backend {
+        case .sqlite(let writer, _): writer.syncStatistics
+        case .postgres: nil
+        }
+    }
+
     public func close() {
         switch backend {
         case .sqlite(let writer, _): writer.close()

@@ -58,6 +58,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Who copies the WAL into the database file every --wal-autocheckpoint pages: background (a thread of its own; the writer copies only the last few pages) or writer (SQLite's automatic checkpoint, inside the commit that crosses the window) (env GROUNDSWELL_CHECKPOINTS).")
     var checkpoints: CheckpointMode = CheckpointMode(argument: environment["GROUNDSWELL_CHECKPOINTS"] ?? "background") ?? .background
 
+    @Option(help: "With --sync full, who waits for the fsync of each commit before its writes are answered: pipelined (a thread of its own, while the writer runs the next batch) or writer (SQLite, inside the commit) (env GROUNDSWELL_COMMIT_SYNC).")
+    var commitSync: CommitSyncMode = CommitSyncMode(argument: environment["GROUNDSWELL_COMMIT_SYNC"] ?? "pipelined") ?? .pipelined
+
     @Option(help: "Event-loop threads (default on SQLite: one per core but one, at least one — the writer has the last core; on PostgreSQL: one per core, at least two — a read waits for its round trips on its loop).")
     var loops: Int?
 
@@ -192,6 +195,7 @@ struct Serve: ParsableCommand {
         appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.walAutocheckpoint = walAutocheckpoint
         appConfiguration.backgroundCheckpoints = checkpoints == .background
+        appConfiguration.pipelinedSync = commitSync == .pipelined
         appConfiguration.readerCount = eventLoops + 2
         appConfiguration.rateLimits.enabled = rateLimit == .on
         appConfiguration.rateLimits.exempt = (try? AddressRange.parseList(rateLimitExempt).get()) ?? []
@@ -465,6 +469,12 @@ struct Restore: ParsableCommand {
 /// `--sync`.
 enum SyncMode: String, ExpressibleByArgument, CaseIterable {
     case full, normal
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `serve --commit-sync`.
+enum CommitSyncMode: String, ExpressibleByArgument, CaseIterable {
+    case pipelined, writer
     init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 

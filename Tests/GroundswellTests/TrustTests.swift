@@ -116,6 +116,70 @@ final class AccountCacheTests: ServiceTestCase {
         for token in ["t2", "t3"] { cache.store(AccountCache.Key(Tokens.digest(token)), account, generation: cache.lookup(key).generation) }
         XCTAssertLessThanOrEqual(cache.count, 2, "the cache stays within its capacity")
     }
+
+    /// The flat table against a dictionary: random inserts, replacements and removals by
+    /// account (which shift probes back), through growth, keep exactly the same entries.
+    func testTheTableKeepsWhatADictionaryKeeps() {
+        var table = AccountTable()
+        var model: [AccountCache.Key: (id: Int64, banned: Bool)] = [:]
+        var keys: [AccountCache.Key] = []
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            for _ in 0..<500 {
+                // Few distinct high words: long probes and many collisions.
+                let key = keys.isEmpty || Bool.random() ? AccountCache.Key(high: UInt64.random(in: 0..<64, using: &generator) << 58,
+                                                                           low: UInt32.random(in: 0..<1_000_000))
+                    : keys.randomElement()!
+                let id = Int64.random(in: 1..<300)
+                table.insert(key, id: id, banned: id % 7 == 0, capacity: 100_000)
+                if model[key] == nil { keys.append(key) }
+                model[key] = (id, id % 7 == 0)
+            }
+            let gone = Set((0..<20).map { _ in Int64.random(in: 1..<300) })
+            table.remove { gone.contains($0) }
+            model = model.filter { !gone.contains($0.value.id) }
+            XCTAssertEqual(table.count, model.count, "round \(round)")
+            for key in keys {
+                let found = table.find(key)
+                XCTAssertEqual(found?.id, model[key]?.id, "round \(round)")
+                XCTAssertEqual(found?.banned, model[key]?.banned, "round \(round)")
+            }
+        }
+        table.insert(AccountCache.Key(high: 1, low: 1), id: 1 << 31, banned: false, capacity: 100_000)
+        XCTAssertNil(table.find(AccountCache.Key(high: 1, low: 1)), "ids beyond 31 bits are not kept")
+    }
+
+    /// Start-up chunks read before a change of `users` are refused; a change drops only the
+    /// customers it touched.
+    func testPreloadedChunksFollowChanges() {
+        let cache = AccountCache(capacity: 10)
+        let keys = (1...12).map { AccountCache.Key(Tokens.digest("token-\($0)")) }
+        let generation = cache.generation
+        cache.forget(users: [99])  // a change committed while the chunk was being read
+        XCTAssertFalse(cache.preload([(keys[0], 1, false)], generation: generation))
+        XCTAssertEqual(cache.count, 0)
+        XCTAssertTrue(cache.preload(keys.enumerated().map { ($0.element, Int64($0.offset + 1), $0.offset == 2) }, generation: cache.generation))
+        XCTAssertEqual(cache.count, 10, "a preload stops when the cache is full")
+        XCTAssertEqual(cache.lookup(keys[2]).account?.banned, true)
+        cache.forget(users: [1, 2])
+        XCTAssertNil(cache.lookup(keys[0]).account)
+        XCTAssertNil(cache.lookup(keys[1]).account)
+        XCTAssertEqual(cache.lookup(keys[2]).account?.user.id, 3, "other customers stay")
+        XCTAssertEqual(cache.count, 8)
+    }
+
+    /// A server started on a file with customers knows them before any request: the first vote
+    /// of each needs no read of its account.
+    func testAccountsArePreloadedAtStartUp() throws {
+        try XCTSkipIf(TestService.engine == .postgres, "other nodes change customers too: PostgreSQL's cache starts empty")
+        let tokens = try (0..<3).map { try signUp("Preloaded \($0)").token }
+        try service.restart()
+        client = service.client()
+        let deadline = Date().addingTimeInterval(10)
+        while service.app.context.accounts.count < tokens.count && Date() < deadline { usleep(10_000) }
+        XCTAssertEqual(service.app.context.accounts.count, tokens.count)
+        for token in tokens { XCTAssertEqual(try client.get("/me", token: token).status, 200) }
+    }
 }
 
 final class IdempotencyTests: ServiceTestCase {

@@ -1,3 +1,4 @@
+import CSQLitePacing
 import Foundation
 import XCTest
 @testable import SQLiteStore
@@ -59,5 +60,43 @@ final class PacedVFSTests: DatabaseFileTestCase {
         try writer.run("INSERT INTO t (k, pad) VALUES (1, x'00')")
         XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), expected + 1)
         XCTAssertEqual(try reader.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
+
+    /// A deferred sync hands the WAL's descriptor over (only on the gathering VFS, only on the
+    /// deferring thread, only when asked); the commit is published at once and nothing else changes.
+    func testAWALSyncIsDeferredOnlyWhereAsked() throws {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.gathering()
+        let writer = try Connection(path: path, options: options)
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        let reader = try Connection(path: path)
+        XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1)
+
+        csqlite_pacing_defer_wal_sync(1)
+        try writer.run("INSERT INTO t (v) VALUES ('deferred')")
+        csqlite_pacing_defer_wal_sync(0)
+        let fd = csqlite_pacing_take_deferred_sync()
+        XCTAssertGreaterThanOrEqual(fd, 0, "the commit's sync was left to the caller")
+        XCTAssertEqual(fdatasync(fd), 0)
+        XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1, "taken once")
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 1, "the commit is published before its sync")
+
+        // Not asked: SQLite syncs itself.
+        try writer.run("INSERT INTO t (v) VALUES ('synced')")
+        XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1)
+        // Asked on another thread: this thread's syncs are its own.
+        let other = Thread { csqlite_pacing_defer_wal_sync(1) }
+        other.start()
+        while !other.isFinished { usleep(1_000) }
+        try writer.run("INSERT INTO t (v) VALUES ('other thread')")
+        XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1)
+        // The paced VFS (the checkpointer's) never defers.
+        options.vfs = try PacedVFS.paced()
+        let paced = try Connection(path: path, options: options)
+        csqlite_pacing_defer_wal_sync(1)
+        try paced.run("INSERT INTO t (v) VALUES ('paced')")
+        csqlite_pacing_defer_wal_sync(0)
+        XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1)
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 4)
     }
 }

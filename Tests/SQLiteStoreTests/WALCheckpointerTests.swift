@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import SQLiteStore
 
@@ -94,6 +95,45 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         XCTAssertEqual(walBytes(), 0)
         XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 20_000)
         writer.close()
+    }
+
+    /// Pipelined syncs: every job is answered, in commit order, only after a flush that
+    /// started after its commit; a failed job's answer does not overtake earlier commits; the
+    /// flushes are shared by batches; a checkpoint and close still work.
+    func testPipelinedSyncsAnswerEveryJobAfterAFlush() throws {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.gathering()
+        let connection = try Connection(path: path, options: options)
+        try connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL UNIQUE)")
+        let checkpointer = try WALCheckpointer(path: path, options: Connection.Options(), window: 200)
+        let writer = GroupCommitWriter(connection: connection, checkpointer: checkpointer, pipelinedSync: true)
+        let answered = Mutex<[Int]>([])
+        let group = DispatchGroup()
+        let jobs = 3_000
+        for i in 0..<jobs {
+            group.enter()
+            // Every tenth job fails (a duplicate key) after the job before it wrote that key.
+            let key = i % 10 == 9 ? i - 1 : i
+            writer.submit({ db in try db.run("INSERT INTO t (id, k) VALUES (?, ?)", [Int64(i), Int64(key)]) }) { result in
+                answered.withLock { $0.append(i) }
+                XCTAssertEqual(result.error != nil, i % 10 == 9, "job \(i)")
+                group.leave()
+            }
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(answered.withLock { $0 }, Array(0..<jobs), "answers come in submission order")
+        let syncs = try XCTUnwrap(writer.syncStatistics)
+        let batches = writer.statistics.batches
+        XCTAssertGreaterThan(syncs.syncs, 0)
+        XCTAssertLessThanOrEqual(syncs.syncs, batches, "a flush covers one or more batches")
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, Int64(jobs - jobs / 10))
+        writer.close()
+        XCTAssertEqual(walBytes(), 0, "close checkpoints after the last flush")
+        let reader = try Connection(path: path)
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), Int64(jobs - jobs / 10))
+        let plain = GroupCommitWriter(connection: try Connection(path: path))
+        XCTAssertNil(plain.syncStatistics, "off unless asked")
+        plain.close()
     }
 }
 

@@ -11,6 +11,16 @@
 // its header, its page) and writes them in one call when SQLite syncs, reads, sizes or closes
 // the file, or writes out of sequence. Only for connections with `synchronous = FULL`, which
 // sync the WAL at every commit before publishing it to other connections.
+//
+// Deferred syncs (gathering VFS only): while `csqlite_pacing_defer_wal_sync(1)` is in force on a
+// thread, a WAL sync that thread asks for writes the gathered frames and returns without the
+// fsync; `csqlite_pacing_take_deferred_sync()` then returns a descriptor of that WAL (valid until
+// the connection closes; -1 if nothing was deferred) for the caller to fdatasync before it
+// acknowledges the commit. Syncs of the database file, and every sync on other threads or
+// outside the deferral (checkpoints), are never deferred.
+void csqlite_pacing_defer_wal_sync(int on);
+int csqlite_pacing_take_deferred_sync(void);
+//
 // Both are registered once (neither as the default); returns a SQLite result code.
 int csqlite_register_paced_vfs(const char *name, const char *gathering_name, long long chunk_bytes);
 

@@ -27,6 +27,10 @@ public struct AppConfiguration: Sendable {
     /// Those checkpoints run on a thread of their own (`--checkpoints background`), so no
     /// commit waits for thousands of pages to be copied; false: inside the commit, as SQLite does.
     public var backgroundCheckpoints = true
+    /// With `FULL`: each commit's fsync runs on a thread of its own while the writer runs the
+    /// next batch, and the commit's writes are answered after it (`--commit-sync pipelined`);
+    /// false: inside the commit, as SQLite does.
+    public var pipelinedSync = true
     public var clock: Clock = SystemClock()
     /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
     public var schedulerInterval: Double? = 1.0

@@ -152,6 +152,13 @@ public final class AppContext: Sendable {
                               help: "Times the writer copied a pass's last frames itself so the WAL could start over (SQLite).",
                               value: checkpoints.writerPasses, into: &text)
         }
+        if let syncs = database.writer.syncStatistics {
+            MetricText.single("groundswell_wal_syncs_total", "counter",
+                              help: "Flushes of the WAL that made commits durable, each for one or more commits (SQLite, pipelined syncs).",
+                              value: syncs.syncs, into: &text)
+            MetricText.single("groundswell_wal_sync_seconds_total", "counter", help: "Time spent in those flushes.",
+                              value: Double(syncs.nanos) / 1e9, into: &text)
+        }
         MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
                           value: droppedLogLines?() ?? 0, into: &text)
         MetricText.single("groundswell_event_streams", "gauge", help: "Server-sent event streams open now.", value: live.streamCount, into: &text)

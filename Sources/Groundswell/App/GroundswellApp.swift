@@ -33,7 +33,8 @@ public final class GroundswellApp: @unchecked Sendable {
         } else {
             database = try SQLDatabase(sqlitePath: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                        readers: configuration.readerCount, options: options,
-                                       backgroundCheckpoints: configuration.backgroundCheckpoints, now: { clock.nowMillis() })
+                                       backgroundCheckpoints: configuration.backgroundCheckpoints,
+                                       pipelinedSync: configuration.pipelinedSync, now: { clock.nowMillis() })
         }
         let keys = try AddressKeyring(databasePath: configuration.databasePath, environment: configuration.environment,
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
@@ -67,8 +68,17 @@ public final class GroundswellApp: @unchecked Sendable {
         // The one cache rule: a cache is emptied by the writer after the commit that changed
         // what it holds, before any request of that commit is answered (SQLite's update hook
         // sees trigger writes too). Pages follow the commit count instead (PageCache).
-        try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
-            accounts.invalidate()
+        // SQLite: the customers whose rows changed are dropped (this process is the only writer);
+        // PostgreSQL: any change, on any node, empties the account cache.
+        if database.engine == .sqlite {
+            try database.writer.onCommittedRows(of: "users") { [accounts = context.accounts] _, ids in
+                accounts.forget(users: ids)
+            }
+            AccountPreloader.start(database: database, accounts: context.accounts, logger: logger)
+        } else {
+            try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
+                accounts.invalidate()
+            }
         }
         // Rankings change when searchable text or visibility changes (the index's rows, kept
         // by triggers) or a status does (every status change writes its history row).

@@ -11,6 +11,9 @@ struct RequestContext: Sendable {
     /// Set by `IdempotencyMiddleware` when the request carries an `Idempotency-Key`: who asked
     /// (account or keyed address hash) and for what; the write stores its response under it.
     var idempotency: IdempotencyRecord?
+    /// The account behind the bearer token, when the rate limiter already looked it up (so the
+    /// handler does not hash the token and search the cache a second time).
+    var account: AccountCache.Account?
 }
 
 extension Request {

@@ -29,20 +29,21 @@ public struct Authenticator: Sendable {
             guard let cookie = SessionCookie.value(request) else { throw APIError.unauthorized }
             return try sessionUser(request, cookie: cookie)
         }
+        let account = try request.app.account ?? self.account(token: token)
+        if account.banned { throw APIError.banned }
+        return account.user
+    }
+
+    /// The account a bearer token belongs to, banned or not; 401 `unauthorized` if none.
+    private func account(token: String) throws -> AccountCache.Account {
         let digest = Tokens.digest(token)
         let key = AccountCache.Key(digest)
         let (cached, generation) = context.accounts.lookup(key)
-        let account: AccountCache.Account
-        if let cached {
-            account = cached
-        } else {
-            let found = try context.database.read { db in try UserStore.account(tokenHash: Array(digest), in: db) }
-            guard let found else { throw APIError.unauthorized }
-            context.accounts.store(key, found, generation: generation)
-            account = found
-        }
-        if account.banned { throw APIError.banned }
-        return account.user
+        if let cached { return cached }
+        let found = try context.database.read { db in try UserStore.account(tokenHash: Array(digest), in: db) }
+        guard let found else { throw APIError.unauthorized }
+        context.accounts.store(key, found, generation: generation)
+        return found
     }
 }
 
@@ -51,9 +52,14 @@ extension Authenticator {
     static let safeMethods: Set<HTTPMethod> = [.get, .head, .options]
 
     /// The customer a request comes from, for rate limits: by bearer token or session cookie,
-    /// before any CSRF check (the handler makes that).
-    func rateLimitAccount(_ request: Request) -> Int64? {
-        if Authenticator.bearerToken(request) != nil { return try? user(request).id }
+    /// before any CSRF check (the handler makes that). A bearer token's account is kept in the
+    /// request's context for the handler.
+    func rateLimitAccount(_ request: inout Request) -> Int64? {
+        if let token = Authenticator.bearerToken(request) {
+            guard let account = try? account(token: token) else { return nil }
+            request.app.account = account
+            return account.banned ? nil : account.user.id
+        }
         guard let cookie = SessionCookie.value(request) else { return nil }
         return try? sessionUser(request, cookie: cookie, checkCSRF: false).id
     }

@@ -48,6 +48,20 @@ enum UserStore {
         }
     }
 
+    /// Up to `limit` accounts after id `after`, in id order, for filling the account cache; and
+    /// the last id read (nil: none left). Accounts without a token are passed over.
+    static func accounts(after: Int64, limit: Int, in db: SQLConnection) throws
+        -> (accounts: [(key: AccountCache.Key, id: Int64, banned: Bool)], last: Int64?) {
+        var accounts: [(key: AccountCache.Key, id: Int64, banned: Bool)] = []
+        var last: Int64?
+        _ = try db.query("SELECT id, token_hash, banned_at IS NOT NULL FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                         [after, Int64(limit)]) { row in
+            last = row.int64(0)
+            if let key = AccountCache.Key(hash: row.blob(1)) { accounts.append((key, row.int64(0), row.bool(2))) }
+        }
+        return (accounts, last)
+    }
+
     /// When the account was banned: `.some(nil)` when it is not, nil when there is no account.
     static func bannedAt(_ db: SQLConnection, userID: Int64) throws -> Int64?? {
         try db.queryOne("SELECT banned_at FROM users WHERE id = ?", [userID], { $0.optionalInt64(0) })

@@ -47,7 +47,7 @@ final class RateLimitMiddleware: Middleware, Sendable {
         let perAddress = !limits.isExempt(address)
         // The account behind the token, if it is a valid customer's; otherwise the handler
         // answers 401/403 and no per-account bucket is needed.
-        let account = auth.rateLimitAccount(request).map { "u\($0)" }
+        let account = auth.rateLimitAccount(&request).map { "u\($0)" }
         // The web site's forms (`/signup`, `/ideas/{id}/vote`) count as the API calls they make.
         if (route == "/users" || route == "/signup") && request.method == .post {
             if perAddress { try take(Key(kind: .signup, owner: address), limits.signupsPerAddress) }

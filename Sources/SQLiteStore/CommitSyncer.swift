@@ -1,0 +1,101 @@
+import Foundation
+
+/// Makes the writer's commits durable on a thread of its own, so the writer runs the next
+/// batch while the disk flushes the last one (pipelined group commit). The writer commits with
+/// its WAL sync deferred (`CSQLitePacing`): the frames are written and the commit is published,
+/// then the batch is handed here; this thread fdatasyncs the WAL once for every batch that
+/// queued meanwhile and only then answers their jobs, in commit order. So no job is answered
+/// before the fsync that covers its commit, as with SQLite's own sync, but a flush no longer
+/// stops the writer. Readers may see a commit a few milliseconds before it is on disk; after a
+/// power loss such a commit may be gone, never one that was acknowledged. A failed batch is
+/// answered here too, in order, so no answer overtakes the durability of an earlier commit.
+/// `@unchecked Sendable`: `pending` and `stopping` are guarded by `condition`; the thread owns the rest.
+final class CommitSyncer: @unchecked Sendable {
+    /// A batch, the WAL descriptor to flush before answering it (-1: none), and why it failed.
+    private struct Committed {
+        let jobs: [WriteJob]
+        let fd: Int32
+        let failure: Error?
+    }
+
+    private let condition = NSCondition()
+    private var pending: [Committed] = []
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+    private var syncs = 0
+    private var syncNanos: UInt64 = 0
+
+    init() {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "groundswell-syncer"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Called by the writer right after a commit with the descriptor `CSQLitePacing` deferred.
+    /// `failure`: the batch was rolled back; its jobs fail with it, still in order.
+    func committed(_ jobs: [WriteJob], fd: Int32, failure: Error?) {
+        condition.lock()
+        pending.append(Committed(jobs: jobs, fd: fd, failure: failure))
+        if pending.count == 1 { condition.signal() }
+        condition.unlock()
+    }
+
+    /// fdatasync calls so far and the time spent in them.
+    var statistics: (syncs: Int, nanos: UInt64) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (syncs, syncNanos)
+    }
+
+    /// Answers everything queued, then stops. The writer calls it before its connection (whose
+    /// WAL descriptor this thread uses) can close.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        finished.wait()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopping { condition.wait() }
+            if pending.isEmpty && stopping {
+                condition.unlock()
+                break
+            }
+            let group = pending
+            pending.removeAll(keepingCapacity: true)
+            condition.unlock()
+            var flushFailure: Error?
+            // The batches share one WAL: one flush covers every frame written before it starts.
+            var flushed: Set<Int32> = []
+            for batch in group where batch.fd >= 0 && !flushed.contains(batch.fd) {
+                flushed.insert(batch.fd)
+                let start = DispatchTime.now().uptimeNanoseconds
+                let rc = fdatasync(batch.fd)
+                let elapsed = DispatchTime.now().uptimeNanoseconds - start
+                condition.lock()
+                syncs += 1
+                syncNanos += elapsed
+                condition.unlock()
+                if rc != 0 {
+                    // Like SQLite's own failed sync: the commit is not known to be on disk, so
+                    // nobody is told it is. (It stays visible; the next checkpoint syncs again.)
+                    flushFailure = SQLiteError(code: SQLiteError.ioErrorFsync,
+                                          message: "could not flush the write-ahead log: \(String(cString: strerror(errno)))")
+                }
+            }
+            for batch in group {
+                if let failure = batch.failure ?? flushFailure {
+                    for job in batch.jobs { job.fail(failure) }
+                } else {
+                    for job in batch.jobs { job.finish() }
+                }
+            }
+        }
+        finished.signal()
+    }
+}
