@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Makes the writer's commits durable on a thread of its own, so the writer runs the next
 /// batch while the disk flushes the last one (pipelined group commit). The writer commits with
@@ -9,8 +10,7 @@ import Foundation
 /// stops the writer. Readers may see a commit a few milliseconds before it is on disk; after a
 /// power loss such a commit may be gone, never one that was acknowledged. A failed batch is
 /// answered here too, in order, so no answer overtakes the durability of an earlier commit.
-/// `@unchecked Sendable`: `pending` and `stopping` are guarded by `condition`; the thread owns the rest.
-final class CommitSyncer: @unchecked Sendable {
+final class CommitSyncer: Sendable {
     /// A batch, the WAL descriptor to flush before answering it (-1: none), and why it failed.
     private struct Committed {
         let jobs: [WriteJob]
@@ -18,12 +18,9 @@ final class CommitSyncer: @unchecked Sendable {
         let failure: Error?
     }
 
-    private let condition = NSCondition()
-    private var pending: [Committed] = []
-    private var stopping = false
+    private let pending = DrainQueue<Committed>()
     private let finished = DispatchSemaphore(value: 0)
-    private var syncs = 0
-    private var syncNanos: UInt64 = 0
+    private let counters = Mutex((syncs: 0, nanos: UInt64(0)))
 
     init() {
         let thread = Thread { [unowned self] in self.loop() }
@@ -35,40 +32,21 @@ final class CommitSyncer: @unchecked Sendable {
     /// Called by the writer right after a commit with the descriptor `CSQLitePacing` deferred.
     /// `failure`: the batch was rolled back; its jobs fail with it, still in order.
     func committed(_ jobs: [WriteJob], fd: Int32, failure: Error?) {
-        condition.lock()
-        pending.append(Committed(jobs: jobs, fd: fd, failure: failure))
-        if pending.count == 1 { condition.signal() }
-        condition.unlock()
+        // Never refused: the writer stops this thread only after its last batch.
+        _ = pending.append(Committed(jobs: jobs, fd: fd, failure: failure))
     }
 
     /// fdatasync calls so far and the time spent in them.
-    var statistics: (syncs: Int, nanos: UInt64) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (syncs, syncNanos)
-    }
+    var statistics: (syncs: Int, nanos: UInt64) { counters.withLock { $0 } }
 
     /// Answers everything queued, then stops. The writer calls it before its connection (whose
     /// WAL descriptor this thread uses) can close.
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        finished.wait()
+        if pending.close() { finished.wait() }
     }
 
     private func loop() {
-        while true {
-            condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
-            if pending.isEmpty && stopping {
-                condition.unlock()
-                break
-            }
-            let group = pending
-            pending.removeAll(keepingCapacity: true)
-            condition.unlock()
+        while let group = pending.take() {
             var flushFailure: Error?
             // The batches share one WAL: one flush covers every frame written before it starts.
             var flushed: Set<Int32> = []
@@ -77,10 +55,10 @@ final class CommitSyncer: @unchecked Sendable {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let rc = fdatasync(batch.fd)
                 let elapsed = DispatchTime.now().uptimeNanoseconds - start
-                condition.lock()
-                syncs += 1
-                syncNanos += elapsed
-                condition.unlock()
+                counters.withLock {
+                    $0.syncs += 1
+                    $0.nanos += elapsed
+                }
                 if rc != 0 {
                     // Like SQLite's own failed sync: the commit is not known to be on disk, so
                     // nobody is told it is. (It stays visible; the next checkpoint syncs again.)

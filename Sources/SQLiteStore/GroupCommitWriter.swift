@@ -10,13 +10,11 @@ import Synchronization
 /// path); if one fails *after* changing rows, the batch is rolled back and replayed with
 /// a savepoint around each job, so only the failing job's changes are undone. Work may
 /// therefore run more than once: it must only touch the database it is given.
-/// `@unchecked Sendable`: the queue and counters are guarded by `condition`; the connection
-/// and the commit watches belong to the writer thread alone.
+/// `@unchecked Sendable`: the queue and counters are thread-safe types; the connection and the
+/// commit watches belong to the writer thread alone.
 public final class GroupCommitWriter: @unchecked Sendable {
     private let connection: Connection
-    private let condition = NSCondition()
-    private var queue: [WriteJob] = []
-    private var stopping = false
+    private let queue = DrainQueue<WriteJob>()
     private let finished = DispatchSemaphore(value: 0)
     public let maxBatch: Int
     /// Checkpoints the WAL off this thread when given (otherwise SQLite's automatic checkpoint
@@ -27,10 +25,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let syncer: CommitSyncer?
 
     private let committed = Atomic<UInt64>(0)
-    private var batches = 0
-    private var jobs = 0
-    private var replays = 0
-    private var commitNanos: UInt64 = 0
+    private let counters = Mutex((batches: 0, jobs: 0, replays: 0, commitNanos: UInt64(0)))
 
     /// Writer-thread only: watches whose commits must be announced before answering.
     private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
@@ -57,16 +52,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Queues `work`; `completion` runs on the writer thread after the commit (or failure).
     public func submit<T>(_ work: @escaping (Connection) throws -> T,
                           completion: @escaping (Result<T, Error>) -> Void) {
-        let job = TypedWriteJob(work: work, completion: completion)
-        condition.lock()
-        if stopping {
-            condition.unlock()
-            completion(.failure(WriterStopped()))
-            return
-        }
-        queue.append(job)
-        if queue.count == 1 { condition.signal() }
-        condition.unlock()
+        if !queue.append(TypedWriteJob(work: work, completion: completion)) { completion(.failure(WriterStopped())) }
     }
 
     /// Runs `work` and blocks the caller until it is committed. Not for the writer thread.
@@ -115,44 +101,15 @@ public final class GroupCommitWriter: @unchecked Sendable {
     public var syncStatistics: (syncs: Int, nanos: UInt64)? { syncer?.statistics }
 
     /// Batches, jobs, replayed batches and total time spent in transactions so far.
-    public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (batches, jobs, replays, commitNanos)
-    }
+    public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) { counters.withLock { $0 } }
 
     /// Finishes queued work, checkpoints, then stops. Later submissions fail with `WriterStopped`.
     public func close() {
-        condition.lock()
-        if stopping {
-            condition.unlock()
-            return
-        }
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        finished.wait()
+        if queue.close() { finished.wait() }
     }
 
     private func loop() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty && stopping {
-                condition.unlock()
-                break
-            }
-            let batch: [WriteJob]
-            if queue.count <= maxBatch {
-                batch = queue
-                queue.removeAll(keepingCapacity: true)
-            } else {
-                batch = Array(queue.prefix(maxBatch))
-                queue.removeFirst(maxBatch)
-            }
-            condition.unlock()
-            runBatch(batch)
-        }
+        while let batch = queue.take(upTo: maxBatch) { runBatch(batch) }
         syncer?.stop()
         checkpointer?.stop()
         try? connection.checkpoint()
@@ -213,12 +170,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
-        condition.lock()
-        batches += 1
-        jobs += batch.count
-        commitNanos += elapsed
-        if replayed { replays += 1 }
-        condition.unlock()
+        counters.withLock {
+            $0.batches += 1
+            $0.jobs += batch.count
+            $0.commitNanos += elapsed
+            if replayed { $0.replays += 1 }
+        }
         answer(batch, fd: csqlite_pacing_take_deferred_sync(), failure: nil)
     }
 

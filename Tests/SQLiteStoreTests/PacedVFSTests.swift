@@ -27,12 +27,18 @@ final class PacedVFSTests: DatabaseFileTestCase {
         XCTAssertThrowsError(try Connection(path: path, options: options))
     }
 
-    func testTheGatheringVFSWritesCommitsOfEverySizeAndReadersSeeThem() throws {
+    /// A writer on the gathering VFS with `schema`, and a reader on the default VFS.
+    private func gatheringPair(_ schema: String) throws -> (writer: Connection, reader: Connection) {
         var options = Connection.Options()
         options.vfs = try PacedVFS.gathering()
         let writer = try Connection(path: path, options: options)
-        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, pad BLOB NOT NULL); CREATE INDEX t_k ON t (k)")
-        let reader = try Connection(path: path)
+        try writer.execute(schema)
+        return (writer, try Connection(path: path))
+    }
+
+    func testTheGatheringVFSWritesCommitsOfEverySizeAndReadersSeeThem() throws {
+        let (writer, reader) = try gatheringPair(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, pad BLOB NOT NULL); CREATE INDEX t_k ON t (k)")
         var expected: Int64 = 0
         // Commits of 1 to ~400 frames: below, at and far above what one write may carry (SQLite's
         // unix VFS writes at most 128 KiB a call), with index pages rewritten within a commit.
@@ -65,11 +71,7 @@ final class PacedVFSTests: DatabaseFileTestCase {
     /// A deferred sync hands the WAL's descriptor over (only on the gathering VFS, only on the
     /// deferring thread, only when asked); the commit is published at once and nothing else changes.
     func testAWALSyncIsDeferredOnlyWhereAsked() throws {
-        var options = Connection.Options()
-        options.vfs = try PacedVFS.gathering()
-        let writer = try Connection(path: path, options: options)
-        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-        let reader = try Connection(path: path)
+        let (writer, reader) = try gatheringPair("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
         XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1)
 
         csqlite_pacing_defer_wal_sync(1)
@@ -91,6 +93,7 @@ final class PacedVFSTests: DatabaseFileTestCase {
         try writer.run("INSERT INTO t (v) VALUES ('other thread')")
         XCTAssertEqual(csqlite_pacing_take_deferred_sync(), -1)
         // The paced VFS (the checkpointer's) never defers.
+        var options = Connection.Options()
         options.vfs = try PacedVFS.paced()
         let paced = try Connection(path: path, options: options)
         csqlite_pacing_defer_wal_sync(1)

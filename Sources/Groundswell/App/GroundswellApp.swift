@@ -74,7 +74,7 @@ public final class GroundswellApp: @unchecked Sendable {
             try database.writer.onCommittedRows(of: "users") { [accounts = context.accounts] _, ids in
                 accounts.forget(users: ids)
             }
-            AccountPreloader.start(database: database, accounts: context.accounts, logger: logger)
+            AccountPreloader.start(path: configuration.databasePath, accounts: context.accounts, logger: logger)
         } else {
             try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
                 accounts.invalidate()

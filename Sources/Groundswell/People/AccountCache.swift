@@ -84,6 +84,13 @@ final class AccountCache: Sendable {
         }
     }
 
+    /// Sizes the table for `customers` at once (before a preload): 4.3 MB for 200,000, where
+    /// doubling past 196,608 entries held 4.2 and 8.4 MB at once (peak RSS +6 MiB in the bench).
+    func reserve(_ customers: Int) {
+        let capacity = self.capacity
+        table.withLock { $0.reserve(min(customers, capacity), capacity: capacity) }
+    }
+
     /// The current generation: read it before the read transaction of a `preload` chunk.
     var generation: UInt64 { table.withLock { $0.generation } }
 
@@ -150,6 +157,12 @@ struct AccountTable {
         if words[2 * index + 1] == 0 { count += 1 }
         words[2 * index] = key.high
         words[2 * index + 1] = UInt64(key.low) << 32 | UInt64(id) << 1 | (banned ? 1 : 0)
+    }
+
+    /// Room for `entries` at three quarters full.
+    mutating func reserve(_ entries: Int, capacity: Int) {
+        let wanted = min(entries + entries / 3 + 1, capacity + capacity / 3 + 1)
+        if wanted > slots { resize(to: wanted) }
     }
 
     /// Removes every entry whose account id passes `matches`, shifting later entries of each

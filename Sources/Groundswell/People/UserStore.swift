@@ -48,6 +48,11 @@ enum UserStore {
         }
     }
 
+    /// The largest account id (0 with none): how many accounts there can be.
+    static func largestID(_ db: SQLConnection) throws -> Int64 {
+        try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM users") ?? 0
+    }
+
     /// Up to `limit` accounts after id `after`, in id order, for filling the account cache; and
     /// the last id read (nil: none left). Accounts without a token are passed over.
     static func accounts(after: Int64, limit: Int, in db: SQLConnection) throws

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A queue that one thread drains: producers append; the thread takes everything gathered so far
+/// (up to a limit), waiting while there is nothing; once closed, new items are refused and the
+/// thread takes what is left, then nil. The writer's jobs and the syncer's batches go through one.
+/// `@unchecked Sendable`: the items and the flag are guarded by `condition`.
+final class DrainQueue<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var closed = false
+
+    /// Appends `item`; false, leaving it to the caller, once the queue is closed.
+    func append(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if closed { return false }
+        items.append(item)
+        if items.count == 1 { condition.signal() }
+        return true
+    }
+
+    /// Up to `limit` items in the order they came, after waiting for at least one; nil when the
+    /// queue is closed and empty.
+    func take(upTo limit: Int = .max) -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        if items.isEmpty { return nil }
+        if items.count <= limit {
+            let all = items
+            items.removeAll(keepingCapacity: true)
+            return all
+        }
+        let some = Array(items.prefix(limit))
+        items.removeFirst(limit)
+        return some
+    }
+
+    /// Refuses new items from now on; false if it was already closed.
+    func close() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if closed { return false }
+        closed = true
+        condition.broadcast()
+        return true
+    }
+}
