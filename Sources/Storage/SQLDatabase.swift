@@ -35,13 +35,15 @@ public final class SQLDatabase: @unchecked Sendable {
         writerOptions.cacheKiB = max(options.cacheKiB, 2 * 1024)
         // One write per commit for the WAL's frames instead of two per frame; only when every
         // commit syncs, since SQLite publishes a commit to readers right after its sync.
-        if options.synchronous == "FULL" { writerOptions.vfs = try PacedVFS.gathering() }
+        // Pipelined syncs defer the WAL syncs of that VFS, so they need it too.
+        let gathers = options.synchronous == "FULL"
+        if gathers { writerOptions.vfs = try PacedVFS.gathering() }
         let writeConnection = try Connection(path: path, options: writerOptions)
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
         let checkpointer = backgroundCheckpoints
             ? try WALCheckpointer(path: path, options: options, window: options.walAutocheckpoint ?? 1_000) : nil
         writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection, checkpointer: checkpointer,
-                                                     pipelinedSync: pipelinedSync && options.synchronous == "FULL"),
+                                                     pipelinedSync: pipelinedSync && gathers),
                            connection: writeConnection)
         self.readers = .sqlite(try ReaderPool(path: path, count: readers, options: options))
     }

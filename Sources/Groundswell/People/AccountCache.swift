@@ -21,17 +21,17 @@ final class AccountCache: Sendable {
         let high: UInt64, low: UInt32
 
         init(_ digest: SHA256.Digest) {
-            (high, low) = digest.withUnsafeBytes {
-                ($0.loadUnaligned(fromByteOffset: 0, as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-            }
+            self = digest.withUnsafeBytes { Key(bytes: $0) }
         }
 
         /// From a stored token hash (32 bytes); nil for anything else.
         init?(hash: [UInt8]) {
             guard hash.count == 32 else { return nil }
-            (high, low) = hash.withUnsafeBytes {
-                ($0.loadUnaligned(fromByteOffset: 0, as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-            }
+            self = hash.withUnsafeBytes { Key(bytes: $0) }
+        }
+
+        private init(bytes: UnsafeRawBufferPointer) {
+            (high, low) = (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         }
 
         init(high: UInt64, low: UInt32) {
@@ -95,10 +95,14 @@ final class AccountCache: Sendable {
     var generation: UInt64 { table.withLock { $0.generation } }
 
     /// Drops the entries of these customers (the writer, after a commit that changed their rows).
+    /// Rows newer than every cached account (sign-ups) need no pass over the table; the
+    /// generation moves either way, so no read from before the commit is kept.
     func forget(users ids: [Int64]) {
-        let set = Set(ids)
         table.withLock { table in
             table.generation &+= 1
+            let largest = table.largestID
+            guard ids.contains(where: { $0 <= largest }) else { return }
+            let set = Set(ids)
             table.remove { set.contains($0) }
         }
     }
@@ -121,6 +125,8 @@ struct AccountTable {
     private(set) var words: [UInt64] = []
     private(set) var slots = 0
     private(set) var count = 0
+    /// No entry has a larger account id (kept on insert, reset when cleared).
+    private(set) var largestID: Int64 = 0
     var generation: UInt64 = 0
 
     /// Where a key's probe starts: its high bits scaled to the table (they are uniform).
@@ -155,6 +161,7 @@ struct AccountTable {
         if slots < largest && count + 1 > slots * 3 / 4 { resize(to: min(max(1_024, slots * 2), largest)) }
         let index = slot(key)
         if words[2 * index + 1] == 0 { count += 1 }
+        largestID = max(largestID, id)
         words[2 * index] = key.high
         words[2 * index + 1] = UInt64(key.low) << 32 | UInt64(id) << 1 | (banned ? 1 : 0)
     }
@@ -205,6 +212,7 @@ struct AccountTable {
     mutating func clear() {
         words.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         count = 0
+        largestID = 0
     }
 
     private mutating func resize(to newSlots: Int) {

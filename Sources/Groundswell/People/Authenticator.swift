@@ -58,7 +58,7 @@ extension Authenticator {
         if let token = Authenticator.bearerToken(request) {
             guard let account = try? account(token: token) else { return nil }
             request.app.account = account
-            return account.banned ? nil : account.user.id
+            return try? user(request).id  // nil for a banned account, as the handler decides
         }
         guard let cookie = SessionCookie.value(request) else { return nil }
         return try? sessionUser(request, cookie: cookie, checkCSRF: false).id
