@@ -36,7 +36,11 @@ final class LiveEvents: Sendable {
         /// anonymous reader sees differs from `lastShared`.
         var recheck: Set<Topic> = []
         var lastShared: [Topic: [UInt8]] = [:]
+        /// The id of the state each watched topic last sent. One counter for all topics, and a
+        /// topic nobody watches is forgotten: an id from before a topic's streams all closed
+        /// never matches a later one, so a client reconnecting with it is sent the state again.
         var versions: [Topic: UInt64] = [:]
+        var lastVersion: UInt64 = 0
         var nextID = 0
         var stopped = false
     }
@@ -81,8 +85,15 @@ final class LiveEvents: Sendable {
     var streamCount: Int { state.withLock { $0.topics.values.reduce(0) { $0 + $1.count } } }
 
     /// Opens a stream on `topic`; the first message is the current state unless `lastEventID`
-    /// is already the newest. 429 `too_many_streams` beyond the per-client cap.
-    func subscribe(_ topic: Topic, userID: Int64?, client: String, lastEventID: String?, first: Message) throws -> Response {
+    /// is already the newest. 429 `too_many_streams` beyond the per-client cap; nil when
+    /// `first` finds no such topic.
+    ///
+    /// The stream is registered before `first()` reads the state, so a commit after that read
+    /// always marks the topic dirty (a commit between a read and the registration would have
+    /// been missed, leaving the stream stale). If the events thread sent a newer state while
+    /// the first was being read, the topic is marked dirty again so the newest state comes last.
+    func subscribe(_ topic: Topic, userID: Int64?, client: String, lastEventID: String?,
+                   first: () throws -> Message?) throws -> Response? {
         let stream = ResponseStream()
         let (id, version): (Int, UInt64) = try state.withLock { state in
             let open = state.perClient[client, default: 0]
@@ -93,14 +104,33 @@ final class LiveEvents: Sendable {
             state.perClient[client] = open + 1
             state.nextID += 1
             state.topics[topic, default: [:]][state.nextID] = Subscriber(stream: stream, userID: userID, client: client)
-            return (state.nextID, state.versions[topic, default: 1])
+            if state.versions[topic] == nil {
+                state.lastVersion += 1
+                state.versions[topic] = state.lastVersion
+            }
+            return (state.nextID, state.versions[topic]!)
+        }
+        let message: Message?
+        do { message = try first() } catch {
+            remove(topic, id: id, client: client)
+            throw error
+        }
+        guard let message else {
+            remove(topic, id: id, client: client)
+            return nil
         }
         stream.onClose { [weak self] in self?.remove(topic, id: id, client: client) }
         stream.send(Array("retry: 2000\n\n".utf8))
         if lastEventID != String(version) {
-            stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: first.body))
+            stream.send(LiveEvents.message(event: LiveEvents.eventName(topic), id: version, data: message.body))
         }
-        if first.final { stream.close() }
+        if message.final {
+            stream.close()
+        } else {
+            state.withLock { state in
+                if state.versions[topic] != version, state.topics[topic] != nil { state.dirty.insert(topic) }
+            }
+        }
         var response = Response(status: .ok, contentType: "text/event-stream; charset=utf-8")
         response.headers.add("Cache-Control", "no-store")
         response.headers.add("X-Accel-Buffering", "no")
@@ -115,6 +145,7 @@ final class LiveEvents: Sendable {
                 state.topics.removeValue(forKey: topic)
                 state.dirty.remove(topic)
                 state.lastShared.removeValue(forKey: topic)
+                state.versions.removeValue(forKey: topic)
             }
             if let open = state.perClient[client] {
                 if open <= 1 { state.perClient.removeValue(forKey: client) } else { state.perClient[client] = open - 1 }
@@ -161,8 +192,10 @@ final class LiveEvents: Sendable {
                 defer { state.dirty = [] }
                 var out: [(topic: Topic, version: UInt64, subscribers: [Subscriber])] = []
                 for topic in state.dirty {
-                    state.versions[topic, default: 1] += 1
-                    out.append((topic, state.versions[topic, default: 1], state.topics[topic].map { Array($0.values) } ?? []))
+                    guard let subscribers = state.topics[topic] else { continue }
+                    state.lastVersion += 1
+                    state.versions[topic] = state.lastVersion
+                    out.append((topic, state.lastVersion, Array(subscribers.values)))
                 }
                 return (out, state.stopped)
             }

@@ -17,10 +17,12 @@ struct LiveRoutes {
 
     func ideaEvents(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
-        guard let body = try context.read({ try IdeaJSON.liveState($0, id: id) }) else { throw APIError.notFound("idea") }
-        let first = LiveEvents.Message(body: body, final: false)
-        return .response(try context.live.subscribe(.idea(id), userID: nil, client: request.clientHash(context.client),
-                                                    lastEventID: request.headers["last-event-id"], first: first))
+        let response = try context.live.subscribe(.idea(id), userID: nil, client: request.clientHash(context.client),
+                                                  lastEventID: request.headers["last-event-id"]) {
+            try context.read { try IdeaJSON.liveState($0, id: id) }.map { LiveEvents.Message(body: $0, final: false) }
+        }
+        guard let response else { throw APIError.notFound("idea") }
+        return .response(response)
     }
 
     func roundEvents(_ request: Request) throws -> Reply {
@@ -29,11 +31,12 @@ struct LiveRoutes {
         let userID = Authenticator.bearerToken(request) != nil ? try auth.user(request).id
             : SessionCookie.value(request) == nil ? nil : (try? auth.user(request))?.id
         let now = context.clock.nowMillis()
-        guard let first = try context.read({ try LiveRoutes.roundState($0, id: id, userID: userID, now: now) }) else {
-            throw APIError.notFound("round")
+        let response = try context.live.subscribe(.round(id), userID: userID, client: request.clientHash(context.client),
+                                                  lastEventID: request.headers["last-event-id"]) {
+            try context.read { try LiveRoutes.roundState($0, id: id, userID: userID, now: now) }
         }
-        return .response(try context.live.subscribe(.round(id), userID: userID, client: request.clientHash(context.client),
-                                                    lastEventID: request.headers["last-event-id"], first: first))
+        guard let response else { throw APIError.notFound("round") }
+        return .response(response)
     }
 
     /// `{"round_id","state","final","remaining_votes","resets_at","leaderboard"}`; the remaining
