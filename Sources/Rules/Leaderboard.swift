@@ -244,13 +244,6 @@ public struct Leaderboard: Sendable {
     /// status and category indexes, which find the few and sort them.
     public static let walkLimit = 100_000
 
-    /// Whether the idea is shown (not hidden) and not merged: what a vote needs of it besides
-    /// its round, without building an `Idea`.
-    public func isListedAndUnmerged(_ id: Int64) -> Bool {
-        guard let entry = entries[id] else { return false }
-        return entry.listed && !entry.merged
-    }
-
     /// The idea as the board knows it (tests).
     public func idea(_ id: Int64) -> Idea? {
         entries[id].map {

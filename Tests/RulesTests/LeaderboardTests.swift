@@ -105,9 +105,6 @@ final class LeaderboardTests: XCTestCase {
             }
         }
         for (id, idea) in model { XCTAssertEqual(board.idea(id), idea) }
-        for id in 1...260 as ClosedRange<Int64> {
-            XCTAssertEqual(board.isListedAndUnmerged(id), model[id].map { $0.listed && !$0.merged } ?? false, "idea \(id)")
-        }
         XCTAssertEqual(board.count, model.count)
         XCTAssertEqual(board.listedCount, model.values.filter(\.listed).count)
     }

@@ -59,15 +59,12 @@ public final class AppContext: Sendable {
     let media: MediaLibrary
     /// SQLite: the `top` and `trending` orders (PostgreSQL orders with its indexes: nil).
     let ranking: IdeaRanking?
-    /// SQLite: repeated votes refused without the writer (PostgreSQL: nil, other nodes delete votes too).
-    let knownVotes: KnownVotes?
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
          ranking: IdeaRanking?) {
         self.media = media
         self.ranking = ranking
-        self.knownVotes = database.engine == .sqlite ? KnownVotes() : nil
         self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock
@@ -103,11 +100,10 @@ public final class AppContext: Sendable {
     /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.
     /// An error thrown by `work` rolls back only `work`'s own changes. When the request
     /// carries an idempotency key, its response is stored in the same transaction.
-    public func write(_ request: Request, settled: (@Sendable (Result<Response, any Error>) -> Void)? = nil,
-                      _ work: @escaping (SQLConnection) throws -> Response) -> Reply {
+    public func write(_ request: Request, _ work: @escaping (SQLConnection) throws -> Response) -> Reply {
         let record = IdempotencyRecord(request: request)
         let now = clock.nowMillis()
-        return write(settled: settled) { db in
+        return write { db in
             // Another node may be running (or have run) the same key: take turns, then replay.
             if let record, let stored = try record.claim(db, now: now) {
                 return try IdempotencyMiddleware.replayResponse(stored, bodyHash: record.bodyHash)
@@ -119,14 +115,11 @@ public final class AppContext: Sendable {
     }
 
     /// Runs `work` in the writer's next batch; the reply is sent only after the batch commits.
-    /// `settled` is given the outcome once the batch is on disk (or failed), just before the reply goes out.
-    public func write(settled: (@Sendable (Result<Response, any Error>) -> Void)? = nil,
-                      _ work: @escaping (SQLConnection) throws -> Response) -> Reply {
+    public func write(_ work: @escaping (SQLConnection) throws -> Response) -> Reply {
         let promise = ResponsePromise()
         let submitted = DispatchTime.now().uptimeNanoseconds
         database.writer.submit(work) { [logger, self] result in
             self.recordWrite(nanos: DispatchTime.now().uptimeNanoseconds - submitted)
-            settled?(result)
             switch result {
             case .success(let response):
                 promise.succeed(response)
@@ -165,11 +158,6 @@ public final class AppContext: Sendable {
                               value: syncs.syncs, into: &text)
             MetricText.single("groundswell_wal_sync_seconds_total", "counter", help: "Time spent in those flushes.",
                               value: Double(syncs.nanos) / 1e9, into: &text)
-        }
-        if let knownVotes {
-            MetricText.single("groundswell_votes_refused_from_memory_total", "counter",
-                              help: "Repeated votes answered 409 already_voted without the writer (SQLite).",
-                              value: knownVotes.refusals, into: &text)
         }
         MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
                           value: droppedLogLines?() ?? 0, into: &text)

@@ -75,12 +75,6 @@ public final class GroundswellApp: @unchecked Sendable {
                 accounts.forget(users: ids)
             }
             AccountPreloader.start(path: configuration.databasePath, accounts: context.accounts, logger: logger)
-            // A vote deleted or moved (retracted, voided, merged, erased) or a customer deleted:
-            // no repeat is refused from memory until the writer has refused it again.
-            if let knownVotes = context.knownVotes {
-                try database.writer.onCommit(changing: ["votes"], operations: [.update, .delete]) { knownVotes.clear() }
-                try database.writer.onCommit(changing: ["users"], operations: [.delete]) { knownVotes.clear() }
-            }
         } else {
             try database.writer.onCommit(changing: ["users"], operations: [.update, .delete]) { [accounts = context.accounts] in
                 accounts.invalidate()

@@ -27,12 +27,6 @@ final class IdeaRanking: Sendable {
         }
     }
 
-    /// Whether the idea, as last committed, is shown and not merged (a repeated vote refused
-    /// from memory must be one the writer would refuse as a repeat too).
-    func isListedAndUnmerged(_ id: Int64) -> Bool {
-        board.withLock { $0.isListedAndUnmerged(id) }
-    }
-
     /// Nil when the filter is too selective for the order in memory (`Leaderboard.walkLimit`).
     func page(_ order: Leaderboard.Order, after position: Leaderboard.Position?, filter: Leaderboard.Filter,
               limit: Int) -> [(id: Int64, position: Leaderboard.Position)]? {

@@ -22,12 +22,7 @@ struct VoteRoutes {
         let address = request.clientHash(context.client)
         // The campaign link that brought this browser here, if any (issue 18).
         let campaign = CampaignCookie.arrival(request, ideaID: ideaID, now: now)
-        try refuseKnownRepeat(request, userID: user.id, ideaID: ideaID)
-        // A refusal is remembered once it is answered (its batch durable), unless votes were deleted since.
-        let refusal = KnownVotes.Refusal()
-        return context.write(request, settled: { [knownVotes = context.knownVotes] result in
-            knownVotes?.remember(user: user.id, idea: ideaID, refusal, answered: result)
-        }) { [knownVotes = context.knownVotes] db in
+        return context.write(request) { db in
             let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
             let vote = idea.roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
@@ -35,10 +30,7 @@ struct VoteRoutes {
             guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
                                         roundID: vote.roundID, addressHash: address,
                                         current: vote.roundID == idea.roundID ? (votes: idea.votes, trend: idea.trend) : nil)
-            else {
-                if vote.roundID == nil, let knownVotes { refusal.refused(at: knownVotes.generation) }
-                throw APIError.alreadyVoted()
-            }
+            else { throw APIError.alreadyVoted() }
             if let campaign {
                 try CampaignStore.attribute(db, campaignID: campaign, ideaID: ideaID, voteID: db.lastInsertRowID, userID: user.id, now: now)
             }
@@ -47,18 +39,6 @@ struct VoteRoutes {
             if vote.roundID == idea.roundID { try EventOutbox.voteCounted(db, ideaID: ideaID, votes: votes, now: now) }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: votes)
         }
-    }
-
-    /// A customer voting again for an idea outside rounds that the writer already refused them
-    /// for is refused from memory (`KnownVotes`) while the idea is still shown and not merged
-    /// (the listings' order in memory knows, as of the last commit): no wait for a batch and its
-    /// flush. Anything else — a hidden or merged idea, a request with an idempotency key (its
-    /// first answer is kept) — goes to the writer, which answers it as before.
-    private func refuseKnownRepeat(_ request: Request, userID: Int64, ideaID: Int64) throws {
-        guard let knownVotes = context.knownVotes, let ranking = context.ranking, request.app.idempotency == nil,
-              knownVotes.contains(user: userID, idea: ideaID), ranking.isListedAndUnmerged(ideaID) else { return }
-        knownVotes.noteRefusal()
-        throw APIError.alreadyVoted()
     }
 
     func retract(_ request: Request) throws -> Reply {
