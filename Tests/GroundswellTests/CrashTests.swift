@@ -11,6 +11,12 @@ final class CrashTests: XCTestCase {
         let process = Process()
         let port: Int
 
+        /// Foundation watches each child through a socket whose far end only the child should
+        /// hold; a child spawned on another thread at the same moment can inherit that end too,
+        /// and then the first child's exit goes unnoticed until the second exits (nodes started
+        /// together, then stopped one by one, waited on each other for ever). One spawn at a time.
+        static let spawning = NSLock()
+
         /// Starts `groundswell serve` on `db` (a file or a PostgreSQL URL), on `port` (0: any free
         /// one), in `directory` (where a PostgreSQL node keeps its own files) with `environment` added.
         init(db: String, port: Int = 0, directory: URL? = nil, environment: [String: String] = [:], rateLimits: Bool = false) throws {
@@ -22,7 +28,7 @@ final class CrashTests: XCTestCase {
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try Server.spawning.withLock { [process] in try process.run() }
             var text = ""
             let deadline = Date().addingTimeInterval(20)
             while !text.contains("\n") && Date() < deadline {

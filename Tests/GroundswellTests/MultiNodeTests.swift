@@ -49,7 +49,7 @@ final class MultiNodeTests: XCTestCase {
             process.arguments = ["-f", file.path, "-db"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try CrashTests.Server.spawning.withLock { try process.run() }
         }
 
         func stop() {
@@ -268,7 +268,11 @@ extension MultiNodeTests {
         }
         group.wait()
         let nodes = try (0..<3).map { try started.get($0) }
-        defer { for node in nodes { node.stop() } }
+        defer {
+            // All asked to stop before any is waited for.
+            for node in nodes { node.process.terminate() }
+            for node in nodes { node.process.waitUntilExit() }
+        }
         for node in nodes {
             XCTAssertEqual(try TestClient(port: node.port).get("/admin/staff", token: "crash-admin").status, 200)
         }
