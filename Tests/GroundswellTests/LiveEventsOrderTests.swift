@@ -79,6 +79,19 @@ final class LiveEventsOrderTests: XCTestCase {
         XCTAssertFalse(again.withLock { $0.contains("id: \(firstID)\n") })
     }
 
+    func testAReconnectAfterARestartIsSentTheState() throws {
+        let before = makeEvents()
+        let (_, received) = try collect(try before.subscribe(.idea(5), userID: nil, client: "a", lastEventID: nil) { current() })
+        before.stop()
+        let oldID = try XCTUnwrap(received.withLock { text in
+            text.split(separator: "\n").first { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }
+        })
+        let after = makeEvents()
+        defer { after.stop() }
+        let (_, again) = try collect(try after.subscribe(.idea(5), userID: nil, client: "a", lastEventID: oldID) { current() })
+        XCTAssertTrue(again.withLock { $0.contains("data: {\"votes\":0}") }, again.withLock { $0 })
+    }
+
     func testAnUnknownTopicLeavesNoStreamBehind() throws {
         let live = makeEvents()
         defer { live.stop() }

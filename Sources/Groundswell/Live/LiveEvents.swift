@@ -40,7 +40,9 @@ final class LiveEvents: Sendable {
         /// topic nobody watches is forgotten: an id from before a topic's streams all closed
         /// never matches a later one, so a client reconnecting with it is sent the state again.
         var versions: [Topic: UInt64] = [:]
-        var lastVersion: UInt64 = 0
+        /// Starts at random, so an id from before a restart (or from another node behind the
+        /// same load balancer) does not match one this process issues either.
+        var lastVersion = UInt64.random(in: 1...(1 << 62))
         var nextID = 0
         var stopped = false
     }
