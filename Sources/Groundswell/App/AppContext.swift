@@ -59,12 +59,16 @@ public final class AppContext: Sendable {
     let media: MediaLibrary
     /// SQLite: the `top` and `trending` orders (PostgreSQL orders with its indexes: nil).
     let ranking: IdeaRanking?
+    /// SQLite: each visible idea's JSON as last committed (nil on PostgreSQL, whose other
+    /// nodes change ideas this one never hears of by row).
+    let ideaCache: IdeaCache?
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
-         ranking: IdeaRanking?) {
+         ranking: IdeaRanking?, ideaCache: IdeaCache?) {
         self.media = media
         self.ranking = ranking
+        self.ideaCache = ideaCache
         self.droppedLogLines = droppedLogLines
         self.database = database
         self.clock = clock
@@ -88,6 +92,19 @@ public final class AppContext: Sendable {
                     }
                 }
             } ?? nil
+        }
+    }
+
+    /// The visible idea `id` as the API shows it, from `ideaCache` when it holds it; nil when
+    /// there is none (or it is hidden).
+    func visibleIdea(_ id: Int64) throws -> [UInt8]? {
+        // Read before the snapshot begins: what is read is then at least this current.
+        let generation = database.writer.commitCount
+        if let open = ideaCache?.get(id) { return open + [UInt8(ascii: "}")] }
+        return try read { db -> [UInt8]? in
+            var json = JSONWriter(capacity: 512)
+            try IdeaJSON.fetchMany(db, ids: [id], into: &json, cache: ideaCache, readAt: generation)
+            return json.bytes.isEmpty ? nil : json.bytes
         }
     }
 
@@ -162,6 +179,15 @@ public final class AppContext: Sendable {
         MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
                           value: droppedLogLines?() ?? 0, into: &text)
         MetricText.single("groundswell_event_streams", "gauge", help: "Server-sent event streams open now.", value: live.streamCount, into: &text)
+        if let ideas = ideaCache?.statistics {
+            MetricText.single("groundswell_idea_cache_ideas", "gauge", help: "Ideas whose JSON is kept between commits (SQLite).",
+                              value: ideas.ideas, into: &text)
+            MetricText.single("groundswell_idea_cache_bytes", "gauge", help: "Bytes those take.", value: ideas.bytes, into: &text)
+            MetricText.single("groundswell_idea_cache_hits_total", "counter", help: "Ideas served from that cache.", value: ideas.hits,
+                              into: &text)
+            MetricText.single("groundswell_idea_cache_misses_total", "counter", help: "Ideas read from the database instead.",
+                              value: ideas.misses, into: &text)
+        }
         rollupStats.render(readerLog: readerLog, into: &text)
         let pending = (try? read { db in
             [DeliveryMetrics.Channel.webhook: try WebhookStore.pendingCount(db), .email: try EmailStore.pendingCount(db)]

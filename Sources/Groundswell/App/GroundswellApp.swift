@@ -48,8 +48,12 @@ public final class GroundswellApp: @unchecked Sendable {
         // start-up), on the writer's connection: the pages it reads are the ones votes change, so
         // they warm the writer's cache instead of filling a reader's.
         let ranking = database.engine == .sqlite ? try database.writer.sync { db in try IdeaRanking(db) } : nil
-        if let ranking {
-            try database.writer.onCommittedRows(of: "ideas") { db, ids in
+        let ideaCache = database.engine == .sqlite ? IdeaCache() : nil
+        if let ranking, let ideaCache {
+            let writer = database.writer
+            // Row hooks run before the commit count moves past their commit: this one is count + 1.
+            try writer.onCommittedRows(of: "ideas") { db, ids in
+                ideaCache.forget(ideas: ids, changedAt: writer.commitCount + 1)
                 do {
                     try ranking.refresh(db, ids: ids)
                 } catch {
@@ -58,11 +62,13 @@ public final class GroundswellApp: @unchecked Sendable {
                     logger.error("could not read back \(ids.count) changed ideas for the listings' order: \(error)")
                 }
             }
+            // An award is part of its idea's JSON (awards change only when a round closes).
+            try writer.onCommittedRows(of: "awards") { _, _ in ideaCache.forgetAll(changedAt: writer.commitCount + 1) }
         }
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
-                             ranking: ranking)
+                             ranking: ranking, ideaCache: ideaCache)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         if database.engine == .sqlite { try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") } }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -71,8 +77,10 @@ public final class GroundswellApp: @unchecked Sendable {
         // SQLite: the customers whose rows changed are dropped (this process is the only writer);
         // PostgreSQL: any change, on any node, empties the account cache.
         if database.engine == .sqlite {
-            try database.writer.onCommittedRows(of: "users") { [accounts = context.accounts] _, ids in
+            try database.writer.onCommittedRows(of: "users") { [accounts = context.accounts, writer = database.writer] _, ids in
                 accounts.forget(users: ids)
+                // An author's name is part of each of their ideas.
+                ideaCache?.forget(authors: ids, changedAt: writer.commitCount + 1)
             }
             AccountPreloader.start(path: configuration.databasePath, accounts: context.accounts, logger: logger)
         } else {

@@ -16,10 +16,22 @@ enum IdeaJSON {
     static let nextColumn: Int32 = 21
     /// Positions in `columns` that keyset cursors need.
     static let idColumn: Int32 = 0
+    static let authorColumn: Int32 = 4
     static let votesColumn: Int32 = 7
 
-    /// `extra` writes more members of the object (e.g. a search highlight) before it closes.
-    static func write(_ row: SQLRow, into json: inout JSONWriter, extra: ((SQLRow, inout JSONWriter) -> Void)? = nil) {
+    /// More members of one idea's object, written before it closes: from its row when the idea
+    /// was read, or from its id alone when it came from the `IdeaCache` (row nil) — returning
+    /// false then, having written nothing, asks for the row instead.
+    typealias Extra = (_ id: Int64, _ row: SQLRow?, _ json: inout JSONWriter) -> Bool
+
+    static func write(_ row: SQLRow, into json: inout JSONWriter, extra: Extra? = nil) {
+        writeOpen(row, into: &json)
+        _ = extra?(row.int64(idColumn), row, &json)
+        json.endObject()
+    }
+
+    /// The object without its closing brace: what `IdeaCache` keeps.
+    static func writeOpen(_ row: SQLRow, into json: inout JSONWriter) {
         json.beginObject()
         json.key("id"); json.int(row.int64(0))
         json.key("title"); row.withText(1) { json.string(utf8: $0) }
@@ -27,7 +39,7 @@ enum IdeaJSON {
         json.key("category"); row.withText(3) { json.string(utf8: $0) }
         json.key("author")
         json.beginObject()
-        json.key("id"); json.int(row.int64(4))
+        json.key("id"); json.int(row.int64(authorColumn))
         json.key("name"); row.withText(5) { json.string(utf8: $0) }
         json.endObject()
         json.key("status"); row.withText(6) { json.string(utf8: $0) }
@@ -66,13 +78,10 @@ enum IdeaJSON {
             json.key("height"); json.int(parts.count > 2 ? Int64(parts[2]) ?? 0 : 0)
             json.endObject()
         }
-        extra?(row, &json)
-        json.endObject()
     }
 
     /// The idea `id` as JSON bytes (visible ones only, unless `includeHidden`), or nil.
-    static func fetch(_ db: SQLConnection, id: Int64, includeHidden: Bool = false,
-                      extra: ((SQLRow, inout JSONWriter) -> Void)? = nil) throws -> [UInt8]? {
+    static func fetch(_ db: SQLConnection, id: Int64, includeHidden: Bool = false, extra: Extra? = nil) throws -> [UInt8]? {
         let sql = includeHidden
             ? "SELECT \(columns) \(from) WHERE i.id = ?"
             : "SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0"
@@ -83,16 +92,37 @@ enum IdeaJSON {
         }
     }
 
-    /// Several visible ideas in one statement, encoded in the order of `ids` (missing ones skipped).
-    static func fetchMany(_ db: SQLConnection, ids: [Int64], into json: inout JSONWriter,
-                          extra: ((SQLRow, inout JSONWriter) -> Void)? = nil) throws {
+    /// Several visible ideas, encoded in the order of `ids` (missing ones skipped): those in
+    /// `cache` from there, the rest in one statement — and kept in `cache` when `readAt` (the
+    /// commit count read before this snapshot began) is given.
+    static func fetchMany(_ db: SQLConnection, ids: [Int64], into json: inout JSONWriter, extra: Extra? = nil,
+                          cache: IdeaCache? = nil, readAt generation: UInt64? = nil) throws {
         guard !ids.isEmpty else { return }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var encoded: [Int64: [UInt8]] = [:]
-        _ = try db.query("SELECT \(columns) \(from) WHERE i.id IN (\(marks)) AND i.hidden = 0", ids) { row in
-            var one = JSONWriter(capacity: 512)
-            write(row, into: &one, extra: extra)
-            encoded[row.int64(0)] = one.bytes
+        var missing: [Int64] = []
+        if let cache {
+            for id in ids {
+                guard let open = cache.get(id) else { missing.append(id); continue }
+                var one = JSONWriter(capacity: open.count + 256)
+                one.raw(open)
+                if let extra, !extra(id, nil, &one) { missing.append(id); continue }
+                one.endObject()
+                encoded[id] = one.bytes
+            }
+        } else {
+            missing = ids
+        }
+        if !missing.isEmpty {
+            let marks = Array(repeating: "?", count: missing.count).joined(separator: ",")
+            _ = try db.query("SELECT \(columns) \(from) WHERE i.id IN (\(marks)) AND i.hidden = 0", missing) { row in
+                let id = row.int64(idColumn)
+                var one = JSONWriter(capacity: 512)
+                writeOpen(row, into: &one)
+                if let cache, let generation { cache.put(id, one.bytes, authorID: row.int64(authorColumn), readAt: generation) }
+                _ = extra?(id, row, &one)
+                one.endObject()
+                encoded[id] = one.bytes
+            }
         }
         for id in ids { if let idea = encoded[id] { json.raw(idea) } }
     }

@@ -40,7 +40,7 @@ struct IdeaRoutes {
                 let matches = try SimilarIdeas.find(db, title: title, limit: 3).filter { $0.score >= SimilarIdeas.suggestionThreshold }
                 var json = JSONWriter(capacity: 1024)
                 json.beginArray()
-                try IdeaRoutes.writeScored(db, matches, into: &json)
+                try IdeaRoutes.writeScored(db, matches, into: &json, cache: context.ideaCache)
                 json.endArray()
                 return json.bytes
             }
@@ -64,8 +64,9 @@ struct IdeaRoutes {
                 json.key("idea"); try EventOutbox.writeIdea(db, id: id, into: &json)
                 json.endObject()
             }
-            guard let json = try IdeaJSON.fetch(db, id: id, extra: { _, json in
+            guard let json = try IdeaJSON.fetch(db, id: id, extra: { _, _, json in
                 json.key("similar"); json.raw(suggestions)
+                return true
             }) else { throw APIError.unexpected }
             return .json(.created, json)
         } })
@@ -73,7 +74,7 @@ struct IdeaRoutes {
 
     func show(_ request: Request) throws -> Reply {
         let id = try context.pathID(request, what: "idea")
-        if let json = try context.read({ try IdeaJSON.fetch($0, id: id) }) { return .response(.json(.ok, json)) }
+        if let json = try context.visibleIdea(id) { return .response(.json(.ok, json)) }
         // Hidden ideas are 404 to the public but visible to staff.
         if Authenticator.bearerToken(request) != nil, (try? auth.staff(request, role: .moderator)) != nil,
            let json = try context.read({ try IdeaJSON.fetch($0, id: id, includeHidden: true) }) {
@@ -97,7 +98,8 @@ struct IdeaRoutes {
                 json.beginObject()
                 json.key("items")
                 json.beginArray()
-                try IdeaRoutes.writeScored(db, try SimilarIdeas.find(db, title: title, limit: limit), into: &json)
+                try IdeaRoutes.writeScored(db, try SimilarIdeas.find(db, title: title, limit: limit), into: &json,
+                                           cache: context.ideaCache)
                 json.endArray()
                 json.endObject()
                 return json.bytes
@@ -107,11 +109,13 @@ struct IdeaRoutes {
     }
 
     /// Ideas in the given order, each with its `similarity` (coverage, 0–1, two decimals).
-    static func writeScored(_ db: SQLConnection, _ matches: [SimilarIdeas.Match], into json: inout JSONWriter) throws {
+    static func writeScored(_ db: SQLConnection, _ matches: [SimilarIdeas.Match], into json: inout JSONWriter,
+                            cache: IdeaCache?) throws {
         let scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
-        try IdeaJSON.fetchMany(db, ids: matches.map(\.id), into: &json) { row, json in
-            json.key("similarity"); json.double(((scores[row.int64(0)] ?? 0) * 100).rounded() / 100)
-        }
+        try IdeaJSON.fetchMany(db, ids: matches.map(\.id), into: &json, extra: { id, _, json in
+            json.key("similarity"); json.double(((scores[id] ?? 0) * 100).rounded() / 100)
+            return true
+        }, cache: cache)
     }
 
     enum Sort: String {
@@ -126,11 +130,11 @@ struct IdeaRoutes {
         }
         let body: [UInt8]
         do {
-            body = try listPage(request, inline: true)
+            body = try listPage(request, inline: true, generation: generation)
         } catch is NeedsRanking {
             // Ranking matches costs real work: off the event loop, so it never holds up other requests.
             return context.backgroundReads.submit { [self] in
-                let body = try listPage(request, inline: false)
+                let body = try listPage(request, inline: false, generation: generation)
                 context.pageCache.put(request.target, body, generation: generation)
                 return .json(.ok, body)
             }
@@ -144,7 +148,8 @@ struct IdeaRoutes {
 
     /// The page for `request`. `inline` (on an event loop): throws `NeedsRanking` instead of
     /// ranking search matches; pages from a cached ranking are cheap and stay inline.
-    private func listPage(_ request: Request, inline: Bool) throws -> [UInt8] {
+    /// `generation`: the commit count read before the page's snapshot (ideas read are kept at it).
+    private func listPage(_ request: Request, inline: Bool, generation: UInt64) throws -> [UInt8] {
         let query = request.queryItems
         let page = try PageRequest(query)
         let search = query["q"].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
@@ -170,18 +175,20 @@ struct IdeaRoutes {
         // never stored under a generation that an invalidation after its commit already replaced.
         let searchGeneration = searchCache.currentGeneration
         var matchQuery: SearchQuery?
-        var highlight: ((SQLRow, inout JSONWriter) -> Void)?
+        var highlight: IdeaJSON.Extra?
         if let search {
             guard let parsed = SearchQuery.all(search) else { return IdeaRoutes.emptyPage }
             matchQuery = parsed
             let highlighter = Highlighter(query: parsed)
-            highlight = { [searchCache] row, json in
-                json.key("highlight")
-                let id = row.int64(0), query = parsed.expression
+            highlight = { [searchCache] id, row, json in
+                let query = parsed.expression
                 if let kept = searchCache.highlight(query: query, id: id) {
+                    json.key("highlight")
                     json.raw(kept)
-                    return
+                    return true
                 }
+                guard let row else { return false }
+                json.key("highlight")
                 var one = JSONWriter(capacity: 256)
                 one.beginObject()
                 one.key("title"); row.withText(1) { one.string(highlighter.mark(String(decoding: $0, as: UTF8.self))) }
@@ -189,6 +196,7 @@ struct IdeaRoutes {
                 one.endObject()
                 searchCache.putHighlight(one.bytes, query: query, id: id, generation: searchGeneration)
                 json.raw(one.bytes)
+                return true
             }
             if sort != .relevance {
                 if inline { throw NeedsRanking() }
@@ -217,8 +225,8 @@ struct IdeaRoutes {
                     position = .trending(trend: try cursor.double(0), id: try cursor.int(1))
                 }
             case .relevance:
-                return try relevancePage(db, query: matchQuery!, filter: filter, page: page,
-                                         request: request, highlight: highlight, inline: inline, generation: searchGeneration)
+                return try relevancePage(db, query: matchQuery!, filter: filter, page: page, request: request, highlight: highlight,
+                                         inline: inline, generation: searchGeneration, readAt: generation)
             }
             // A search ordered by votes or trend walks the order in memory through the ideas it
             // matches: kept until an idea's text or visibility changes (votes leave them as they are).
@@ -232,7 +240,7 @@ struct IdeaRoutes {
                 }
             }
             return try IdeaStore.page(db, ranking: context.ranking, filter: filter, order: order, after: position, limit: page.limit,
-                                      extra: highlight)
+                                      extra: highlight, cache: context.ideaCache, readAt: generation)
         }
     }
 
@@ -241,7 +249,8 @@ struct IdeaRoutes {
     /// submitted while someone pages never appear in, or shift, their later pages.
     private func relevancePage(_ db: SQLConnection, query: SearchQuery, filter: IdeaStore.Filter,
                                page: PageRequest, request: Request,
-                               highlight: ((SQLRow, inout JSONWriter) -> Void)?, inline: Bool, generation: UInt64) throws -> [UInt8] {
+                               highlight: IdeaJSON.Extra?, inline: Bool, generation: UInt64,
+                               readAt commitCount: UInt64) throws -> [UInt8] {
         let snapshot: Int64
         let offset: Int
         if let text = page.cursor {
@@ -284,7 +293,7 @@ struct IdeaRoutes {
         json.beginObject()
         json.key("items")
         json.beginArray()
-        try IdeaJSON.fetchMany(db, ids: ids, into: &json, extra: highlight)
+        try IdeaJSON.fetchMany(db, ids: ids, into: &json, extra: highlight, cache: context.ideaCache, readAt: commitCount)
         json.endArray()
         json.key("next_cursor")
         json.optionalString(more ? Cursor(kind: "relevance", values: [String(snapshot), String(offset + ids.count)]).encoded : nil)

@@ -51,9 +51,10 @@ enum IdeaStore {
     /// With a `ranking` (SQLite), `top` and `trending` pages are found in it and only their
     /// ideas are read; otherwise the database orders them (PostgreSQL's indexes).
     static func page(_ db: SQLConnection, ranking: IdeaRanking?, filter: Filter, order: Order, after position: Position?, limit: Int,
-                     extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8] {
+                     extra: IdeaJSON.Extra?, cache: IdeaCache? = nil, readAt generation: UInt64? = nil) throws -> [UInt8] {
         if let ranking, let ranked = ranked(order),
-           let page = try rankedPage(db, ranking: ranking, order: ranked, filter: filter, after: position, limit: limit, extra: extra) {
+           let page = try rankedPage(db, ranking: ranking, order: ranked, filter: filter, after: position, limit: limit, extra: extra,
+                                     cache: cache, readAt: generation) {
             return page
         }
         var (conditions, values) = filter.conditions(db.engine, includeMatch: true)
@@ -104,7 +105,7 @@ enum IdeaStore {
     /// category indexes find the few matches and sort them.
     private static func rankedPage(_ db: SQLConnection, ranking: IdeaRanking, order: Leaderboard.Order, filter: Filter,
                                    after position: Position?, limit: Int,
-                                   extra: ((SQLRow, inout JSONWriter) -> Void)?) throws -> [UInt8]? {
+                                   extra: IdeaJSON.Extra?, cache: IdeaCache?, readAt generation: UInt64?) throws -> [UInt8]? {
         var board = Leaderboard.Filter(status: filter.status, category: filter.category)
         if let match = filter.match { board.ids = try filter.matchingIDs ?? matchingIDs(db, match) }
         let start: Leaderboard.Position?
@@ -119,7 +120,7 @@ enum IdeaStore {
         json.beginObject()
         json.key("items")
         json.beginArray()
-        try IdeaJSON.fetchMany(db, ids: served.map(\.id), into: &json, extra: extra)
+        try IdeaJSON.fetchMany(db, ids: served.map(\.id), into: &json, extra: extra, cache: cache, readAt: generation)
         json.endArray()
         json.key("next_cursor")
         var next: Cursor?
