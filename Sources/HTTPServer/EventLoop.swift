@@ -31,6 +31,11 @@ final class EventLoop: @unchecked Sendable {
     private let inboxLock = NSLock()
     private var inboxTasks: [@Sendable () -> Void] = []
     private var wakePending = false
+    /// `wakePending` as the loop may read it between two connections' events without the lock:
+    /// work handed over mid-iteration (a commit's answers) runs after the connection being served
+    /// instead of after every connection that epoll reported ready, which under a read-heavy load
+    /// kept each vote's answer waiting a whole iteration (milliseconds with 60 busy connections).
+    private let tasksWaiting = Atomic<Bool>(false)
     /// Set (under `inboxLock`) once the loop has stopped and is about to close its descriptors.
     private var ended = false
 
@@ -113,6 +118,7 @@ final class EventLoop: @unchecked Sendable {
         inboxTasks.append(task)
         let needWake = !wakePending
         wakePending = true
+        tasksWaiting.store(true, ordering: .releasing)
         if needWake {
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
@@ -163,6 +169,7 @@ final class EventLoop: @unchecked Sendable {
                     acceptConnections()
                 } else if let connection = connections[fd], connection.token == token {
                     connection.handle(events: flags)
+                    if tasksWaiting.load(ordering: .acquiring) { runTasks() }
                 }
             }
             if nowMillis &- lastSweep >= 1000 {
@@ -188,6 +195,7 @@ final class EventLoop: @unchecked Sendable {
         let batch = inboxTasks
         inboxTasks.removeAll(keepingCapacity: true)
         wakePending = false
+        tasksWaiting.store(false, ordering: .relaxed)
         inboxLock.unlock()
         for task in batch { task() }
     }
