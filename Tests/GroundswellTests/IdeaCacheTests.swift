@@ -193,4 +193,18 @@ final class IdeaCacheRuleTests: XCTestCase {
         XCTAssertLessThanOrEqual(cache.bytes, 16 << 10)
         XCTAssertEqual(cache.get(40), big)
     }
+
+    func testIdeasReadAgainOutliveIdeasReadOnce() {
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 900)
+        let cache = IdeaCache(byteLimit: 16 << 10)  // about 16 of these
+        for id in 1...5 { cache.put(Int64(id), big, authorID: 1, readAt: 0) }
+        // Ideas 1–5 are on every list page; a stream of other ideas passes through.
+        for id in 100..<400 {
+            for listed in 1...5 { XCTAssertEqual(cache.get(Int64(listed)), big, "listed idea \(listed) evicted at \(id)") }
+            cache.put(Int64(id), big, authorID: 1, readAt: 0)
+        }
+        XCTAssertLessThanOrEqual(cache.bytes, 16 << 10)
+        XCTAssertNil(cache.get(100))
+        XCTAssertEqual(cache.get(399), big)
+    }
 }

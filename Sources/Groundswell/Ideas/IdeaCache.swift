@@ -11,7 +11,8 @@ import Synchronization
 /// of that commit is answered — so an entry present is the idea as last committed. A reader
 /// stores what it read labelled with the commit count it read *before* its snapshot began, and
 /// the store is refused when a commit after that count changed the idea or its author: a slow
-/// reader never puts back what a commit has just retired. SQLite only: on PostgreSQL other nodes
+/// reader never puts back what a commit has just retired. When full, an idea read since it was
+/// queued is passed over once (CLOCK) and the first one that was not makes room. SQLite only: on PostgreSQL other nodes
 /// change rows this process never hears of by row.
 final class IdeaCache: Sendable {
     private struct Entry {
@@ -19,11 +20,14 @@ final class IdeaCache: Sendable {
         let authorID: Int64
         /// Which store this is, so an eviction finds only the entry it queued.
         let serial: UInt64
+        /// Read since it was last queued: eviction passes over it once (CLOCK), so the ideas every
+        /// list page shows stay while idea pages of random ideas stream through.
+        var referenced = false
     }
 
     private struct State {
         var entries: [Int64: Entry] = [:]
-        /// (idea, serial) in the order stored, oldest first from `head`: eviction order.
+        /// (idea, serial) in the order stored or last passed over, oldest first from `head`: eviction order.
         var order: [(id: Int64, serial: UInt64)] = []
         var head = 0
         var bytes = 0
@@ -73,12 +77,13 @@ final class IdeaCache: Sendable {
     /// The idea's open JSON object (no closing brace), if cached.
     func get(_ id: Int64) -> [UInt8]? {
         state.withLock { state in
-            guard let json = state.entries[id]?.json else {
+            guard let index = state.entries.index(forKey: id) else {
                 state.misses += 1
                 return nil
             }
             state.hits += 1
-            return json
+            state.entries.values[index].referenced = true
+            return state.entries.values[index].json
         }
     }
 
@@ -96,7 +101,15 @@ final class IdeaCache: Sendable {
             while state.bytes + size > limit, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1
-                if state.entries[oldest.id]?.serial == oldest.serial { state.remove(oldest.id) }
+                guard let index = state.entries.index(forKey: oldest.id), state.entries.values[index].serial == oldest.serial else {
+                    continue
+                }
+                if state.entries.values[index].referenced {
+                    state.entries.values[index].referenced = false
+                    state.order.append(oldest)
+                } else {
+                    state.remove(oldest.id)
+                }
             }
             if state.head > 4096 && state.head * 2 > state.order.count {
                 state.order.removeFirst(state.head)
