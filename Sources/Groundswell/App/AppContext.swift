@@ -100,12 +100,9 @@ public final class AppContext: Sendable {
     func visibleIdea(_ id: Int64) throws -> [UInt8]? {
         // Read before the snapshot begins: what is read is then at least this current.
         let generation = database.writer.commitCount
-        if let open = ideaCache?.get(id) { return open + [UInt8(ascii: "}")] }
-        return try read { db -> [UInt8]? in
-            var json = JSONWriter(capacity: 512)
-            try IdeaJSON.fetchMany(db, ids: [id], into: &json, cache: ideaCache, readAt: generation)
-            return json.bytes.isEmpty ? nil : json.bytes
-        }
+        guard let ideaCache else { return try read { db in try IdeaJSON.fetch(db, id: id) } }
+        if let open = ideaCache.get(id) { return open + [UInt8(ascii: "}")] }
+        return try read { db in try IdeaJSON.fetchVisible(db, id: id, cache: ideaCache, readAt: generation) }
     }
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock

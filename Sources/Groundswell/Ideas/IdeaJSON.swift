@@ -80,14 +80,26 @@ enum IdeaJSON {
         }
     }
 
+    private static let oneSQL = "SELECT \(columns) \(from) WHERE i.id = ?"
+    private static let oneVisibleSQL = "SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0"
+
     /// The idea `id` as JSON bytes (visible ones only, unless `includeHidden`), or nil.
     static func fetch(_ db: SQLConnection, id: Int64, includeHidden: Bool = false, extra: Extra? = nil) throws -> [UInt8]? {
-        let sql = includeHidden
-            ? "SELECT \(columns) \(from) WHERE i.id = ?"
-            : "SELECT \(columns) \(from) WHERE i.id = ? AND i.hidden = 0"
-        return try db.queryOne(sql, [id]) { row in
+        try db.queryOne(includeHidden ? oneSQL : oneVisibleSQL, [id]) { row in
             var json = JSONWriter(capacity: 512)
             write(row, into: &json, extra: extra)
+            return json.bytes
+        }
+    }
+
+    /// A visible idea as JSON bytes, kept in `cache` (at `generation`, the commit count read
+    /// before this snapshot began) on the way; nil when there is no visible idea `id`.
+    static func fetchVisible(_ db: SQLConnection, id: Int64, cache: IdeaCache, readAt generation: UInt64) throws -> [UInt8]? {
+        try db.queryOne(oneVisibleSQL, [id]) { row in
+            var json = JSONWriter(capacity: 512)
+            writeOpen(row, into: &json)
+            cache.put(id, json.bytes, authorID: row.int64(authorColumn), readAt: generation)
+            json.endObject()
             return json.bytes
         }
     }
