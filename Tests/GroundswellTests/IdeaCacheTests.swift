@@ -111,6 +111,36 @@ final class IdeaCacheTests: ServiceTestCase {
         }
     }
 
+    /// A reader that read an idea before a vote committed and stores it after the writer forgot
+    /// the idea (the interleaving a slow reader on another loop meets) must be refused: the writer's
+    /// hook labels the change with the commit after the count the reader read.
+    func testAStoreReadBeforeAVoteIsRefusedAfterIt() throws {
+        guard TestService.engine == .sqlite else { return }
+        let context = service.app.context
+        let cache = try XCTUnwrap(context.ideaCache)
+        let author = try signUp("Jun")
+        let id = try createIdea(author.token, title: "Garden race", description: "A garden that races.")["id"] as! Int
+        let voter = try signUp().token
+        // The reader: the count, then its snapshot.
+        let generation = context.database.writer.commitCount
+        let before = try XCTUnwrap(try context.read { db in
+            try db.queryOne("SELECT \(IdeaJSON.columns) \(IdeaJSON.from) WHERE i.id = ?", [Int64(id)]) { row -> [UInt8] in
+                var json = JSONWriter()
+                IdeaJSON.writeOpen(row, into: &json)
+                return json.bytes
+            }
+        })
+        // A vote commits, and the writer forgets the idea; then the reader's late store.
+        XCTAssertEqual(try client.post("/ideas/\(id)/votes", token: voter).status, 201)
+        cache.put(Int64(id), before, authorID: Int64(author.id), readAt: generation)
+        XCTAssertNil(cache.get(Int64(id)), "a store read before the vote was kept")
+        XCTAssertEqual(try client.get("/ideas/\(id)").json["votes"] as? Int, 1)
+        // Read after the vote's answer, the same store is kept.
+        let after = context.database.writer.commitCount
+        cache.put(Int64(id), before, authorID: Int64(author.id), readAt: after)
+        XCTAssertEqual(cache.get(Int64(id)), before)
+    }
+
     func testAnAwardShowsOnAnIdeaReadBeforeTheRoundClosed() throws {
         let body: [String: Any] = [
             "name": "Spring grants",
