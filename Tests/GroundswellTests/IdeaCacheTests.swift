@@ -206,7 +206,7 @@ final class IdeaCacheRuleTests: XCTestCase {
         XCTAssertEqual(cache.get(100), json)
         cache.forgetAll(changedAt: 12)
         XCTAssertNil(cache.get(100))
-        XCTAssertEqual(cache.count, 0)
+        XCTAssertEqual(cache.statistics.ideas, 0)
         cache.put(5, json, authorID: 1, readAt: 11)
         XCTAssertNil(cache.get(5), "read before the award")
     }
@@ -215,12 +215,12 @@ final class IdeaCacheRuleTests: XCTestCase {
         let big = [UInt8](repeating: UInt8(ascii: "x"), count: 900)
         let cache = IdeaCache(byteLimit: 16 << 10)
         for id in 1...40 { cache.put(Int64(id), big, authorID: 1, readAt: 0) }
-        XCTAssertLessThanOrEqual(cache.bytes, 16 << 10)
+        XCTAssertLessThanOrEqual(cache.statistics.bytes, 16 << 10)
         XCTAssertNil(cache.get(1))
         XCTAssertEqual(cache.get(40), big)
         // Storing an idea again replaces it without counting it twice.
         for _ in 0..<100 { cache.put(40, big, authorID: 1, readAt: 0) }
-        XCTAssertLessThanOrEqual(cache.bytes, 16 << 10)
+        XCTAssertLessThanOrEqual(cache.statistics.bytes, 16 << 10)
         XCTAssertEqual(cache.get(40), big)
     }
 
@@ -233,7 +233,7 @@ final class IdeaCacheRuleTests: XCTestCase {
             for listed in 1...5 { XCTAssertEqual(cache.get(Int64(listed)), big, "listed idea \(listed) evicted at \(id)") }
             cache.put(Int64(id), big, authorID: 1, readAt: 0)
         }
-        XCTAssertLessThanOrEqual(cache.bytes, 16 << 10)
+        XCTAssertLessThanOrEqual(cache.statistics.bytes, 16 << 10)
         XCTAssertNil(cache.get(100))
         XCTAssertEqual(cache.get(399), big)
     }

@@ -12,8 +12,8 @@ import Synchronization
 /// stores what it read labelled with the commit count it read *before* its snapshot began, and
 /// the store is refused when a commit after that count changed the idea or its author: a slow
 /// reader never puts back what a commit has just retired. When full, an idea read since it was
-/// queued is passed over once (CLOCK) and the first one that was not makes room. SQLite only: on PostgreSQL other nodes
-/// change rows this process never hears of by row.
+/// queued is passed over once (CLOCK) and the first one that was not makes room. SQLite only: on
+/// PostgreSQL other nodes change rows this process never hears of by row.
 final class IdeaCache: Sendable {
     private struct Entry {
         let json: [UInt8]
@@ -152,9 +152,6 @@ final class IdeaCache: Sendable {
     func forgetAll(changedAt commit: UInt64) {
         state.withLock { $0.forgetAll(changedAt: commit) }
     }
-
-    var count: Int { state.withLock { $0.entries.count } }
-    var bytes: Int { state.withLock { $0.bytes } }
 
     /// Ideas and bytes held now; lookups answered and not, since start (for `/metrics`).
     var statistics: (ideas: Int, bytes: Int, hits: Int, misses: Int) {

@@ -110,14 +110,18 @@ enum IdeaJSON {
     static func fetchMany(_ db: SQLConnection, ids: [Int64], into json: inout JSONWriter, extra: Extra? = nil,
                           cache: IdeaCache? = nil, readAt generation: UInt64? = nil) throws {
         guard !ids.isEmpty else { return }
+        // Whole objects (read, or cached with their extra members), and cached open ones that
+        // need only their closing brace (no extra: written straight into `json` below).
         var encoded: [Int64: [UInt8]] = [:]
+        var open: [Int64: [UInt8]] = [:]
         var missing: [Int64] = []
         if let cache {
             for id in ids {
-                guard let open = cache.get(id) else { missing.append(id); continue }
-                var one = JSONWriter(capacity: open.count + 256)
-                one.raw(open)
-                if let extra, !extra(id, nil, &one) { missing.append(id); continue }
+                guard let cached = cache.get(id) else { missing.append(id); continue }
+                guard let extra else { open[id] = cached; continue }
+                var one = JSONWriter(capacity: cached.count + 256)
+                one.raw(cached)
+                if !extra(id, nil, &one) { missing.append(id); continue }
                 one.endObject()
                 encoded[id] = one.bytes
             }
@@ -136,7 +140,14 @@ enum IdeaJSON {
                 encoded[id] = one.bytes
             }
         }
-        for id in ids { if let idea = encoded[id] { json.raw(idea) } }
+        for id in ids {
+            if let idea = encoded[id] {
+                json.raw(idea)
+            } else if let idea = open[id] {
+                json.raw(idea)
+                json.endObject()
+            }
+        }
     }
 
     /// Whether a visible idea with this id exists.
