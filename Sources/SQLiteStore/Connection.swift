@@ -14,6 +14,8 @@ public final class Connection {
     private var walSize: WALSize?
     /// Makes another connection's background checkpoint let go before `checkpoint()` needs its lock.
     var beforeBlockingCheckpoint: (() -> Void)?
+    /// Objects C code registered on this connection points into (ranking tables).
+    var keptAlive: [AnyObject] = []
 
     public struct Options: Sendable {
         public var readOnly = false
@@ -29,6 +31,8 @@ public final class Connection {
         public var vfs: String?
         /// FTS5 tokenizers to register on the connection before anything else runs.
         public var tokenizers: [RegisteredTokenizer] = []
+        /// FTS5 ranking functions to register with them.
+        public var rankings: [RegisteredRanking] = []
         public init() {}
     }
 
@@ -59,6 +63,7 @@ public final class Connection {
             if let pages = options.walAutocheckpoint { try execute("PRAGMA wal_autocheckpoint = \(max(0, pages))") }
             if options.readOnly { try execute("PRAGMA query_only = ON") }
             for tokenizer in options.tokenizers { try register(tokenizer) }
+            for ranking in options.rankings { try register(ranking) }
         } catch {
             cache.removeAll()
             sqlite3_close_v2(db)

@@ -30,7 +30,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Writer-thread only: watches whose commits must be announced before answering.
     private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
     /// Writer-thread only: watches whose changed rows are handed over after each commit.
-    private var rowWatches: [(watch: ChangeWatch, committed: (Connection, [Int64]) -> Void)] = []
+    private var rowWatches: [(watch: ChangeWatch, beforeCommit: (() -> Void)?, committed: (Connection, [Int64]) -> Void)] = []
 
     /// `pipelinedSync`: only for a connection on the gathering VFS with `synchronous = FULL`
     /// (`PacedVFS.gathering`), whose WAL syncs this writer can defer.
@@ -84,11 +84,15 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// changed some — before the commit count moves and before any job of that batch is
     /// answered. A value kept beside the database (an order in memory) follows it this way; it
     /// may be handed rows that a rolled-back job had touched, so it must read their current state.
-    public func onCommittedRows(of table: String, _ committed: @escaping (Connection, [Int64]) -> Void) throws {
+    /// `beforeCommit`: called first, inside the transaction, just before a commit that changed
+    /// rows of `table` (a value that readers use while it matches their snapshot marks itself
+    /// as changing before any snapshot can see the change).
+    public func onCommittedRows(of table: String, beforeCommit: (() -> Void)? = nil,
+                                _ committed: @escaping (Connection, [Int64]) -> Void) throws {
         let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
         try sync { [unowned self] db in
             db.install(watch)
-            self.rowWatches.append((watch, committed))
+            self.rowWatches.append((watch, beforeCommit, committed))
         }
     }
 
@@ -146,8 +150,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
                     }
                 }
             }
+            for (watch, beforeCommit, _) in rowWatches where watch.changed { beforeCommit?() }
             try commit()
-            for (watch, observer) in rowWatches {
+            for (watch, _, observer) in rowWatches {
                 let rows = watch.takeRows()
                 if !rows.isEmpty { observer(connection, rows) }
             }
@@ -164,7 +169,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         } catch {
             connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
-            for (watch, _) in rowWatches { _ = watch.takeRows() }
+            for (watch, _, _) in rowWatches { _ = watch.takeRows() }
             _ = csqlite_pacing_take_deferred_sync()
             answer(batch, fd: -1, failure: error)
             return

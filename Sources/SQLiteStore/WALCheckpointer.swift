@@ -40,6 +40,7 @@ public final class WALCheckpointer: @unchecked Sendable {
     public init(path: String, options: Connection.Options, window: Int, tail: Int = 256) throws {
         var own = options
         own.tokenizers = []
+        own.rankings = []
         own.walAutocheckpoint = 0
         // A pass writes thousands of pages and SQLite fsyncs them at once: a queue the writer's
         // next WAL fsyncs would wait behind. Paced, they reach the disk a chunk at a time.

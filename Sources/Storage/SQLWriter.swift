@@ -52,10 +52,12 @@ public final class SQLWriter: Sendable {
     /// SQLite: calls `committed` on the writer thread with the rowids of `table` that a commit
     /// inserted, updated or deleted (triggers' changes too), before the commit count moves and
     /// before any job of it is answered; the connection is outside any transaction, for reading
-    /// those rows as committed. PostgreSQL: never called (other nodes change rows too).
-    public func onCommittedRows(of table: String, _ committed: @escaping (SQLConnection, [Int64]) -> Void) throws {
+    /// those rows as committed. `beforeCommit`: inside the transaction, just before such a commit.
+    /// PostgreSQL: never called (other nodes change rows too).
+    public func onCommittedRows(of table: String, beforeCommit: (() -> Void)? = nil,
+                                _ committed: @escaping (SQLConnection, [Int64]) -> Void) throws {
         if case .sqlite(let writer, let wrapped) = backend {
-            try writer.onCommittedRows(of: table) { _, rows in committed(wrapped.connection, rows) }
+            try writer.onCommittedRows(of: table, beforeCommit: beforeCommit) { _, rows in committed(wrapped.connection, rows) }
         }
     }
 

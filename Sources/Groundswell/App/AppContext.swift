@@ -62,11 +62,14 @@ public final class AppContext: Sendable {
     /// SQLite: each visible idea's JSON as last committed (nil on PostgreSQL, whose other
     /// nodes change ideas this one never hears of by row).
     let ideaCache: IdeaCache?
+    /// SQLite: each indexed idea's length for relevance rankings (`SearchRanking`).
+    let docLengths: FullTextDocLengths?
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
-         ranking: IdeaRanking?, ideaCache: IdeaCache?) {
+         ranking: IdeaRanking?, ideaCache: IdeaCache?, docLengths: FullTextDocLengths?) {
         self.media = media
+        self.docLengths = docLengths
         self.ranking = ranking
         self.ideaCache = ideaCache
         self.droppedLogLines = droppedLogLines
@@ -107,6 +110,9 @@ public final class AppContext: Sendable {
 
     /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
     /// taken once instead of once per statement (which contends between reader threads).
+    /// For a read that ranks search matches: call before the read begins (see `SearchRanking`).
+    func searchRanking() -> SearchRanking { SearchRanking(lengths: docLengths, readAt: database.writer.commitCount) }
+
     public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         try database.read { db in try db.transaction(.deferred) { try body(db) } }
     }

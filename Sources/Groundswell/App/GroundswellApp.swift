@@ -17,7 +17,9 @@ public final class GroundswellApp: @unchecked Sendable {
     let scheduler: RoundScheduler
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
-        var options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous)
+        // Relevance rankings read each idea's length from memory (SQLite; loaded after start).
+        let docLengths = FullTextDocLengths()
+        var options = GroundswellApp.connectionOptions(synchronous: configuration.synchronous, lengths: docLengths)
         options.walAutocheckpoint = configuration.walAutocheckpoint
         let clock = configuration.clock
         let database: SQLDatabase
@@ -65,10 +67,23 @@ public final class GroundswellApp: @unchecked Sendable {
             // An award is part of its idea's JSON (awards change only when a round closes).
             try writer.onCommittedRows(of: "awards") { _, _ in ideaCache.forgetAll(changedAt: writer.commitCount + 1) }
         }
+        if database.engine == .sqlite {
+            let writer = database.writer
+            // Stamped inside the transaction, before any snapshot can see the new lengths; the
+            // lengths themselves are read back once committed, before the commit count moves.
+            try writer.onCommittedRows(of: SearchRanking.docsizeTable, beforeCommit: { docLengths.stamp(writer.commitCount + 1) }) { db, ids in
+                do {
+                    try docLengths.refresh(db.sqlite!, docsizeTable: SearchRanking.docsizeTable, rowids: ids)
+                } catch {
+                    docLengths.invalidate()
+                    logger.error("could not read back \(ids.count) search document lengths; rankings read them from the index: \(error)")
+                }
+            }
+        }
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
-                             ranking: ranking, ideaCache: ideaCache)
+                             ranking: ranking, ideaCache: ideaCache, docLengths: database.engine == .sqlite ? docLengths : nil)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         if database.engine == .sqlite { try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") } }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -94,6 +109,7 @@ public final class GroundswellApp: @unchecked Sendable {
                                      operations: [.insert, .update, .delete]) { [search = context.searchCache] in
             search.invalidate()
         }
+        SearchRanking.loadLengths(context)
         // Live streams show other nodes' votes too (PostgreSQL).
         database.writer.onRemoteCommit { [live = context.live] in live.recheckAll() }
         // The outbox: a commit that queued a webhook delivery or a notification (an email to
@@ -178,11 +194,14 @@ public final class GroundswellApp: @unchecked Sendable {
     public func hashedPeer(_ address: String) -> String { context.client.hash(address) }
 
     /// How every connection to a Groundswell database is opened: with the search tokenizer
-    /// registered (the index and its migrations need it). Tools that open the file use it too.
-    public static func connectionOptions(synchronous: String = "FULL") -> Connection.Options {
+    /// registered (the index and its migrations need it) and the ranking function (reading
+    /// `lengths`; tools that open the file use it too, with a table that is never loaded).
+    public static func connectionOptions(synchronous: String = "FULL",
+                                         lengths: FullTextDocLengths = FullTextDocLengths()) -> Connection.Options {
         var options = Connection.Options()
         options.synchronous = synchronous
         options.tokenizers = [SearchTokenizer.registered]
+        options.rankings = [RegisteredRanking(name: SearchRanking.function, lengths: lengths)]
         return options
     }
 

@@ -86,10 +86,11 @@ struct ModerationPages {
         try console.page(request) { page, staff in
             let id = try console.app.pathID(request, what: "idea")
             let publicURL = console.app.publicURL
+            let ranking = console.app.searchRanking()
             let view = try console.app.read { db -> IdeaView? in
                 guard let idea = try IdeaJSON.fetch(db, id: id, includeHidden: true).map(JSONValue.of) else { return nil }
                 let hidden = try IdeaJSON.fetch(db, id: id) == nil
-                let similar = try SimilarIdeas.find(db, title: idea.string("title") ?? "", limit: 6).filter { $0.id != id }
+                let similar = try SimilarIdeas.find(db, title: idea.string("title") ?? "", limit: 6, ranking: ranking).filter { $0.id != id }
                 let titles = try IdeaStore.titles(db, ids: similar.map(\.id))
                 return IdeaView(idea: idea, hidden: hidden,
                                 history: JSONValue.of(try IdeaModerationStore.historyJSON(db, id: id) ?? Array("{}".utf8)),

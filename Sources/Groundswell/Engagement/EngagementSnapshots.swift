@@ -6,7 +6,7 @@ import Synchronization
 
 /// Engagement reports as last computed, so `GET /admin/engagement`, its CSV tables and the
 /// console answer from memory instead of reading the rollup per request. A report is computed on
-/// its own thread (`groundswell-analytics`: never an event loop, never the search thread).
+/// its own thread (`groundswell-analytics`: never an event loop, never the search thread; at nice 10).
 ///
 /// Freshness follows the cost: a snapshot is exact while no transaction has committed since it
 /// was read. After a commit, a report that took under 100 ms to compute is computed again for
@@ -56,7 +56,9 @@ final class EngagementSnapshots: Sendable {
     private let builds = Atomic<Int>(0)
 
     init(logger: Logger) {
-        thread = BackgroundReads(capacity: 32, logger: logger, name: "groundswell-analytics")
+        // Reports of a million customers take seconds of a core (at start-up too): never at
+        // the expense of votes and pages.
+        thread = BackgroundReads(capacity: 32, logger: logger, name: "groundswell-analytics", niceness: 10)
     }
 
     func stop() { thread.stop() }

@@ -36,8 +36,9 @@ struct IdeaRoutes {
         // "Did you mean…": ideas that already cover most of this title (SimilarIdeas). Finding
         // them ranks matches, so it runs on the search thread, which then hands the write on.
         return context.backgroundReads.then({ [context] in
-            try context.read { db -> [UInt8] in
-                let matches = try SimilarIdeas.find(db, title: title, limit: 3).filter { $0.score >= SimilarIdeas.suggestionThreshold }
+            let ranking = context.searchRanking()
+            return try context.read { db -> [UInt8] in
+                let matches = try SimilarIdeas.find(db, title: title, limit: 3, ranking: ranking).filter { $0.score >= SimilarIdeas.suggestionThreshold }
                 var json = JSONWriter(capacity: 1024)
                 json.beginArray()
                 try IdeaRoutes.writeScored(db, matches, into: &json, cache: context.ideaCache)
@@ -93,12 +94,13 @@ struct IdeaRoutes {
         let limit = try PageRequest(request.queryItems, defaultLimit: 10, maxLimit: 10).limit
         guard SearchQuery.any(title) != nil else { return .response(.json(.ok, IdeaRoutes.emptyItems)) }
         return context.backgroundReads.submit { [context] in
+            let ranking = context.searchRanking()
             let body = try context.read { db -> [UInt8] in
                 var json = JSONWriter(capacity: 4096)
                 json.beginObject()
                 json.key("items")
                 json.beginArray()
-                try IdeaRoutes.writeScored(db, try SimilarIdeas.find(db, title: title, limit: limit), into: &json,
+                try IdeaRoutes.writeScored(db, try SimilarIdeas.find(db, title: title, limit: limit, ranking: ranking), into: &json,
                                            cache: context.ideaCache)
                 json.endArray()
                 json.endObject()
@@ -264,7 +266,8 @@ struct IdeaRoutes {
         }
         let filterKey = filter.cacheKey
         func rank(limit: Int, offset: Int) throws -> [Int64] {
-            try IdeaStore.rank(db, query: query, snapshot: snapshot, filter: filter, limit: limit, offset: offset)
+            try IdeaStore.rank(db, query: query, snapshot: snapshot, filter: filter, limit: limit, offset: offset,
+                               ranking: SearchRanking(lengths: context.docLengths, readAt: commitCount))
         }
         let expression = query.expression  // the cache key: every spelling of one query shares it
         var ids: [Int64]

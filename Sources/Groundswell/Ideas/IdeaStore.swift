@@ -150,7 +150,9 @@ enum IdeaStore {
     /// Ids of visible ideas matching `query` (up to `snapshot`), by BM25 with titles ×10 (on
     /// PostgreSQL `ts_rank`, weights alike: `PostgresSearch`). Plain searches stay inside the
     /// index, which holds only visible ideas.
-    static func rank(_ db: SQLConnection, query: SearchQuery, snapshot: Int64, filter: Filter, limit: Int, offset: Int) throws -> [Int64] {
+    /// `ranking`: where document lengths come from (see `SearchRanking`).
+    static func rank(_ db: SQLConnection, query: SearchQuery, snapshot: Int64, filter: Filter, limit: Int, offset: Int,
+                     ranking: SearchRanking = .none) throws -> [Int64] {
         let (conditions, values) = filter.conditions(db.engine, includeMatch: false)
         if db.engine == .postgres {
             guard let tsquery = query.tsquery else { return [] }
@@ -164,14 +166,23 @@ enum IdeaStore {
         }
         let expression = query.expression
         let sql = conditions.isEmpty
-            ? "SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? AND f.rowid <= ? ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?"
+            ? "SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? AND f.rowid <= ? ORDER BY \(bm25), f.rowid LIMIT ? OFFSET ?"
             : """
               SELECT f.rowid FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
               WHERE ideas_fts MATCH ? AND f.rowid <= ? AND \(conditions.joined(separator: " AND "))
-              ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ? OFFSET ?
+              ORDER BY \(bm25), f.rowid LIMIT ? OFFSET ?
               """
-        return try db.query(sql, [expression, snapshot] + values + [limit, offset]) { $0.int64(0) }
+        let validity = ranking.validity
+        let ranked = try db.query(sql, [expression, snapshot] + values + [validity, limit, offset]) { $0.int64(0) }
+        guard ranking.stillValid(validity) else {
+            return try rank(db, query: query, snapshot: snapshot, filter: filter, limit: limit, offset: offset)
+        }
+        return ranked
     }
+
+    /// BM25 with titles ×10, exactly FTS5's `bm25(ideas_fts, 10.0, 1.0)`; its first parameter
+    /// says whether the lengths kept in memory may be used (`SearchRanking.validity`).
+    static let bm25 = "\(SearchRanking.function)(ideas_fts, ?, 10.0, 1.0)"
 
     /// Adds a submitted idea; returns its id.
     static func insert(_ db: SQLConnection, authorID: Int64, title: String, description: String, category: String, at now: Int64,

@@ -19,21 +19,23 @@ enum SimilarIdeas {
         let score: Double
     }
 
-    static func find(_ db: SQLConnection, title: String, limit: Int) throws -> [Match] {
+    /// `ranking`: where document lengths come from (see `SearchRanking`).
+    static func find(_ db: SQLConnection, title: String, limit: Int, ranking: SearchRanking = .none) throws -> [Match] {
         guard let query = SearchQuery.any(title) else { return [] }
         let tokenizer = SearchTokenizer()
         let wanted = Set(tokenizer.tokens(title, forQuery: true).map(\.text))
         guard !wanted.isEmpty else { return [] }
         var ranked: [(match: Match, order: Int)] = []
         let sql: String, values: [SQLiteBindable]
+        let validity = ranking.validity
         switch db.engine {
         case .sqlite:
             sql = """
                 SELECT f.rowid, i.title, substr(i.description, 1, \(descriptionPrefix)) FROM ideas_fts f JOIN ideas i ON i.id = f.rowid
                 WHERE ideas_fts MATCH ? AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
-                ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid LIMIT ?
+                ORDER BY \(IdeaStore.bm25), f.rowid LIMIT ?
                 """
-            values = [query.expression, candidates]
+            values = [query.expression, validity, candidates]
         case .postgres:
             guard let tsquery = query.tsquery else { return [] }
             sql = """
@@ -48,6 +50,7 @@ enum SimilarIdeas {
             let score = Double(wanted.intersection(have).count) / Double(wanted.count)
             ranked.append((Match(id: row.int64(0), score: score), ranked.count))
         }
+        guard ranking.stillValid(validity) else { return try find(db, title: title, limit: limit) }
         ranked.sort { $0.match.score != $1.match.score ? $0.match.score > $1.match.score : $0.order < $1.order }
         return ranked.prefix(limit).map(\.match)
     }

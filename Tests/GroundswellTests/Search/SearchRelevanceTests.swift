@@ -169,3 +169,65 @@ final class SearchCacheTests: ServiceTestCase {
         XCTAssertEqual(try client.get("/ideas?q=oat&status=under_review").json["items"].map { ($0 as! [Any]).count }, 1)
     }
 }
+
+/// Relevance rankings read each idea's length from memory (`FullTextDocLengths`, issue 14): the
+/// kept lengths must equal the index's after every change, and every ranking must be exactly
+/// FTS5's `bm25()` order.
+final class SearchDocLengthsTests: ServiceTestCase {
+    private func bm25Order(_ query: String) throws -> [Int] {
+        let db = try Connection(path: service.databasePath, options: GroundswellApp.connectionOptions())
+        return try db.query("""
+            SELECT f.rowid FROM ideas_fts f WHERE ideas_fts MATCH ? ORDER BY bm25(ideas_fts, 10.0, 1.0), f.rowid
+            """, [query]) { $0.int(0) }
+    }
+
+    private func assertKeptLengthsAndRankings(_ moment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let kept = try XCTUnwrap(service.app.context.docLengths)
+        XCTAssertTrue(kept.isReady, moment, file: file, line: line)
+        let db = try Connection(path: service.databasePath, options: GroundswellApp.connectionOptions())
+        let loaded = FullTextDocLengths()
+        try db.transaction(.deferred) { _ = try loaded.load(db, docsizeTable: "ideas_fts_docsize", readAt: 0) }
+        let ids = try db.query("SELECT id FROM ideas") { $0.int64(0) }
+        XCTAssertFalse(ids.isEmpty)
+        for id in ids {
+            XCTAssertEqual(kept.length(of: id), loaded.length(of: id), "\(moment): idea \(id)'s length", file: file, line: line)
+        }
+        for query in ["garden", "garden bench", "tram"] {
+            let listed = (try client.get("/ideas?q=\(query.replacingOccurrences(of: " ", with: "%20"))&limit=100").json["items"] as? [[String: Any]] ?? [])
+                .compactMap { $0["id"] as? Int }
+            XCTAssertEqual(listed, try bm25Order(query), "\(moment): \(query)", file: file, line: line)
+        }
+    }
+
+    func testKeptLengthsFollowEveryChangeAndRankingsStayBM25s() throws {
+        try XCTSkipIf(TestService.engine == .postgres, "PostgreSQL ranks with ts_rank in the database")
+        let (_, token) = try signUp()
+        var ids: [Int] = []
+        for n in 0..<12 {
+            let words = Array(repeating: n % 3 == 0 ? "garden" : "bench", count: 1 + n) + Array(repeating: "tram", count: 12 - n)
+            ids.append(try createIdea(token, title: n % 2 == 0 ? "Garden \(n)" : "Tram stop \(n)",
+                                      description: words.joined(separator: " "))["id"] as! Int)
+        }
+        let kept = try XCTUnwrap(service.app.context.docLengths)
+        let deadline = Date().addingTimeInterval(10)
+        while !kept.isReady && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try assertKeptLengthsAndRankings("new ideas")
+        let admin = service.adminToken
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ids[3])", json: ["hidden": true], token: admin).status, 200)
+        try assertKeptLengthsAndRankings("after hiding")
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ids[3])", json: ["hidden": false], token: admin).status, 200)
+        try assertKeptLengthsAndRankings("after showing it again")
+        XCTAssertEqual(try client.post("/admin/ideas/\(ids[4])/merge", ["into": ids[5]], token: admin).status, 200)
+        try assertKeptLengthsAndRankings("after a merge")
+        ids.append(try createIdea(token, title: "Garden garden garden", description: String(repeating: "bench ", count: 300))["id"] as! Int)
+        try assertKeptLengthsAndRankings("after a long new idea")
+        XCTAssertEqual(kept.length(of: Int64(ids.last!)), 303)
+        // A restart loads them from the file.
+        try service.restart()
+        client = service.client()
+        let reloaded = try XCTUnwrap(service.app.context.docLengths)
+        let again = Date().addingTimeInterval(10)
+        while !reloaded.isReady && Date() < again { Thread.sleep(forTimeInterval: 0.01) }
+        try assertKeptLengthsAndRankings("after a restart")
+    }
+}
