@@ -10,7 +10,7 @@ PORT ?= 8080
 # webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: gzip for pages and assets),
 # libvips's (CVips: decoding, stripping and resizing customers' pictures), libpq's (CPostgreSQL:
 # PostgreSQL as the store of several nodes, issue 19).
-SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev libvips-dev libpq-dev pkg-config
+SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev libdeflate-dev libvips-dev libpq-dev pkg-config
 # What only the tests need: openssl (a STARTTLS certificate), python3-venv (test peers, Selenium),
 # Chromium and its driver (the browser tests) with Noto CJK fonts (Korean in screenshots),
 # PostgreSQL's server (a throw-away cluster per test run, TestPostgres).

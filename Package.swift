@@ -50,7 +50,12 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Compression", dependencies: ["CZlib"]),
+        // libdeflate (Debian's libdeflate-dev) compresses them; zlib stays for reading gzip back.
+        .systemLibrary(
+            name: "CDeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
+        .target(name: "Compression", dependencies: ["CZlib", "CDeflate"]),
         // libvips (Debian's libvips-dev) for the pictures customers attach: decode, turn
         // upright, strip metadata, re-encode, resize. Only its JPEG, PNG and WebP loaders are used.
         // Loaded with dlopen on the first picture (Sources/CVips/include/cvips.h says why), so

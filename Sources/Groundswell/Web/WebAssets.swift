@@ -17,7 +17,7 @@ enum WebAssets {
             self.name = name
             self.contentType = contentType
             body = Array(text.utf8)
-            gzipped = Gzip.compress(body, level: 9)
+            gzipped = Gzip.compress(body, level: 12)
             hash = Hex.string(Array(SHA256.hash(data: body))).prefix(16).description
         }
 
