@@ -64,6 +64,8 @@ public final class AppContext: Sendable {
     let ideaCache: IdeaCache?
     /// SQLite: each indexed idea's length for relevance rankings (`SearchRanking`).
     let docLengths: FullTextDocLengths?
+    /// Whether a load of `docLengths` is queued or running (`SearchRanking.loadLengths`).
+    let loadingLengths = Atomic<Bool>(false)
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,

@@ -39,7 +39,11 @@ final class RoundScheduler: @unchecked Sendable {
             last = now
             return true
         }
-        if due { purge(now: now) }
+        if due {
+            purge(now: now)
+            // Search lengths that could not be loaded (ideas kept changing, a read failed): again.
+            SearchRanking.loadLengths(context)
+        }
         if rollupEvery > 0, lastRollup.withLock({ last -> Bool in
             guard now - last >= rollupEvery else { return false }
             last = now

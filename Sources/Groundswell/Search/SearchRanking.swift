@@ -28,10 +28,14 @@ struct SearchRanking {
 
 extension SearchRanking {
     /// Loads `context.docLengths` on the search thread after start-up (rankings read lengths
-    /// from the index until then); tried again while ideas' text changes during a load.
+    /// from the index until then); tried again while ideas' text changes during a load, and by
+    /// the scheduler's minute if it is still not ready. Nothing when loaded or loading.
     static func loadLengths(_ context: AppContext) {
-        guard let lengths = context.docLengths else { return }
-        _ = context.backgroundReads.run {
+        guard let lengths = context.docLengths, !lengths.isReady,
+              context.loadingLengths.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        let queued = context.backgroundReads.run {
+            defer { context.loadingLengths.store(false, ordering: .releasing) }
             let start = ContinuousClock.now
             for _ in 0..<5 {
                 let readAt = context.database.writer.commitCount
@@ -47,5 +51,6 @@ extension SearchRanking {
             }
             context.logger.notice("search document lengths kept changing while loading; rankings read them from the index")
         }
+        if !queued { context.loadingLengths.store(false, ordering: .releasing) }
     }
 }
