@@ -110,11 +110,11 @@ public final class AppContext: Sendable {
         return try read { db in try IdeaJSON.fetchVisible(db, id: id, cache: ideaCache, readAt: generation) }
     }
 
-    /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
-    /// taken once instead of once per statement (which contends between reader threads).
     /// For a read that ranks search matches: call before the read begins (see `SearchRanking`).
     func searchRanking() -> SearchRanking { SearchRanking(lengths: docLengths, readAt: database.writer.commitCount) }
 
+    /// Runs `body` in one read transaction: a consistent snapshot, and the WAL read lock
+    /// taken once instead of once per statement (which contends between reader threads).
     public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
         try database.read { db in try db.transaction(.deferred) { try body(db) } }
     }
