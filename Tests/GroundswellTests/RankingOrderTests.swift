@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteStore
+import TestSupport
 import XCTest
 
 /// Issue 14: on SQLite the `top` and `trending` orders are kept in memory (`IdeaRanking`), not
@@ -112,15 +113,3 @@ final class RankingOrderTests: ServiceTestCase {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so a failure can be replayed.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

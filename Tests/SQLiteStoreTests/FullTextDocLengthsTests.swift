@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SQLiteStore
 
@@ -15,7 +16,7 @@ final class FullTextDocLengthsTests: DatabaseFileTestCase {
         return db
     }
 
-    private func text(_ generator: inout SplitMix, count: Int) -> String {
+    private func text(_ generator: inout SeededRandom, count: Int) -> String {
         (0..<count).map { _ in words[Int(generator.next() % UInt64(words.count))] }.joined(separator: " ")
     }
 
@@ -33,7 +34,7 @@ final class FullTextDocLengthsTests: DatabaseFileTestCase {
     func testScoresEqualBuiltInBM25WithAndWithoutTheTable() throws {
         let lengths = FullTextDocLengths()
         let db = try open(lengths)
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         try db.transaction {
             for _ in 0..<2_000 {
                 let title = text(&generator, count: 1 + Int(generator.next() % 6))
@@ -129,18 +130,5 @@ final class FullTextDocLengthsTests: DatabaseFileTestCase {
         try writer.sync { db in try db.execute("CREATE TABLE other (x); INSERT INTO other VALUES (1)") }
         XCTAssertEqual(seen.stamps.count, 1, "commits that change no document are not stamped")
         writer.close()
-    }
-}
-
-/// A small deterministic generator (tests must not depend on the system's random source).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
