@@ -7,7 +7,8 @@ PORT ?= 8080
 .PHONY: run test test-tsan build release deps test-deps bench bench-peers migrations fuzz soak clean
 
 # System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
-# webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: gzip for pages and assets),
+# webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: reading gzip back) and
+# libdeflate's (CDeflate: gzip for pages and assets),
 # libvips's (CVips: decoding, stripping and resizing customers' pictures), libpq's (CPostgreSQL:
 # PostgreSQL as the store of several nodes, issue 19).
 SYSTEM_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libargon2-dev zlib1g-dev libdeflate-dev libvips-dev libpq-dev pkg-config
