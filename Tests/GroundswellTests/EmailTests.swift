@@ -141,6 +141,10 @@ final class EmailTests: XCTestCase {
         let idea = try client.post("/ideas", ["title": "Retry mail", "description": "d", "category": "store"], token: author).json["id"] as! Int
         XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(idea)", json: ["status": "under_review"], token: admin).status, 200)
         XCTAssertTrue(Peers.wait(10) { self.mail(to: "author@example.com").count == 1 })
+        // The sink holds the message before the server has read its final reply and counted the
+        // attempt: wait for the count.
+        let succeeded = "groundswell_outbox_attempts_total{channel=\"email\",result=\"succeeded\"} 1"
+        XCTAssertTrue(Peers.wait(10) { ((try? client.get("/metrics", token: self.admin).text) ?? "").contains(succeeded) })
         let metrics = try client.get("/metrics", token: admin).text
         XCTAssertTrue(metrics.contains("groundswell_outbox_attempts_total{channel=\"email\",result=\"retrying\"} 1"), metrics)
         XCTAssertTrue(metrics.contains("groundswell_outbox_attempts_total{channel=\"email\",result=\"succeeded\"} 1"), metrics)

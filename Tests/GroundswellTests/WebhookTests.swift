@@ -112,8 +112,11 @@ final class WebhookTests: XCTestCase {
             XCTAssertEqual(item["response_status"] as? Int, 200)
             XCTAssertNotNil(item["latency_ms"] as? Int)
         }
+        // The worker counts an attempt just after recording it: wait for the last count.
+        let succeeded = "groundswell_outbox_attempts_total{channel=\"webhook\",result=\"succeeded\"} \(records.count)"
+        XCTAssertTrue(Peers.wait(10) { ((try? client.get("/metrics", token: admin).text) ?? "").contains(succeeded) })
         let metrics = try client.get("/metrics", token: admin).text
-        XCTAssertTrue(metrics.contains("groundswell_outbox_attempts_total{channel=\"webhook\",result=\"succeeded\"} \(records.count)"), metrics)
+        XCTAssertTrue(metrics.contains(succeeded), metrics)
         XCTAssertTrue(metrics.contains("groundswell_outbox_pending{channel=\"webhook\"} 0"))
     }
 
