@@ -112,3 +112,15 @@ final class WebTests: ServiceTestCase {
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
     }
 }
+
+/// Query values in links are percent-encoded exactly as RFC 3986 leaves unreserved characters
+/// (and `/`) alone: checked against Foundation's encoder.
+final class QueryValueTests: XCTestCase {
+    func testQueryValuesEncodeLikeFoundation() {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
+        for value in ["", "parks", "Parks & Rec", "a+b=c?d#e", "정원 가꾸기", "café/ü", "100%", "\u{0}\u{7f}", "😀 ok", "~/-._"] {
+            XCTAssertEqual(WebPage.queryValue(value), value.addingPercentEncoding(withAllowedCharacters: allowed), value)
+        }
+        XCTAssertEqual(WebPage.queryValue("정"), "%EC%A0%95")
+    }
+}
