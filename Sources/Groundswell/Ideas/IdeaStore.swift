@@ -172,12 +172,9 @@ enum IdeaStore {
               WHERE ideas_fts MATCH ? AND f.rowid <= ? AND \(conditions.joined(separator: " AND "))
               ORDER BY \(bm25), f.rowid LIMIT ? OFFSET ?
               """
-        let validity = ranking.validity
-        let ranked = try db.query(sql, [expression, snapshot] + values + [validity, limit, offset]) { $0.int64(0) }
-        guard ranking.stillValid(validity) else {
-            return try rank(db, query: query, snapshot: snapshot, filter: filter, limit: limit, offset: offset)
+        return try ranking.run { validAt in
+            try db.query(sql, [expression, snapshot] + values + [validAt, limit, offset]) { $0.int64(0) }
         }
-        return ranked
     }
 
     /// BM25 with titles ×10, exactly FTS5's `bm25(ideas_fts, 10.0, 1.0)`; its first parameter

@@ -18,11 +18,14 @@ struct SearchRanking {
     /// The function's `valid_at` argument: -1 unless the table matches the query's snapshot.
     var validity: Int64 { lengths?.validity(readAt: readAt) ?? -1 }
 
-    /// Whether a ranking run with `validity` read only lengths of its own snapshot (false when a
-    /// commit that changed documents landed meanwhile: rank again with `.none`).
-    func stillValid(_ validity: Int64) -> Bool {
-        guard validity >= 0, let lengths else { return true }
-        return lengths.stillValid(readAt: readAt)
+    /// Runs a ranking query with the function's `valid_at` argument and, when a commit that
+    /// changed documents landed while it ran (a kept length may then not be its snapshot's),
+    /// once more with -1: FTS5's own lengths.
+    func run<T>(_ query: (_ validAt: Int64) throws -> T) rethrows -> T {
+        let validity = self.validity
+        let result = try query(validity)
+        guard validity >= 0, let lengths, !lengths.stillValid(readAt: readAt) else { return result }
+        return try query(-1)
     }
 }
 

@@ -25,9 +25,7 @@ enum SimilarIdeas {
         let tokenizer = SearchTokenizer()
         let wanted = Set(tokenizer.tokens(title, forQuery: true).map(\.text))
         guard !wanted.isEmpty else { return [] }
-        var ranked: [(match: Match, order: Int)] = []
-        let sql: String, values: [SQLiteBindable]
-        let validity = ranking.validity
+        let sql: String, values: (_ validAt: Int64) -> [SQLiteBindable]
         switch db.engine {
         case .sqlite:
             sql = """
@@ -35,7 +33,7 @@ enum SimilarIdeas {
                 WHERE ideas_fts MATCH ? AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
                 ORDER BY \(IdeaStore.bm25), f.rowid LIMIT ?
                 """
-            values = [query.expression, validity, candidates]
+            values = { [query.expression, $0, candidates] }
         case .postgres:
             guard let tsquery = query.tsquery else { return [] }
             sql = """
@@ -43,14 +41,15 @@ enum SimilarIdeas {
                 WHERE s.document @@ CAST(? AS tsquery) AND i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
                 ORDER BY ts_rank(\(PostgresSearch.weights), s.document, CAST(? AS tsquery)) DESC, s.idea_id LIMIT ?
                 """
-            values = [tsquery, tsquery, candidates]
+            values = { _ in [tsquery, tsquery, candidates] }
         }
-        _ = try db.query(sql, values) { row in
-            let have = Set(tokenizer.tokens(row.string(1) + "\n" + row.string(2)).map(\.text))
-            let score = Double(wanted.intersection(have).count) / Double(wanted.count)
-            ranked.append((Match(id: row.int64(0), score: score), ranked.count))
+        let found = try ranking.run { validAt in
+            try db.query(sql, values(validAt)) { row in (id: row.int64(0), text: row.string(1) + "\n" + row.string(2)) }
         }
-        guard ranking.stillValid(validity) else { return try find(db, title: title, limit: limit) }
+        var ranked = found.enumerated().map { order, candidate in
+            let have = Set(tokenizer.tokens(candidate.text).map(\.text))
+            return (match: Match(id: candidate.id, score: Double(wanted.intersection(have).count) / Double(wanted.count)), order: order)
+        }
         ranked.sort { $0.match.score != $1.match.score ? $0.match.score > $1.match.score : $0.order < $1.order }
         return ranked.prefix(limit).map(\.match)
     }

@@ -199,6 +199,27 @@ final class SearchDocLengthsTests: ServiceTestCase {
         }
     }
 
+    func testARankingDuringAChangeOfLengthsIsRunAgainWithFTS5sOwn() throws {
+        let lengths = FullTextDocLengths()
+        let db = try Connection(path: service.directory.appendingPathComponent("lengths.sqlite").path)
+        try db.execute("CREATE VIRTUAL TABLE docs USING fts5(body); INSERT INTO docs (body) VALUES ('garden')")
+        try db.transaction(.deferred) { XCTAssertTrue(try lengths.load(db, docsizeTable: "docs_docsize", readAt: 5)) }
+        var calls: [Int64] = []
+        let ranking = SearchRanking(lengths: lengths, readAt: 5)
+        XCTAssertEqual(ranking.run { validAt in calls.append(validAt); return calls.count }, 1)
+        XCTAssertEqual(calls, [5], "nothing changed: one run with the table")
+        calls = []
+        // A commit that changes lengths lands while the query runs (the writer stamps it first).
+        XCTAssertEqual(ranking.run { validAt in calls.append(validAt); if calls.count == 1 { lengths.stamp(6) }; return calls.count }, 2)
+        XCTAssertEqual(calls, [5, -1], "run again with FTS5's lengths")
+        calls = []
+        _ = ranking.run { validAt in calls.append(validAt) }
+        XCTAssertEqual(calls, [-1], "stamped after its count: never uses the table")
+        calls = []
+        _ = SearchRanking.none.run { validAt in calls.append(validAt) }
+        XCTAssertEqual(calls, [-1])
+    }
+
     func testKeptLengthsFollowEveryChangeAndRankingsStayBM25s() throws {
         try XCTSkipIf(TestService.engine == .postgres, "PostgreSQL ranks with ts_rank in the database")
         let (_, token) = try signUp()
