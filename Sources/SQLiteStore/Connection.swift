@@ -24,6 +24,9 @@ public final class Connection {
         public var synchronous = "FULL"
         /// Page cache per connection in KiB (SQLite's default is 2,000).
         public var cacheKiB = 2_000
+        /// `PRAGMA page_size` for a file this connection creates (nil: SQLite's 4,096). A file
+        /// that exists keeps its own (only `VACUUM` changes it), so every connection may pass it.
+        public var pageSize: Int?
         /// `PRAGMA wal_autocheckpoint` (pages of WAL before a commit checkpoints; SQLite's
         /// default 1,000 when nil).
         public var walAutocheckpoint: Int?
@@ -56,6 +59,8 @@ public final class Connection {
         sqlite3_extended_result_codes(db, 1)
         do {
             sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+            // Before WAL mode: an empty file takes its page size when its header is first written.
+            if let pageSize = options.pageSize { try execute("PRAGMA page_size = \(pageSize)") }
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA foreign_keys = ON")
             try execute("PRAGMA synchronous = \(options.synchronous == "NORMAL" ? "NORMAL" : "FULL")")
@@ -158,7 +163,10 @@ public final class Connection {
     /// Copies the whole database into `destination` with SQLite's online backup API;
     /// readers and the writer may keep working meanwhile.
     public func backup(to destination: String, pagesPerStep: Int32 = 256) throws {
-        let target = try Connection(path: destination)
+        // SQLite copies into a WAL-mode file only between equal page sizes (else SQLITE_READONLY).
+        var targetOptions = Options()
+        targetOptions.pageSize = try scalarInt("PRAGMA page_size").map(Int.init)
+        let target = try Connection(path: destination, options: targetOptions)
         guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
             throw SQLiteError(connection: target.handle, code: sqlite3_errcode(target.handle))
         }

@@ -213,4 +213,25 @@ final class SQLiteStoreTests: DatabaseFileTestCase {
         try db.backup(to: copy)
         XCTAssertEqual(try Connection(path: copy).scalarInt("SELECT SUM(x) FROM t"), 499_500)
     }
+
+    /// A new file takes the page size asked for; an existing one keeps its own; a backup copies
+    /// between WAL-mode files only at equal sizes, so it takes the source's whatever its own default.
+    func testPageSizeIsTakenOnlyByNewFilesAndKeptByBackups() throws {
+        var small = Connection.Options()
+        small.pageSize = 2_048
+        let db = try Connection(path: path, options: small)
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        try db.transaction { for i in 0..<2000 { try db.run("INSERT INTO t VALUES (?)", [i]) } }
+        XCTAssertEqual(try db.scalarInt("PRAGMA page_size"), 2_048)
+        var other = Connection.Options()
+        other.pageSize = 8_192
+        XCTAssertEqual(try Connection(path: path, options: other).scalarInt("PRAGMA page_size"), 2_048)
+        XCTAssertEqual(try Connection(path: path).scalarInt("PRAGMA page_size"), 2_048)
+        let copy = directory.appendingPathComponent("copy.sqlite").path
+        try db.backup(to: copy)
+        let restored = try Connection(path: copy)
+        XCTAssertEqual(try restored.scalarInt("PRAGMA page_size"), 2_048)
+        XCTAssertEqual(try restored.scalarInt("SELECT SUM(x) FROM t"), 1_999_000)
+        XCTAssertEqual(try restored.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
 }

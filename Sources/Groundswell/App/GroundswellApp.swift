@@ -200,6 +200,11 @@ public final class GroundswellApp: @unchecked Sendable {
                                          lengths: FullTextDocLengths = FullTextDocLengths()) -> Connection.Options {
         var options = Connection.Options()
         options.synchronous = synchronous
+        // 2 KiB pages for new files: a random vote rewrites three B-tree pages in different
+        // places (its two indexes, the idea's row), so its WAL frames and each commit's flush are
+        // half as large as with 4 KiB; +5-15 % random votes, reads unchanged (docs/performance.md,
+        // session 16). 1 KiB gained a little more but slowed start-up and cold searches at 1M ideas.
+        options.pageSize = 2_048
         options.tokenizers = [SearchTokenizer.registered]
         options.rankings = [RegisteredRanking(name: SearchRanking.function, lengths: lengths)]
         return options
