@@ -101,6 +101,23 @@ final class SessionTests: ServiceTestCase {
         XCTAssertEqual(try client.request("GET", "/me", headers: [("Cookie", fourth)]).status, 401)
     }
 
+    /// The decoy is never made by hashing (no Argon2 run, no 19 MiB at start-up), yet checking a
+    /// password against it runs Argon2 to the end like a real hash: a mismatch, not a decoding
+    /// failure (which would answer sooner and tell unknown emails apart).
+    func testDecoyHashIsCheckedLikeARealOne() throws {
+        let real = try XCTUnwrap(PasswordHasher.hash("correct horse battery"))
+        let decoy = PasswordHasher.decoy
+        let parameters = { (hash: String) in hash.split(separator: "$").prefix(3).joined(separator: "$") }
+        XCTAssertEqual(parameters(decoy), parameters(real))
+        XCTAssertEqual(decoy.split(separator: "$").map(\.count), real.split(separator: "$").map(\.count))
+        let mismatch = PasswordHasher.verifyStatus("wrong password!", hash: real)
+        XCTAssertNotEqual(mismatch, 0)
+        for password in ["", "correct horse battery", String(repeating: "x", count: 128)] {
+            XCTAssertEqual(PasswordHasher.verifyStatus(password, hash: decoy), mismatch, password)
+        }
+        XCTAssertEqual(PasswordHasher.verifyStatus("x", hash: "$argon2id$v=19$m=19456,t=2,p=1$bad$bad") == mismatch, false)
+    }
+
     func testFailedSignInsAreLimitedPerAccount() throws {
         let token = try signUpWithEmail("bob@example.com")
         XCTAssertEqual(try client.request("PUT", "/me/password", json: ["password": "bob's long password"], token: token).status, 204)

@@ -253,6 +253,39 @@ final class RateLimitAndFraudTests: ServiceTestCase {
         XCTAssertEqual(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot@example.com"], headers: from("198.51.100.7")).status, 201)
     }
 
+    /// Buckets that are full again are dropped (a missing bucket is a full one), so many
+    /// customers passing by keep the map small; a busy bucket is never dropped with them, so
+    /// nobody's limit starts over because others came (it used to, past 25,000 busy buckets).
+    func testFullBucketsArePrunedAndBusyOnesKept() throws {
+        XCTAssertEqual(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot@example.com"], headers: from("198.51.100.7")).status, 201)
+        for i in 1..<30 {
+            _ = try client.request("POST", "/users", json: ["name": "Bot \(i)", "email": "bot\(i)@example.com"], headers: from("198.51.100.7"))
+        }
+        assertError(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot30@example.com"], headers: from("198.51.100.7")),
+                    429, "rate_limited")
+        let (_, token) = try signUp()
+        let idea = try XCTUnwrap(createIdea(token, title: "Passing by", description: "Many readers search once")["id"] as? Int)
+        // 4,200 addresses search once each (distinct words: uncached searches take a token).
+        for i in 0..<4_200 {
+            let response = try client.request("GET", "/ideas?q=word\(i)", headers: from("10.\(i / 250).\(i % 250).1"))
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+        let limiter = try XCTUnwrap(service.app.rateLimits)
+        XCTAssertGreaterThan(limiter.bucketCount, 4_000, "busy buckets are all kept")
+        assertError(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot30@example.com"], headers: from("198.51.100.7")),
+                    429, "rate_limited")
+        // A search bucket is full again after 1/30 s; the sign-up bucket needs 2 minutes.
+        testClock.advance(millis: 5_000)
+        for i in 0..<4_200 {
+            if i % 100 == 0 { testClock.advance(millis: 1_000) }
+            _ = try client.request("GET", "/ideas?q=other\(i)", headers: from("10.\(i / 250).\(i % 250).2"))
+        }
+        XCTAssertLessThan(limiter.bucketCount, 1_000, "full buckets were dropped")
+        assertError(try client.request("POST", "/users", json: ["name": "Bot", "email": "bot30@example.com"], headers: from("198.51.100.7")),
+                    429, "rate_limited")
+        XCTAssertEqual(try client.get("/ideas/\(idea)").status, 200)
+    }
+
     /// Replay keys go after 24 hours, address hashes after the retention period (30 days).
     func testReplayKeysAndAddressHashesExpire() throws {
         let (_, token) = try signUp()

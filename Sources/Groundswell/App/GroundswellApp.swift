@@ -5,8 +5,8 @@ import SQLiteStore
 import Storage
 
 /// The Groundswell service: its database and its routes, ready to hand to a `Server`.
-/// `@unchecked Sendable`: `responder` and `generatedAdminToken` are set in `init` and only
-/// read afterwards.
+/// `@unchecked Sendable`: `responder`, `rateLimits` and `generatedAdminToken` are set in `init`
+/// and only read afterwards.
 public final class GroundswellApp: @unchecked Sendable {
     public let context: AppContext
     public let router = Router()
@@ -15,6 +15,8 @@ public final class GroundswellApp: @unchecked Sendable {
     /// Set when this start generated the admin token (print it once, it is not stored).
     public private(set) var generatedAdminToken: String?
     let scheduler: RoundScheduler
+    /// The rate limits' buckets (tests look at how many are kept).
+    private(set) var rateLimits: RateLimitMiddleware!
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
         // Relevance rankings read each idea's length from memory (SQLite; loaded after start).
@@ -117,9 +119,6 @@ public final class GroundswellApp: @unchecked Sendable {
         try database.writer.onCommit(changing: ["webhook_deliveries", "notifications"], operations: [.insert, .update]) {
             [delivery = context.delivery] in delivery.wake()
         }
-        // The decoy hash (what a sign-in for an unknown email is checked against) is made now,
-        // on the password thread, so the first such sign-in takes no longer than any other.
-        _ = context.passwordWork.then({ PasswordHasher.decoy.count }, next: { _ in .response(Response(status: .noContent)) })
         scheduler = RoundScheduler(context: context, interval: configuration.schedulerInterval ?? 1,
                                    rollupInterval: configuration.engagementRollupInterval)
         generatedAdminToken = try bootstrapAdmin(token: configuration.adminToken)
@@ -139,6 +138,7 @@ public final class GroundswellApp: @unchecked Sendable {
         let auth = Authenticator(context: context)
         let rateLimits = RateLimitMiddleware(limits: limits, clock: context.clock, client: context.client, auth: auth,
                                              nodes: { [database = context.database] in database.nodeCount })
+        self.rateLimits = rateLimits
         router.use(rateLimits)
         router.use(IdempotencyMiddleware(context: context, auth: auth))
         responder = AdminGate(router: router, auth: auth, context: context)
