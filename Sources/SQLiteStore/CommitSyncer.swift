@@ -5,9 +5,10 @@ import Synchronization
 /// batch while the disk flushes the last one (pipelined group commit). The writer commits with
 /// its WAL sync deferred (`CSQLitePacing`): the frames are written and the commit is published,
 /// then the batch is handed here; this thread fdatasyncs the WAL once for every batch that
-/// queued meanwhile and only then answers their jobs, in commit order. So no job is answered
-/// before the fsync that covers its commit, as with SQLite's own sync, but a flush no longer
-/// stops the writer. Readers may see a commit a few milliseconds before it is on disk; after a
+/// queued meanwhile and only then answers their jobs, in commit order. So no job that changed
+/// the database is answered before the fsync that covers its commit, as with SQLite's own sync,
+/// but a flush no longer stops the writer. (Jobs that failed, and so changed nothing, are
+/// answered by the writer right after their commit.) Readers may see a commit a few milliseconds before it is on disk; after a
 /// power loss such a commit may be gone, never one that was acknowledged. A failed batch is
 /// answered here too, in order, so no answer overtakes the durability of an earlier commit.
 final class CommitSyncer: Sendable {

@@ -196,7 +196,19 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// flush of `fd` (the WAL whose sync the commit deferred; -1 for none) and of every earlier
     /// batch: in commit order either way.
     private func answer(_ batch: [WriteJob], fd: Int32, failure: Error?) {
-        if let syncer { return syncer.committed(batch, fd: fd, failure: failure) }
+        if let syncer {
+            guard failure == nil else { return syncer.committed(batch, fd: fd, failure: failure) }
+            // A job that failed (409 already voted, 404…) left nothing that needs the flush: it
+            // is answered now, once its batch committed. Its answer rests on what it read, which
+            // readers may see before the flush too (see `CommitSyncer`). Where half the votes
+            // repeat (one hot idea), half the answers no longer wait for the disk.
+            var durable: [WriteJob] = []
+            durable.reserveCapacity(batch.count)
+            for job in batch {
+                if job.failed { job.finish() } else { durable.append(job) }
+            }
+            return syncer.committed(durable, fd: fd, failure: nil)
+        }
         if let failure {
             for job in batch { job.fail(failure) }
         } else {
@@ -217,6 +229,9 @@ class WriteJob {
     func run(_ db: Connection) -> Bool { fatalError("abstract") }
     /// Reports the outcome after a successful commit.
     func finish() { fatalError("abstract") }
+    /// Whether the work threw: its changes, if any, were rolled back, so nothing of it waits
+    /// for a flush.
+    var failed: Bool { false }
     /// Reports that the batch could not be committed.
     func fail(_ error: Error) { fatalError("abstract") }
 }
@@ -242,6 +257,10 @@ private final class TypedWriteJob<T>: WriteJob {
     }
 
     override func finish() { completion(result ?? .failure(WriterStopped())) }
+    override var failed: Bool {
+        if case .failure = result { return true }
+        return false
+    }
     override func fail(_ error: Error) { completion(.failure(error)) }
 }
 
