@@ -246,21 +246,23 @@ private final class TypedWriteJob<T>: WriteJob {
         self.completion = completion
     }
 
+    /// Kept beside `result`: asking a generic `Result` for its case costs a metadata lookup.
+    private var threw = false
+
     override func run(_ db: Connection) -> Bool {
         do {
             result = .success(try work(db))
+            threw = false
             return true
         } catch {
             result = .failure(error)
+            threw = true
             return false
         }
     }
 
     override func finish() { completion(result ?? .failure(WriterStopped())) }
-    override var failed: Bool {
-        if case .failure = result { return true }
-        return false
-    }
+    override var failed: Bool { threw }
     override func fail(_ error: Error) { completion(.failure(error)) }
 }
 
