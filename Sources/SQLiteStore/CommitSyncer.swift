@@ -8,9 +8,10 @@ import Synchronization
 /// queued meanwhile and only then answers their jobs, in commit order. So no job that changed
 /// the database is answered before the fsync that covers its commit, as with SQLite's own sync,
 /// but a flush no longer stops the writer. (Jobs that failed, and so changed nothing, are
-/// answered by the writer right after their commit.) Readers may see a commit a few milliseconds before it is on disk; after a
-/// power loss such a commit may be gone, never one that was acknowledged. A failed batch is
-/// answered here too, in order, so no answer overtakes the durability of an earlier commit.
+/// answered by the writer right after their commit.) Readers may see a commit a few
+/// milliseconds before it is on disk; after a power loss such a commit may be gone, never one
+/// that was acknowledged. A batch that could not commit is answered here too, in order, so no
+/// such answer overtakes the durability of an earlier commit.
 final class CommitSyncer: Sendable {
     /// A batch, the WAL descriptor to flush before answering it (-1: none), and why it failed.
     private struct Committed {
