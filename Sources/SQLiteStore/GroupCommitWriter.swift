@@ -194,7 +194,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Answers a batch (`failure`: it could not be committed) now, or, with a syncer, after the
     /// flush of `fd` (the WAL whose sync the commit deferred; -1 for none) and of every earlier
-    /// batch: in commit order either way.
+    /// batch, in commit order — except its failed jobs, which a committed batch answers now.
     private func answer(_ batch: [WriteJob], fd: Int32, failure: Error?) {
         if let syncer {
             guard failure == nil else { return syncer.committed(batch, fd: fd, failure: failure) }

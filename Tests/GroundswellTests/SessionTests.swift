@@ -115,7 +115,8 @@ final class SessionTests: ServiceTestCase {
         for password in ["", "correct horse battery", String(repeating: "x", count: 128)] {
             XCTAssertEqual(PasswordHasher.verifyStatus(password, hash: decoy), mismatch, password)
         }
-        XCTAssertEqual(PasswordHasher.verifyStatus("x", hash: "$argon2id$v=19$m=19456,t=2,p=1$bad$bad") == mismatch, false)
+        XCTAssertNotEqual(PasswordHasher.verifyStatus("x", hash: "$argon2id$v=19$m=19456,t=2,p=1$bad$bad"), mismatch,
+                          "a malformed hash answers otherwise: the decoy is not one")
     }
 
     func testFailedSignInsAreLimitedPerAccount() throws {

@@ -27,7 +27,7 @@ final class RateLimitMiddleware: Middleware, Sendable {
     }
 
     /// Buckets kept before the map is pruned of full ones; then twice what is left (at least
-    /// this), so a prune costs O(1) per bucket made.
+    /// this, at most `most`), so a prune costs O(1) per bucket made.
     private static let firstPrune = 4_096
     /// Busy buckets beyond this (a flood of addresses) lose the half nearest to full: memory
     /// stays bounded (about 64 bytes a bucket) and the busiest keep their limits.
@@ -127,6 +127,8 @@ final class RateLimitMiddleware: Middleware, Sendable {
             let cut = fullAts[middle]
             buckets.map = buckets.map.filter { $0.value.fullAt > cut }
         }
-        buckets.pruneAt = max(firstPrune, buckets.map.count * 2)
+        // Never past `most`: after a cut at most half of it is left, so the next prune is still
+        // at least `most / 2` buckets away.
+        buckets.pruneAt = min(most, max(firstPrune, buckets.map.count * 2))
     }
 }
