@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "CSQLitePacing", dependencies: ["CSQLite"]),
         .target(
             name: "SQLiteStore",
-            dependencies: ["CSQLite", "CSQLitePacing"]
+            dependencies: ["CSQLite", "CSQLitePacing", "CLinux"]
         ),
         // libpq (Debian's libpq-dev) for PostgreSQL, the store shared by several nodes (issue 19).
         .systemLibrary(
@@ -33,7 +33,7 @@ let package = Package(
             name: "PostgresStore",
             dependencies: ["CPostgreSQL"]
         ),
-        .target(name: "Storage", dependencies: ["SQLiteStore", "PostgresStore"]),
+        .target(name: "Storage", dependencies: ["SQLiteStore", "PostgresStore", "CLinux"]),
         .target(name: "CLinux"),
         // libcurl (Debian's libcurl4-openssl-dev) for outbound HTTPS and SMTP: webhooks and email.
         .systemLibrary(
@@ -87,6 +87,7 @@ let package = Package(
         .target(
             name: "Groundswell",
             dependencies: [
+                "CLinux",
                 "SQLiteStore",
                 "Storage",
                 "PostgresStore",

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
@@ -27,4 +28,8 @@ void clinux_trim_memory(void) {
 #include <string.h>
 const void *clinux_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return memmem(haystack, haystack_length, needle, needle_length);
+}
+
+void clinux_name_thread(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }

@@ -94,6 +94,7 @@ final class EventLoop: @unchecked Sendable {
         var tid = pthread_t()
         pthread_create(&tid, &attributes, { arg in
             let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            clinux_name_thread("http-loop-\(loop.index)")
             loop.run()
             return nil
         }, box.toOpaque())

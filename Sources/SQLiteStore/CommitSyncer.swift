@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 
@@ -25,8 +26,10 @@ final class CommitSyncer: Sendable {
     private let counters = Mutex((syncs: 0, nanos: UInt64(0)))
 
     init() {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "groundswell-syncer"
+        let thread = Thread { [unowned self] in
+            clinux_name_thread("gs-syncer")
+            self.loop()
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }

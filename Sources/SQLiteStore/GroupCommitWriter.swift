@@ -1,3 +1,4 @@
+import CLinux
 import CSQLitePacing
 import Foundation
 import Synchronization
@@ -43,8 +44,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
             connection.recordWALSize()
             connection.beforeBlockingCheckpoint = { checkpointer.yieldToBlockingCheckpoint() }
         }
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "groundswell-writer"
+        let thread = Thread { [unowned self] in
+            clinux_name_thread("gs-writer")
+            self.loop()
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }

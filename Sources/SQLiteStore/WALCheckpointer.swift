@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import CSQLite
 
@@ -48,8 +49,10 @@ public final class WALCheckpointer: @unchecked Sendable {
         self.connection = try Connection(path: path, options: own)
         self.window = max(1, window)
         self.tail = max(1, min(tail, window))
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "groundswell-checkpointer"
+        let thread = Thread { [unowned self] in
+            clinux_name_thread("gs-checkpoint")
+            self.loop()
+        }
         thread.stackSize = 256 << 10
         thread.start()
     }

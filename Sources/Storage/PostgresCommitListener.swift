@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import PostgresStore
 import Synchronization
@@ -47,6 +48,7 @@ final class PostgresCommitListener: @unchecked Sendable {
             leading.store(true, ordering: .releasing)
         }
         let thread = Thread { [self] in
+            clinux_name_thread("gs-pg-listen")
             var connection: PostgresConnection? = first
             var ticks = 0
             while !self.stopping.load(ordering: .relaxed) {
@@ -84,7 +86,6 @@ final class PostgresCommitListener: @unchecked Sendable {
             connection?.close()
             self.finished.signal()
         }
-        thread.name = "groundswell-listen"
         thread.start()
     }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import PostgresStore
 import SQLiteStore
@@ -40,8 +41,10 @@ final class PostgresWriter: @unchecked Sendable {
         let opened = try (0..<max(1, connections)).map { _ in try PostgresConnection(url: url) }
         running = opened.count
         for (index, connection) in opened.enumerated() {
-            let thread = Thread { [unowned self] in self.loop(SQLConnection(connection)) }
-            thread.name = "groundswell-writer-\(index)"
+            let thread = Thread { [unowned self] in
+                clinux_name_thread("gs-pg-writer-\(index)")
+                self.loop(SQLConnection(connection))
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }

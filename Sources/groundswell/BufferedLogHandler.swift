@@ -32,12 +32,12 @@ final class LogSink: Sendable {
         state.withLock { $0.buffer.reserveCapacity(flushThreshold) }
         spare.withLock { $0.reserveCapacity(flushThreshold) }
         let thread = Thread { [unowned self] in
+            clinux_name_thread("gs-log")
             while true {
                 _ = self.wake.wait(timeout: .now() + .milliseconds(50))
                 self.flush()
             }
         }
-        thread.name = "groundswell-log"
         thread.start()
     }
 

@@ -276,4 +276,21 @@ final class OperatingTests: ServiceTestCase {
             XCTAssertNil(syncs)
         }
     }
+
+    /// Every long-lived thread carries a name Linux accepts (15 bytes at most; a longer one is
+    /// refused, and the thread shows the program's name), so `top -H`, `perf` and
+    /// `/proc/PID/task/*/comm` tell the event loop, the writer and the syncer apart.
+    func testThreadsAreNamedForTheOperator() throws {
+        XCTAssertEqual(try client.get("/healthz").status, 200, "a loop has served a request")
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map {
+            try String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        })
+        XCTAssertTrue(names.contains { $0.hasPrefix("http-loop-") }, "\(names)")
+        XCTAssertTrue(names.contains("gs-events"), "\(names)")
+        if TestService.engine == .sqlite {
+            for name in ["gs-writer", "gs-syncer", "gs-checkpoint"] { XCTAssertTrue(names.contains(name), "\(name) in \(names)") }
+        } else {
+            XCTAssertTrue(names.contains("gs-pg-writer-0"), "\(names)")
+        }
+    }
 }

@@ -1,6 +1,6 @@
 #ifndef CLINUX_H
 #define CLINUX_H
-// Linux calls that Swift's Glibc module does not export (epoll, eventfd, accept4, sync_file_range).
+// Linux calls that Swift's Glibc module does not export (epoll, eventfd, accept4, sync_file_range, prctl).
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -17,6 +17,8 @@ const void *clinux_memmem(const void *haystack, size_t haystack_length, const vo
 void clinux_tune_malloc(int mmap_threshold, int arenas);
 // Gives free heap memory back to the system (malloc_trim(0)).
 void clinux_trim_memory(void);
+// Names the calling thread for top -H, perf and /proc (prctl PR_SET_NAME: Linux keeps 15 bytes).
+void clinux_name_thread(const char *name);
 
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;

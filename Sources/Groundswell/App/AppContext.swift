@@ -83,7 +83,7 @@ public final class AppContext: Sendable {
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
         self.engagement = EngagementSnapshots(logger: logger)
-        self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "groundswell-passwords",
+        self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "gs-passwords",
                                             busy: ErrorCode.overloaded.error("too many sign-ins at once; retry shortly",
                                                                              headers: HTTPHeaders([("Retry-After", "1")])))
         self.delivery = DeliveryWorker(settings: delivery, database: database, clock: clock, logger: logger)

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import HTTPServer
 import Logging
@@ -18,17 +19,17 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
 
     /// `niceness`: above 0, the thread yields the cores to request-serving threads (Linux keeps
     /// a nice value per thread): for work nobody waits on at once, such as analytics.
-    init(capacity: Int = 256, logger: Logger, name: String = "groundswell-reads", busy: HTTPError = APIError.busy,
+    init(capacity: Int = 256, logger: Logger, name: String = "gs-reads", busy: HTTPError = APIError.busy,
          niceness: Int32 = 0) {
         self.capacity = capacity
         self.logger = logger
         self.busy = busy
         let thread = Thread { [unowned self] in
+            clinux_name_thread(name)
             // On Linux "who = 0" is the calling thread, not the whole process.
             if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
             self.loop()
         }
-        thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import JSON
 import Logging
@@ -69,10 +70,10 @@ final class DeliveryWorker: @unchecked Sendable {
     func start() {
         for index in 0..<max(1, settings.threads) {
             let thread = Thread { [self] in
+                clinux_name_thread("gs-delivery-\(index)")
                 run()
                 finished.signal()
             }
-            thread.name = "groundswell-delivery-\(index)"
             threads.append(thread)
             thread.start()
         }

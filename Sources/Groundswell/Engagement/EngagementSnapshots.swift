@@ -58,7 +58,7 @@ final class EngagementSnapshots: Sendable {
     init(logger: Logger) {
         // Reports of a million customers take seconds of a core (at start-up too): never at
         // the expense of votes and pages.
-        thread = BackgroundReads(capacity: 32, logger: logger, name: "groundswell-analytics", niceness: 10)
+        thread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics", niceness: 10)
     }
 
     func stop() { thread.stop() }

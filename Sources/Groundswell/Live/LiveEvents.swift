@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import HTTPServer
 import JSON
@@ -66,8 +67,10 @@ final class LiveEvents: Sendable {
     init(maxStreamsPerClient: Int, readState: @escaping @Sendable (Topic, Int64?) -> Message?) {
         self.maxStreamsPerClient = maxStreamsPerClient
         self.readState = readState
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = "groundswell-events"
+        let thread = Thread { [unowned self] in
+            clinux_name_thread("gs-events")
+            self.run()
+        }
         thread.start()
     }
 

@@ -39,7 +39,7 @@ final class MediaLibrary: Sendable {
         // What a crash left: temporary files of stored pictures and upload bodies.
         files.removeLeftovers()
         MediaFiles.removeFiles(in: spoolDirectory)
-        work = BackgroundReads(capacity: 128, logger: logger, name: "groundswell-media",
+        work = BackgroundReads(capacity: 128, logger: logger, name: "gs-media",
                                busy: ErrorCode.overloaded.error("too many uploads at once; retry shortly",
                                                                 headers: HTTPHeaders([("Retry-After", "2")])))
     }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import SQLiteStore
@@ -15,6 +16,7 @@ enum AccountPreloader {
 
     static func start(path: String, accounts: AccountCache, logger: Logger) {
         let thread = Thread {
+            clinux_name_thread("gs-accounts")
             let started = DispatchTime.now().uptimeNanoseconds
             var after: Int64 = 0
             var refused = 0
@@ -46,7 +48,6 @@ enum AccountPreloader {
             let millis = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
             logger.debug("account cache preloaded: \(accounts.count) customers in \(millis) ms")
         }
-        thread.name = "groundswell-accounts"
         thread.start()
     }
 }

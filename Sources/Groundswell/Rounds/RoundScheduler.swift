@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import Synchronization
@@ -125,6 +126,7 @@ final class RoundScheduler: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
+            clinux_name_thread("gs-scheduler")
             while true {
                 condition.lock()
                 if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
@@ -135,7 +137,6 @@ final class RoundScheduler: @unchecked Sendable {
             }
             finished.signal()
         }
-        thread.name = "groundswell-scheduler"
         self.thread = thread
         thread.start()
     }
