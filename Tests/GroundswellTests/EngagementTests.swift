@@ -285,6 +285,32 @@ final class EngagementTests: ServiceTestCase {
         XCTAssertEqual(try rows(), incremental, "a second run finds nothing new")
     }
 
+    /// The scheduler's pass (batches sized by their cost, upserts in the table's key order)
+    /// writes what the bulk import writes, and sizes its next batch within bounds.
+    func testTheSchedulersPassWritesWhatTheBulkImportWrites() throws {
+        let seeder = Seeder(app: service.app)
+        try seeder.seed(users: 1_500, ideas: 30)
+        XCTAssertEqual(try seeder.seedVotes(3_000), 3_000)
+        let context = service.app.context
+        let rows = { () throws -> [String] in
+            try context.read { db in
+                try db.query("SELECT scope, day, actor, votes, comments, ideas FROM activity_days ORDER BY 1, 2, 3") {
+                    "\($0.string(0)) \($0.int64(1)) \($0.string(2)) \($0.int64(3)) \($0.int64(4)) \($0.int64(5))"
+                }
+            }
+        }
+        service.app.scheduler.rollUpEngagement(now: context.clock.nowMillis())
+        let scheduled = try rows()
+        XCTAssertGreaterThan(scheduled.count, 1_500)
+        XCTAssertTrue((RollupBatchSize.smallest...RollupBatchSize.largest).contains(context.rollupStats.nextBatch))
+        try context.database.writer.sync { db in
+            try db.run("DELETE FROM activity_days")
+            try db.run("DELETE FROM rollup_marks")
+        }
+        try seeder.rollUpEngagement()
+        XCTAssertEqual(try rows(), scheduled)
+    }
+
     func email(of id: Int) throws -> String {
         try service.app.context.read { db in try db.queryOne("SELECT email FROM users WHERE id = ?", [Int64(id)]) { $0.string(0) }! }
     }

@@ -20,6 +20,12 @@ final class SeederTests: XCTestCase {
         XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes a JOIN votes b ON b.id = a.id + 1 WHERE b.created_at < a.created_at"), 0,
                        "ids and times grow together")
         XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM (SELECT idea_id, user_id FROM votes GROUP BY idea_id, user_id HAVING COUNT(*) > 1)"), 0)
+        // The per-customer index is dropped for the insert and built again after it.
+        XCTAssertEqual(try db.queryOne("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'votes_round_day'") { $0.string(0) },
+                       "CREATE INDEX votes_round_day ON votes (user_id, round_id, vote_day)")
+        XCTAssertEqual(try db.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes INDEXED BY votes_round_day WHERE user_id = 7"),
+                       try db.scalarInt("SELECT COUNT(*) FROM votes NOT INDEXED WHERE user_id = 7"))
         assertBad(["seed", "--db", path, "--votes", "-1"])
     }
 

@@ -1,5 +1,6 @@
 import Rules
 import SQLiteStore
+import Storage
 
 /// Fills a database with demo or benchmark data: customers with known tokens (so a
 /// load tool can sign requests) and ideas spread over a few categories.
@@ -46,6 +47,7 @@ public struct Seeder {
     public func seed(users: Int, ideas: Int, language: Language = .en) throws -> ClosedRange<Int64>? {
         let now = context.clock.nowMillis()
         return try context.database.writer.sync { db -> ClosedRange<Int64>? in
+            Seeder.foldWALAfterCommit(db)
             let first = (try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM users") ?? 0) + 1
             for i in 0..<users {
                 let n = Int(first) + i
@@ -72,7 +74,10 @@ public struct Seeder {
     /// in over many minutes of 20,000-row writes), so a seeded server's analytics are ready.
     public func rollUpEngagement() throws {
         let now = context.clock.nowMillis()
-        try context.database.writer.sync { db in try EngagementRollup.takeInAll(db, now: now) }
+        try context.database.writer.sync { db in
+            Seeder.foldWALAfterCommit(db)
+            try EngagementRollup.takeInAll(db, now: now)
+        }
     }
 
     /// Adds `count` votes outside rounds, spread evenly over the ideas, each idea's from distinct
@@ -89,10 +94,51 @@ public struct Seeder {
             else { return nil }
             return (firstIdea...lastIdea, firstUser...lastUser)
         }
-        guard let bounds else { return 0 }
-        let ideaCount = bounds.ideas.count, userCount = bounds.users.count
+        guard let bounds, count / bounds.ideas.count + 1 <= bounds.users.count else { return 0 }
+        // Built again after the insert: kept up row by row, an index by customer takes each vote
+        // into a random page, and every ~200,000-vote transaction rewrites most of the index.
+        let deferred = try dropSecondaryIndexes(of: "votes")
+        do {
+            let written = try insertVotes(count, ideas: bounds.ideas, users: bounds.users)
+            try rebuild(deferred)
+            return written
+        } catch {
+            try? rebuild(deferred)
+            throw error
+        }
+    }
+
+    /// Copies the WAL into the file and truncates it once this transaction commits. The server's
+    /// background checkpointer keeps the WAL bounded between small commits; a seed writes without
+    /// pause, transactions of ~200,000 votes, and the log could never start over (14 GB at
+    /// 20,000,000 votes, docs/performance.md).
+    static func foldWALAfterCommit(_ db: SQLConnection) {
+        db.sqlite?.afterCommit { sqlite in try? sqlite.checkpoint() }
+    }
+
+    /// The definitions of `table`'s indexes other than its keys' own (PRIMARY KEY, UNIQUE), which are dropped.
+    private func dropSecondaryIndexes(of table: String) throws -> [String] {
+        try context.database.writer.sync { db -> [String] in
+            let indexes = try db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                                       [table]) { ($0.string(0), $0.string(1)) }
+            for (name, _) in indexes { try db.run("DROP INDEX \"\(name)\"") }
+            return indexes.map(\.1)
+        }
+    }
+
+    /// Creates the indexes `dropSecondaryIndexes` dropped: one sort each, pages written in order.
+    private func rebuild(_ definitions: [String]) throws {
+        guard !definitions.isEmpty else { return }
+        try context.database.writer.sync { db in
+            Seeder.foldWALAfterCommit(db)
+            for sql in definitions { try db.run(sql) }
+        }
+    }
+
+    private func insertVotes(_ count: Int, ideas: ClosedRange<Int64>, users: ClosedRange<Int64>) throws -> Int {
+        let bounds = (ideas: ideas, users: users)
+        let ideaCount = bounds.ideas.count
         let perIdea = count / ideaCount, extra = count % ideaCount
-        guard perIdea + 1 <= userCount else { return 0 }
         let start = context.clock.nowMillis() - Int64(count)
         var written = 0
         var generator = SystemRandomNumberGenerator()
@@ -109,6 +155,7 @@ public struct Seeder {
                 plan.append((id, Array(chosen)))
             }
             written += try context.database.writer.sync { db -> Int in
+                Seeder.foldWALAfterCommit(db)
                 var n = base
                 for (id, users) in plan where !users.isEmpty {
                     var times: [Int64] = []

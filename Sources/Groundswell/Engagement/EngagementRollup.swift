@@ -18,16 +18,22 @@ enum EngagementRollup {
         var ideas: Int64 = 0
     }
 
-    /// Rows taken in per source and write: about a quarter of a second of writer time for a
-    /// batch of votes (measured: 2,000,000 votes took 24 s in all), so votes never wait long
-    /// behind a rollup; a history (an upgraded deployment) is taken in over several writes.
+    /// Rows taken in per source and write at most (a report asked for takes this many; the
+    /// scheduler sizes its batches by their cost, `RollupBatchSize`); a history (an upgraded
+    /// deployment) is taken in over several writes.
     static let batch = 20_000
 
     struct Outcome {
         var wrote = false
         /// A source had more rows than the batch: run again.
         var more = false
+        /// Rows taken in from the sources (votes, comments, ideas).
+        var taken = 0
     }
+
+    /// Rows one scheduler pass takes in at most before waiting for its next turn (a history of
+    /// millions is taken in over several passes).
+    static let passLimit = 2_000_000
 
     /// Takes in what is new (up to `batch` rows of each source).
     @discardableResult
@@ -98,21 +104,23 @@ enum EngagementRollup {
         for (key, reads) in views { pending[key, default: Counts()].reads += reads }
         let more = taken == batch || comments == batch || ideas == batch
         guard !pending.isEmpty || newVoteMark != voteMark || newCommentMark != commentMark || newIdeaMark != ideaMark else {
-            return Outcome(wrote: false, more: false)
+            return Outcome(wrote: false, more: false, taken: 0)
         }
         let upsert = """
             INSERT INTO activity_days (scope, day, actor, reads, votes, comments, ideas) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (scope, day, actor) DO UPDATE SET reads = activity_days.reads + excluded.reads, votes = activity_days.votes + excluded.votes,
               comments = activity_days.comments + excluded.comments, ideas = activity_days.ideas + excluded.ideas
             """
-        for (key, counts) in pending {
+        // In the table's key order: each page of `activity_days` is read, changed and spilled once
+        // for all its rows in the batch, instead of again for each row in hash order.
+        for (key, counts) in pending.sorted(by: { ReaderLog.Key.precedesInTable($0.key, $1.key) }) {
             try db.run(upsert, [key.scope, key.day, key.actor, counts.reads, counts.votes, counts.comments, counts.ideas])
         }
         for (name, value) in [("votes", newVoteMark), ("comments", newCommentMark), ("ideas", newIdeaMark), ("run_at", now)] {
             try db.run("INSERT INTO rollup_marks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                        [name, value])
         }
-        return Outcome(wrote: true, more: more)
+        return Outcome(wrote: true, more: more, taken: taken + comments + ideas)
     }
 
     /// Takes in everything after the marks with one aggregate statement per source and scope,

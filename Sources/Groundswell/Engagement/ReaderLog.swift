@@ -11,6 +11,14 @@ final class ReaderLog: Sendable {
         let day: Int64
         let actor: String
         let scope: String
+
+        /// The order of `activity_days`' primary key (scope, day, actor), texts compared as
+        /// SQLite's BINARY collation does: by their UTF-8 bytes.
+        static func precedesInTable(_ a: Key, _ b: Key) -> Bool {
+            if a.scope != b.scope { return a.scope.utf8.lexicographicallyPrecedes(b.scope.utf8) }
+            if a.day != b.day { return a.day < b.day }
+            return a.actor.utf8.lexicographicallyPrecedes(b.actor.utf8)
+        }
     }
 
     private struct State {

@@ -18,6 +18,23 @@ final class RollupStats: Sendable {
         return try body()
     }
 
+    /// The scheduler's batch size, from the cost of its last writes.
+    private let batchSize = Mutex(RollupBatchSize())
+
+    /// Runs one scheduled rollup write (on the writer) with the current batch size, counts its
+    /// time and sizes the next batch from it.
+    func scheduled(_ body: (_ batch: Int) throws -> EngagementRollup.Outcome) rethrows -> EngagementRollup.Outcome {
+        let batch = batchSize.withLock { $0.rows }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let outcome = try measure { try body(batch) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        batchSize.withLock { $0.record(taken: outcome.taken, seconds: seconds) }
+        return outcome
+    }
+
+    /// The rows the next scheduled write will take in (tests).
+    var nextBatch: Int { batchSize.withLock { $0.rows } }
+
     func render(readerLog: ReaderLog, into text: inout String) {
         MetricText.single("groundswell_engagement_rollup_runs_total", "counter", help: "Engagement rollup runs that took something in.",
                           value: runs.load(ordering: .relaxed), into: &text)

@@ -82,17 +82,19 @@ final class RoundScheduler: @unchecked Sendable {
             var caughtUp = !behind && views.isEmpty
             let clock = context.clock
             let stats = context.rollupStats
-            // Batches (`EngagementRollup.batch` rows per source), each its own write, so votes
-            // queued meanwhile commit between them.
+            // Batches of about 20 ms of writer time each (`RollupBatchSize`), each its own write,
+            // so votes queued meanwhile commit between them.
             var pendingViews = views
-            var batches = 0
-            while !caughtUp && batches < 100 {
-                batches += 1
+            var taken = 0
+            while !caughtUp && taken < EngagementRollup.passLimit {
                 let batchViews = pendingViews
                 pendingViews = [:]
                 let outcome = try context.database.writer.sync { db in
-                    try stats.measure { try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis()) }
+                    try stats.scheduled { batch in
+                        try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis(), batch: batch)
+                    }
                 }
+                taken += max(1, outcome.taken)
                 caughtUp = !outcome.more
             }
             // Reports of the console's default views, once the rollup holds everything.
