@@ -116,9 +116,11 @@ public struct Seeder {
         db.sqlite?.afterCommit { sqlite in try? sqlite.checkpoint() }
     }
 
-    /// The definitions of `table`'s indexes other than its keys' own (PRIMARY KEY, UNIQUE), which are dropped.
+    /// The definitions of `table`'s indexes other than its keys' own (PRIMARY KEY, UNIQUE), which are dropped
+    /// (SQLite; on PostgreSQL, where tests seed too, they stay).
     private func dropSecondaryIndexes(of table: String) throws -> [String] {
         try context.database.writer.sync { db -> [String] in
+            guard db.sqlite != nil else { return [] }
             let indexes = try db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                                        [table]) { ($0.string(0), $0.string(1)) }
             for (name, _) in indexes { try db.run("DROP INDEX \"\(name)\"") }
