@@ -380,6 +380,9 @@ struct Seed: ParsableCommand {
         logger.logLevel = .warning
         let app = try GroundswellApp(configuration: AppConfiguration(databasePath: db), logger: logger)
         defer { app.close() }
+        if votes > 0, try Seeder(app: app).hasVotes() {
+            throw ValidationError("--votes needs a file without votes: \(db) has some (seed votes once, into a new file)")
+        }
         let range = try Seeder(app: app).seed(users: users, ideas: ideas, language: Seeder.Language(rawValue: lang.rawValue) ?? .en)
         if let tokensOut, let range {
             let lines = range.map { Seeder.token(forUser: Int($0)) }.joined(separator: "\n") + "\n"

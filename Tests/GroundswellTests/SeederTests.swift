@@ -27,6 +27,12 @@ final class SeederTests: XCTestCase {
         XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes INDEXED BY votes_round_day WHERE user_id = 7"),
                        try db.scalarInt("SELECT COUNT(*) FROM votes NOT INDEXED WHERE user_id = 7"))
         assertBad(["seed", "--db", path, "--votes", "-1"])
+        // Votes go into a file without any, and a refusal adds nothing.
+        let again = try TestBinary.run(["seed", "--db", path, "--users", "10", "--ideas", "2", "--votes", "5"])
+        XCTAssertNotEqual(again.0, 0)
+        XCTAssertTrue(again.1.contains("--votes needs a file without votes"), again.1)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM users"), 300)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes"), 2003)
     }
 
     private func assertBad(_ arguments: [String]) {

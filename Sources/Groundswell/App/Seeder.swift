@@ -80,6 +80,12 @@ public struct Seeder {
         }
     }
 
+    /// Whether the file has votes already: seeded votes go into a file without any (each idea's
+    /// count and trending score are computed from the votes the seed writes).
+    public func hasVotes() throws -> Bool {
+        try context.read { db in try db.scalarInt("SELECT 1 FROM votes LIMIT 1") != nil }
+    }
+
     /// Adds `count` votes outside rounds, spread evenly over the ideas, each idea's from distinct
     /// random customers, one vote per millisecond ending now (ids and times grow together, as
     /// `VoteTimeline` expects). Each idea's count, reach time and trending score are computed as
