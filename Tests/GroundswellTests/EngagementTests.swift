@@ -261,28 +261,21 @@ final class EngagementTests: ServiceTestCase {
         testClock.advance(millis: day)
         XCTAssertEqual(try client.post("/ideas/\(second)/comments", ["body": "Later"], token: alice).status, 201)
         let context = service.app.context
-        let rows = { () throws -> [String] in
-            try context.read { db in
-                try db.query("SELECT scope, day, actor, votes, comments, ideas FROM activity_days ORDER BY 1, 2, 3") {
-                    "\($0.string(0)) \($0.int64(1)) \($0.string(2)) \($0.int64(3)) \($0.int64(4)) \($0.int64(5))"
-                }
-            }
-        }
         let marks = { () throws -> [String] in
             try context.read { db in try db.query("SELECT name, value FROM rollup_marks WHERE name <> 'run_at' ORDER BY 1") { "\($0.string(0))=\($0.int64(1))" } }
         }
         _ = try engagement("interval=day&from=2026-05-01")  // the incremental rollup catches up first
-        let incremental = try rows(), incrementalMarks = try marks()
+        let incremental = try rollupRows(), incrementalMarks = try marks()
         XCTAssertEqual(incremental.count, 8, incremental.joined(separator: "\n"))
         try context.database.writer.sync { db in
             try db.run("DELETE FROM activity_days")
             try db.run("DELETE FROM rollup_marks")
         }
         try Seeder(app: service.app).rollUpEngagement()
-        XCTAssertEqual(try rows(), incremental)
+        XCTAssertEqual(try rollupRows(), incremental)
         XCTAssertEqual(try marks(), incrementalMarks)
         try Seeder(app: service.app).rollUpEngagement()
-        XCTAssertEqual(try rows(), incremental, "a second run finds nothing new")
+        XCTAssertEqual(try rollupRows(), incremental, "a second run finds nothing new")
     }
 
     /// The scheduler's pass (batches sized by their cost, upserts in the table's key order)
@@ -292,15 +285,8 @@ final class EngagementTests: ServiceTestCase {
         try seeder.seed(users: 1_500, ideas: 30)
         XCTAssertEqual(try seeder.seedVotes(3_000), 3_000)
         let context = service.app.context
-        let rows = { () throws -> [String] in
-            try context.read { db in
-                try db.query("SELECT scope, day, actor, votes, comments, ideas FROM activity_days ORDER BY 1, 2, 3") {
-                    "\($0.string(0)) \($0.int64(1)) \($0.string(2)) \($0.int64(3)) \($0.int64(4)) \($0.int64(5))"
-                }
-            }
-        }
         service.app.scheduler.rollUpEngagement(now: context.clock.nowMillis())
-        let scheduled = try rows()
+        let scheduled = try rollupRows()
         XCTAssertGreaterThan(scheduled.count, 1_500)
         XCTAssertTrue((RollupBatchSize.smallest...RollupBatchSize.largest).contains(context.rollupStats.nextBatch))
         try context.database.writer.sync { db in
@@ -308,7 +294,16 @@ final class EngagementTests: ServiceTestCase {
             try db.run("DELETE FROM rollup_marks")
         }
         try seeder.rollUpEngagement()
-        XCTAssertEqual(try rows(), scheduled)
+        XCTAssertEqual(try rollupRows(), scheduled)
+    }
+
+    /// Every `activity_days` row, in key order, as text: what the rollup holds.
+    func rollupRows() throws -> [String] {
+        try service.app.context.read { db in
+            try db.query("SELECT scope, day, actor, votes, comments, ideas FROM activity_days ORDER BY 1, 2, 3") {
+                "\($0.string(0)) \($0.int64(1)) \($0.string(2)) \($0.int64(3)) \($0.int64(4)) \($0.int64(5))"
+            }
+        }
     }
 
     func email(of id: Int) throws -> String {

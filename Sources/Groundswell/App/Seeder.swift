@@ -105,7 +105,7 @@ public struct Seeder {
         // into a random page, and every ~200,000-vote transaction rewrites most of the index.
         let deferred = try dropSecondaryIndexes(of: "votes")
         do {
-            let written = try insertVotes(count, ideas: bounds.ideas, users: bounds.users)
+            let written = try insertVotes(count, bounds: bounds)
             try rebuild(deferred)
             return written
         } catch {
@@ -143,8 +143,7 @@ public struct Seeder {
         }
     }
 
-    private func insertVotes(_ count: Int, ideas: ClosedRange<Int64>, users: ClosedRange<Int64>) throws -> Int {
-        let bounds = (ideas: ideas, users: users)
+    private func insertVotes(_ count: Int, bounds: (ideas: ClosedRange<Int64>, users: ClosedRange<Int64>)) throws -> Int {
         let ideaCount = bounds.ideas.count
         let perIdea = count / ideaCount, extra = count % ideaCount
         let start = context.clock.nowMillis() - Int64(count)

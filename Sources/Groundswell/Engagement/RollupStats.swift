@@ -10,12 +10,25 @@ final class RollupStats: Sendable {
 
     /// Runs `body` (on the writer) and counts its time.
     func measure<T>(_ body: () throws -> T) rethrows -> T {
+        try timed(body).result
+    }
+
+    /// Runs `body`, counts it and its time (a failed run too), and returns the time.
+    private func timed<T>(_ body: () throws -> T) rethrows -> (result: T, seconds: Double) {
         let start = DispatchTime.now().uptimeNanoseconds
-        defer {
+        func count() -> Double {
+            let elapsed = Int(DispatchTime.now().uptimeNanoseconds - start)
             runs.add(1, ordering: .relaxed)
-            nanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed)
+            nanoseconds.add(elapsed, ordering: .relaxed)
+            return Double(elapsed) / 1e9
         }
-        return try body()
+        do {
+            let result = try body()
+            return (result, count())
+        } catch {
+            _ = count()
+            throw error
+        }
     }
 
     /// The scheduler's batch size, from the cost of its last writes.
@@ -25,9 +38,7 @@ final class RollupStats: Sendable {
     /// time and sizes the next batch from it.
     func scheduled(_ body: (_ batch: Int) throws -> EngagementRollup.Outcome) rethrows -> EngagementRollup.Outcome {
         let batch = batchSize.withLock { $0.rows }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let outcome = try measure { try body(batch) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (outcome, seconds) = try timed { try body(batch) }
         batchSize.withLock { $0.record(taken: outcome.taken, seconds: seconds) }
         return outcome
     }
