@@ -297,6 +297,93 @@ final class EngagementTests: ServiceTestCase {
         XCTAssertEqual(try rollupRows(), scheduled)
     }
 
+    /// A window written in many slices — with a report, new votes, and a lost cache (a restart)
+    /// in the middle — writes what the bulk import writes: no customer counted twice, none lost,
+    /// and the window's marks gone once it is written.
+    func testAWindowWrittenInSlicesWritesWhatTheBulkImportWrites() throws {
+        let seeder = Seeder(app: service.app)
+        try seeder.seed(users: 1_500, ideas: 30)
+        XCTAssertEqual(try seeder.seedVotes(3_000), 3_000)
+        let context = service.app.context
+        let now = context.clock.nowMillis()
+        var open: RollupWindow?
+        let slice = { (keys: Int) throws -> EngagementRollup.Outcome in
+            try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: keys)
+        }
+        let windowMarks = { () throws -> [String: Int64] in
+            try context.read { db in
+                var marks: [String: Int64] = [:]
+                _ = try db.query("SELECT name, value FROM rollup_marks WHERE name LIKE 'window%'") { marks[$0.string(0)] = $0.int64(1) }
+                return marks
+            }
+        }
+        let first = try slice(500)
+        XCTAssertTrue(first.more)
+        XCTAssertGreaterThanOrEqual(first.taken, 500)
+        var marks = try windowMarks()
+        XCTAssertEqual(marks["window_votes"], 3_000, "the window runs to the last vote")
+        XCTAssertNotNil(marks["window_actor"])
+        // Votes cast now are after the window's end: the next window takes them.
+        XCTAssertEqual(try castVotes(400, at: now), 400)
+        _ = try slice(500)
+        XCTAssertTrue("u\(try windowMarks()["window_actor"]!)".utf8.lexicographicallyPrecedes("u\(marks["window_actor"]!)".utf8) == false)
+        XCTAssertEqual(try windowMarks()["window_votes"], 3_000)
+        // A restart: the window is aggregated again from its rows and resumes after the actor reached.
+        open = nil
+        marks = try windowMarks()
+        _ = try slice(300)
+        XCTAssertNotEqual(try windowMarks()["window_actor"], marks["window_actor"])
+        // A report finishes the open window, then takes in what follows.
+        try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: now) }
+        XCTAssertEqual(try windowMarks(), [:])
+        XCTAssertEqual(try castVotes(300, at: now + 1), 300)
+        var writes = 0
+        while try slice(200).more { writes += 1 }
+        XCTAssertGreaterThan(writes, 1)
+        XCTAssertEqual(try windowMarks(), [:])
+        let sliced = try rollupRows()
+        try context.database.writer.sync { db in
+            try db.run("DELETE FROM activity_days")
+            try db.run("DELETE FROM rollup_marks")
+        }
+        try seeder.rollUpEngagement()
+        XCTAssertEqual(try rollupRows(), sliced)
+    }
+
+    /// The bulk import (a seed into a file the scheduler was working on) finishes an open window
+    /// first, so the customers it had written are not counted again.
+    func testTheBulkImportFinishesAnOpenWindow() throws {
+        let seeder = Seeder(app: service.app)
+        try seeder.seed(users: 800, ideas: 20)
+        XCTAssertEqual(try seeder.seedVotes(1_500), 1_500)
+        let context = service.app.context
+        var open: RollupWindow?
+        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 300)
+        XCTAssertNotNil(open)
+        try seeder.rollUpEngagement()
+        let finished = try rollupRows()
+        try context.database.writer.sync { db in
+            try db.run("DELETE FROM activity_days")
+            try db.run("DELETE FROM rollup_marks")
+        }
+        try seeder.rollUpEngagement()
+        XCTAssertEqual(try rollupRows(), finished)
+    }
+
+    /// Casts `count` new votes (outside rounds) by random customers for random ideas, through the ledger.
+    func castVotes(_ count: Int, at time: Int64) throws -> Int {
+        try service.app.context.database.writer.sync { db in
+            let ideas = try db.query("SELECT id FROM ideas") { $0.int64(0) }
+            let users = try db.query("SELECT id FROM users") { $0.int64(0) }
+            var cast = 0
+            while cast < count {
+                if try VoteLedger.record(db, ideaID: ideas.randomElement()!, userID: users.randomElement()!, day: 0, at: time,
+                                         roundID: nil, addressHash: nil) { cast += 1 }
+            }
+            return cast
+        }
+    }
+
     /// Every `activity_days` row, in key order, as text: what the rollup holds.
     func rollupRows() throws -> [String] {
         try service.app.context.read { db in

@@ -40,6 +40,8 @@ public final class AppContext: Sendable {
     /// Page views waiting for the engagement rollup (anonymous readers by a daily salted hash).
     let readerLog = ReaderLog()
     let rollupStats = RollupStats()
+    /// The scheduler's open engagement window between its writes.
+    let rollupWindow = RollupWindowCache()
     /// Engagement reports as last computed, and the thread that computes them.
     let engagement: EngagementSnapshots
     /// Live counts (server-sent events), fed after commits.

@@ -1,7 +1,7 @@
-/// How many rows of each source one scheduled rollup write takes in. Votes queued behind a
-/// rollup write wait for all of it: at 1,000,000 customers a batch of 20,000 votes held the
-/// writer for 300–420 ms (each upsert lands on a random page of today's `activity_days`), so
-/// the batch is sized from the last one's cost to take about `target` of writer time.
+/// How many `activity_days` entries one scheduled rollup write (a slice of a `RollupWindow`)
+/// writes. Votes queued behind a rollup write wait for all of it: at 1,000,000 customers a
+/// batch of 20,000 votes held the writer for 300–420 ms, so the slice is sized from the last
+/// one's cost to take about `target` of writer time.
 struct RollupBatchSize: Sendable, Equatable {
     /// Writer time one batch should take, in seconds.
     static let target = 0.02

@@ -80,23 +80,20 @@ final class RoundScheduler: @unchecked Sendable {
         do {
             let behind = try context.read { db in try EngagementRollup.behind(db) }
             var caughtUp = !behind && views.isEmpty
-            let clock = context.clock
-            let stats = context.rollupStats
-            // Batches of about 20 ms of writer time each (`RollupBatchSize`), each its own write,
-            // so votes queued meanwhile commit between them.
+            let window = context.rollupWindow
+            // Slices of a window (`RollupWindow`, aggregated on a reader) of about 20 ms of writer
+            // time each (`RollupBatchSize`), each its own write, so votes queued meanwhile commit
+            // between them.
             var pendingViews = views
             var taken = 0
+            var open = window.take()
             while !caughtUp && taken < EngagementRollup.passLimit {
-                let batchViews = pendingViews
+                let outcome = try EngagementRollup.scheduledWrite(context, window: &open, views: pendingViews)
                 pendingViews = [:]
-                let outcome = try context.database.writer.sync { db in
-                    try stats.scheduled { batch in
-                        try EngagementRollup.catchUp(db, views: batchViews, now: clock.nowMillis(), batch: batch)
-                    }
-                }
                 taken += max(1, outcome.taken)
                 caughtUp = !outcome.more
             }
+            window.keep(open)
             // Reports of the console's default views, once the rollup holds everything.
             if caughtUp { EngagementRoutes.warm(context) }
         } catch {
