@@ -62,16 +62,18 @@ enum EngagementRollup {
     /// between its writes: ~10 MiB for 100,000 votes at 1,000,000 customers).
     static let windowRows = 100_000
 
-    /// Takes in what is new in this one write: finishes a window the scheduler left open, then
-    /// up to `batch` rows of each source (a report asks for this, so that it is current).
+    /// Takes in what is new in this one write: finishes a window the scheduler left open (`kept`,
+    /// the scheduler's copy, saves aggregating it again here when the marks are where it left
+    /// them), then up to `batch` rows of each source (a report asks for this, so that it is current).
     @discardableResult
-    static func catchUp(_ db: SQLConnection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch) throws -> Outcome {
+    static func catchUp(_ db: SQLConnection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch,
+                        kept: RollupWindow? = nil) throws -> Outcome {
         // Nodes sharing PostgreSQL take turns: each reads the marks the one before it wrote.
         try db.lockExclusively("engagement-rollup")
         var outcome = Outcome()
         var marks = try Marks.read(db)
         if marks.window != nil {
-            var open = try window(db, marks, rows: batch)
+            var open = try kept.flatMap { $0.continues(marks) ? $0 : nil } ?? window(db, marks, rows: batch)
             try write(db, &open, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
         }
         var next = try window(db, marks, rows: batch)

@@ -79,7 +79,8 @@ struct EngagementRoutes {
         let behind = (try? context.read { db in try EngagementRollup.behind(db) }) ?? true
         guard behind || !views.isEmpty else { return .response(Response(status: .noContent, contentType: nil)) }
         return context.write { db in
-            try context.rollupStats.measure { try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis()) }
+            let kept = context.rollupWindow.take()
+            try context.rollupStats.measure { try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis(), kept: kept) }
             return Response(status: .noContent, contentType: nil)
         }
     }
