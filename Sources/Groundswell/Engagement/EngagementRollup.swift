@@ -131,13 +131,13 @@ enum EngagementRollup {
     /// The open window aggregated again from its rows, or a new one from the marks: up to `rows`
     /// rows of each source.
     static func window(_ db: SQLConnection, _ marks: Marks, rows: Int) throws -> RollupWindow {
-        var pending: [Int64: [ReaderLog.Key: Counts]] = [:]
+        var pending: [ReaderLog.Key: Counts] = [:]
         func add(_ who: Int64, _ at: Int64, category: String?, round: Int64?, _ change: (inout Counts) -> Void) {
             let day = at / 86_400_000, actor = "u\(who)"
             var scopes = [""]
             if let category { scopes.append("c:" + category) }
             if let round { scopes.append("r:\(round)") }
-            for scope in scopes { change(&pending[who, default: [:]][ReaderLog.Key(day: day, actor: actor, scope: scope), default: Counts()]) }
+            for scope in scopes { change(&pending[ReaderLog.Key(day: day, actor: actor, scope: scope), default: Counts()]) }
         }
         let ends: RollupWindow.Ends
         if let open = marks.window {
@@ -188,10 +188,12 @@ enum EngagementRollup {
             || db.scalarInt("SELECT 1 FROM voided_votes WHERE vote_id > ?", [ends.votes]) != nil
             || db.scalarInt("SELECT 1 FROM comments WHERE id > ?", [ends.comments]) != nil
             || db.scalarInt("SELECT 1 FROM ideas WHERE id > ?", [ends.ideas]) != nil
+        // One array, sorted in place, the dictionary gone first: a window's memory is its entries.
         var entries: [RollupWindow.Entry] = []
-        for (who, keys) in pending {
-            for (key, counts) in keys { entries.append(RollupWindow.Entry(key: key, actorID: who, counts: counts)) }
-        }
+        entries.reserveCapacity(pending.count)
+        for (key, counts) in pending { entries.append(RollupWindow.Entry(key: key, counts: counts)) }
+        pending = [:]
+        entries.sort(by: RollupWindow.Entry.precedes)
         return RollupWindow(start: RollupWindow.Ends(votes: marks.votes, comments: marks.comments, ideas: marks.ideas), ends: ends,
                             entries: entries, more: more, resume: marks.window == nil ? nil : marks.resume)
     }
@@ -203,11 +205,11 @@ enum EngagementRollup {
         let moves = window.ends != RollupWindow.Ends(votes: marks.votes, comments: marks.comments, ideas: marks.ideas)
         guard moves || !window.finished else { return }
         let opening = marks.window == nil
-        let entries = window.take(keys: keys)
-        for entry in entries {
-            try upsert(db, entry.key, entry.counts)
+        let taken = window.take(keys: keys)
+        for index in taken {
+            try upsert(db, window.entries[index].key, window.entries[index].counts)
         }
-        outcome.taken += entries.count
+        outcome.taken += taken.count
         outcome.wrote = true
         let ends = window.ends
         if window.finished {

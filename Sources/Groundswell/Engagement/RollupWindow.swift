@@ -25,9 +25,17 @@ struct RollupWindow {
     /// One customer's counts for one scope and day.
     struct Entry {
         let key: ReaderLog.Key
-        /// The customer (`key.actor` is `u<actorID>`): the resume point is kept as this number.
-        let actorID: Int64
         var counts: EngagementRollup.Counts
+
+        /// The customer: `key.actor` is `u<id>` for every source row (the resume point is kept as this number).
+        var actorID: Int64 { Int64(key.actor.utf8.dropFirst().reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }) }
+
+        /// The window's order: by actor key (UTF-8 bytes, as `activity_days` compares them), one
+        /// actor's entries together in the table's order.
+        static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+            a.key.actor == b.key.actor ? ReaderLog.Key.precedesInTable(a.key, b.key)
+                : a.key.actor.utf8.lexicographicallyPrecedes(b.key.actor.utf8)
+        }
     }
 
     /// The marks the window starts after.
@@ -42,14 +50,12 @@ struct RollupWindow {
     /// The actor last written (what `window_actor` holds once a write committed), nil before any.
     private(set) var resume: Int64?
 
-    /// `resume`: the actor an earlier write of this window reached; writing starts after it.
+    /// `entries`: sorted by `Entry.precedes`. `resume`: the actor an earlier write of this window
+    /// reached; writing starts after it.
     init(start: Ends, ends: Ends, entries: [Entry], more: Bool, resume: Int64?) {
         self.start = start
         self.ends = ends
-        self.entries = entries.sorted { a, b in
-            a.key.actor == b.key.actor ? ReaderLog.Key.precedesInTable(a.key, b.key)
-                : a.key.actor.utf8.lexicographicallyPrecedes(b.key.actor.utf8)
-        }
+        self.entries = entries
         self.more = more
         self.resume = resume
         if let resume {
@@ -70,12 +76,13 @@ struct RollupWindow {
         return open == ends && marks.resume == resume
     }
 
-    /// The next write's entries: at least `keys` of them (all of the window when fewer are left),
-    /// ending on a whole actor, in the table's key order (each page read and changed once).
-    mutating func take(keys: Int) -> [Entry] {
+    /// The positions in `entries` of the next write: at least `keys` entries (all of the window
+    /// when fewer are left), ending on a whole actor, in the table's key order (each page read and
+    /// changed once).
+    mutating func take(keys: Int) -> [Int] {
         var end = next + min(entries.count - next, max(1, keys))
-        while end < entries.count && entries[end].actorID == entries[end - 1].actorID { end += 1 }
-        let taken = entries[next..<end].sorted { ReaderLog.Key.precedesInTable($0.key, $1.key) }
+        while end < entries.count && entries[end].key.actor == entries[end - 1].key.actor { end += 1 }
+        let taken = (next..<end).sorted { ReaderLog.Key.precedesInTable(entries[$0].key, entries[$1].key) }
         if end > next { resume = entries[end - 1].actorID }
         next = end
         return taken
