@@ -58,8 +58,8 @@ enum EngagementRollup {
         }
     }
 
-    /// Source rows one scheduled window aggregates at most, per source (its entries stay in memory
-    /// between its writes: ~10 MiB for 100,000 votes at 1,000,000 customers).
+    /// Source rows one scheduled window aggregates at most, per source (its entries, ~80 bytes
+    /// each, one to three per row, stay in memory between its writes).
     static let windowRows = 100_000
 
     /// Takes in what is new in this one write: finishes a window the scheduler left open (`kept`,
