@@ -173,11 +173,12 @@ enum EngagementRollup {
             SELECT v.id, v.user_id, v.created_at, i.category, v.round_id FROM votes v JOIN ideas i ON i.id = v.idea_id
             WHERE v.id > ?1 - 10000 AND v.id <= ?1 AND v.created_at > ?2
             """, [marks.votes, marks.runAt], take)
+        // Customers' comments; staff answers (no author) are not customers' activity, though the
+        // window's end moves past them too.
         _ = try db.query("""
             SELECT c.id, c.author_id, c.created_at, i.category, i.round_id FROM comments c JOIN ideas i ON i.id = c.idea_id
             WHERE c.id > ? AND c.id <= ? AND c.author_id IS NOT NULL
             """, [marks.comments, ends.comments]) { row in
-            // Staff answers move the mark too (they are not customers' activity).
             add(row.int64(1), row.int64(2), category: row.string(3), round: row.optionalInt64(4)) { $0.comments += 1 }
         }
         _ = try db.query("SELECT id, author_id, created_at, category, round_id FROM ideas WHERE id > ? AND id <= ?",
