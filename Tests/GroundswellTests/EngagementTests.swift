@@ -372,8 +372,15 @@ final class EngagementTests: ServiceTestCase {
         }
     }
 
-    /// A seeded data set: `users` customers, `ideas` ideas and `votes` votes outside rounds.
+    /// A seeded data set: `users` customers, `ideas` ideas and `votes` votes outside rounds. First
+    /// waits for the scheduler's pass at start-up (a second after it), so that it cannot take in
+    /// the seeded rows in the middle of a test (the test clock stands still: no other pass comes).
     func seeded(users: Int, ideas: Int, votes: Int) throws -> Seeder {
+        let deadline = Date().addingTimeInterval(30)
+        while service.app.scheduler.rollupPasses.load(ordering: .acquiring) == 0 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTAssertGreaterThan(service.app.scheduler.rollupPasses.load(ordering: .acquiring), 0, "the scheduler's first pass")
         let seeder = Seeder(app: service.app)
         try seeder.seed(users: users, ideas: ideas)
         XCTAssertEqual(try seeder.seedVotes(votes), votes)

@@ -20,6 +20,8 @@ final class RoundScheduler: @unchecked Sendable {
     private let lastPurge = Mutex<Int64>(0)
     /// Purges run so far (for tests).
     let purges = Atomic<Int>(0)
+    /// Engagement rollup passes finished so far, with or without anything to take in (for tests).
+    let rollupPasses = Atomic<Int>(0)
 
     /// Milliseconds between engagement rollups of contributions (0: only on demand).
     private let rollupEvery: Int64
@@ -71,6 +73,7 @@ final class RoundScheduler: @unchecked Sendable {
     private let lastViewFlush = Mutex<Int64>(0)
 
     func rollUpEngagement(now: Int64) {
+        defer { rollupPasses.add(1, ordering: .releasing) }
         let flushViews = lastViewFlush.withLock { last -> Bool in
             guard now - last >= 60_000 || context.readerLog.pending > ReaderLog.capacity / 2 else { return false }
             last = now
