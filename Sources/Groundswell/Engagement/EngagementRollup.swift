@@ -45,6 +45,9 @@ enum EngagementRollup {
         var window: RollupWindow.Ends?
         var resume: Int64?
 
+        /// The last id of each source taken in.
+        var reached: RollupWindow.Ends { RollupWindow.Ends(votes: votes, comments: comments, ideas: ideas) }
+
         static func read(_ db: SQLConnection) throws -> Marks {
             var values: [String: Int64] = [:]
             _ = try db.query("SELECT name, value FROM rollup_marks") { values[$0.string(0)] = $0.int64(1) }
@@ -72,10 +75,7 @@ enum EngagementRollup {
         try db.lockExclusively("engagement-rollup")
         var outcome = Outcome()
         var marks = try Marks.read(db)
-        if marks.window != nil {
-            var open = try kept.flatMap { $0.continues(marks) ? $0 : nil } ?? window(db, marks, rows: batch)
-            try write(db, &open, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
-        }
+        try finishOpenWindow(db, marks: &marks, kept: kept, now: now, outcome: &outcome)
         var next = try window(db, marks, rows: batch)
         try write(db, &next, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
         try write(db, views: views, outcome: &outcome)
@@ -195,15 +195,25 @@ enum EngagementRollup {
         for (key, counts) in pending { entries.append(RollupWindow.Entry(key: key, counts: counts)) }
         pending = [:]
         entries.sort(by: RollupWindow.Entry.precedes)
-        return RollupWindow(start: RollupWindow.Ends(votes: marks.votes, comments: marks.comments, ideas: marks.ideas), ends: ends,
-                            entries: entries, more: more, resume: marks.window == nil ? nil : marks.resume)
+        return RollupWindow(start: marks.reached, ends: ends, entries: entries, more: more,
+                            resume: marks.window == nil ? nil : marks.resume)
+    }
+
+    /// Writes the rest of a window the scheduler left open, if there is one (its customers written so
+    /// far must not count twice): from `kept`, the scheduler's copy, when the marks are where it
+    /// left them, else aggregated again here.
+    private static func finishOpenWindow(_ db: SQLConnection, marks: inout Marks, kept: RollupWindow?, now: Int64,
+                                         outcome: inout Outcome) throws {
+        guard marks.window != nil else { return }
+        var open = try kept.flatMap { $0.continues(marks) ? $0 : nil } ?? window(db, marks, rows: windowRows)
+        try write(db, &open, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
     }
 
     /// Writes the window's next `keys` entries and moves `rollup_marks` with them: the window's
     /// ends and reach while it is open, the marks themselves (and the window gone) with its last.
     private static func write(_ db: SQLConnection, _ window: inout RollupWindow, keys: Int, marks: inout Marks,
                               now: Int64, outcome: inout Outcome) throws {
-        let moves = window.ends != RollupWindow.Ends(votes: marks.votes, comments: marks.comments, ideas: marks.ideas)
+        let moves = window.ends != marks.reached
         guard moves || !window.finished else { return }
         let opening = marks.window == nil
         let taken = window.take(keys: keys)
@@ -258,12 +268,8 @@ enum EngagementRollup {
     static func takeInAll(_ db: SQLConnection, now: Int64) throws {
         try db.lockExclusively("engagement-rollup")
         var marks = try Marks.read(db)
-        if marks.window != nil {
-            // A window the scheduler left open: its customers written so far must not count twice.
-            var open = try window(db, marks, rows: batch)
-            var outcome = Outcome()
-            try write(db, &open, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
-        }
+        var finished = Outcome()
+        try finishOpenWindow(db, marks: &marks, kept: nil, now: now, outcome: &finished)
         let votes = marks.votes, comments = marks.comments, ideas = marks.ideas
         // (source rows with their day, actor, category and round, the column they count, the mark)
         let sources: [(rows: String, column: String, mark: Int64)] = [
@@ -285,11 +291,8 @@ enum EngagementRollup {
             }
         }
         let newVotes = max(try db.scalarInt("SELECT MAX(id) FROM votes") ?? 0, try db.scalarInt("SELECT MAX(vote_id) FROM voided_votes") ?? 0)
-        for (name, value) in [("votes", max(votes, newVotes)), ("comments", max(comments, try db.scalarInt("SELECT MAX(id) FROM comments") ?? 0)),
-                              ("ideas", max(ideas, try db.scalarInt("SELECT MAX(id) FROM ideas") ?? 0)), ("run_at", now)] {
-            try db.run("INSERT INTO rollup_marks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                       [name, value])
-        }
+        try setMarks(db, [("votes", max(votes, newVotes)), ("comments", max(comments, try db.scalarInt("SELECT MAX(id) FROM comments") ?? 0)),
+                          ("ideas", max(ideas, try db.scalarInt("SELECT MAX(id) FROM ideas") ?? 0)), ("run_at", now)])
     }
 
     /// Whether a run would find anything new in the raw tables (read first, so an idle scheduler

@@ -71,7 +71,7 @@ struct RollupWindow {
     /// Whether `marks` are where this window left them: its start, and its ends and reach once a
     /// write of it committed (or no window, before any).
     func continues(_ marks: EngagementRollup.Marks) -> Bool {
-        guard start == Ends(votes: marks.votes, comments: marks.comments, ideas: marks.ideas) else { return false }
+        guard start == marks.reached else { return false }
         guard let open = marks.window else { return resume == nil }
         return open == ends && marks.resume == resume
     }
