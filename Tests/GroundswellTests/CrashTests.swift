@@ -59,9 +59,7 @@ final class CrashTests: XCTestCase {
     }
 
     func testAcknowledgedVotesSurviveSIGKILL() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try scratchDirectory("crash")
         let db = directory.appendingPathComponent("crash.sqlite").path
 
         var server = try Server(db: db)
@@ -123,9 +121,7 @@ extension CrashTests {
     /// Uploads under SIGKILL: every acknowledged picture is there and whole after the restart;
     /// no row names a missing or partial file, and no temporary or spool file is left.
     func testAcknowledgedUploadsSurviveSIGKILLAndNoPartialFileIsServed() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-media-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try scratchDirectory("crash-media")
         let db = directory.appendingPathComponent("crash.sqlite").path
         let media = directory.appendingPathComponent("media").path
         var server = try Server(db: db)
@@ -220,9 +216,7 @@ extension CrashTests {
     /// it aggregates the window again, goes on after the last customer written, and ends with exactly
     /// what `groundswell seed`'s bulk import wrote — no customer counted twice, none lost.
     func testARollupWindowCutBySIGKILLResumesWithoutCountingTwice() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-rollup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try scratchDirectory("crash-rollup")
         let db = directory.appendingPathComponent("rollup.sqlite").path
         let (status, output) = try TestBinary.run(["seed", "--db", db, "--users", "30000", "--ideas", "300", "--votes", "90000"])
         XCTAssertEqual(status, 0, output)

@@ -13,9 +13,7 @@ final class LazyImagingTests: XCTestCase {
     }
 
     func testLibvipsIsLoadedOnTheFirstPictureOnly() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lazy-vips-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try scratchDirectory("lazy-vips")
         let server = try CrashTests.Server(db: directory.appendingPathComponent("g.sqlite").path)
         defer { server.stop() }
         let pid = server.process.processIdentifier

@@ -20,9 +20,7 @@ final class PostgresSchemaTests: XCTestCase {
         XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 1), [1])
         XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 2), [], "applied once")
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try scratchDirectory("schema")
         let path = directory.appendingPathComponent("g.sqlite").path
         let app = try GroundswellApp(configuration: AppConfiguration(databasePath: path), logger: Logger(label: "schema"))
         app.close()

@@ -6,9 +6,7 @@ import XCTest
 /// `groundswell seed --votes`: benchmark votes whose figures agree with their rows.
 final class SeederTests: XCTestCase {
     func testSeededVotesAgreeWithTheLedgerAndTheTimeline() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try scratchDirectory("seed")
         let path = directory.appendingPathComponent("seed.sqlite").path
         let (status, output) = try TestBinary.run(["seed", "--db", path, "--users", "300", "--ideas", "40", "--votes", "2003"])
         XCTAssertEqual(status, 0, output)

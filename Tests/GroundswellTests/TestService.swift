@@ -202,6 +202,16 @@ class ServiceTestCase: XCTestCase {
 }
 
 /// The `groundswell` executable built next to the test bundle (make test builds it first).
+extension XCTestCase {
+    /// A new directory under the system's temporary one (`prefix`-UUID), removed when the test ends.
+    func scratchDirectory(_ prefix: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        return directory
+    }
+}
+
 enum TestBinary {
     static var url: URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
