@@ -358,6 +358,112 @@ final class EngagementTests: ServiceTestCase {
         try assertTheBulkImportWrites(results[0])
     }
 
+    /// A window whose marks moved under it (a report finished it) is not written: the write is
+    /// counted as stale in `/metrics`, not as a run, and the window is read again.
+    func testAStaleWindowIsReadAgainAndCountedAsStaleNotAsARun() throws {
+        _ = try seeded(users: 800, ideas: 20, votes: 1_500)
+        let context = service.app.context
+        try forgetRollup()
+        var open: RollupWindow?
+        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 300)
+        let stale = open
+        XCTAssertNotNil(stale)
+        try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: context.clock.nowMillis()) }
+        let before = try metrics()
+        // Nothing new: the stale window is dropped, the fresh one is empty.
+        open = stale
+        let nothing = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 300)
+        XCTAssertFalse(nothing.wrote)
+        XCTAssertNil(open)
+        var after = try metrics()
+        XCTAssertEqual(after["groundswell_engagement_rollup_stale_total"], (before["groundswell_engagement_rollup_stale_total"] ?? -1) + 1)
+        XCTAssertEqual(after["groundswell_engagement_rollup_runs_total"], before["groundswell_engagement_rollup_runs_total"])
+        // New votes: the stale window is dropped again and the fresh one written (a run).
+        XCTAssertEqual(try castVotes(200, at: context.clock.nowMillis()), 200)
+        open = stale
+        let written = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 10_000)
+        XCTAssertTrue(written.wrote)
+        after = try metrics()
+        XCTAssertEqual(after["groundswell_engagement_rollup_stale_total"], (before["groundswell_engagement_rollup_stale_total"] ?? -1) + 2)
+        XCTAssertEqual(after["groundswell_engagement_rollup_runs_total"], (before["groundswell_engagement_rollup_runs_total"] ?? -1) + 1)
+        try assertTheBulkImportWrites(try rollupRows())
+    }
+
+    /// An aggregate of the open window read before another write moved its reach (a report reads
+    /// one on the analytics thread while the scheduler writes) resumes where the marks say; one of
+    /// another window does not.
+    func testAnAggregateOfTheOpenWindowResumesWhereTheMarksSay() throws {
+        _ = try seeded(users: 800, ideas: 20, votes: 1_500)
+        let context = service.app.context
+        try forgetRollup()
+        var open: RollupWindow?
+        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 200)
+        let early = try XCTUnwrap(try context.read { db in try EngagementRollup.openWindow(db) })
+        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 200)
+        let marks = try context.read { db in try EngagementRollup.Marks.read(db) }
+        let reach = try XCTUnwrap(marks.resume)
+        XCTAssertNil(early.continues(marks) ? early : nil, "its own reach is behind the marks'")
+        let resumed = try XCTUnwrap(early.resumed(at: marks))
+        XCTAssertEqual(resumed.resume, reach)
+        XCTAssertEqual(resumed.entries.count, early.entries.count)
+        // Everything before the resume point was written (the marks' reach), nothing after it.
+        var copy = resumed
+        let next = copy.take(keys: 1).map { copy.entries[$0].actorID }
+        XCTAssertFalse(next.isEmpty)
+        XCTAssertTrue(next.allSatisfy { "u\(reach)".utf8.lexicographicallyPrecedes("u\($0)".utf8) })
+        // A report finishing it from that aggregate writes what the bulk import writes.
+        try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: context.clock.nowMillis(), kept: early) }
+        XCTAssertNil(try context.read { db in try EngagementRollup.openWindow(db) })
+        var other = marks
+        other.window?.votes += 1
+        XCTAssertNil(early.resumed(at: other), "another window's marks")
+        try assertTheBulkImportWrites(try rollupRows())
+    }
+
+    /// Page views a rollup took but could not write (its write failed) go back to the log, and the
+    /// next rollup counts them: the scheduler's and a report's.
+    func testPageViewsAFailedRollupTookAreCountedByTheNext() throws {
+        let context = service.app.context
+        _ = try seeded(users: 10, ideas: 3, votes: 5)
+        let idea = try context.read { db in try db.scalarInt("SELECT MIN(id) FROM ideas") }!
+        // A failure the rollup's write cannot get past: its table gone (for a moment).
+        let tableAway = { (away: Bool) throws in
+            try context.database.writer.sync { db in
+                try db.execute(away ? "ALTER TABLE activity_days RENAME TO activity_days_away" : "ALTER TABLE activity_days_away RENAME TO activity_days")
+            }
+        }
+        var now = context.clock.nowMillis()
+        for (index, reader) in ["reader-a", "reader-b", "reader-c"].enumerated() {
+            for _ in 0...index { try read("/ideas/\(idea)", as: reader) }
+        }
+        XCTAssertGreaterThan(context.readerLog.pending, 0)
+        let waiting = context.readerLog.pending
+        // The scheduler: views flush once a minute.
+        now += 120_000
+        try tableAway(true)
+        service.app.scheduler.rollUpEngagement(now: now)
+        XCTAssertEqual(context.readerLog.pending, waiting, "the views are back in the log")
+        // A report's rollup.
+        _ = try client.get("/admin/engagement?interval=day", token: admin)
+        XCTAssertEqual(context.readerLog.pending, waiting, "the views are back in the log")
+        try tableAway(false)
+        service.app.scheduler.rollUpEngagement(now: now + 120_000)
+        XCTAssertEqual(context.readerLog.pending, 0)
+        let reads = try context.read { db in
+            try db.query("SELECT reads FROM activity_days WHERE scope = '' AND actor LIKE 'v%' ORDER BY reads") { $0.int64(0) }
+        }
+        XCTAssertEqual(reads, [1, 2, 3])
+    }
+
+    func metrics() throws -> [String: Int] {
+        var values: [String: Int] = [:]
+        for line in try client.get("/metrics", token: admin).text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = Int(value) }
+        }
+        return values
+    }
+
     /// Casts `count` new votes (outside rounds) by random customers for random ideas, through the ledger.
     func castVotes(_ count: Int, at time: Int64) throws -> Int {
         try service.app.context.database.writer.sync { db in

@@ -29,6 +29,9 @@ enum EngagementRollup {
         var more = false
         /// `activity_days` entries (customer, scope, day) written from the sources.
         var taken = 0
+        /// The marks moved under every try (another node is writing): nothing was written, the
+        /// page views passed in neither.
+        var gaveUp = false
     }
 
     /// Entries one scheduler pass writes at most before waiting for its next turn (a history of
@@ -66,8 +69,8 @@ enum EngagementRollup {
     static let windowRows = 100_000
 
     /// Takes in what is new in this one write: finishes a window the scheduler left open (`kept`,
-    /// the scheduler's copy, saves aggregating it again here when the marks are where it left
-    /// them), then up to `batch` rows of each source (a report asks for this, so that it is current).
+    /// an aggregate of it made beforehand, saves aggregating it again here when it is the window
+    /// the marks hold), then up to `batch` rows of each source (a report asks for this, so that it is current).
     @discardableResult
     static func catchUp(_ db: SQLConnection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch,
                         kept: RollupWindow? = nil) throws -> Outcome {
@@ -110,13 +113,8 @@ enum EngagementRollup {
         for _ in 0..<3 {
             var current = try open ?? context.read { db in try window(db, Marks.read(db), rows: windowRows) }
             let clock = context.clock, stats = context.rollupStats
-            let written = try context.database.writer.sync { db -> Outcome? in
-                var written: Outcome?
-                _ = try stats.scheduled { keys in
-                    written = try slice(db, window: &current, views: views, now: clock.nowMillis(), keys: fixed ?? keys)
-                    return written ?? Outcome()
-                }
-                return written
+            let written = try context.database.writer.sync { db in
+                try stats.scheduled { keys in try slice(db, window: &current, views: views, now: clock.nowMillis(), keys: fixed ?? keys) }
             }
             guard let written else {
                 open = nil
@@ -125,7 +123,15 @@ enum EngagementRollup {
             open = current.finished ? nil : current
             return written
         }
-        return Outcome()
+        return Outcome(gaveUp: true)
+    }
+
+    /// The window open in `rollup_marks`, aggregated (on a reader: a report's write then need not
+    /// aggregate it inside the writer's transaction), or nil when none is open.
+    static func openWindow(_ db: SQLConnection) throws -> RollupWindow? {
+        let marks = try Marks.read(db)
+        guard marks.window != nil else { return nil }
+        return try window(db, marks, rows: windowRows)
     }
 
     /// The open window aggregated again from its rows, or a new one from the marks: up to `rows`
@@ -200,12 +206,12 @@ enum EngagementRollup {
     }
 
     /// Writes the rest of a window the scheduler left open, if there is one (its customers written so
-    /// far must not count twice): from `kept`, the scheduler's copy, when the marks are where it
-    /// left them, else aggregated again here.
+    /// far must not count twice): from `kept` — the scheduler's copy, or one a report aggregated on
+    /// a reader — when it is this window (resumed where the marks say), else aggregated again here.
     private static func finishOpenWindow(_ db: SQLConnection, marks: inout Marks, kept: RollupWindow?, now: Int64,
                                          outcome: inout Outcome) throws {
         guard marks.window != nil else { return }
-        var open = try kept.flatMap { $0.continues(marks) ? $0 : nil } ?? window(db, marks, rows: windowRows)
+        var open = try kept.flatMap { $0.resumed(at: marks) } ?? window(db, marks, rows: windowRows)
         try write(db, &open, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
     }
 

@@ -73,15 +73,26 @@ struct EngagementRoutes {
     }
 
     /// Brings the rollup up to date (page views waiting, rows not yet taken in); commits only
-    /// when there is something to take in.
+    /// when there is something to take in. On the analytics thread: a window left open in
+    /// `rollup_marks` whose copy the scheduler is not keeping (it is writing it right now, or the
+    /// server restarted) is aggregated there on a reader, not inside the writer's transaction.
     static func catchUp(_ context: AppContext) -> Reply {
-        let views = context.readerLog.drain()
+        let done = Response(status: .noContent, contentType: nil)
         let behind = (try? context.read { db in try EngagementRollup.behind(db) }) ?? true
-        guard behind || !views.isEmpty else { return .response(Response(status: .noContent, contentType: nil)) }
-        return context.write { db in
-            let kept = context.rollupWindow.take()
-            try context.rollupStats.measure { try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis(), kept: kept) }
-            return Response(status: .noContent, contentType: nil)
+        guard behind || context.readerLog.pending > 0 else { return .response(done) }
+        return context.engagement.background(context: "the engagement rollup") {
+            let kept = try context.rollupWindow.take() ?? context.read { db in try EngagementRollup.openWindow(db) }
+            // Taken only now, and put back if the write fails: the next rollup counts them.
+            let views = context.readerLog.drain()
+            do {
+                _ = try context.database.writer.sync { db in
+                    try context.rollupStats.measure { try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis(), kept: kept) }
+                }
+            } catch {
+                context.readerLog.restore(views)
+                throw error
+            }
+            return done
         }
     }
 }

@@ -80,12 +80,18 @@ final class EngagementSnapshots: Sendable {
             return .response(respond(snapshot.report))
         }
         return prepare().then { [self] _ in
-            thread.submit { [self] in
+            background(context: "an engagement report") { [self] in
                 // Another request may have computed it while this one waited.
                 if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
                 return respond(try compute(key, version: version, build: build).report)
             }
         }
+    }
+
+    /// Runs `work` on the analytics thread (a rollup before a report: in the same queue as the
+    /// report it prepares).
+    func background(context: String, _ work: @escaping @Sendable () throws -> Response) -> Reply {
+        thread.then(work, context: context) { .response($0) }
     }
 
     /// Computes `key`'s report in the background unless it is being computed (start-up warms the

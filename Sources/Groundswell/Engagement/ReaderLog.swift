@@ -69,6 +69,15 @@ final class ReaderLog: Sendable {
         }
     }
 
+    /// Puts back views a rollup took but could not write (its write failed, or it gave way to
+    /// another node's), for the next one. Counted even past `capacity`: each was admitted once.
+    func restore(_ views: [Key: Int64]) {
+        guard !views.isEmpty else { return }
+        state.withLock { state in
+            for (key, count) in views { state.counts[key, default: 0] += count }
+        }
+    }
+
     var pending: Int { state.withLock { $0.counts.count } }
     var dropped: Int { state.withLock { $0.dropped } }
 }

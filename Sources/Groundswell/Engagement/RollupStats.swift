@@ -2,45 +2,46 @@ import Synchronization
 import Foundation
 import HTTPServer
 
-/// What the engagement rollup costs, for `/metrics`: runs that wrote, rows taken in, and the
-/// writer's time spent on them (the figure to compare with vote throughput).
+/// What the engagement rollup costs, for `/metrics`: runs that wrote, writes not made because
+/// the marks had moved (stale windows), and the writer's time spent on all of them (the figure
+/// to compare with vote throughput).
 final class RollupStats: Sendable {
     private let runs = Atomic<Int>(0)
+    private let stale = Atomic<Int>(0)
     private let nanoseconds = Atomic<Int>(0)
 
-    /// Runs `body` (on the writer) and counts its time.
-    func measure<T>(_ body: () throws -> T) rethrows -> T {
-        try timed(body).result
-    }
-
-    /// Runs `body`, counts it and its time (a failed run too), and returns the time.
-    private func timed<T>(_ body: () throws -> T) rethrows -> (result: T, seconds: Double) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        func count() -> Double {
-            let elapsed = Int(DispatchTime.now().uptimeNanoseconds - start)
-            runs.add(1, ordering: .relaxed)
-            nanoseconds.add(elapsed, ordering: .relaxed)
-            return Double(elapsed) / 1e9
-        }
-        do {
-            let result = try body()
-            return (result, count())
-        } catch {
-            _ = count()
-            throw error
-        }
+    /// Runs a report's rollup (on the writer) and counts its time, and the run if it wrote.
+    func measure(_ body: () throws -> EngagementRollup.Outcome) rethrows -> EngagementRollup.Outcome {
+        try counted { try body() }.outcome!
     }
 
     /// The scheduler's batch size, from the cost of its last writes.
     private let batchSize = Mutex(RollupBatchSize())
 
     /// Runs one scheduled rollup write (on the writer) with the current batch size, counts its
-    /// time and sizes the next batch from it.
-    func scheduled(_ body: (_ batch: Int) throws -> EngagementRollup.Outcome) rethrows -> EngagementRollup.Outcome {
+    /// time and sizes the next batch from it. `body` returns nil when the window was stale (the
+    /// marks had moved; nothing written).
+    func scheduled(_ body: (_ batch: Int) throws -> EngagementRollup.Outcome?) rethrows -> EngagementRollup.Outcome? {
         let batch = batchSize.withLock { $0.rows }
-        let (outcome, seconds) = try timed { try body(batch) }
-        batchSize.withLock { $0.record(taken: outcome.taken, seconds: seconds) }
+        let (outcome, seconds) = try counted { try body(batch) }
+        if let outcome { batchSize.withLock { $0.record(taken: outcome.taken, seconds: seconds) } }
         return outcome
+    }
+
+    /// Runs `body`, counts its time (a failed or stale write's too), a run if it wrote, a stale
+    /// write if it returned nil; returns its outcome and time.
+    private func counted(_ body: () throws -> EngagementRollup.Outcome?) rethrows -> (outcome: EngagementRollup.Outcome?, seconds: Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var outcome: EngagementRollup.Outcome?
+        var finished = false
+        defer {
+            nanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed)
+            if finished && outcome == nil { stale.add(1, ordering: .relaxed) }
+            if outcome?.wrote == true { runs.add(1, ordering: .relaxed) }
+        }
+        outcome = try body()
+        finished = true
+        return (outcome, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// The rows the next scheduled write will take in (tests).
@@ -49,6 +50,9 @@ final class RollupStats: Sendable {
     func render(readerLog: ReaderLog, into text: inout String) {
         MetricText.single("groundswell_engagement_rollup_runs_total", "counter", help: "Engagement rollup runs that took something in.",
                           value: runs.load(ordering: .relaxed), into: &text)
+        MetricText.single("groundswell_engagement_rollup_stale_total", "counter",
+                          help: "Scheduled rollup writes not made because the marks had moved since the window was read (a report's or another node's write); the window is read again.",
+                          value: stale.load(ordering: .relaxed), into: &text)
         MetricText.single("groundswell_engagement_rollup_seconds_total", "counter", help: "Writer time spent in engagement rollups.",
                           value: Double(nanoseconds.load(ordering: .relaxed)) / 1e9, into: &text)
         MetricText.single("groundswell_engagement_views_dropped_total", "counter",

@@ -79,19 +79,21 @@ final class RoundScheduler: @unchecked Sendable {
             last = now
             return true
         }
-        let views = flushViews ? context.readerLog.drain() : [:]
+        // Views go with the pass's first write; back to the log if it is never made.
+        var pendingViews = flushViews ? context.readerLog.drain() : [:]
+        defer { context.readerLog.restore(pendingViews) }
         do {
             let behind = try context.read { db in try EngagementRollup.behind(db) }
-            var caughtUp = !behind && views.isEmpty
+            var caughtUp = !behind && pendingViews.isEmpty
             let window = context.rollupWindow
             // Slices of a window (`RollupWindow`, aggregated on a reader) of about 20 ms of writer
             // time each (`RollupBatchSize`), each its own write, so votes queued meanwhile commit
             // between them.
-            var pendingViews = views
             var taken = 0
             var open = window.take()
             while !caughtUp && taken < EngagementRollup.passLimit {
                 let outcome = try EngagementRollup.scheduledWrite(context, window: &open, views: pendingViews)
+                if outcome.gaveUp { break }
                 pendingViews = [:]
                 taken += max(1, outcome.taken)
                 caughtUp = !outcome.more
