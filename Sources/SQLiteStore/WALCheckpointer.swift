@@ -31,6 +31,8 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var backfilled = 0
     private var passes = 0
     private var writerPasses = 0
+    /// Time the writer spent in those copies: every write waits meanwhile.
+    private var writerNanos: UInt64 = 0
     private let finished = DispatchSemaphore(value: 0)
     /// Writer thread only: the WAL's frames after the previous commit.
     private var lastFrames = 0
@@ -57,11 +59,11 @@ public final class WALCheckpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Background passes and the writer's own tail copies so far.
-    public var statistics: (passes: Int, writerPasses: Int) {
+    /// Background passes, the writer's own tail copies so far and the time they took.
+    public var statistics: (passes: Int, writerPasses: Int, writerNanos: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        return (passes, writerPasses)
+        return (passes, writerPasses, writerNanos)
     }
 
     /// Writer thread, after each commit, outside any transaction (the WAL's size is what the
@@ -94,10 +96,13 @@ public final class WALCheckpointer: @unchecked Sendable {
         }
         condition.unlock()
         guard copyHere else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
         let copied = (try? writer.checkpointPassive())?.backfilled ?? 0
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
         condition.lock()
         backfilled = copied
         writerPasses += 1
+        writerNanos += elapsed
         condition.unlock()
     }
 

@@ -266,6 +266,7 @@ final class OperatingTests: ServiceTestCase {
         // SQLite's checkpointer (none has run yet: the WAL is far below its window); PostgreSQL has none.
         XCTAssertEqual(metrics.text.contains("groundswell_wal_checkpoint_passes_total 0\n"), TestService.engine == .sqlite, metrics.text)
         XCTAssertEqual(metrics.text.contains("groundswell_wal_checkpoint_writer_copies_total 0\n"), TestService.engine == .sqlite)
+        XCTAssertEqual(metrics.text.contains("groundswell_wal_checkpoint_writer_copy_seconds_total 0"), TestService.engine == .sqlite)
         // SQLite's pipelined syncs: the writes above were each answered after a flush.
         let syncs = metrics.text.split(separator: "\n").first { $0.hasPrefix("groundswell_wal_syncs_total ") }
             .flatMap { Int($0.split(separator: " ")[1]) }

@@ -45,6 +45,7 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         let statistics = checkpointer.statistics
         XCTAssertGreaterThan(statistics.passes, 0, "background passes ran")
         XCTAssertGreaterThan(statistics.writerPasses, 0, "the writer copied the tails that let the WAL start over")
+        XCTAssertGreaterThan(statistics.writerNanos, 0, "and the time it stood still for them is counted")
         // 40,000 rows with random index keys write many thousand frames in all; the WAL file
         // is reused from its start, so it never holds more than a few windows of them.
         XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 40_000)

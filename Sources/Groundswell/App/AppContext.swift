@@ -175,6 +175,9 @@ public final class AppContext: Sendable {
             MetricText.single("groundswell_wal_checkpoint_writer_copies_total", "counter",
                               help: "Times the writer copied a pass's last frames itself so the WAL could start over (SQLite).",
                               value: checkpoints.writerPasses, into: &text)
+            MetricText.single("groundswell_wal_checkpoint_writer_copy_seconds_total", "counter",
+                              help: "Time the writer spent in those copies (writes wait meanwhile: two disk flushes and the pages).",
+                              value: Double(checkpoints.writerNanos) / 1e9, into: &text)
         }
         if let syncs = database.writer.syncStatistics {
             MetricText.single("groundswell_wal_syncs_total", "counter",
