@@ -168,7 +168,6 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 connection.afterCommitActions = []
                 for action in actions { action(connection) }
             }
-            checkpointer?.committed(connection)
         } catch {
             connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
@@ -185,6 +184,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
             if replayed { $0.replays += 1 }
         }
         answer(batch, fd: csqlite_pacing_take_deferred_sync(), failure: nil)
+        // After the answer: when the writer copies a checkpoint's last frames itself (a stall of
+        // tens of milliseconds under load, once per WAL cycle), this batch is flushed and
+        // answered meanwhile instead of waiting for it. The copy syncs the WAL itself first.
+        checkpointer?.committed(connection)
     }
 
     /// Commits; with a syncer, SQLite's WAL sync is left to it (`answer` passes it on).
