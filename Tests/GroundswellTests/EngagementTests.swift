@@ -361,13 +361,10 @@ final class EngagementTests: ServiceTestCase {
     /// A window whose marks moved under it (a report finished it) is not written: the write is
     /// counted as stale in `/metrics`, not as a run, and the window is read again.
     func testAStaleWindowIsReadAgainAndCountedAsStaleNotAsARun() throws {
-        _ = try seeded(users: 800, ideas: 20, votes: 1_500)
         let context = service.app.context
-        try forgetRollup()
-        var open: RollupWindow?
-        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 300)
-        let stale = open
+        let stale = try windowOpened(keys: 300)
         XCTAssertNotNil(stale)
+        var open: RollupWindow?
         try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: context.clock.nowMillis()) }
         let before = try metrics()
         // Nothing new: the stale window is dropped, the fresh one is empty.
@@ -393,11 +390,8 @@ final class EngagementTests: ServiceTestCase {
     /// one on the analytics thread while the scheduler writes) resumes where the marks say; one of
     /// another window does not.
     func testAnAggregateOfTheOpenWindowResumesWhereTheMarksSay() throws {
-        _ = try seeded(users: 800, ideas: 20, votes: 1_500)
         let context = service.app.context
-        try forgetRollup()
-        var open: RollupWindow?
-        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 200)
+        var open = try windowOpened(keys: 200)
         let early = try XCTUnwrap(try context.read { db in try EngagementRollup.openWindow(db) })
         _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 200)
         let marks = try context.read { db in try EngagementRollup.Marks.read(db) }
@@ -462,6 +456,16 @@ final class EngagementTests: ServiceTestCase {
             if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = Int(value) }
         }
         return values
+    }
+
+    /// A seeded data set whose rollup was emptied and a window's first `keys` entries written: the
+    /// window left open.
+    func windowOpened(keys: Int) throws -> RollupWindow? {
+        _ = try seeded(users: 800, ideas: 20, votes: 1_500)
+        try forgetRollup()
+        var open: RollupWindow?
+        _ = try EngagementRollup.scheduledWrite(service.app.context, window: &open, views: [:], keys: keys)
+        return open
     }
 
     /// Casts `count` new votes (outside rounds) by random customers for random ideas, through the ledger.
