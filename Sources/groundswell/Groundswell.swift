@@ -383,6 +383,15 @@ struct Seed: ParsableCommand {
         if votes > 0, try Seeder(app: app).hasVotes() {
             throw ValidationError("--votes needs a file without votes: \(db) has some (seed votes once, into a new file)")
         }
+        // Refused before anything is written: one vote per customer per idea.
+        if votes > 0 {
+            guard let customers = try Seeder(app: app).customersNeeded(forVotes: votes, addingUsers: users, addingIdeas: ideas) else {
+                throw ValidationError("--votes needs ideas to vote for: add some with --ideas")
+            }
+            guard customers.needed <= customers.available else {
+                throw ValidationError("--votes \(votes) needs at least \(customers.needed) customers (each idea's votes come from distinct customers); the file would have \(customers.available): raise --users or --ideas")
+            }
+        }
         let range = try Seeder(app: app).seed(users: users, ideas: ideas, language: Seeder.Language(rawValue: lang.rawValue) ?? .en)
         if let tokensOut, let range {
             let lines = range.map { Seeder.token(forUser: Int($0)) }.joined(separator: "\n") + "\n"

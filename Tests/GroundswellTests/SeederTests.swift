@@ -25,6 +25,19 @@ final class SeederTests: XCTestCase {
         XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM votes INDEXED BY votes_round_day WHERE user_id = 7"),
                        try db.scalarInt("SELECT COUNT(*) FROM votes NOT INDEXED WHERE user_id = 7"))
         assertBad(["seed", "--db", path, "--votes", "-1"])
+        // More votes than distinct customers can give: refused with the reason, nothing written.
+        let fresh = directory.appendingPathComponent("small.sqlite").path
+        let tooMany = try TestBinary.run(["seed", "--db", fresh, "--users", "10", "--ideas", "10", "--votes", "1000"])
+        XCTAssertNotEqual(tooMany.0, 0)
+        XCTAssertTrue(tooMany.1.contains("needs at least 101 customers"), tooMany.1)
+        let noIdeas = try TestBinary.run(["seed", "--db", fresh, "--users", "10", "--ideas", "0", "--votes", "5"])
+        XCTAssertNotEqual(noIdeas.0, 0)
+        XCTAssertTrue(noIdeas.1.contains("--votes needs ideas to vote for"), noIdeas.1)
+        let fits = try TestBinary.run(["seed", "--db", fresh, "--users", "10", "--ideas", "10", "--votes", "90"])
+        XCTAssertEqual(fits.0, 0, fits.1)
+        XCTAssertTrue(fits.1.contains("90 votes"), fits.1)
+        let small = try Connection(path: fresh, options: GroundswellApp.connectionOptions())
+        XCTAssertEqual(try small.scalarInt("SELECT COUNT(*) FROM users"), 10, "the refusals added no customers")
         // Votes go into a file without any, and a refusal adds nothing.
         let again = try TestBinary.run(["seed", "--db", path, "--users", "10", "--ideas", "2", "--votes", "5"])
         XCTAssertNotEqual(again.0, 0)

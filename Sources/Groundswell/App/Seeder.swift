@@ -86,6 +86,17 @@ public struct Seeder {
         try context.read { db in try db.scalarInt("SELECT 1 FROM votes LIMIT 1") != nil }
     }
 
+    /// The customers `count` votes need once `users` customers and `ideas` ideas are added (each idea's
+    /// votes come from distinct customers: `seedVotes` spreads them evenly), and the customers the file
+    /// would have; nil when there would be no idea to vote for.
+    public func customersNeeded(forVotes count: Int, addingUsers users: Int, addingIdeas ideas: Int) throws -> (needed: Int, available: Int)? {
+        let (haveUsers, haveIdeas) = try context.read { db in
+            (Int(try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0), Int(try db.scalarInt("SELECT COUNT(*) FROM ideas") ?? 0))
+        }
+        guard haveIdeas + ideas > 0 else { return nil }
+        return (count / (haveIdeas + ideas) + 1, haveUsers + users)
+    }
+
     /// Adds `count` votes outside rounds, spread evenly over the ideas, each idea's from distinct
     /// random customers, one vote per millisecond ending now (ids and times grow together, as
     /// `VoteTimeline` expects). Each idea's count, reach time and trending score are computed as
