@@ -201,7 +201,6 @@ class ServiceTestCase: XCTestCase {
     }
 }
 
-/// The `groundswell` executable built next to the test bundle (make test builds it first).
 extension XCTestCase {
     /// A new directory under the system's temporary one (`prefix`-UUID), removed when the test ends.
     func scratchDirectory(_ prefix: String) throws -> URL {
@@ -212,6 +211,7 @@ extension XCTestCase {
     }
 }
 
+/// The `groundswell` executable built next to the test bundle (make test builds it first).
 enum TestBinary {
     static var url: URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL

@@ -94,8 +94,11 @@ public struct Seeder {
             (Int(try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0), Int(try db.scalarInt("SELECT COUNT(*) FROM ideas") ?? 0))
         }
         guard haveIdeas + ideas > 0 else { return nil }
-        return (count / (haveIdeas + ideas) + 1, haveUsers + users)
+        return (Self.votersNeeded(votes: count, ideas: haveIdeas + ideas), haveUsers + users)
     }
+
+    /// Distinct customers `votes` votes spread evenly over `ideas` ideas need (the busiest idea's).
+    static func votersNeeded(votes: Int, ideas: Int) -> Int { votes / ideas + 1 }
 
     /// Adds `count` votes outside rounds, spread evenly over the ideas, each idea's from distinct
     /// random customers, one vote per millisecond ending now (ids and times grow together, as
@@ -111,7 +114,7 @@ public struct Seeder {
             else { return nil }
             return (firstIdea...lastIdea, firstUser...lastUser)
         }
-        guard let bounds, count / bounds.ideas.count + 1 <= bounds.users.count else { return 0 }
+        guard let bounds, Self.votersNeeded(votes: count, ideas: bounds.ideas.count) <= bounds.users.count else { return 0 }
         // Built again after the insert: kept up row by row, an index by customer takes each vote
         // into a random page, and every ~200,000-vote transaction rewrites most of the index.
         let deferred = try dropSecondaryIndexes(of: "votes")
