@@ -109,6 +109,12 @@ public final class Connection {
         return statement
     }
 
+    /// Recompilations of the cached statements so far (`Statement.timesPreparedAgain`): a hot
+    /// path's statement that SQLite compiles again on every run costs more than the run.
+    public var cachedStatementsPreparedAgain: Int {
+        cache.values.reduce(0) { $0 + $1.timesPreparedAgain }
+    }
+
     public func run(_ sql: String, _ values: [SQLiteBindable] = []) throws {
         try cached(sql).run(values)
     }

@@ -77,6 +77,10 @@ public final class Statement {
         }
     }
 
+    /// How many times SQLite compiled this statement again since it was prepared: after a schema
+    /// change, or on every new binding when its plan depends on a bound value (`x LIKE ?`).
+    public var timesPreparedAgain: Int { Int(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)) }
+
     /// Resets so the statement can run again; releases read locks held by an unfinished query.
     public func reset() { sqlite3_reset(handle) }
 
