@@ -38,6 +38,21 @@ final class SQLiteStoreTests: DatabaseFileTestCase {
         XCTAssertEqual(try db.scalarInt("SELECT 3"), 3)  // shorter than the sampled bytes
     }
 
+    /// What `EventOutbox` relies on: a bound `LIKE` pattern makes SQLite compile the statement
+    /// again at every binding, a pattern in the SQL never; a schema change recompiles once.
+    func testRecompilationsOfCachedStatementsAreCounted() throws {
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE hooks (types TEXT NOT NULL); INSERT INTO hooks VALUES (' a.b c.d ')")
+        for _ in 0..<3 { XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM hooks WHERE types LIKE '% a.b %'"), 1) }
+        XCTAssertEqual(db.cachedStatementsPreparedAgain, 0)
+        for _ in 0..<3 { XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM hooks WHERE types LIKE ?", ["% c.d %"]), 1) }
+        XCTAssertEqual(try db.cached("SELECT COUNT(*) FROM hooks WHERE types LIKE ?").timesPreparedAgain, 3)
+        try db.execute("CREATE TABLE other (x INTEGER)")
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM hooks WHERE types LIKE '% a.b %'"), 1)
+        XCTAssertEqual(try db.cached("SELECT COUNT(*) FROM hooks WHERE types LIKE '% a.b %'").timesPreparedAgain, 1)
+        XCTAssertEqual(db.cachedStatementsPreparedAgain, 4)
+    }
+
     func testErrorsCarryCodeMessageAndSQL() throws {
         let db = try Connection(path: path)
         try db.execute("CREATE TABLE u (email TEXT UNIQUE)")
