@@ -380,25 +380,27 @@ struct Seed: ParsableCommand {
         logger.logLevel = .warning
         let app = try GroundswellApp(configuration: AppConfiguration(databasePath: db), logger: logger)
         defer { app.close() }
-        if votes > 0, try Seeder(app: app).hasVotes() {
-            throw ValidationError("--votes needs a file without votes: \(db) has some (seed votes once, into a new file)")
-        }
-        // Refused before anything is written: one vote per customer per idea.
+        let seeder = Seeder(app: app)
+        // Refused before anything is written: votes go into a file without any, one vote per
+        // customer per idea.
         if votes > 0 {
-            guard let customers = try Seeder(app: app).customersNeeded(forVotes: votes, addingUsers: users, addingIdeas: ideas) else {
+            if try seeder.hasVotes() {
+                throw ValidationError("--votes needs a file without votes: \(db) has some (seed votes once, into a new file)")
+            }
+            guard let customers = try seeder.customersNeeded(forVotes: votes, addingUsers: users, addingIdeas: ideas) else {
                 throw ValidationError("--votes needs ideas to vote for: add some with --ideas")
             }
             guard customers.needed <= customers.available else {
                 throw ValidationError("--votes \(votes) needs at least \(customers.needed) customers (each idea's votes come from distinct customers); the file would have \(customers.available): raise --users or --ideas")
             }
         }
-        let range = try Seeder(app: app).seed(users: users, ideas: ideas, language: Seeder.Language(rawValue: lang.rawValue) ?? .en)
+        let range = try seeder.seed(users: users, ideas: ideas, language: Seeder.Language(rawValue: lang.rawValue) ?? .en)
         if let tokensOut, let range {
             let lines = range.map { Seeder.token(forUser: Int($0)) }.joined(separator: "\n") + "\n"
             try lines.write(toFile: tokensOut, atomically: true, encoding: .utf8)
         }
-        let votesWritten = try Seeder(app: app).seedVotes(votes)
-        try Seeder(app: app).rollUpEngagement()
+        let votesWritten = try seeder.seedVotes(votes)
+        try seeder.rollUpEngagement()
         print("seeded \(users) customers, \(ideas) ideas and \(votesWritten) votes into \(db)")
         if let token = app.generatedAdminToken { print("Admin token (shown once, only its hash is stored): \(token)") }
     }
