@@ -1,5 +1,8 @@
 #ifndef CSQLITE_SHIM_H
 #define CSQLITE_SHIM_H
+// Debian's libsqlite3 is built with the preupdate hook (`PRAGMA compile_options`); the header
+// declares its functions only when told so.
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include <sqlite3.h>
 
 // sqlite3_config is variadic, which Swift cannot call: one wrapper per setting we use.

@@ -221,7 +221,26 @@ public struct Leaderboard: Sendable {
 
     /// Records the idea as it is now; nil if it no longer exists.
     public mutating func set(_ id: Int64, _ idea: Idea?) {
-        if let old = entries[id], old.listed {
+        let old = entries[id]
+        if let old, let idea, old.listed == idea.listed, old.merged == idea.merged,
+           statuses.names[Int(old.status)] == idea.status, categories.names[Int(old.category)] == idea.category {
+            // A vote (nearly every change): only the keys move; the names and the counts stay.
+            var entry = old
+            entry.votes = idea.votes
+            entry.trend = idea.trend
+            entries[id] = entry
+            guard entry.listed else { return }
+            if entry.votes != old.votes {
+                top.remove(TopKey(old, id: id))
+                top.insert(TopKey(entry, id: id))
+            }
+            if entry.trend != old.trend {
+                trending.remove(TrendKey(old, id: id))
+                trending.insert(TrendKey(entry, id: id))
+            }
+            return
+        }
+        if let old, old.listed {
             top.remove(TopKey(old, id: id))
             trending.remove(TrendKey(old, id: id))
             count(old, by: -1)

@@ -8,6 +8,11 @@ public final class Connection {
     private var cache: [StatementKey: Statement] = [:]
     /// Told about row changes by the update hook (see `install(_:)`).
     var changeWatches: [ChangeWatch] = []
+    /// Told about row changes, with their new values, by the preupdate hook (see `install(_:)`).
+    var rowImages: [any RowImageRecording] = []
+    /// Statements that failed and savepoints rolled back so far: either may have undone changes
+    /// the preupdate hook already reported (`RowImages`).
+    public internal(set) var undoCount = 0
     /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
     var afterCommitActions: [(Connection) -> Void] = []
     /// The WAL's size as the WAL hook last saw it, once `recordWALSize()` installed one.
@@ -79,6 +84,7 @@ public final class Connection {
     deinit {
         cache.removeAll()  // finalize statements before closing
         if !changeWatches.isEmpty { sqlite3_update_hook(handle, nil, nil) }
+        if !rowImages.isEmpty { sqlite3_preupdate_hook(handle, nil, nil) }
         if walSize != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
     }
@@ -88,6 +94,7 @@ public final class Connection {
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
+            undoCount += 1
             let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_free(errmsg)
             throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
@@ -160,6 +167,7 @@ public final class Connection {
             try cached("RELEASE job").run()
             return value
         } catch {
+            undoCount += 1
             try? cached("ROLLBACK TO job").run()
             try? cached("RELEASE job").run()
             throw error

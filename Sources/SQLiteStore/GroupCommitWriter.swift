@@ -30,8 +30,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Writer-thread only: watches whose commits must be announced before answering.
     private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
-    /// Writer-thread only: watches whose changed rows are handed over after each commit.
-    private var rowWatches: [(watch: ChangeWatch, beforeCommit: (() -> Void)?, committed: (Connection, [Int64]) -> Void)] = []
+    /// Writer-thread only: watches whose changed rows are handed over after each commit, with
+    /// whether the batch undid nothing (its `RowImages` hold what was committed).
+    private var rowWatches: [(watch: ChangeWatch, beforeCommit: (() -> Void)?, committed: (Connection, [Int64], Bool) -> Void)] = []
+    /// Writer-thread only: what the preupdate hook recorded for `rowWatches`, emptied after each batch.
+    private var rowImages: [any RowImageRecording] = []
 
     /// `pipelinedSync`: only for a connection on the gathering VFS with `synchronous = FULL`
     /// (`PacedVFS.gathering`), whose WAL syncs this writer can defer.
@@ -95,7 +98,29 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
         try sync { [unowned self] db in
             db.install(watch)
-            self.rowWatches.append((watch, beforeCommit, committed))
+            self.rowWatches.append((watch, beforeCommit, { db, rows, _ in committed(db, rows) }))
+        }
+    }
+
+    /// Like `onCommittedRows(of:beforeCommit:_:)`, also handing over the values each changed row
+    /// was last given, as `images` recorded them (rowid → image, nil for a deleted row). They
+    /// are left out (an empty dictionary) after a batch in which anything was undone — a failed
+    /// statement, a rolled-back savepoint, a replay — since the hook saw changes that were never
+    /// committed: then every row must be read back. The rowids include the old one of a row whose
+    /// rowid changed (which the update hook leaves out) whenever the images are there.
+    public func onCommittedRows<Image>(of table: String, images: RowImages<Image>,
+                                       _ committed: @escaping (Connection, [Int64], [Int64: Image?]) -> Void) throws {
+        let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
+        try sync { [unowned self] db in
+            db.install(watch)
+            try db.install(images)
+            self.rowImages.append(images)
+            self.rowWatches.append((watch, nil, { db, rows, undone in
+                // The update hook leaves out the old rowid of a row whose rowid changed; the images have it.
+                let images = undone ? [:] : images.take()
+                let reported = Set(rows)
+                committed(db, rows + images.keys.filter { !reported.contains($0) }, images)
+            }))
         }
     }
 
@@ -127,6 +152,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         var replayed = false
         let changesBefore = connection.totalChanges
+        let undoneBefore = connection.undoCount
+        defer { for images in rowImages { images.discard() } }
         do {
             try connection.cached("BEGIN IMMEDIATE").run()
             var clean = true
@@ -155,9 +182,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
             }
             for (watch, beforeCommit, _) in rowWatches where watch.changed { beforeCommit?() }
             try commit()
+            let undone = replayed || connection.undoCount != undoneBefore
             for (watch, _, observer) in rowWatches {
                 let rows = watch.takeRows()
-                if !rows.isEmpty { observer(connection, rows) }
+                if !rows.isEmpty { observer(connection, rows, undone) }
             }
             // A batch that changed no row (a scheduler pass with nothing due) leaves every
             // cached read valid, so the count stays put.

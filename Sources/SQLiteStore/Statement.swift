@@ -71,6 +71,7 @@ public final class Statement {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
+            connection.undoCount += 1
             let error = SQLiteError(connection: connection.handle, code: rc, sql: sql)
             sqlite3_reset(handle)
             throw error

@@ -61,6 +61,16 @@ public final class SQLWriter: Sendable {
         }
     }
 
+    /// SQLite: `onCommittedRows(of:_:)` with the values each changed row was last given, as the
+    /// preupdate hook recorded them in `images` (rowid → image, nil for a deleted row; empty after
+    /// a batch that undid something: read those rows back). PostgreSQL: never called.
+    public func onCommittedRows<Image>(of table: String, images: RowImages<Image>,
+                                       _ committed: @escaping (SQLConnection, [Int64], [Int64: Image?]) -> Void) throws {
+        if case .sqlite(let writer, let wrapped) = backend {
+            try writer.onCommittedRows(of: table, images: images) { _, rows, images in committed(wrapped.connection, rows, images) }
+        }
+    }
+
     /// PostgreSQL: calls `committed` after each commit of another node (what it changed is not
     /// known here: live streams read their topics again). SQLite: never called.
     public func onRemoteCommit(_ committed: @escaping @Sendable () -> Void) {

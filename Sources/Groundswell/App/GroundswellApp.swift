@@ -56,10 +56,10 @@ public final class GroundswellApp: @unchecked Sendable {
         if let ranking, let ideaCache {
             let writer = database.writer
             // Row hooks run before the commit count moves past their commit: this one is count + 1.
-            try writer.onCommittedRows(of: "ideas") { db, ids in
+            try writer.onCommittedRows(of: "ideas", images: IdeaRankingStore.images()) { db, ids, images in
                 ideaCache.forget(ideas: ids, changedAt: writer.commitCount + 1)
                 do {
-                    try ranking.refresh(db, ids: ids)
+                    try ranking.refresh(db, ids: ids, images: images)
                 } catch {
                     // The rows were committed; only reading them back failed (the disk is failing).
                     // Listings would show the old order until the next change of those ideas.

@@ -5,7 +5,8 @@ import Synchronization
 /// On SQLite, the `top` and `trending` orders live here instead of in two indexes on `ideas`
 /// (issue 14: those index entries were two to four of the five B-tree pages a random vote
 /// wrote). Built from the table at start-up; after every commit that touched `ideas` rows the
-/// writer reads those rows back and moves them here, before the commit count moves and before
+/// writer moves them here with the values the commit wrote (or, after a batch that undid
+/// something, with those rows read back), before the commit count moves and before
 /// any request of that commit is answered (`SQLWriter.onCommittedRows`), so a listing read
 /// after a vote's answer already has it in place. The table stays the one source of truth:
 /// nothing here is written anywhere, and a restart rebuilds the same order.
@@ -19,11 +20,16 @@ final class IdeaRanking: Sendable {
         board = Mutex(try IdeaRankingStore.board(db))
     }
 
-    /// Follows `ids` to their committed state (writer thread, outside a transaction).
-    func refresh(_ db: SQLConnection, ids: [Int64]) throws {
-        let current = try IdeaRankingStore.some(db, ids: ids)
+    /// Follows `ids` to their committed state (writer thread, outside a transaction): with the
+    /// values the commit wrote (`images`, nil for a deleted idea) where the writer knows them, by
+    /// reading the others back.
+    func refresh(_ db: SQLConnection, ids: [Int64], images: [Int64: Leaderboard.Idea?] = [:]) throws {
+        let unknown = ids.filter { images.index(forKey: $0) == nil }
+        let current = unknown.isEmpty ? [:] : try IdeaRankingStore.some(db, ids: unknown)
         board.withLock { board in
-            for id in ids { board.set(id, current[id]) }
+            for id in ids {
+                if let image = images[id] { board.set(id, image) } else { board.set(id, current[id]) }
+            }
         }
     }
 

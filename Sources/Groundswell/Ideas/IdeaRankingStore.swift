@@ -25,6 +25,15 @@ enum IdeaRankingStore {
         return builder.build()
     }
 
+    /// Records the columns the board keeps as each change to `ideas` writes them, so a commit's
+    /// changed ideas move on the board without being read back (`SQLWriter.onCommittedRows`).
+    static func images() -> RowImages<Leaderboard.Idea> {
+        RowImages(table: "ideas", columns: ["vote_count", "trend", "status", "category", "hidden", "merged_into"]) { row in
+            Leaderboard.Idea(votes: row.int64(0), trend: row.double(1), status: row.string(2), category: row.string(3),
+                             listed: row.int64(4) == 0, merged: !row.isNull(5))
+        }
+    }
+
     private static let one = "SELECT \(columns) FROM ideas WHERE id = ?"
 
     /// The ideas among `ids` that exist, read in one transaction (one snapshot, one lock), one
