@@ -9,7 +9,7 @@ public final class Connection {
     /// Told about row changes by the update hook (see `install(_:)`).
     var changeWatches: [ChangeWatch] = []
     /// Told about row changes, with their new values, by the preupdate hook (see `install(_:)`).
-    var rowImages: [any RowImageRecording] = []
+    var rowImageHooks: [RowImageHook] = []
     /// Statements that failed and savepoints rolled back so far: either may have undone changes
     /// the preupdate hook already reported (`RowImages`).
     public internal(set) var undoCount = 0
@@ -84,7 +84,7 @@ public final class Connection {
     deinit {
         cache.removeAll()  // finalize statements before closing
         if !changeWatches.isEmpty { sqlite3_update_hook(handle, nil, nil) }
-        if !rowImages.isEmpty { sqlite3_preupdate_hook(handle, nil, nil) }
+        if !rowImageHooks.isEmpty { sqlite3_preupdate_hook(handle, nil, nil) }
         if walSize != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
     }

@@ -33,8 +33,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Writer-thread only: watches whose changed rows are handed over after each commit, with
     /// whether the batch undid nothing (its `RowImages` hold what was committed).
     private var rowWatches: [(watch: ChangeWatch, beforeCommit: (() -> Void)?, committed: (Connection, [Int64], Bool) -> Void)] = []
-    /// Writer-thread only: what the preupdate hook recorded for `rowWatches`, emptied after each batch.
-    private var rowImages: [any RowImageRecording] = []
+    /// Writer-thread only: what the preupdate hook tells about `rowWatches`' tables, emptied after each batch.
+    private var recorders: [RowImageRecorder] = []
 
     /// `pipelinedSync`: only for a connection on the gathering VFS with `synchronous = FULL`
     /// (`PacedVFS.gathering`), whose WAL syncs this writer can defer.
@@ -102,25 +102,19 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// Like `onCommittedRows(of:beforeCommit:_:)`, also handing over the values each changed row
-    /// was last given, as `images` recorded them (rowid → image, nil for a deleted row). They
-    /// are left out (an empty dictionary) after a batch in which anything was undone — a failed
-    /// statement, a rolled-back savepoint, a replay — since the hook saw changes that were never
-    /// committed: then every row must be read back. The rowids include the old one of a row whose
-    /// rowid changed (which the update hook leaves out) whenever the images are there.
-    public func onCommittedRows<Image>(of table: String, images: RowImages<Image>,
-                                       _ committed: @escaping (Connection, [Int64], [Int64: Image?]) -> Void) throws {
+    /// Like `onCommittedRows(of:beforeCommit:_:)`, with `recorder` told about every change to
+    /// `table` as it happens, `columns` readable (`RowImageRecorder`), and emptied after each
+    /// batch. `committed` learns whether what it recorded is what was committed: not after a
+    /// batch in which anything was undone — a failed statement, a rolled-back savepoint, a
+    /// replay — since the hook saw changes that never were: then every row must be read back.
+    public func onCommittedRows(of table: String, columns: [String], recorder: RowImageRecorder,
+                                _ committed: @escaping (Connection, [Int64], _ recorded: Bool) -> Void) throws {
         let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
         try sync { [unowned self] db in
             db.install(watch)
-            try db.install(images)
-            self.rowImages.append(images)
-            self.rowWatches.append((watch, nil, { db, rows, undone in
-                // The update hook leaves out the old rowid of a row whose rowid changed; the images have it.
-                let images = undone ? [:] : images.take()
-                let reported = Set(rows)
-                committed(db, rows + images.keys.filter { !reported.contains($0) }, images)
-            }))
+            try db.install(recorder, table: table, columns: columns)
+            self.recorders.append(recorder)
+            self.rowWatches.append((watch, nil, { db, rows, undone in committed(db, rows, !undone) }))
         }
     }
 
@@ -153,7 +147,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         var replayed = false
         let changesBefore = connection.totalChanges
         let undoneBefore = connection.undoCount
-        defer { for images in rowImages { images.discard() } }
+        defer { for recorder in recorders { recorder.discard() } }
         do {
             try connection.cached("BEGIN IMMEDIATE").run()
             var clean = true

@@ -61,13 +61,15 @@ public final class SQLWriter: Sendable {
         }
     }
 
-    /// SQLite: `onCommittedRows(of:_:)` with the values each changed row was last given, as the
-    /// preupdate hook recorded them in `images` (rowid → image, nil for a deleted row; empty after
-    /// a batch that undid something: read those rows back). PostgreSQL: never called.
-    public func onCommittedRows<Image>(of table: String, images: RowImages<Image>,
-                                       _ committed: @escaping (SQLConnection, [Int64], [Int64: Image?]) -> Void) throws {
+    /// SQLite: `onCommittedRows(of:_:)` with `recorder` told each change to `table` as it happens
+    /// (`RowImageRecorder`); `recorded` is false after a batch that undid something (what the
+    /// recorder saw is not what was committed: read the rows back). PostgreSQL: never called.
+    public func onCommittedRows(of table: String, columns: [String], recorder: RowImageRecorder,
+                                _ committed: @escaping (SQLConnection, [Int64], _ recorded: Bool) -> Void) throws {
         if case .sqlite(let writer, let wrapped) = backend {
-            try writer.onCommittedRows(of: table, images: images) { _, rows, images in committed(wrapped.connection, rows, images) }
+            try writer.onCommittedRows(of: table, columns: columns, recorder: recorder) { _, rows, recorded in
+                committed(wrapped.connection, rows, recorded)
+            }
         }
     }
 

@@ -56,10 +56,11 @@ public final class GroundswellApp: @unchecked Sendable {
         if let ranking, let ideaCache {
             let writer = database.writer
             // Row hooks run before the commit count moves past their commit: this one is count + 1.
-            try writer.onCommittedRows(of: "ideas", images: IdeaRankingStore.images()) { db, ids, images in
+            let changes = IdeaRankingStore.Changes()
+            try writer.onCommittedRows(of: "ideas", columns: IdeaRankingStore.Changes.columns, recorder: changes) { db, ids, recorded in
                 ideaCache.forget(ideas: ids, changedAt: writer.commitCount + 1)
                 do {
-                    try ranking.refresh(db, ids: ids, images: images)
+                    try ranking.refresh(db, ids: ids, images: recorded ? changes.ideas : [:])
                 } catch {
                     // The rows were committed; only reading them back failed (the disk is failing).
                     // Listings would show the old order until the next change of those ideas.

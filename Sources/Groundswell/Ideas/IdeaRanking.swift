@@ -20,16 +20,15 @@ final class IdeaRanking: Sendable {
         board = Mutex(try IdeaRankingStore.board(db))
     }
 
-    /// Follows `ids` to their committed state (writer thread, outside a transaction): with the
-    /// values the commit wrote (`images`, nil for a deleted idea) where the writer knows them, by
-    /// reading the others back.
+    /// Follows the changed ideas to their committed state (writer thread, outside a transaction):
+    /// those in `images` with the values the commit wrote (nil: deleted), the other `ids` by
+    /// reading them back.
     func refresh(_ db: SQLConnection, ids: [Int64], images: [Int64: Leaderboard.Idea?] = [:]) throws {
         let unknown = ids.filter { images.index(forKey: $0) == nil }
         let current = unknown.isEmpty ? [:] : try IdeaRankingStore.some(db, ids: unknown)
         board.withLock { board in
-            for id in ids {
-                if let image = images[id] { board.set(id, image) } else { board.set(id, current[id]) }
-            }
+            for (id, image) in images { board.set(id, image) }
+            for id in unknown { board.set(id, current[id]) }
         }
     }
 

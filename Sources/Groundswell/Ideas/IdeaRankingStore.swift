@@ -25,13 +25,22 @@ enum IdeaRankingStore {
         return builder.build()
     }
 
-    /// Records the columns the board keeps as each change to `ideas` writes them, so a commit's
+    /// The columns the board keeps, as each change to `ideas` writes them, so that a commit's
     /// changed ideas move on the board without being read back (`SQLWriter.onCommittedRows`).
-    static func images() -> RowImages<Leaderboard.Idea> {
-        RowImages(table: "ideas", columns: ["vote_count", "trend", "status", "category", "hidden", "merged_into"]) { row in
-            Leaderboard.Idea(votes: row.int64(0), trend: row.double(1), status: row.string(2), category: row.string(3),
-                             listed: row.int64(4) == 0, merged: !row.isNull(5))
+    /// Writer thread only.
+    final class Changes: RowImageRecorder {
+        static let columns = ["vote_count", "trend", "status", "category", "hidden", "merged_into"]
+        /// id → the idea as last written in this batch (nil: deleted).
+        private(set) var ideas: [Int64: Leaderboard.Idea?] = [:]
+
+        func changed(_ rowid: Int64, _ row: PreupdateRow?) {
+            ideas[rowid] = .some(row.map { row in
+                Leaderboard.Idea(votes: row.int64(0), trend: row.double(1), status: row.string(2), category: row.string(3),
+                                 listed: row.int64(4) == 0, merged: !row.isNull(5))
+            })
         }
+
+        func discard() { ideas.removeAll(keepingCapacity: ideas.count <= 4096) }
     }
 
     private static let one = "SELECT \(columns) FROM ideas WHERE id = ?"
