@@ -8,10 +8,11 @@ public final class Connection {
     private var cache: [StatementKey: Statement] = [:]
     /// Told about row changes by the update hook (see `install(_:)`).
     var changeWatches: [ChangeWatch] = []
-    /// Told about row changes, with their new values, by the preupdate hook (see `install(_:)`).
+    /// Told about row changes, with their new values, by the preupdate hook (see
+    /// `install(_:table:columns:)`).
     var rowImageHooks: [RowImageHook] = []
     /// Statements that failed and savepoints rolled back so far: either may have undone changes
-    /// the preupdate hook already reported (`RowImages`).
+    /// the preupdate hook already reported (`RowImageRecorder`).
     public internal(set) var undoCount = 0
     /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
     var afterCommitActions: [(Connection) -> Void] = []

@@ -31,7 +31,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Writer-thread only: watches whose commits must be announced before answering.
     private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
     /// Writer-thread only: watches whose changed rows are handed over after each commit, with
-    /// whether the batch undid nothing (its `RowImages` hold what was committed).
+    /// whether the batch undid something (then what a `RowImageRecorder` saw was not all committed).
     private var rowWatches: [(watch: ChangeWatch, beforeCommit: (() -> Void)?, committed: (Connection, [Int64], Bool) -> Void)] = []
     /// Writer-thread only: what the preupdate hook tells about `rowWatches`' tables, emptied after each batch.
     private var recorders: [RowImageRecorder] = []
