@@ -95,11 +95,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// as changing before any snapshot can see the change).
     public func onCommittedRows(of table: String, beforeCommit: (() -> Void)? = nil,
                                 _ committed: @escaping (Connection, [Int64]) -> Void) throws {
-        let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
-        try sync { [unowned self] db in
-            db.install(watch)
-            self.rowWatches.append((watch, beforeCommit, { db, rows, _ in committed(db, rows) }))
-        }
+        try watchRows(of: table, beforeCommit: beforeCommit, recording: nil) { db, rows, _ in committed(db, rows) }
     }
 
     /// Like `onCommittedRows(of:beforeCommit:_:)`, with `recorder` told about every change to
@@ -109,12 +105,20 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// replay — since the hook saw changes that never were: then every row must be read back.
     public func onCommittedRows(of table: String, columns: [String], recorder: RowImageRecorder,
                                 _ committed: @escaping (Connection, [Int64], _ recorded: Bool) -> Void) throws {
+        try watchRows(of: table, beforeCommit: nil, recording: (recorder, columns)) { db, rows, undone in committed(db, rows, !undone) }
+    }
+
+    /// Both `onCommittedRows`: the rowids by the update hook, the values (if asked) by the preupdate hook.
+    private func watchRows(of table: String, beforeCommit: (() -> Void)?, recording: (recorder: RowImageRecorder, columns: [String])?,
+                           _ committed: @escaping (Connection, [Int64], _ undone: Bool) -> Void) throws {
         let watch = ChangeWatch(tables: [table], operations: [.insert, .update, .delete], recordsRows: true)
         try sync { [unowned self] db in
             db.install(watch)
-            try db.install(recorder, table: table, columns: columns)
-            self.recorders.append(recorder)
-            self.rowWatches.append((watch, nil, { db, rows, undone in committed(db, rows, !undone) }))
+            if let recording {
+                try db.install(recording.recorder, table: table, columns: recording.columns)
+                self.recorders.append(recording.recorder)
+            }
+            self.rowWatches.append((watch, beforeCommit, committed))
         }
     }
 

@@ -23,7 +23,7 @@ final class IdeaRanking: Sendable {
     /// Follows the changed ideas to their committed state (writer thread, outside a transaction):
     /// those in `images` with the values the commit wrote (nil: deleted), the other `ids` by
     /// reading them back.
-    func refresh(_ db: SQLConnection, ids: [Int64], images: [Int64: Leaderboard.Idea?] = [:]) throws {
+    func refresh(_ db: SQLConnection, ids: [Int64], images: [Int64: Leaderboard.Idea?]) throws {
         let unknown = ids.filter { images.index(forKey: $0) == nil }
         let current = unknown.isEmpty ? [:] : try IdeaRankingStore.some(db, ids: unknown)
         board.withLock { board in
