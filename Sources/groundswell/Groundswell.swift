@@ -53,7 +53,7 @@ struct Serve: ParsableCommand {
     var sync: SyncMode = SyncMode(argument: environment["GROUNDSWELL_SYNC"] ?? "full") ?? .full
 
     @Option(help: "WAL pages (2 KiB in files this version creates, 4 KiB in older ones) that start a checkpoint into the database file: more pages, fewer bytes written per vote and a larger WAL file (about twice this many pages at its peak under a flood); SQLite's default is 1000 (env GROUNDSWELL_WAL_AUTOCHECKPOINT).")
-    var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 100_000
+    var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 300_000
 
     @Option(help: "Who copies the WAL into the database file every --wal-autocheckpoint pages: background (a thread of its own; the writer copies only the last few pages) or writer (SQLite's automatic checkpoint, inside the commit that crosses the window) (env GROUNDSWELL_CHECKPOINTS).")
     var checkpoints: CheckpointMode = CheckpointMode(argument: environment["GROUNDSWELL_CHECKPOINTS"] ?? "background") ?? .background

@@ -22,9 +22,10 @@ public struct AppConfiguration: Sendable {
     public var synchronous = "FULL"
     /// WAL pages that start a checkpoint into the database file (`--wal-autocheckpoint`). More
     /// pages: fewer bytes written per random vote (a page dirtied again is copied once), a larger
-    /// WAL file (docs/performance.md has the trade-off measured). 100,000 2 KiB pages: the 200 MB
-    /// window 50,000 pages were before pages halved (400 MB for a file made with 4 KiB pages).
-    public var walAutocheckpoint = 100_000
+    /// WAL file (docs/performance.md has the trade-off measured). 300,000 2 KiB pages, ~600 MB
+    /// (1.2 GB for a file made with 4 KiB pages): each pass's burst of random page writes slows
+    /// every WAL flush queued behind it, so fewer, rarer passes shorten the votes' tail (session 23).
+    public var walAutocheckpoint = 300_000
     /// Those checkpoints run on a thread of their own (`--checkpoints background`), so no
     /// commit waits for thousands of pages to be copied; false: inside the commit, as SQLite does.
     public var backgroundCheckpoints = true
