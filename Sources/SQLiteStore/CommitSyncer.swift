@@ -13,6 +13,9 @@ import Synchronization
 /// milliseconds before it is on disk; after a power loss such a commit may be gone, never one
 /// that was acknowledged. A batch that could not commit is answered here too, in order, so no
 /// such answer overtakes the durability of an earlier commit.
+/// With nothing queued behind a commit and nothing earlier unanswered, the writer flushes and
+/// answers it itself (`flushHere`): the hand-over here and back costs two wake-ups, each of which
+/// waits for a core when the machine is busy with reads.
 final class CommitSyncer: Sendable {
     /// A batch, the WAL descriptor to flush before answering it (-1: none), and why it failed.
     private struct Committed {
@@ -24,6 +27,10 @@ final class CommitSyncer: Sendable {
     private let pending = DrainQueue<Committed>()
     private let finished = DispatchSemaphore(value: 0)
     private let counters = Mutex((syncs: 0, nanos: UInt64(0)))
+    /// Batches handed over and not yet answered. Only the writer adds to it, so when the writer
+    /// reads zero every earlier commit has been flushed and answered, and stays so until it
+    /// hands over another.
+    private let outstanding = Atomic<Int>(0)
 
     init() {
         let thread = Thread { [unowned self] in
@@ -38,7 +45,17 @@ final class CommitSyncer: Sendable {
     /// `failure`: the batch was rolled back; its jobs fail with it, still in order.
     func committed(_ jobs: [WriteJob], fd: Int32, failure: Error?) {
         // Never refused: the writer stops this thread only after its last batch.
+        outstanding.add(1, ordering: .relaxed)
         _ = pending.append(Committed(jobs: jobs, fd: fd, failure: failure))
+    }
+
+    /// Whether every batch handed over so far has been flushed and answered (writer thread).
+    var isIdle: Bool { outstanding.load(ordering: .acquiring) == 0 }
+
+    /// Flushes `fd` and answers `jobs` on the calling thread (the writer's), counted like this
+    /// thread's flushes. Only when `isIdle`: nothing earlier is waiting to be answered first.
+    func flushHere(_ jobs: [WriteJob], fd: Int32) {
+        answer(jobs, failure: fd >= 0 ? flush(fd) : nil)
     }
 
     /// fdatasync calls so far and the time spent in them.
@@ -57,28 +74,37 @@ final class CommitSyncer: Sendable {
             var flushed: Set<Int32> = []
             for batch in group where batch.fd >= 0 && !flushed.contains(batch.fd) {
                 flushed.insert(batch.fd)
-                let start = DispatchTime.now().uptimeNanoseconds
-                let rc = fdatasync(batch.fd)
-                let elapsed = DispatchTime.now().uptimeNanoseconds - start
-                counters.withLock {
-                    $0.syncs += 1
-                    $0.nanos += elapsed
-                }
-                if rc != 0 {
-                    // Like SQLite's own failed sync: the commit is not known to be on disk, so
-                    // nobody is told it is. (It stays visible; the next checkpoint syncs again.)
-                    flushFailure = SQLiteError(code: SQLiteError.ioErrorFsync,
-                                          message: "could not flush the write-ahead log: \(String(cString: strerror(errno)))")
-                }
+                if let failure = flush(batch.fd) { flushFailure = failure }
             }
             for batch in group {
-                if let failure = batch.failure ?? flushFailure {
-                    for job in batch.jobs { job.fail(failure) }
-                } else {
-                    for job in batch.jobs { job.finish() }
-                }
+                answer(batch.jobs, failure: batch.failure ?? flushFailure)
             }
+            outstanding.subtract(group.count, ordering: .releasing)
         }
         finished.signal()
+    }
+
+    /// fdatasync of `fd`, counted; the error when the commit is not known to be on disk.
+    private func flush(_ fd: Int32) -> Error? {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let rc = fdatasync(fd)
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        counters.withLock {
+            $0.syncs += 1
+            $0.nanos += elapsed
+        }
+        guard rc != 0 else { return nil }
+        // Like SQLite's own failed sync: the commit is not known to be on disk, so nobody is told
+        // it is. (It stays visible; the next checkpoint syncs again.)
+        return SQLiteError(code: SQLiteError.ioErrorFsync,
+                           message: "could not flush the write-ahead log: \(String(cString: strerror(errno)))")
+    }
+
+    private func answer(_ jobs: [WriteJob], failure: Error?) {
+        if let failure {
+            for job in jobs { job.fail(failure) }
+        } else {
+            for job in jobs { job.finish() }
+        }
     }
 }

@@ -36,6 +36,13 @@ final class DrainQueue<Item>: @unchecked Sendable {
         return some
     }
 
+    /// Whether nothing is waiting to be taken.
+    var isEmpty: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.isEmpty
+    }
+
     /// Refuses new items from now on; false if it was already closed.
     func close() -> Bool {
         condition.lock()

@@ -239,6 +239,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
             for job in batch {
                 if job.failed { job.finish() } else { durable.append(job) }
             }
+            // Nothing queued behind this batch and nothing of earlier ones still to answer: the
+            // flush here costs no other write any time, and saves the hand-over to the syncer
+            // and back (a wake-up of another thread each, which under load waits for a core).
+            // New jobs gather meanwhile into the next batch. Under a flood the queue is never
+            // empty and the flushes stay pipelined.
+            if queue.isEmpty && syncer.isIdle { return syncer.flushHere(durable, fd: fd) }
             return syncer.committed(durable, fd: fd, failure: nil)
         }
         if let failure {

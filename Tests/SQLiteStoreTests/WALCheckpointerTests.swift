@@ -155,12 +155,21 @@ extension WALCheckpointerTests {
         let connection = try Connection(path: path, options: options)
         try connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL UNIQUE)")
         let writer = GroupCommitWriter(connection: connection, pipelinedSync: true)
-        // The first job's answer holds the syncer's thread until released.
+        // The first job's work waits until a second job is queued, so its batch goes to the
+        // syncer (a lone batch the writer would flush itself), whose thread its answer then holds.
+        let working = DispatchSemaphore(value: 0), queued = DispatchSemaphore(value: 0)
         let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        writer.submit({ db in try db.run("INSERT INTO t (id, k) VALUES (1, 1)") }) { _ in
+        writer.submit({ db in
+            working.signal()
+            queued.wait()
+            try db.run("INSERT INTO t (id, k) VALUES (1, 1)")
+        }) { _ in
             entered.signal()
             release.wait()
         }
+        XCTAssertEqual(working.wait(timeout: .now() + 10), .success)
+        writer.submit({ db in try db.run("INSERT INTO t (id, k) VALUES (4, 4)") }) { _ in }
+        queued.signal()
         XCTAssertEqual(entered.wait(timeout: .now() + 10), .success)
         let wrote = DispatchSemaphore(value: 0), failed = DispatchSemaphore(value: 0)
         writer.submit({ db in try db.run("INSERT INTO t (id, k) VALUES (2, 2)") }) { result in
@@ -175,8 +184,33 @@ extension WALCheckpointerTests {
         XCTAssertEqual(wrote.wait(timeout: .now() + 0.3), .timedOut, "the job that wrote waits for the syncer")
         release.signal()
         XCTAssertEqual(wrote.wait(timeout: .now() + 10), .success)
-        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 2)
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 3)
         writer.close()
+    }
+
+    /// With nothing queued behind a commit and nothing earlier unanswered, the writer flushes
+    /// and answers it itself (no hand-over to the syncer and back); the flush is counted alike.
+    func testALoneCommitIsFlushedAndAnsweredByTheWriter() throws {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.gathering()
+        let connection = try Connection(path: path, options: options)
+        try connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        let writer = GroupCommitWriter(connection: connection, pipelinedSync: true)
+        let answeredOn = Mutex<[String]>([])
+        for id in 1...3 {
+            let done = DispatchSemaphore(value: 0)
+            writer.submit({ db in try db.run("INSERT INTO t (id) VALUES (?)", [id]) }) { result in
+                XCTAssertNil(result.error)
+                let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+                answeredOn.withLock { $0.append(name.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                done.signal()
+            }
+            XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        }
+        XCTAssertEqual(answeredOn.withLock { $0 }, ["gs-writer", "gs-writer", "gs-writer"])
+        XCTAssertEqual(writer.syncStatistics?.syncs, 3, "one flush per commit, counted")
+        writer.close()
+        XCTAssertEqual(try Connection(path: path).scalarInt("SELECT COUNT(*) FROM t"), 3)
     }
 }
 
