@@ -137,13 +137,28 @@ enum EngagementRollup {
     /// The open window aggregated again from its rows, or a new one from the marks: up to `rows`
     /// rows of each source.
     static func window(_ db: SQLConnection, _ marks: Marks, rows: Int) throws -> RollupWindow {
-        var pending: [ReaderLog.Key: Counts] = [:]
-        func add(_ who: Int64, _ at: Int64, category: String?, round: Int64?, _ change: (inout Counts) -> Void) {
-            let day = at / 86_400_000, actor = "u\(who)"
-            var scopes = [""]
-            if let category { scopes.append("c:" + category) }
-            if let round { scopes.append("r:\(round)") }
-            for scope in scopes { change(&pending[ReaderLog.Key(day: day, actor: actor, scope: scope), default: Counts()]) }
+        // One entry per row and scope; sorted and merged at the end (`RollupWindow.aggregate`).
+        var raw: [RollupWindow.Entry] = []
+        var scopeNames = [""], scopeIndex = ["": UInt32(0)]
+        func scope(_ name: String) -> UInt32 {
+            if let index = scopeIndex[name] { return index }
+            let index = UInt32(scopeNames.count)
+            scopeNames.append(name)
+            scopeIndex[name] = index
+            return index
+        }
+        func add(_ who: Int64, _ at: Int64, category: String?, round: Int64?, _ change: (inout RollupWindow.Entry) -> Void) {
+            var entry = RollupWindow.Entry(actorID: who, day: Int32(clamping: at / 86_400_000), scope: 0)
+            change(&entry)
+            raw.append(entry)
+            if let category {
+                entry.scope = scope("c:" + category)
+                raw.append(entry)
+            }
+            if let round {
+                entry.scope = scope("r:\(round)")
+                raw.append(entry)
+            }
         }
         let ends: RollupWindow.Ends
         if let open = marks.window {
@@ -195,13 +210,8 @@ enum EngagementRollup {
             || db.scalarInt("SELECT 1 FROM voided_votes WHERE vote_id > ?", [ends.votes]) != nil
             || db.scalarInt("SELECT 1 FROM comments WHERE id > ?", [ends.comments]) != nil
             || db.scalarInt("SELECT 1 FROM ideas WHERE id > ?", [ends.ideas]) != nil
-        // One array, sorted in place, the dictionary gone first: a window's memory is its entries.
-        var entries: [RollupWindow.Entry] = []
-        entries.reserveCapacity(pending.count)
-        for (key, counts) in pending { entries.append(RollupWindow.Entry(key: key, counts: counts)) }
-        pending = [:]
-        entries.sort(by: RollupWindow.Entry.precedes)
-        return RollupWindow(start: marks.reached, ends: ends, entries: entries, more: more,
+        let (entries, scopes) = RollupWindow.aggregate(&raw, scopes: scopeNames)
+        return RollupWindow(start: marks.reached, ends: ends, entries: entries, scopes: scopes, more: more,
                             resume: marks.window == nil ? nil : marks.resume)
     }
 
@@ -224,7 +234,7 @@ enum EngagementRollup {
         let opening = marks.window == nil
         let taken = window.take(keys: keys)
         for index in taken {
-            try upsert(db, window.entries[index].key, window.entries[index].counts)
+            try upsert(db, window.key(at: index), window.counts(at: index))
         }
         outcome.taken += taken.count
         outcome.wrote = true

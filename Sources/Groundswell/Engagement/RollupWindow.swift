@@ -22,20 +22,57 @@ struct RollupWindow {
         var ideas: Int64
     }
 
-    /// One customer's counts for one scope and day.
-    struct Entry {
-        let key: ReaderLog.Key
-        var counts: EngagementRollup.Counts
-
-        /// The customer: `key.actor` is `u<id>` for every source row (the resume point is kept as this number).
-        var actorID: Int64 { Int64(key.actor.utf8.dropFirst().reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }) }
+    /// One customer's counts for one scope and day, kept compact (32 bytes): a window of 100,000
+    /// votes from as many customers holds ~200,000 of them, so strings and 64-bit counts here cost
+    /// tens of megabytes under a flood (docs/performance.md, session 24).
+    struct Entry: Equatable {
+        /// The customer (`activity_days.actor` is `u<id>`).
+        let actorID: Int64
+        let day: Int32
+        /// Index into the window's `scopes`, which are sorted by their UTF-8 bytes, so comparing
+        /// indexes compares the scopes as `activity_days` does.
+        var scope: UInt32
+        var votes: Int32 = 0
+        var comments: Int32 = 0
+        var ideas: Int32 = 0
 
         /// The window's order: by actor key (UTF-8 bytes, as `activity_days` compares them), one
         /// actor's entries together in the table's order.
         static func precedes(_ a: Entry, _ b: Entry) -> Bool {
-            a.key.actor == b.key.actor ? ReaderLog.Key.precedesInTable(a.key, b.key)
-                : a.key.actor.utf8.lexicographicallyPrecedes(b.key.actor.utf8)
+            if a.actorID != b.actorID { return RollupWindow.actorPrecedes(a.actorID, b.actorID) }
+            if a.scope != b.scope { return a.scope < b.scope }
+            return a.day < b.day
         }
+
+        /// The order of `activity_days`' primary key (scope, day, actor).
+        static func precedesInTable(_ a: Entry, _ b: Entry) -> Bool {
+            if a.scope != b.scope { return a.scope < b.scope }
+            if a.day != b.day { return a.day < b.day }
+            return RollupWindow.actorPrecedes(a.actorID, b.actorID)
+        }
+
+        /// Same customer, scope and day: one row of `activity_days`.
+        func sameRow(_ other: Entry) -> Bool { actorID == other.actorID && scope == other.scope && day == other.day }
+    }
+
+    /// Whether actor `u<a>` comes before `u<b>` in UTF-8 byte order ("u10" before "u9"), without
+    /// making the strings: the shorter number padded with zeros compares as the string would,
+    /// and on a tie (one is a prefix of the other) the shorter comes first.
+    static func actorPrecedes(_ a: Int64, _ b: Int64) -> Bool {
+        guard a != b else { return false }
+        guard a >= 0, b >= 0 else { return Array("\(a)".utf8).lexicographicallyPrecedes(Array("\(b)".utf8)) }
+        var x = UInt64(a), y = UInt64(b)
+        let dx = digits(x), dy = digits(y)
+        if dx < dy { x *= powersOfTen[dy - dx] } else if dy < dx { y *= powersOfTen[dx - dy] }
+        return x != y ? x < y : dx < dy
+    }
+
+    private static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(UInt64(1)) { product, _ in product &* 10 } }
+
+    private static func digits(_ value: UInt64) -> Int {
+        var count = 1, rest = value
+        while rest >= 10 { rest /= 10; count += 1 }
+        return count
     }
 
     /// The marks the window starts after.
@@ -43,6 +80,8 @@ struct RollupWindow {
     let ends: Ends
     /// Sorted by actor key (UTF-8 bytes, as `activity_days` orders it); one actor's entries together.
     let entries: [Entry]
+    /// The scopes `entries` name, sorted by their UTF-8 bytes.
+    let scopes: [String]
     /// A source has rows after `ends`: another window follows.
     let more: Bool
     /// The first entry not yet written.
@@ -52,15 +91,15 @@ struct RollupWindow {
 
     /// `entries`: sorted by `Entry.precedes`. `resume`: the actor an earlier write of this window
     /// reached; writing starts after it.
-    init(start: Ends, ends: Ends, entries: [Entry], more: Bool, resume: Int64?) {
+    init(start: Ends, ends: Ends, entries: [Entry], scopes: [String], more: Bool, resume: Int64?) {
         self.start = start
         self.ends = ends
         self.entries = entries
+        self.scopes = scopes
         self.more = more
         self.resume = resume
         if let resume {
-            let reached = Array("u\(resume)".utf8)
-            next = self.entries.partitionIndex { !$0.key.actor.utf8.lexicographicallyPrecedes(reached) && !$0.key.actor.utf8.elementsEqual(reached) }
+            next = self.entries.partitionIndex { RollupWindow.actorPrecedes(resume, $0.actorID) }
         } else {
             next = 0
         }
@@ -73,7 +112,7 @@ struct RollupWindow {
     /// scheduler's write moved the reach — is as good as the writer's own.
     func resumed(at marks: EngagementRollup.Marks) -> RollupWindow? {
         guard start == marks.reached, marks.window == ends else { return nil }
-        return RollupWindow(start: start, ends: ends, entries: entries, more: more, resume: marks.resume)
+        return RollupWindow(start: start, ends: ends, entries: entries, scopes: scopes, more: more, resume: marks.resume)
     }
 
     /// Whether `marks` are where this window left them: its start, and its ends and reach once a
@@ -89,11 +128,58 @@ struct RollupWindow {
     /// changed once).
     mutating func take(keys: Int) -> [Int] {
         var end = next + min(entries.count - next, max(1, keys))
-        while end < entries.count && entries[end].key.actor == entries[end - 1].key.actor { end += 1 }
-        let taken = (next..<end).sorted { ReaderLog.Key.precedesInTable(entries[$0].key, entries[$1].key) }
+        while end < entries.count && entries[end].actorID == entries[end - 1].actorID { end += 1 }
+        let taken = (next..<end).sorted { Entry.precedesInTable(entries[$0], entries[$1]) }
         if end > next { resume = entries[end - 1].actorID }
         next = end
         return taken
+    }
+}
+
+extension RollupWindow {
+    /// The `activity_days` key of entry `index`.
+    func key(at index: Int) -> ReaderLog.Key {
+        let entry = entries[index]
+        return ReaderLog.Key(day: Int64(entry.day), actor: "u\(entry.actorID)", scope: scopes[Int(entry.scope)])
+    }
+
+    /// The counts of entry `index` (source rows have no reads: those come from the readers' log).
+    func counts(at index: Int) -> EngagementRollup.Counts {
+        let entry = entries[index]
+        return EngagementRollup.Counts(reads: 0, votes: Int64(entry.votes), comments: Int64(entry.comments), ideas: Int64(entry.ideas))
+    }
+
+    /// Builds a window's entries from one entry per source row and scope (counts of one):
+    /// `scopes` as first met, `raw` naming them by that order. Sorting and merging equal rows
+    /// instead of hashing keeps a window at one array of 32-byte entries while it is built.
+    static func aggregate(_ raw: inout [Entry], scopes firstMet: [String]) -> (entries: [Entry], scopes: [String]) {
+        let order = firstMet.indices.sorted { firstMet[$0].utf8.lexicographicallyPrecedes(firstMet[$1].utf8) }
+        var rank = [UInt32](repeating: 0, count: firstMet.count)
+        for (position, index) in order.enumerated() { rank[index] = UInt32(position) }
+        for index in raw.indices { raw[index].scope = rank[Int(raw[index].scope)] }
+        raw.sort(by: Entry.precedes)
+        var kept = 0
+        for index in raw.indices {
+            if kept > 0 && raw[kept - 1].sameRow(raw[index]) {
+                raw[kept - 1].votes += raw[index].votes
+                raw[kept - 1].comments += raw[index].comments
+                raw[kept - 1].ideas += raw[index].ideas
+            } else {
+                raw[kept] = raw[index]
+                kept += 1
+            }
+        }
+        raw.removeLast(raw.count - kept)
+        // Few customers, many rows: give back the room the merged rows took.
+        var entries: [Entry] = []
+        if kept < raw.capacity / 2 {
+            entries.reserveCapacity(kept)
+            entries.append(contentsOf: raw)
+        } else {
+            swap(&entries, &raw)
+        }
+        raw = []
+        return (entries, order.map { firstMet[$0] })
     }
 }
 
