@@ -64,8 +64,8 @@ enum EngagementRollup {
         }
     }
 
-    /// Source rows one scheduled window aggregates at most, per source (its entries, ~80 bytes
-    /// each, one to three per row, stay in memory between its writes).
+    /// Source rows one scheduled window aggregates at most, per source (its entries, 32 bytes
+    /// each, one to three per row before equal ones merge, stay in memory between its writes).
     static let windowRows = 100_000
 
     /// Takes in what is new in this one write: finishes a window the scheduler left open (`kept`,
