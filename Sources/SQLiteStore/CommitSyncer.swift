@@ -55,7 +55,7 @@ final class CommitSyncer: Sendable {
     /// Flushes `fd` and answers `jobs` on the calling thread (the writer's), counted like this
     /// thread's flushes. Only when `isIdle`: nothing earlier is waiting to be answered first.
     func flushHere(_ jobs: [WriteJob], fd: Int32) {
-        answer(jobs, failure: fd >= 0 ? flush(fd) : nil)
+        WriteJob.answer(jobs, failure: fd >= 0 ? flush(fd) : nil)
     }
 
     /// fdatasync calls so far and the time spent in them.
@@ -77,7 +77,7 @@ final class CommitSyncer: Sendable {
                 if let failure = flush(batch.fd) { flushFailure = failure }
             }
             for batch in group {
-                answer(batch.jobs, failure: batch.failure ?? flushFailure)
+                WriteJob.answer(batch.jobs, failure: batch.failure ?? flushFailure)
             }
             outstanding.subtract(group.count, ordering: .releasing)
         }
@@ -98,13 +98,5 @@ final class CommitSyncer: Sendable {
         // it is. (It stays visible; the next checkpoint syncs again.)
         return SQLiteError(code: SQLiteError.ioErrorFsync,
                            message: "could not flush the write-ahead log: \(String(cString: strerror(errno)))")
-    }
-
-    private func answer(_ jobs: [WriteJob], failure: Error?) {
-        if let failure {
-            for job in jobs { job.fail(failure) }
-        } else {
-            for job in jobs { job.finish() }
-        }
     }
 }

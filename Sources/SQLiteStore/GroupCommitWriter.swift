@@ -247,11 +247,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             if queue.isEmpty && syncer.isIdle { return syncer.flushHere(durable, fd: fd) }
             return syncer.committed(durable, fd: fd, failure: nil)
         }
-        if let failure {
-            for job in batch { job.fail(failure) }
-        } else {
-            for job in batch { job.finish() }
-        }
+        WriteJob.answer(batch, failure: failure)
     }
 }
 
@@ -263,6 +259,16 @@ public struct WriterStopped: Error, CustomStringConvertible {
 
 /// A queued job, type-erased so a batch can hold jobs of any result type.
 class WriteJob {
+    /// Answers every job of a batch: with `failure` when the batch is not known to be committed
+    /// and on disk, else each with its own result.
+    static func answer(_ jobs: [WriteJob], failure: Error?) {
+        if let failure {
+            for job in jobs { job.fail(failure) }
+        } else {
+            for job in jobs { job.finish() }
+        }
+    }
+
     /// Runs the work; returns whether it succeeded.
     func run(_ db: Connection) -> Bool { fatalError("abstract") }
     /// Reports the outcome after a successful commit.

@@ -25,7 +25,7 @@ struct RollupWindow {
     /// One customer's counts for one scope and day, kept compact (32 bytes): a window of 100,000
     /// votes from as many customers holds ~200,000 of them, so strings and 64-bit counts here cost
     /// tens of megabytes under a flood (docs/performance.md, session 24).
-    struct Entry: Equatable {
+    struct Entry {
         /// The customer (`activity_days.actor` is `u<id>`).
         let actorID: Int64
         let day: Int32
