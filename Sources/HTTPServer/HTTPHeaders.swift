@@ -4,6 +4,11 @@ public struct HTTPHeaders: Sendable, Sequence {
     public private(set) var fields: [(name: String, value: String)] = []
 
     public init() {}
+    /// Room for `capacity` fields up front: the parser knows how many lines the head has,
+    /// and growing the array one field at a time cost two reallocations per request.
+    public init(capacity: Int) {
+        fields.reserveCapacity(capacity)
+    }
     public init(_ fields: [(String, String)]) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }

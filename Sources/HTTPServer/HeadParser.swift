@@ -13,30 +13,34 @@ enum HeadParser {
     }
 
     static func parse(_ head: UnsafeBufferPointer<UInt8>, limits: ParserLimits) -> Swift.Result<Result, HTTPError> {
-        // Split into lines; the scanner already guaranteed every line ends in CRLF.
-        var lines: [Range<Int>] = []
-        lines.reserveCapacity(16)
-        var start = 0
+        // Count the lines first (the scanner already guaranteed every line ends in CRLF); the
+        // field lines are walked again below, so no array of line ranges is built per request.
+        var lineCount = 0
+        var firstLineEnd = -1
+        var lastLineEmpty = false
+        var lineStart = 0
         var i = 0
         while i + 1 < head.count {
             if head[i] == CR && head[i + 1] == LF {
-                lines.append(start..<i)
-                start = i + 2
+                if firstLineEnd < 0 { firstLineEnd = i }
+                lastLineEmpty = i == lineStart
+                lineCount += 1
+                lineStart = i + 2
                 i += 2
             } else {
                 i += 1
             }
         }
-        // The last range is the empty line that ends the head.
-        guard lines.count >= 2, lines.last!.isEmpty else { return .failure(bad("malformed request head")) }
-        let fieldLines = lines.dropFirst().dropLast()
-        if fieldLines.count > limits.maxHeaderCount {
+        // The last line is the empty one that ends the head.
+        guard lineCount >= 2, lastLineEmpty else { return .failure(bad("malformed request head")) }
+        let fieldCount = lineCount - 2
+        if fieldCount > limits.maxHeaderCount {
             return .failure(HTTPError(.headersTooLarge, code: "headers_too_large",
                                       message: "more than \(limits.maxHeaderCount) header fields"))
         }
 
         // Request line: method SP request-target SP HTTP-version
-        let requestLine = UnsafeBufferPointer(rebasing: head[lines[0]])
+        let requestLine = UnsafeBufferPointer(rebasing: head[0..<firstLineEnd])
         guard let sp1 = requestLine.firstIndex(of: SP), sp1 > 0 else { return .failure(bad("malformed request line")) }
         let methodBytes = UnsafeBufferPointer(rebasing: requestLine[0..<sp1])
         for byte in methodBytes where !isTchar(byte) { return .failure(bad("malformed method")) }
@@ -70,7 +74,7 @@ enum HeadParser {
         }
 
         // Header fields
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(capacity: fieldCount + (absoluteAuthority == nil ? 0 : 1))
         var hostCount = 0, hostValue = ""
         var lengthCount = 0, lengthValue = ""
         var transferCodings: [String] = []
@@ -78,8 +82,12 @@ enum HeadParser {
         var connectionClose = false, connectionKeepAlive = false
         var expectValue: String?
         var authorizationCount = 0
-        for range in fieldLines {
-            let line = UnsafeBufferPointer(rebasing: head[range])
+        var fieldStart = firstLineEnd + 2
+        for _ in 0..<fieldCount {
+            var fieldEnd = fieldStart
+            while !(head[fieldEnd] == CR && head[fieldEnd + 1] == LF) { fieldEnd += 1 }
+            let line = UnsafeBufferPointer(rebasing: head[fieldStart..<fieldEnd])
+            fieldStart = fieldEnd + 2
             if line[0] == SP || line[0] == HT {
                 return .failure(bad("obsolete line folding is not accepted"))
             }

@@ -14,6 +14,9 @@ public final class ResponsePromise: Sendable {
 
     private struct State {
         var value: Response?
+        /// Nearly every promise has one waiter (its connection): kept apart from the rest so
+        /// it needs no array.
+        var first: Callback?
         var callbacks: [Callback] = []
     }
 
@@ -23,12 +26,13 @@ public final class ResponsePromise: Sendable {
 
     /// Supplies the response; later calls are ignored.
     public func succeed(_ response: Response) {
-        let callbacks = state.withLock { state -> [Callback] in
-            guard state.value == nil else { return [] }
+        let (first, callbacks) = state.withLock { state -> (Callback?, [Callback]) in
+            guard state.value == nil else { return (nil, []) }
             state.value = response
-            defer { state.callbacks = [] }
-            return state.callbacks
+            defer { state.first = nil; state.callbacks = [] }
+            return (state.first, state.callbacks)
         }
+        first?(response)
         for callback in callbacks { callback(response) }
     }
 
@@ -42,7 +46,7 @@ public final class ResponsePromise: Sendable {
     public func complete(now: (Response) -> Void, later: @escaping Callback) {
         let ready = state.withLock { state -> Response? in
             if let value = state.value { return value }
-            state.callbacks.append(later)
+            if state.first == nil { state.first = later } else { state.callbacks.append(later) }
             return nil
         }
         if let ready { now(ready) }

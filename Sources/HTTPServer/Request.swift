@@ -59,14 +59,20 @@ public struct Request: Sendable {
 }
 
 /// Path parameters captured by the router.
+/// Most routes have one parameter (`/ideas/{id}/votes`): it is kept inline, since an array
+/// for it cost an allocation per request.
 public struct Parameters: Sendable {
-    var storage: [(String, String)] = []
+    var first: (name: String, value: String)?
+    var rest: [(String, String)] = []
     public init() {}
     public subscript(_ name: String) -> String? {
-        for (key, value) in storage where key == name { return value }
+        if let first, first.name == name { return first.value }
+        for (key, value) in rest where key == name { return value }
         return nil
     }
-    mutating func append(_ name: String, _ value: String) { storage.append((name, value)) }
+    mutating func append(_ name: String, _ value: String) {
+        if first == nil { first = (name, value) } else { rest.append((name, value)) }
+    }
 }
 
 /// Parsed `application/x-www-form-urlencoded` query string.

@@ -20,7 +20,12 @@ public final class Router: @unchecked Sendable {
         /// is cheaper than hashing each request's segment for a dictionary.
         var literals: [(key: [UInt8], node: Node)] = []
         var parameter: (name: String, node: Node)?
-        var handlers: [HTTPMethod: Handler] = [:]
+        /// A struct around the closure: a dictionary keeps bare closures in its generic form,
+        /// and taking one out wrapped it in a thunk (an allocation per request).
+        struct Route {
+            let handler: Handler
+        }
+        var handlers: [HTTPMethod: Route] = [:]
         var pattern = ""
 
         func literal(_ bytes: UnsafeBufferPointer<UInt8>) -> Node? {
@@ -71,7 +76,7 @@ public final class Router: @unchecked Sendable {
             }
         }
         node.pattern = pattern
-        node.handlers[method] = handler
+        node.handlers[method] = Node.Route(handler: handler)
     }
 
     public func get(_ pattern: String, _ handler: @escaping Handler) { on(.get, pattern, handler) }
@@ -89,8 +94,8 @@ public final class Router: @unchecked Sendable {
         // Walk the path's bytes in place: no Substring index arithmetic, no String per literal.
         guard let node = path.withUTF8({ walk($0, parameters: &parameters) }) else { return .notFound }
         if node.handlers.isEmpty { return .notFound }
-        if let handler = node.handlers[method] { return .found(handler, parameters, pattern: node.pattern) }
-        if method == .head, let handler = node.handlers[.get] { return .found(handler, parameters, pattern: node.pattern) }
+        if let route = node.handlers[method] { return .found(route.handler, parameters, pattern: node.pattern) }
+        if method == .head, let route = node.handlers[.get] { return .found(route.handler, parameters, pattern: node.pattern) }
         return .methodNotAllowed(allowed: allowedMethods(node))
     }
 

@@ -125,15 +125,15 @@ public final class AppContext: Sendable {
     /// An error thrown by `work` rolls back only `work`'s own changes. When the request
     /// carries an idempotency key, its response is stored in the same transaction.
     public func write(_ request: Request, _ work: @escaping (SQLConnection) throws -> Response) -> Reply {
-        let record = IdempotencyRecord(request: request)
+        guard let record = IdempotencyRecord(request: request) else { return write(work) }
         let now = clock.nowMillis()
         return write { db in
             // Another node may be running (or have run) the same key: take turns, then replay.
-            if let record, let stored = try record.claim(db, now: now) {
+            if let stored = try record.claim(db, now: now) {
                 return try IdempotencyMiddleware.replayResponse(stored, bodyHash: record.bodyHash)
             }
             let response = try work(db)
-            if let record { try record.store(db, response: response, now: now) }
+            try record.store(db, response: response, now: now)
             return response
         }
     }

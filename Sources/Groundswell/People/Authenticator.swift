@@ -25,11 +25,16 @@ public struct Authenticator: Sendable {
     /// wins; without one, the browser session cookie, which on a state-changing request must
     /// come with its CSRF token in `X-CSRF-Token` (403 `csrf_failed`).
     public func user(_ request: Request) throws -> AuthenticatedUser {
+        // The rate limiter found the bearer token's account already (only then is it set).
+        if let account = request.app.account {
+            if account.banned { throw APIError.banned }
+            return account.user
+        }
         guard let token = Authenticator.bearerToken(request) else {
             guard let cookie = SessionCookie.value(request) else { throw APIError.unauthorized }
             return try sessionUser(request, cookie: cookie)
         }
-        let account = try request.app.account ?? self.account(token: token)
+        let account = try self.account(token: token)
         if account.banned { throw APIError.banned }
         return account.user
     }
@@ -53,12 +58,12 @@ extension Authenticator {
 
     /// The customer a request comes from, for rate limits: by bearer token or session cookie,
     /// before any CSRF check (the handler makes that). A bearer token's account is kept in the
-    /// request's context for the handler.
-    func rateLimitAccount(_ request: inout Request) -> Int64? {
+    /// request's context (`app`) for the handler.
+    func rateLimitAccount(_ request: Request, app: inout RequestContext) -> Int64? {
         if let token = Authenticator.bearerToken(request) {
             guard let account = try? account(token: token) else { return nil }
-            request.app.account = account
-            return try? user(request).id  // nil for a banned account, as the handler decides
+            app.account = account
+            return account.banned ? nil : account.user.id  // a banned account: the handler answers 403
         }
         guard let cookie = SessionCookie.value(request) else { return nil }
         return try? sessionUser(request, cookie: cookie, checkCSRF: false).id

@@ -60,12 +60,15 @@ final class RateLimitMiddleware: Middleware, Sendable {
         }
         let route = request.route ?? ""
         let address = client.address(of: request)
-        var request = request
-        request.app.client = (address, client.hash(address))
+        // The context is built here and stored once: each store boxes the whole value anew.
+        var app = request.app
+        app.client = (address, client.hash(address))
         let perAddress = !limits.isExempt(address)
         // The account behind the token, if it is a valid customer's; otherwise the handler
         // answers 401/403 and no per-account bucket is needed.
-        let account = auth.rateLimitAccount(&request).map(Key.Owner.account)
+        let account = auth.rateLimitAccount(request, app: &app).map(Key.Owner.account)
+        var request = request
+        request.app = app
         // The web site's forms (`/signup`, `/ideas/{id}/vote`) count as the API calls they make.
         if (route == "/users" || route == "/signup") && request.method == .post {
             if perAddress { try take(Key(kind: .signup, owner: .address(address)), limits.signupsPerAddress) }

@@ -32,7 +32,8 @@ public struct RateLimits: Sendable {
     public var exempt: [AddressRange] = []
 
     func isExempt(_ address: String) -> Bool {
-        !exempt.isEmpty && exempt.contains { $0.contains(address) }
+        guard !exempt.isEmpty, let parsed = AddressRange.address(address) else { return false }
+        return exempt.contains { $0.contains(parsed) }
     }
 
     public init() {}
