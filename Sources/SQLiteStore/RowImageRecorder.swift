@@ -25,6 +25,8 @@ public protocol RowImageRecorder: AnyObject {
 public struct PreupdateRow {
     let handle: OpaquePointer
     let columns: [Int32]
+    /// SQLITE_INSERT or SQLITE_UPDATE.
+    let operation: Int32
 
     private func value(_ column: Int) -> OpaquePointer? {
         var value: OpaquePointer?
@@ -35,6 +37,50 @@ public struct PreupdateRow {
     public func int64(_ column: Int) -> Int64 { value(column).map { sqlite3_value_int64($0) } ?? 0 }
     public func double(_ column: Int) -> Double { value(column).map { sqlite3_value_double($0) } ?? 0 }
     public func isNull(_ column: Int) -> Bool { value(column).map { sqlite3_value_type($0) == SQLITE_NULL } ?? true }
+
+    /// Column `column` as it was before this update (nil for an insert).
+    public func oldInt64(_ column: Int) -> Int64? { oldValue(columns[column]).map { sqlite3_value_int64($0) } }
+    public func oldDouble(_ column: Int) -> Double? { oldValue(columns[column]).map { sqlite3_value_double($0) } }
+
+    private func oldValue(_ number: Int32) -> OpaquePointer? {
+        guard operation == SQLITE_UPDATE else { return nil }
+        var value: OpaquePointer?
+        guard sqlite3_preupdate_old(handle, number, &value) == SQLITE_OK else { return nil }
+        return value
+    }
+
+    /// Whether this is an update that leaves every column of the row as it was, except the
+    /// recorder's columns numbered `except` (a vote changes only its idea's counts: pages that
+    /// do not show that idea stay as they are). False for an insert.
+    public func keepsEveryColumn(except: [Int]) -> Bool {
+        guard operation == SQLITE_UPDATE else { return false }
+        let skipped = except.map { columns[$0] }
+        for number in 0..<sqlite3_preupdate_count(handle) where !skipped.contains(number) {
+            var new: OpaquePointer?
+            guard let old = oldValue(number), sqlite3_preupdate_new(handle, number, &new) == SQLITE_OK, let new,
+                  PreupdateRow.same(old, new) else { return false }
+        }
+        return true
+    }
+
+    private static func same(_ a: OpaquePointer, _ b: OpaquePointer) -> Bool {
+        let type = sqlite3_value_type(a)
+        guard type == sqlite3_value_type(b) else { return false }
+        switch type {
+        case SQLITE_NULL: return true
+        case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b)
+        case SQLITE_FLOAT: return sqlite3_value_double(a).bitPattern == sqlite3_value_double(b).bitPattern
+        default:
+            // Text and blobs as bytes (`sqlite3_value_blob` does not convert the encoding).
+            // Pointer first, then length, as SQLite documents for a value read both ways.
+            let x = sqlite3_value_blob(a), y = sqlite3_value_blob(b)
+            let count = sqlite3_value_bytes(a)
+            guard count == sqlite3_value_bytes(b) else { return false }
+            guard count > 0 else { return true }
+            guard let x, let y else { return false }
+            return memcmp(x, y, Int(count)) == 0
+        }
+    }
 
     public func string(_ column: Int) -> String {
         guard let value = value(column), let text = sqlite3_value_text(value) else { return "" }
@@ -72,7 +118,7 @@ final class RowImageHook {
         case SQLITE_INSERT, SQLITE_UPDATE:
             // A changed rowid: the update hook reports only the new one.
             if operation == SQLITE_UPDATE && oldRow != newRow { recorder.changed(oldRow, nil) }
-            recorder.changed(newRow, PreupdateRow(handle: handle, columns: columns))
+            recorder.changed(newRow, PreupdateRow(handle: handle, columns: columns, operation: operation))
         default:
             return
         }

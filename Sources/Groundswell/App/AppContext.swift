@@ -16,8 +16,10 @@ public final class AppContext: Sendable {
     public let logger: Logger
     /// Ranked search results; emptied by the writer after a commit that changed searchable text, visibility or a status.
     let searchCache = SearchCache()
-    /// Rendered `GET /ideas` pages, valid while no transaction commits.
-    let pageCache = PageCache<[UInt8]>(cost: { $0.count })
+    /// Rendered `GET /ideas` pages, valid while no commit changed what they show (`ListingChanges`).
+    let pageCache: PageCache<[UInt8]>
+    /// SQLite: what recent commits did to ideas, for `pageCache`.
+    let listingChanges: ListingChanges?
     /// The web site's pages as sent to readers who are not signed in (compressed or not),
     /// valid while no transaction commits; 20 MiB holds about 10,000 gzip-compressed idea pages.
     let webPageCache = PageCache<WebContext.CachedPage>(byteLimit: 20 << 20, maxPageBytes: 128 << 10, cost: { $0.response.body.count + 256 })
@@ -71,7 +73,9 @@ public final class AppContext: Sendable {
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
-         ranking: IdeaRanking?, ideaCache: IdeaCache?, docLengths: FullTextDocLengths?) {
+         ranking: IdeaRanking?, ideaCache: IdeaCache?, listingChanges: ListingChanges?, docLengths: FullTextDocLengths?) {
+        self.listingChanges = listingChanges
+        self.pageCache = PageCache(changes: listingChanges, cost: { $0.count })
         self.media = media
         self.docLengths = docLengths
         self.ranking = ranking

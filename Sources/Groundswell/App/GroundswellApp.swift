@@ -53,12 +53,17 @@ public final class GroundswellApp: @unchecked Sendable {
         // they warm the writer's cache instead of filling a reader's.
         let ranking = database.engine == .sqlite ? try database.writer.sync { db in try IdeaRanking(db) } : nil
         let ideaCache = database.engine == .sqlite ? IdeaCache() : nil
-        if let ranking, let ideaCache {
+        let listings = database.engine == .sqlite ? ListingChanges() : nil
+        if let ranking, let ideaCache, let listings {
             let writer = database.writer
             // Row hooks run before the commit count moves past their commit: this one is count + 1.
             let changes = IdeaRankingStore.Changes()
             try writer.onCommittedRows(of: "ideas", columns: IdeaRankingStore.Changes.columns, recorder: changes) { db, ids, recorded in
-                ideaCache.forget(ideas: ids, changedAt: writer.commitCount + 1)
+                let commit = writer.commitCount + 1
+                ideaCache.forget(ideas: ids, changedAt: commit)
+                // Votes alone leave the list pages that neither show nor gain their ideas.
+                let moves = recorded ? ids.compactMap { changes.moves[$0] } : []
+                if moves.count == ids.count { listings.votes(moves, commit: commit) } else { listings.structural(commit: commit) }
                 do {
                     try ranking.refresh(db, ids: ids, images: recorded ? changes.ideas : [:])
                 } catch {
@@ -68,13 +73,17 @@ public final class GroundswellApp: @unchecked Sendable {
                 }
             }
             // An award is part of its idea's JSON (awards change only when a round closes).
-            try writer.onCommittedRows(of: "awards") { _, _ in ideaCache.forgetAll(changedAt: writer.commitCount + 1) }
+            try writer.onCommittedRows(of: "awards") { _, _ in
+                ideaCache.forgetAll(changedAt: writer.commitCount + 1)
+                listings.structural(commit: writer.commitCount + 1)
+            }
         }
         if database.engine == .sqlite {
             let writer = database.writer
             // Stamped inside the transaction, before any snapshot can see the new lengths; the
             // lengths themselves are read back once committed, before the commit count moves.
             try writer.onCommittedRows(of: SearchRanking.docsizeTable, beforeCommit: { docLengths.stamp(writer.commitCount + 1) }) { db, ids in
+                listings?.structural(commit: writer.commitCount + 1)
                 do {
                     try docLengths.refresh(db.sqlite!, docsizeTable: SearchRanking.docsizeTable, rowids: ids)
                 } catch {
@@ -86,7 +95,7 @@ public final class GroundswellApp: @unchecked Sendable {
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
-                             ranking: ranking, ideaCache: ideaCache, docLengths: database.engine == .sqlite ? docLengths : nil)
+                             ranking: ranking, ideaCache: ideaCache, listingChanges: listings, docLengths: database.engine == .sqlite ? docLengths : nil)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         if database.engine == .sqlite { try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") } }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -99,6 +108,7 @@ public final class GroundswellApp: @unchecked Sendable {
                 accounts.forget(users: ids)
                 // An author's name is part of each of their ideas.
                 ideaCache?.forget(authors: ids, changedAt: writer.commitCount + 1)
+                listings?.structural(commit: writer.commitCount + 1)
             }
             AccountPreloader.start(path: configuration.databasePath, accounts: context.accounts, logger: logger)
         } else {

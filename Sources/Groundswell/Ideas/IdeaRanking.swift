@@ -32,6 +32,11 @@ final class IdeaRanking: Sendable {
         }
     }
 
+    /// The idea as the board holds it now, if it does.
+    func idea(_ id: Int64) -> Leaderboard.Idea? {
+        board.withLock { $0.idea(id) }
+    }
+
     /// Nil when the filter is too selective for the order in memory (`Leaderboard.walkLimit`).
     func page(_ order: Leaderboard.Order, after position: Leaderboard.Position?, filter: Leaderboard.Filter,
               limit: Int) -> [(id: Int64, position: Leaderboard.Position)]? {

@@ -29,18 +29,38 @@ enum IdeaRankingStore {
     /// changed ideas move on the board without being read back (`SQLWriter.onCommittedRows`).
     /// Writer thread only.
     final class Changes: RowImageRecorder {
-        static let columns = ["vote_count", "trend", "status", "category", "hidden", "merged_into"]
+        static let columns = ["vote_count", "trend", "status", "category", "hidden", "merged_into", "last_vote_at", "last_vote_id"]
+        /// What a vote writes (`VoteLedger`): a change to these columns alone is a vote move.
+        private static let voteColumns = [0, 1, 6, 7]
         /// id → the idea as last written in this batch (nil: deleted).
         private(set) var ideas: [Int64: Leaderboard.Idea?] = [:]
+        /// The ideas whose every change in this batch was to their counts alone, with their keys
+        /// before the batch and after it (`ListingChanges`); an idea changed otherwise is absent.
+        private(set) var moves: [Int64: ListingChanges.Move] = [:]
+        private var otherwise: Set<Int64> = []
 
         func changed(_ rowid: Int64, _ row: PreupdateRow?) {
             ideas[rowid] = .some(row.map { row in
                 Leaderboard.Idea(votes: row.int64(0), trend: row.double(1), status: row.string(2), category: row.string(3),
                                  listed: row.int64(4) == 0, merged: !row.isNull(5))
             })
+            guard !otherwise.contains(rowid) else { return }
+            guard let row, row.keepsEveryColumn(except: Changes.voteColumns),
+                  let oldVotes = row.oldInt64(0), let oldTrend = row.oldDouble(1) else {
+                moves[rowid] = nil
+                otherwise.insert(rowid)
+                return
+            }
+            let first = moves[rowid]
+            moves[rowid] = ListingChanges.Move(id: rowid, oldVotes: first?.oldVotes ?? oldVotes, oldTrend: first?.oldTrend ?? oldTrend,
+                                               votes: row.int64(0), trend: row.double(1))
         }
 
-        func discard() { ideas.removeAll(keepingCapacity: ideas.count <= 4096) }
+        func discard() {
+            ideas.removeAll(keepingCapacity: ideas.count <= 4096)
+            moves.removeAll(keepingCapacity: moves.count <= 4096)
+            otherwise.removeAll(keepingCapacity: otherwise.count <= 4096)
+        }
     }
 
     private static let one = "SELECT \(columns) FROM ideas WHERE id = ?"

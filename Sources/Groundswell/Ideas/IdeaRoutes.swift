@@ -1,4 +1,5 @@
 import JSON
+import Rules
 import HTTPServer
 import SQLiteStore
 import Storage
@@ -130,19 +131,19 @@ struct IdeaRoutes {
         if let page = context.pageCache.get(request.target, generation: generation) {
             return .response(.json(.ok, page))
         }
-        let body: [UInt8]
+        let page: (body: [UInt8], shape: ListingChanges.Shape?)
         do {
-            body = try listPage(request, inline: true, generation: generation)
+            page = try listPage(request, inline: true, generation: generation)
         } catch is NeedsRanking {
             // Ranking matches costs real work: off the event loop, so it never holds up other requests.
             return context.backgroundReads.submit { [self] in
-                let body = try listPage(request, inline: false, generation: generation)
-                context.pageCache.put(request.target, body, generation: generation)
-                return .json(.ok, body)
+                let page = try listPage(request, inline: false, generation: generation)
+                context.pageCache.put(request.target, page.body, generation: generation, shape: page.shape)
+                return .json(.ok, page.body)
             }
         }
-        context.pageCache.put(request.target, body, generation: generation)
-        return .response(.json(.ok, body))
+        context.pageCache.put(request.target, page.body, generation: generation, shape: page.shape)
+        return .response(.json(.ok, page.body))
     }
 
     /// Thrown by an `inline` listing that would have to rank search matches (no cached ranking).
@@ -151,7 +152,7 @@ struct IdeaRoutes {
     /// The page for `request`. `inline` (on an event loop): throws `NeedsRanking` instead of
     /// ranking search matches; pages from a cached ranking are cheap and stay inline.
     /// `generation`: the commit count read before the page's snapshot (ideas read are kept at it).
-    private func listPage(_ request: Request, inline: Bool, generation: UInt64) throws -> [UInt8] {
+    private func listPage(_ request: Request, inline: Bool, generation: UInt64) throws -> (body: [UInt8], shape: ListingChanges.Shape?) {
         let query = request.queryItems
         let page = try PageRequest(query)
         let search = query["q"].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
@@ -179,7 +180,7 @@ struct IdeaRoutes {
         var matchQuery: SearchQuery?
         var highlight: IdeaJSON.Extra?
         if let search {
-            guard let parsed = SearchQuery.all(search) else { return IdeaRoutes.emptyPage }
+            guard let parsed = SearchQuery.all(search) else { return (IdeaRoutes.emptyPage, nil) }
             matchQuery = parsed
             let highlighter = Highlighter(query: parsed)
             highlight = { [searchCache] id, row, json in
@@ -207,7 +208,13 @@ struct IdeaRoutes {
             }
         }
 
-        return try context.read { db -> [UInt8] in
+        // The ideas the page shows, for keeping it past commits that leave them alone (SQLite).
+        let shown = PageItems()
+        let extra: IdeaJSON.Extra? = context.listingChanges == nil ? highlight : { id, row, json in
+            shown.ids.append(id)
+            return highlight?(id, row, &json) ?? true
+        }
+        let body = try context.read { db -> [UInt8] in
             let order: IdeaStore.Order
             var position: IdeaStore.Position?
             switch sort {
@@ -227,7 +234,7 @@ struct IdeaRoutes {
                     position = .trending(trend: try cursor.double(0), id: try cursor.int(1))
                 }
             case .relevance:
-                return try relevancePage(db, query: matchQuery!, filter: filter, page: page, request: request, highlight: highlight,
+                return try relevancePage(db, query: matchQuery!, filter: filter, page: page, request: request, highlight: extra,
                                          inline: inline, generation: searchGeneration, readAt: generation)
             }
             // A search ordered by votes or trend walks the order in memory through the ideas it
@@ -242,7 +249,37 @@ struct IdeaRoutes {
                 }
             }
             return try IdeaStore.page(db, ranking: context.ranking, filter: filter, order: order, after: position, limit: page.limit,
-                                      extra: highlight, cache: context.ideaCache, readAt: generation)
+                                      extra: extra, cache: context.ideaCache, readAt: generation)
+        }
+        return (body, context.listingChanges == nil ? nil : shape(of: shown.ids, sort: sort, page: page))
+    }
+
+    /// Collects the ideas a page writes (on the thread building it).
+    private final class PageItems {
+        var ids: [Int64] = []
+    }
+
+    /// What keeps a page valid past a commit: its ideas and, ordered by votes or trend, the key of
+    /// its last item — only for a full first page (a later or partial page has edges of its own
+    /// that a moving idea could cross: nil, kept for its commit alone).
+    private func shape(of ids: [Int64], sort: Sort, page: PageRequest) -> ListingChanges.Shape? {
+        switch sort {
+        case .new, .relevance:
+            return ListingChanges.Shape(ids: ids, bound: nil)
+        case .top, .trending:
+            let distinct = Set(ids)
+            guard page.cursor == nil, distinct.count == page.limit, let ranking = context.ranking else { return nil }
+            var ideas: [(id: Int64, idea: Leaderboard.Idea)] = []
+            for id in distinct {
+                guard let idea = ranking.idea(id) else { return nil }
+                ideas.append((id, idea))
+            }
+            if sort == .top {
+                guard let last = ideas.map({ Leaderboard.TopKey(votes: $0.idea.votes, id: $0.id) }).max() else { return nil }
+                return ListingChanges.Shape(ids: ids, bound: .top(last))
+            }
+            guard let last = ideas.map({ Leaderboard.TrendKey(trend: $0.idea.trend, id: $0.id) }).max() else { return nil }
+            return ListingChanges.Shape(ids: ids, bound: .trending(last))
         }
     }
 

@@ -7,12 +7,17 @@ import Synchronization
 /// comment, a status change) retires every page at once, and the first page stored after it
 /// frees the rest. Popular pages under read-heavy traffic then cost a dictionary lookup instead
 /// of queries and rendering. Bounded by total bytes; when full, the oldest pages make room.
+///
+/// A page stored with its shape (the ideas it shows, `ListingChanges.Shape`) outlives commits
+/// that cannot have changed it — votes for ideas it neither shows nor gains — as `changes`
+/// tells; it is then labelled with the newer count, so the next check starts there.
 final class PageCache<Value: Sendable>: Sendable {
     private struct Entry {
         let key: String
-        let generation: UInt64
+        var generation: UInt64
         let value: Value
         let cost: Int
+        let shape: ListingChanges.Shape?
     }
 
     private struct State {
@@ -31,24 +36,35 @@ final class PageCache<Value: Sendable>: Sendable {
     let byteLimit: Int
     let maxPageBytes: Int
     private let cost: @Sendable (Value) -> Int
+    /// What commits did to ideas (SQLite), for pages stored with a shape; nil: none outlive a commit.
+    private let changes: ListingChanges?
 
-    init(byteLimit: Int = 2 << 20, maxPageBytes: Int = 256 << 10, cost: @escaping @Sendable (Value) -> Int) {
+    init(byteLimit: Int = 2 << 20, maxPageBytes: Int = 256 << 10, changes: ListingChanges? = nil, cost: @escaping @Sendable (Value) -> Int) {
         self.byteLimit = byteLimit
         self.maxPageBytes = maxPageBytes
+        self.changes = changes
         self.cost = cost
     }
 
-    /// The page stored for `key` at commit count `generation`, if still current.
+    /// The page stored for `key`, if it is the page at commit count `generation`.
     func get(_ key: String, generation: UInt64) -> Value? {
         let hash = key.hashValue
+        let changes = changes
         return state.withLock { state in
-            guard let entry = state.entries[hash], entry.generation == generation, entry.key == key else { return nil }
+            guard let index = state.entries.index(forKey: hash) else { return nil }
+            let entry = state.entries.values[index]
+            guard entry.key == key else { return nil }
+            if entry.generation == generation { return entry.value }
+            guard entry.generation < generation, let shape = entry.shape, let changes,
+                  changes.unchanged(shape, from: entry.generation, to: generation) else { return nil }
+            state.entries.values[index].generation = generation
             return entry.value
         }
     }
 
-    /// Keeps a page read from a snapshot taken after the commit count was `generation`.
-    func put(_ key: String, _ value: Value, generation: UInt64) {
+    /// Keeps a page read from a snapshot taken after the commit count was `generation`; with a
+    /// `shape`, the page may be served at later counts while `changes` says it is unchanged.
+    func put(_ key: String, _ value: Value, generation: UInt64, shape: ListingChanges.Shape? = nil) {
         let size = cost(value) + key.utf8.count
         guard size <= maxPageBytes else { return }
         let hash = key.hashValue
@@ -56,11 +72,19 @@ final class PageCache<Value: Sendable>: Sendable {
         state.withLock { state in
             if generation < state.generation { return }
             if generation > state.generation {
-                // A commit retired every stored page: free them now rather than when overwritten.
-                state.entries.removeAll(keepingCapacity: true)
-                state.order.removeAll(keepingCapacity: true)
-                state.head = 0
-                state.bytes = 0
+                // A commit retired every page stored without a shape: free them now rather than when
+                // overwritten (pages with one are checked when asked for, and age out in turn).
+                if changes == nil {
+                    state.entries.removeAll(keepingCapacity: true)
+                    state.order.removeAll(keepingCapacity: true)
+                    state.head = 0
+                    state.bytes = 0
+                } else {
+                    for (hash, entry) in state.entries where entry.shape == nil {
+                        state.entries[hash] = nil
+                        state.bytes -= entry.cost
+                    }
+                }
                 state.generation = generation
             }
             if let old = state.entries.removeValue(forKey: hash) { state.bytes -= old.cost }
@@ -73,7 +97,7 @@ final class PageCache<Value: Sendable>: Sendable {
                 state.order.removeFirst(state.head)
                 state.head = 0
             }
-            state.entries[hash] = Entry(key: key, generation: generation, value: value, cost: size)
+            state.entries[hash] = Entry(key: key, generation: generation, value: value, cost: size, shape: shape)
             state.order.append(hash)
             state.bytes += size
         }

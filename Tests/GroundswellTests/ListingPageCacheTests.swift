@@ -1,0 +1,145 @@
+import Foundation
+import Rules
+import TestSupport
+import XCTest
+@testable import Groundswell
+
+/// List pages outlive commits that cannot have changed them (`ListingChanges`, `PageCache`).
+/// A page served from the cache must be byte for byte the page a fresh read gives at that
+/// moment: the same listing under a target never asked before (an unused parameter) is always
+/// read afresh. Random votes, retractions, edits, hiding, new ideas and comments, then every
+/// listing compared.
+final class ListingPageCacheTests: ServiceTestCase {
+    private var admin: String { service.adminToken }
+
+    private static let listings = [
+        "sort=top&limit=5", "sort=trending&limit=5", "sort=top&limit=30", "sort=new&limit=5", "limit=4",
+        "sort=top&limit=3&category=food", "sort=top&limit=5&status=accepted", "q=lantern&limit=3", "q=garden&limit=20",
+        "sort=top&q=lantern&limit=2", "sort=trending&q=garden&limit=3",
+    ]
+
+    private func assertCachedPagesAreFresh(_ moment: String, step: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        for (n, query) in Self.listings.enumerated() {
+            let cached = try client.get("/ideas?\(query)")
+            let fresh = try client.get("/ideas?\(query)&fresh=\(step)-\(n)")
+            XCTAssertEqual(cached.status, 200, cached.text, file: file, line: line)
+            XCTAssertEqual(cached.text, fresh.text, "\(query) \(moment)", file: file, line: line)
+            // Page two of a ranked order, followed by its cursor, is never kept past a commit.
+            if let cursor = cached.json["next_cursor"] as? String, query.hasPrefix("sort=top") {
+                let next = try client.get("/ideas?\(query)&cursor=\(cursor)")
+                let again = try client.get("/ideas?\(query)&cursor=\(cursor)&fresh=\(step)-\(n)")
+                XCTAssertEqual(next.text, again.text, "\(query) page 2 \(moment)", file: file, line: line)
+            }
+        }
+    }
+
+    func testCachedListingsEqualFreshOnesThroughRandomChanges() throws {
+        var random = SeededRandom(seed: 25)
+        let voters = try (0..<8).map { _ in try signUp().token }
+        let words = ["Lantern", "Garden", "Bench", "Mural"]
+        var ideas: [Int] = []
+        for n in 0..<36 {
+            ideas.append(try createIdea(voters[n % voters.count], title: "\(words[n % 4]) idea \(n)",
+                                        category: ["drinks", "food", "store"][n % 3])["id"] as! Int)
+        }
+        try assertCachedPagesAreFresh("before any vote", step: 0)
+        var votes: [(String, Int)] = []
+        for step in 1...160 {
+            let roll = random.next() % 100
+            let idea = ideas[Int(random.next() % UInt64(ideas.count))]
+            let voter = voters[Int(random.next() % UInt64(voters.count))]
+            let moment: String
+            switch roll {
+            case 0..<70:
+                let status = try client.post("/ideas/\(idea)/votes", token: voter).status
+                XCTAssertTrue([201, 404, 409].contains(status), "\(status)")  // 404: hidden
+                if status == 201 { votes.append((voter, idea)) }
+                moment = "after a vote for \(idea)"
+            case 70..<80 where !votes.isEmpty:
+                let (who, which) = votes.remove(at: Int(random.next() % UInt64(votes.count)))
+                XCTAssertTrue([200, 404].contains(try client.request("DELETE", "/ideas/\(which)/votes", token: who).status))
+                moment = "after a retraction from \(which)"
+            case 80..<85:
+                XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(idea)", json: ["hidden": random.next() % 3 == 0],
+                                                  token: admin).status, 200)
+                moment = "after hiding or showing \(idea)"
+            case 85..<90:
+                // 409: already accepted (a status moves forward only).
+                XCTAssertTrue([200, 409].contains(try client.request("PATCH", "/admin/ideas/\(idea)", json: ["status": "accepted"],
+                                                                      token: admin).status))
+                moment = "after accepting \(idea)"
+            case 90..<94:
+                ideas.append(try createIdea(voter, title: "Lantern garden \(step)", category: "food")["id"] as! Int)
+                moment = "after a new idea"
+            case 94..<97:
+                XCTAssertTrue([201, 404].contains(try client.post("/ideas/\(idea)/comments", ["body": "Yes, please \(step)"], token: voter).status))
+                moment = "after a comment on \(idea)"
+            default:
+                XCTAssertEqual(try client.request("PATCH", "/me", json: ["name": "Renamed \(step)"], token: voter).status, 200)
+                moment = "after an author's new name"
+            }
+            try assertCachedPagesAreFresh(moment, step: step)
+        }
+    }
+
+    /// Many votes between two reads of a page: the log is walked across all of them.
+    func testAPageIsCheckedAcrossManyCommits() throws {
+        let voters = try (0..<6).map { _ in try signUp().token }
+        var ideas: [Int] = []
+        for n in 0..<12 { ideas.append(try createIdea(voters[n % 6], title: "Bench \(n)")["id"] as! Int) }
+        for voter in voters { XCTAssertEqual(try client.post("/ideas/\(ideas[0])/votes", token: voter).status, 201) }
+        let first = try client.get("/ideas?sort=top&limit=3").text
+        // Votes for ideas far below the page: it stays (and must equal a fresh read).
+        for voter in voters.prefix(2) { XCTAssertEqual(try client.post("/ideas/\(ideas[11])/votes", token: voter).status, 201) }
+        XCTAssertEqual(try client.get("/ideas?sort=top&limit=3").text, try client.get("/ideas?sort=top&limit=3&x=1").text)
+        // Enough votes to enter it: the page changes.
+        for voter in voters.prefix(4) { XCTAssertEqual(try client.post("/ideas/\(ideas[5])/votes", token: voter).status, 201) }
+        let after = try client.get("/ideas?sort=top&limit=3")
+        XCTAssertNotEqual(after.text, first)
+        XCTAssertEqual((after.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }.prefix(2), [ideas[0], ideas[5]])
+    }
+}
+
+/// The log and page shapes as plain values.
+final class ListingChangesTests: XCTestCase {
+    private func move(_ id: Int64, _ old: Int64, _ new: Int64) -> ListingChanges.Move {
+        ListingChanges.Move(id: id, oldVotes: old, oldTrend: Double(old), votes: new, trend: Double(new))
+    }
+
+    func testShapes() {
+        let ranked = ListingChanges.Shape(ids: [7, 3, 5, 3], bound: .top(Leaderboard.TopKey(votes: 10, id: 5)))
+        XCTAssertEqual(ranked.ids, [3, 5, 7])
+        XCTAssertFalse(ranked.unchanged(by: move(3, 12, 13)), "an idea on the page")
+        XCTAssertTrue(ranked.unchanged(by: move(9, 2, 3)), "far below")
+        XCTAssertTrue(ranked.unchanged(by: move(4, 9, 10)), "ties the last item with a lower id: still after it")
+        XCTAssertFalse(ranked.unchanged(by: move(6, 9, 10)), "ties it with a higher id: before it")
+        XCTAssertFalse(ranked.unchanged(by: move(4, 11, 10)), "was above the last item (a retraction)")
+        let trending = ListingChanges.Shape(ids: [1], bound: .trending(Leaderboard.TrendKey(trend: 4.5, id: 1)))
+        XCTAssertTrue(trending.unchanged(by: move(2, 3, 4)))
+        XCTAssertFalse(trending.unchanged(by: move(2, 4, 5)))
+        let unranked = ListingChanges.Shape(ids: [1, 2], bound: nil)
+        XCTAssertTrue(unranked.unchanged(by: move(3, 0, 100)))
+        XCTAssertFalse(unranked.unchanged(by: move(2, 0, 1)))
+        XCTAssertTrue(ListingChanges.Shape(ids: [], bound: nil).unchanged(by: move(1, 0, 1)))
+    }
+
+    func testLog() {
+        let log = ListingChanges(capacity: 4)
+        let shape = ListingChanges.Shape(ids: [1], bound: nil)
+        log.votes([move(2, 0, 1)], commit: 1)
+        XCTAssertTrue(log.unchanged(shape, from: 0, to: 1))
+        XCTAssertTrue(log.unchanged(shape, from: 0, to: 5), "commits without a record changed no idea")
+        XCTAssertFalse(log.unchanged(shape, from: 3, to: 2), "never backwards")
+        log.votes([move(1, 0, 1)], commit: 3)
+        XCTAssertFalse(log.unchanged(shape, from: 0, to: 3))
+        XCTAssertTrue(log.unchanged(shape, from: 0, to: 2), "a record after `to` does not count")
+        XCTAssertTrue(log.unchanged(shape, from: 3, to: 9))
+        log.structural(commit: 4)
+        XCTAssertFalse(log.unchanged(shape, from: 3, to: 4))
+        XCTAssertTrue(log.unchanged(shape, from: 4, to: 4))
+        // Past the capacity the oldest records are dropped: pages older than them cannot be checked.
+        for commit in UInt64(5)...9 { log.votes([move(8, 0, 1)], commit: commit) }
+        XCTAssertFalse(log.unchanged(shape, from: 4, to: 9))
+        XCTAssertTrue(log.unchanged(shape, from: 6, to: 9))
+    }
+}
