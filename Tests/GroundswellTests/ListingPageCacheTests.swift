@@ -141,5 +141,15 @@ final class ListingChangesTests: XCTestCase {
         for commit in UInt64(5)...9 { log.votes([move(8, 0, 1)], commit: commit) }
         XCTAssertFalse(log.unchanged(shape, from: 4, to: 9))
         XCTAssertTrue(log.unchanged(shape, from: 6, to: 9))
+        // The moves held count too: one record of four moves fills this log by itself.
+        log.votes((10...13).map { move($0, 0, 1) }, commit: 10)
+        XCTAssertTrue(log.unchanged(shape, from: 9, to: 10), "its own moves leave the page")
+        XCTAssertFalse(log.unchanged(shape, from: 8, to: 10), "the records before it are gone")
+        // A commit of very many votes is logged as a change to everything.
+        let big = ListingChanges()
+        big.votes((100..<(100 + Int64(ListingChanges.mostMoves) + 1)).map { move($0, 0, 1) }, commit: 1)
+        XCTAssertFalse(big.unchanged(shape, from: 0, to: 1))
+        big.votes((100..<(100 + Int64(ListingChanges.mostMoves))).map { move($0, 0, 1) }, commit: 2)
+        XCTAssertTrue(big.unchanged(shape, from: 1, to: 2))
     }
 }

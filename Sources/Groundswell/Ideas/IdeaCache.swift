@@ -2,9 +2,9 @@ import Synchronization
 
 /// Each visible idea's JSON object as the API shows it, kept between commits without its closing
 /// brace (a listing adds members such as a search highlight before closing it). Issue 14's 90/10
-/// mix: every vote retires every rendered list page (`PageCache`), and rendering one again read
-/// its 20 ideas from SQLite on the event loop; with this a page is the order in memory plus
-/// twenty lookups here, and only the ideas a commit changed are read again.
+/// mix: votes retire the rendered list pages that show their ideas (`PageCache`, `ListingChanges`),
+/// and rendering one again read its 20 ideas from SQLite on the event loop; with this a page is the
+/// order in memory plus twenty lookups here, and only the ideas a commit changed are read again.
 ///
 /// The one cache rule holds per idea: the writer forgets an idea after every commit that changed
 /// its row, its author's row or any award, before the commit count moves and before any request

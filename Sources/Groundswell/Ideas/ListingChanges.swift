@@ -72,9 +72,11 @@ final class ListingChanges: Sendable {
     }
 
     private struct State {
-        /// (commit, change) oldest first from `head`, at most `capacity` of them.
+        /// (commit, change) oldest first from `head`: at most `capacity` of them, holding at most
+        /// `capacity` moves in all (a flood commits hundreds of votes at once).
         var records: [(commit: UInt64, change: Change)] = []
         var head = 0
+        var moves = 0
         /// Commits up to this one may have changed ideas without a record left here.
         var floor: UInt64 = 0
     }
@@ -88,8 +90,12 @@ final class ListingChanges: Sendable {
 
     /// Writer thread: commit `commit` changed ideas by votes alone (`moves`).
     func votes(_ moves: [Move], commit: UInt64) {
-        append(.votes(moves), commit: commit)
+        // A commit of many votes most likely touched every page anyway: not worth its memory.
+        append(moves.count > ListingChanges.mostMoves ? .structural : .votes(moves), commit: commit)
     }
+
+    /// Moves one record may hold (a batch of more is logged as a structural change).
+    static let mostMoves = 64
 
     /// Writer thread: commit `commit` changed what pages may show in any other way.
     func structural(commit: UInt64) {
@@ -101,13 +107,16 @@ final class ListingChanges: Sendable {
         state.withLock { state in
             // One commit may report twice (two tables): both records stay, in order.
             state.records.append((commit, change))
-            if state.records.count - state.head > capacity {
-                state.floor = max(state.floor, state.records[state.head].commit)
+            if case .votes(let moves) = change { state.moves += moves.count }
+            while state.records.count - state.head > capacity || state.moves > capacity {
+                let oldest = state.records[state.head]
+                if case .votes(let moves) = oldest.change { state.moves -= moves.count }
+                state.floor = max(state.floor, oldest.commit)
                 state.head += 1
-                if state.head >= capacity {
-                    state.records.removeFirst(state.head)
-                    state.head = 0
-                }
+            }
+            if state.head >= capacity {
+                state.records.removeFirst(state.head)
+                state.head = 0
             }
         }
     }

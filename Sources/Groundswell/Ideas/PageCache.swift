@@ -5,7 +5,7 @@ import Synchronization
 /// writer's commit count it was read at. A page is served again only while no transaction has
 /// committed since, so it is exactly what a fresh read would return; any write (a vote, a
 /// comment, a status change) retires every page at once, and the first page stored after it
-/// frees the rest. Popular pages under read-heavy traffic then cost a dictionary lookup instead
+/// frees the rest (except as below). Popular pages under read-heavy traffic then cost a dictionary lookup instead
 /// of queries and rendering. Bounded by total bytes; when full, the oldest pages make room.
 ///
 /// A page stored with its shape (the ideas it shows, `ListingChanges.Shape`) outlives commits
