@@ -49,16 +49,23 @@ public struct PreupdateRow {
         return value
     }
 
-    /// Whether this is an update that leaves every column of the row as it was, except the
-    /// recorder's columns numbered `except` (a vote changes only its idea's counts: pages that
-    /// do not show that idea stay as they are). False for an insert.
-    public func keepsEveryColumn(except: [Int]) -> Bool {
+    /// The table's columns behind the recorder's columns numbered `indexes`, as a set for
+    /// `keepsEveryColumn` (the numbers stay put while the hook is installed: compute it once).
+    public func columnSet(_ indexes: [Int]) -> UInt64 {
+        indexes.reduce(0) { set, index in columns[index] < 64 ? set | 1 << UInt64(columns[index]) : set }
+    }
+
+    /// Whether this is an update that leaves every column of the row as it was, except those in
+    /// `except` (from `columnSet`; a vote changes only its idea's counts: pages that do not show
+    /// that idea stay as they are). False for an insert, and for a table of more than 64 columns.
+    public func keepsEveryColumn(except: UInt64) -> Bool {
         guard operation == SQLITE_UPDATE else { return false }
-        let skipped = except.map { columns[$0] }
-        for number in 0..<sqlite3_preupdate_count(handle) where !skipped.contains(number) {
-            var new: OpaquePointer?
-            guard let old = oldValue(number), sqlite3_preupdate_new(handle, number, &new) == SQLITE_OK, let new,
-                  PreupdateRow.same(old, new) else { return false }
+        let count = sqlite3_preupdate_count(handle)
+        guard count <= 64 else { return false }
+        var old: OpaquePointer?, new: OpaquePointer?
+        for number in 0..<count where except & (1 << UInt64(number)) == 0 {
+            guard sqlite3_preupdate_old(handle, number, &old) == SQLITE_OK, sqlite3_preupdate_new(handle, number, &new) == SQLITE_OK,
+                  let old, let new, PreupdateRow.same(old, new) else { return false }
         }
         return true
     }

@@ -38,6 +38,8 @@ enum IdeaRankingStore {
         /// before the batch and after it (`ListingChanges`); an idea changed otherwise is absent.
         private(set) var moves: [Int64: ListingChanges.Move] = [:]
         private var otherwise: Set<Int64> = []
+        /// `voteColumns` as the table numbers them (found at the first change).
+        private var voteColumnSet: UInt64?
 
         func changed(_ rowid: Int64, _ row: PreupdateRow?) {
             ideas[rowid] = .some(row.map { row in
@@ -45,7 +47,8 @@ enum IdeaRankingStore {
                                  listed: row.int64(4) == 0, merged: !row.isNull(5))
             })
             guard !otherwise.contains(rowid) else { return }
-            guard let row, row.keepsEveryColumn(except: Changes.voteColumns),
+            if voteColumnSet == nil, let row { voteColumnSet = row.columnSet(Changes.voteColumns) }
+            guard let row, let voteColumnSet, row.keepsEveryColumn(except: voteColumnSet),
                   let oldVotes = row.oldInt64(0), let oldTrend = row.oldDouble(1) else {
                 moves[rowid] = nil
                 otherwise.insert(rowid)
