@@ -1,7 +1,6 @@
 import Crypto
 import HTTPServer
 import Logging
-import Rules
 import SQLiteStore
 import Storage
 
@@ -53,10 +52,6 @@ public final class GroundswellApp: @unchecked Sendable {
         // start-up), on the writer's connection: the pages it reads are the ones votes change, so
         // they warm the writer's cache instead of filling a reader's.
         let ranking = database.engine == .sqlite ? try database.writer.sync { db in try IdeaRanking(db) } : nil
-        if database.engine == .sqlite {
-            // A vote's new trending score computed in its UPDATE (`VoteLedger.recordOutsideRounds`).
-            try database.writer.sync { db in try db.sqlite?.defineFunction(VoteLedger.trendingFunction) { Trending.add($0, $1) } }
-        }
         let ideaCache = database.engine == .sqlite ? IdeaCache() : nil
         let listings = database.engine == .sqlite ? ListingChanges() : nil
         if let ranking, let ideaCache, let listings {

@@ -36,31 +36,6 @@ public enum VoteLedger {
         return true
     }
 
-    /// The function `recordOutsideRounds` computes the trending score with (`Trending.add`),
-    /// defined on the SQLite writer's connection at start-up.
-    public static let trendingFunction = "trending_add"
-
-    /// SQLite, the common case in one statement less: the vote for a visible idea outside rounds
-    /// that was not merged, inserted only if the idea is such an idea and the person has no vote
-    /// for it yet, and the idea's figures moved with the score computed in the statement. The new
-    /// count and the vote's id, or nil when nothing was inserted (the caller finds out why on the
-    /// full path).
-    public static func recordOutsideRounds(_ db: SQLConnection, ideaID: Int64, userID: Int64, at time: Int64,
-                                           addressHash: String?) throws -> (votes: Int64, voteID: Int64)? {
-        try db.run("""
-            INSERT INTO votes (idea_id, user_id, vote_day, created_at, round_id, addr_hash)
-            SELECT id, ?, 0, ?, NULL, ? FROM ideas WHERE id = ? AND hidden = 0 AND merged_into IS NULL AND round_id IS NULL
-            ON CONFLICT DO NOTHING
-            """, [userID, time, addressHash, ideaID])
-        guard db.changes > 0 else { return nil }
-        let voteID = db.lastInsertRowID
-        let votes = try db.queryOne("""
-            UPDATE ideas SET vote_count = vote_count + 1, last_vote_at = ?, last_vote_id = ?, trend = \(trendingFunction)(trend, ?)
-            WHERE id = ? RETURNING vote_count
-            """, [time, voteID, Trending.exponent(time), ideaID]) { $0.int64(0) }
-        return votes.map { ($0, voteID) }
-    }
-
     /// Takes back a person's vote for an idea on a day (in a round, or outside one: day 0);
     /// false if there was none. The idea's figures are recounted.
     public static func retract(_ db: SQLConnection, ideaID: Int64, userID: Int64, day: Int64, roundID: Int64?) throws -> Bool {

@@ -23,18 +23,7 @@ struct VoteRoutes {
         // The campaign link that brought this browser here, if any (issue 18).
         let campaign = CampaignCookie.arrival(request, ideaID: ideaID, now: now)
         return context.write(request) { db in
-            if db.engine == .sqlite,
-               let counted = try VoteLedger.recordOutsideRounds(db, ideaID: ideaID, userID: user.id, at: now, addressHash: address) {
-                if let campaign {
-                    try CampaignStore.attribute(db, campaignID: campaign, ideaID: ideaID, voteID: counted.voteID, userID: user.id, now: now)
-                }
-                VoteRoutes.announce(db, context.live, ideaID: ideaID, roundID: nil)
-                try EventOutbox.voteCounted(db, ideaID: ideaID, votes: counted.votes, now: now)
-                return VoteRoutes.result(.created, ideaID: ideaID, votes: counted.votes)
-            }
             let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
-            // SQLite tried the insert above: a visible idea outside rounds means the vote was there.
-            if db.engine == .sqlite && idea.roundID == nil { throw APIError.alreadyVoted() }
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
             let vote = idea.roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
                 : try RoundEntry.voteContext(db, ideaID: ideaID, userID: user.id, now: now)
