@@ -1,4 +1,5 @@
 import Foundation
+import Rules
 import TestSupport
 import XCTest
 @testable import Groundswell
@@ -23,6 +24,32 @@ final class VoteTests: ServiceTestCase {
         assertError(try client.post("/ideas/9999/votes", token: token), 404, "not_found")
         assertError(try client.request("DELETE", "/ideas/9999/votes", token: token), 404, "not_found")
         assertError(try client.request("PUT", "/ideas/\(id)/votes", token: token), 405, "method_not_allowed")
+    }
+
+    /// A vote's trending score is one log-sum-exp step on the idea's old one (`VoteLedger`): it must
+    /// be the score of the idea's vote times as `Trending.score` gives it, vote after vote, and a vote
+    /// for a hidden idea or a repeat must leave the idea as it was.
+    func testTrendingScoresFollowTheVoteTimes() throws {
+        let voters = try (0..<9).map { _ in try signUp().token }
+        let ideas = try (0..<3).map { n in try createIdea(voters[n], title: "Tram stop \(n)")["id"] as! Int }
+        for (n, voter) in voters.enumerated() {
+            for idea in ideas.prefix(1 + n % 3) { XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: voter).status, 201) }
+            assertError(try client.post("/ideas/\(ideas[0])/votes", token: voter), 409, "already_voted")
+        }
+        let db = try service.connection()
+        for idea in ideas {
+            let times = try db.query("SELECT created_at FROM votes WHERE idea_id = ? ORDER BY id", [Int64(idea)]) { $0.int64(0) }
+            let stored = try db.queryOne("SELECT trend, vote_count FROM ideas WHERE id = ?", [Int64(idea)]) { ($0.double(0), $0.int64(1)) }
+            XCTAssertEqual(stored?.1, Int64(times.count))
+            XCTAssertEqual(stored?.0 ?? 0, Trending.score(times), accuracy: 1e-9, "idea \(idea)")
+        }
+        let admin = service.adminToken
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ideas[2])", json: ["hidden": true], token: admin).status, 200)
+        let before = try db.queryOne("SELECT trend, vote_count FROM ideas WHERE id = ?", [Int64(ideas[2])]) { ($0.double(0), $0.int64(1)) }
+        assertError(try client.post("/ideas/\(ideas[2])/votes", token: try signUp().token), 404, "not_found")
+        let after = try db.queryOne("SELECT trend, vote_count FROM ideas WHERE id = ?", [Int64(ideas[2])]) { ($0.double(0), $0.int64(1)) }
+        XCTAssertEqual(after?.0, before?.0)
+        XCTAssertEqual(after?.1, before?.1)
     }
 
     func test200ConcurrentVotersGiveAnExactCount() throws {
