@@ -14,6 +14,9 @@ public final class Connection {
     /// Statements that failed and savepoints rolled back so far: either may have undone changes
     /// the preupdate hook already reported (`RowImageRecorder`).
     public internal(set) var undoCount = 0
+    /// The statement being stepped through `Statement.step`, so that the preupdate hook can say
+    /// which statement made a change (`PreupdateRow.isDirectChange(by:)`).
+    var stepping: OpaquePointer?
     /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
     var afterCommitActions: [(Connection) -> Void] = []
     /// The WAL's size as the WAL hook last saw it, once `recordWALSize()` installed one.

@@ -27,6 +27,8 @@ public struct PreupdateRow {
     let columns: [Int32]
     /// SQLITE_INSERT or SQLITE_UPDATE.
     let operation: Int32
+    /// The statement `Statement.step` was stepping when the change was made (nil: another way).
+    let statement: OpaquePointer?
 
     private func value(_ column: Int) -> OpaquePointer? {
         var value: OpaquePointer?
@@ -38,55 +40,13 @@ public struct PreupdateRow {
     public func double(_ column: Int) -> Double { value(column).map { sqlite3_value_double($0) } ?? 0 }
     public func isNull(_ column: Int) -> Bool { value(column).map { sqlite3_value_type($0) == SQLITE_NULL } ?? true }
 
-    /// Column `column` as it was before this update (nil for an insert).
-    public func oldInt64(_ column: Int) -> Int64? { oldValue(columns[column]).map { sqlite3_value_int64($0) } }
-    public func oldDouble(_ column: Int) -> Double? { oldValue(columns[column]).map { sqlite3_value_double($0) } }
-
-    private func oldValue(_ number: Int32) -> OpaquePointer? {
-        guard operation == SQLITE_UPDATE else { return nil }
-        var value: OpaquePointer?
-        guard sqlite3_preupdate_old(handle, number, &value) == SQLITE_OK else { return nil }
-        return value
-    }
-
-    /// The table's columns behind the recorder's columns numbered `indexes`, as a set for
-    /// `keepsEveryColumn` (the numbers stay put while the hook is installed: compute it once).
-    public func columnSet(_ indexes: [Int]) -> UInt64 {
-        indexes.reduce(0) { set, index in columns[index] < 64 ? set | 1 << UInt64(columns[index]) : set }
-    }
-
-    /// Whether this is an update that leaves every column of the row as it was, except those in
-    /// `except` (from `columnSet`; a vote changes only its idea's counts: pages that do not show
-    /// that idea stay as they are). False for an insert, and for a table of more than 64 columns.
-    public func keepsEveryColumn(except: UInt64) -> Bool {
-        guard operation == SQLITE_UPDATE else { return false }
-        let count = sqlite3_preupdate_count(handle)
-        guard count <= 64 else { return false }
-        var old: OpaquePointer?, new: OpaquePointer?
-        for number in 0..<count where except & (1 << UInt64(number)) == 0 {
-            guard sqlite3_preupdate_old(handle, number, &old) == SQLITE_OK, sqlite3_preupdate_new(handle, number, &new) == SQLITE_OK,
-                  let old, let new, PreupdateRow.same(old, new) else { return false }
-        }
-        return true
-    }
-
-    private static func same(_ a: OpaquePointer, _ b: OpaquePointer) -> Bool {
-        let type = sqlite3_value_type(a)
-        guard type == sqlite3_value_type(b) else { return false }
-        switch type {
-        case SQLITE_NULL: return true
-        case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b)
-        case SQLITE_FLOAT: return sqlite3_value_double(a).bitPattern == sqlite3_value_double(b).bitPattern
-        default:
-            // Text and blobs as bytes (`sqlite3_value_blob` does not convert the encoding).
-            // Pointer first, then length, as SQLite documents for a value read both ways.
-            let x = sqlite3_value_blob(a), y = sqlite3_value_blob(b)
-            let count = sqlite3_value_bytes(a)
-            guard count == sqlite3_value_bytes(b) else { return false }
-            guard count > 0 else { return true }
-            guard let x, let y else { return false }
-            return memcmp(x, y, Int(count)) == 0
-        }
+    /// Whether the change is an update made by the statement `sql` itself (not by a trigger it
+    /// fired): a caller that knows what that statement sets knows which columns changed — a vote's
+    /// count update changes the idea's counts alone — without comparing every column.
+    public func isDirectChange(by sql: String) -> Bool {
+        guard operation == SQLITE_UPDATE, sqlite3_preupdate_depth(handle) == 0, let statement,
+              let text = sqlite3_sql(statement) else { return false }
+        return sql.withCString { strcmp($0, text) == 0 }
     }
 
     public func string(_ column: Int) -> String {
@@ -117,7 +77,7 @@ final class RowImageHook {
     }
 
     func noticed(_ handle: OpaquePointer, operation: Int32, database: UnsafePointer<CChar>, table name: UnsafePointer<CChar>,
-                 oldRow: Int64, newRow: Int64) {
+                 oldRow: Int64, newRow: Int64, statement: OpaquePointer?) {
         guard table.withUnsafeBufferPointer({ strcmp(name, $0.baseAddress!) }) == 0, strcmp(database, "main") == 0 else { return }
         switch operation {
         case SQLITE_DELETE:
@@ -125,7 +85,7 @@ final class RowImageHook {
         case SQLITE_INSERT, SQLITE_UPDATE:
             // A changed rowid: the update hook reports only the new one.
             if operation == SQLITE_UPDATE && oldRow != newRow { recorder.changed(oldRow, nil) }
-            recorder.changed(newRow, PreupdateRow(handle: handle, columns: columns, operation: operation))
+            recorder.changed(newRow, PreupdateRow(handle: handle, columns: columns, operation: operation, statement: statement))
         default:
             return
         }
@@ -140,8 +100,10 @@ extension Connection {
         guard rowImageHooks.count == 1 else { return }
         sqlite3_preupdate_hook(handle, { context, handle, operation, database, table, oldRow, newRow in
             guard let context, let handle, let database, let table else { return }
-            for hook in Unmanaged<Connection>.fromOpaque(context).takeUnretainedValue().rowImageHooks {
-                hook.noticed(handle, operation: operation, database: database, table: table, oldRow: oldRow, newRow: newRow)
+            let connection = Unmanaged<Connection>.fromOpaque(context).takeUnretainedValue()
+            for hook in connection.rowImageHooks {
+                hook.noticed(handle, operation: operation, database: database, table: table, oldRow: oldRow, newRow: newRow,
+                             statement: connection.stepping)
             }
         }, Unmanaged.passUnretained(self).toOpaque())
     }

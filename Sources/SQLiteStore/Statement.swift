@@ -66,7 +66,9 @@ public final class Statement {
     /// Advances one row. Returns `true` while a row is available.
     @discardableResult
     public func step() throws -> Bool {
+        connection.stepping = handle
         let rc = sqlite3_step(handle)
+        connection.stepping = nil
         switch rc {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false

@@ -82,6 +82,30 @@ final class ListingPageCacheTests: ServiceTestCase {
         }
     }
 
+    /// An idea the page does not show, changed in any way but a vote, may enter it: showing a hidden
+    /// idea enters the newest-first page, accepting one enters the accepted ideas' page.
+    func testChangesOtherThanVotesToIdeasOffThePageRetireIt() throws {
+        let author = try signUp().token
+        let ideas = try (0..<6).map { n in try createIdea(author, title: "Mural \(n)")["id"] as! Int }
+        func ids(_ query: String) throws -> [Int] {
+            let page = try client.get("/ideas?\(query)")
+            XCTAssertEqual(page.text, try client.get("/ideas?\(query)&fresh=\(UUID().uuidString)").text, query)
+            return (page.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+        }
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ideas[5])", json: ["hidden": true], token: admin).status, 200)
+        XCTAssertEqual(try ids("sort=new&limit=3"), [ideas[4], ideas[3], ideas[2]])
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ideas[5])", json: ["hidden": false], token: admin).status, 200)
+        XCTAssertEqual(try ids("sort=new&limit=3"), [ideas[5], ideas[4], ideas[3]])
+
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ideas[0])", json: ["status": "accepted"], token: admin).status, 200)
+        XCTAssertEqual(try ids("sort=new&limit=3&status=accepted"), [ideas[0]])
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(ideas[4])", json: ["status": "accepted"], token: admin).status, 200)
+        XCTAssertEqual(try ids("sort=new&limit=3&status=accepted"), [ideas[4], ideas[0]])
+        // And a vote between two reads of a page that does not show its idea leaves it as it was.
+        XCTAssertEqual(try client.post("/ideas/\(ideas[1])/votes", token: author).status, 201)
+        XCTAssertEqual(try ids("sort=new&limit=3&status=accepted"), [ideas[4], ideas[0]])
+    }
+
     /// Many votes between two reads of a page: the log is walked across all of them.
     func testAPageIsCheckedAcrossManyCommits() throws {
         let voters = try (0..<6).map { _ in try signUp().token }

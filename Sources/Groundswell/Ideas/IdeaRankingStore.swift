@@ -29,39 +29,30 @@ enum IdeaRankingStore {
     /// changed ideas move on the board without being read back (`SQLWriter.onCommittedRows`).
     /// Writer thread only.
     final class Changes: RowImageRecorder {
-        static let columns = ["vote_count", "trend", "status", "category", "hidden", "merged_into", "last_vote_at", "last_vote_id"]
-        /// What a vote writes (`VoteLedger`): a change to these columns alone is a vote move.
-        private static let voteColumns = [0, 1, 6, 7]
+        static let columns = ["vote_count", "trend", "status", "category", "hidden", "merged_into"]
         /// id → the idea as last written in this batch (nil: deleted).
         private(set) var ideas: [Int64: Leaderboard.Idea?] = [:]
-        /// The ideas whose every change in this batch was to their counts alone, with their keys
-        /// before the batch and after it (`ListingChanges`); an idea changed otherwise is absent.
-        private(set) var moves: [Int64: ListingChanges.Move] = [:]
+        /// The ideas every change of which in this batch was a counted vote's (`VoteLedger.countUpdate`):
+        /// their counts changed and nothing else (`ListingChanges`).
+        private(set) var votedOnly: Set<Int64> = []
         private var otherwise: Set<Int64> = []
-        /// `voteColumns` as the table numbers them (found at the first change).
-        private var voteColumnSet: UInt64?
 
         func changed(_ rowid: Int64, _ row: PreupdateRow?) {
             ideas[rowid] = .some(row.map { row in
                 Leaderboard.Idea(votes: row.int64(0), trend: row.double(1), status: row.string(2), category: row.string(3),
                                  listed: row.int64(4) == 0, merged: !row.isNull(5))
             })
-            guard !otherwise.contains(rowid) else { return }
-            if voteColumnSet == nil, let row { voteColumnSet = row.columnSet(Changes.voteColumns) }
-            guard let row, let voteColumnSet, row.keepsEveryColumn(except: voteColumnSet),
-                  let oldVotes = row.oldInt64(0), let oldTrend = row.oldDouble(1) else {
-                moves[rowid] = nil
+            if let row, row.isDirectChange(by: VoteLedger.countUpdate), !otherwise.contains(rowid) {
+                votedOnly.insert(rowid)
+            } else {
+                votedOnly.remove(rowid)
                 otherwise.insert(rowid)
-                return
             }
-            let first = moves[rowid]
-            moves[rowid] = ListingChanges.Move(id: rowid, oldVotes: first?.oldVotes ?? oldVotes, oldTrend: first?.oldTrend ?? oldTrend,
-                                               votes: row.int64(0), trend: row.double(1))
         }
 
         func discard() {
             ideas.removeAll(keepingCapacity: ideas.count <= 4096)
-            moves.removeAll(keepingCapacity: moves.count <= 4096)
+            votedOnly.removeAll(keepingCapacity: votedOnly.count <= 4096)
             otherwise.removeAll(keepingCapacity: otherwise.count <= 4096)
         }
     }

@@ -26,15 +26,17 @@ public enum VoteLedger {
         let trend = try current.map(\.trend)
             ?? db.queryOne("SELECT trend FROM ideas WHERE id = ? AND round_id IS ?", [ideaID, roundID], { $0.double(0) })
         if let trend {
-            try db.run("""
-                UPDATE ideas SET vote_count = vote_count + 1, last_vote_at = ?, last_vote_id = ?, trend = ? WHERE id = ?
-                """, [time, voteID, Trending.add(trend, Trending.exponent(time)), ideaID])
+            try db.run(countUpdate, [time, voteID, Trending.add(trend, Trending.exponent(time)), ideaID])
         }
         if let roundID {
             try db.run("UPDATE rounds SET vote_count = vote_count + 1 WHERE id = ?", [roundID])
         }
         return true
     }
+
+    /// A counted vote's change to its idea: these four columns and no other (`ListingChanges` tells
+    /// a vote from other changes to an idea by this statement).
+    public static let countUpdate = "UPDATE ideas SET vote_count = vote_count + 1, last_vote_at = ?, last_vote_id = ?, trend = ? WHERE id = ?"
 
     /// Takes back a person's vote for an idea on a day (in a round, or outside one: day 0);
     /// false if there was none. The idea's figures are recounted.
