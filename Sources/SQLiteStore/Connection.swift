@@ -15,8 +15,10 @@ public final class Connection {
     /// the preupdate hook already reported (`RowImageRecorder`).
     public internal(set) var undoCount = 0
     /// The statement being stepped through `Statement.step`, so that the preupdate hook can say
-    /// which statement made a change (`PreupdateRow.isDirectChange(by:)`).
-    var stepping: OpaquePointer?
+    /// which statement made a change (`PreupdateRow.isDirectChange(by:)`). A slot of its own that
+    /// each statement writes through directly: reaching it through the statement's `unowned`
+    /// connection cost a reference-count check on every step of every statement.
+    let stepping = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
     /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
     var afterCommitActions: [(Connection) -> Void] = []
     /// The WAL's size as the WAL hook last saw it, once `recordWALSize()` installed one.
@@ -54,6 +56,7 @@ public final class Connection {
     }()
 
     public init(path: String, options: Options = Options()) throws {
+        stepping.initialize(to: nil)
         Connection.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -91,6 +94,7 @@ public final class Connection {
         if !rowImageHooks.isEmpty { sqlite3_preupdate_hook(handle, nil, nil) }
         if walSize != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
+        stepping.deallocate()
     }
 
     /// Runs one or more statements that take no parameters (schema, pragmas).

@@ -10,6 +10,8 @@ public final class Statement {
     let handle: OpaquePointer
     unowned let connection: Connection
     public let sql: String
+    /// The connection's `stepping` slot (the connection finalizes its statements before it goes).
+    private let stepping: UnsafeMutablePointer<OpaquePointer?>
 
     init(connection: Connection, sql: String) throws {
         var stmt: OpaquePointer?
@@ -21,6 +23,7 @@ public final class Statement {
         self.handle = stmt
         self.connection = connection
         self.sql = sql
+        self.stepping = connection.stepping
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -66,9 +69,9 @@ public final class Statement {
     /// Advances one row. Returns `true` while a row is available.
     @discardableResult
     public func step() throws -> Bool {
-        connection.stepping = handle
+        stepping.pointee = handle
         let rc = sqlite3_step(handle)
-        connection.stepping = nil
+        stepping.pointee = nil
         switch rc {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false

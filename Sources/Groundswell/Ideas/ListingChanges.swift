@@ -112,6 +112,8 @@ final class ListingChanges: Sendable {
                 let oldest = state.records[state.head]
                 if case .votes(let moves) = oldest.change { state.moves -= moves.count }
                 state.floor = max(state.floor, oldest.commit)
+                // Its moves are freed now, not when the array is next compacted.
+                state.records[state.head].change = .structural
                 state.head += 1
             }
             if state.head >= capacity {
