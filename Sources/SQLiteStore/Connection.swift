@@ -15,10 +15,17 @@ public final class Connection {
     /// the preupdate hook already reported (`RowImageRecorder`).
     public internal(set) var undoCount = 0
     /// The statement being stepped through `Statement.step`, so that the preupdate hook can say
-    /// which statement made a change (`PreupdateRow.isDirectChange(by:)`). A slot of its own that
-    /// each statement writes through directly: reaching it through the statement's `unowned`
-    /// connection cost a reference-count check on every step of every statement.
-    let stepping = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+    /// which statement made a change (`PreupdateRow.isDirectChange(by:)`). An object of its own
+    /// that each statement holds: reaching it through the statement's `unowned` connection cost a
+    /// reference-count check on every step of every statement, and a prepared statement may
+    /// outlive its connection (`sqlite3_close_v2` waits for it).
+    let stepping = Stepping()
+
+    /// Written around each step, read by the preupdate hook inside it; both on the connection's
+    /// one thread. Unchecked exclusivity: a runtime access check per step is what this avoids.
+    final class Stepping {
+        @exclusivity(unchecked) var statement: OpaquePointer?
+    }
     /// Work a transaction asked to run once it has committed (see `afterCommit(_:)`).
     var afterCommitActions: [(Connection) -> Void] = []
     /// The WAL's size as the WAL hook last saw it, once `recordWALSize()` installed one.
@@ -56,7 +63,6 @@ public final class Connection {
     }()
 
     public init(path: String, options: Options = Options()) throws {
-        stepping.initialize(to: nil)
         Connection.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -94,7 +100,6 @@ public final class Connection {
         if !rowImageHooks.isEmpty { sqlite3_preupdate_hook(handle, nil, nil) }
         if walSize != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
-        stepping.deallocate()
     }
 
     /// Runs one or more statements that take no parameters (schema, pragmas).

@@ -103,7 +103,7 @@ extension Connection {
             let connection = Unmanaged<Connection>.fromOpaque(context).takeUnretainedValue()
             for hook in connection.rowImageHooks {
                 hook.noticed(handle, operation: operation, database: database, table: table, oldRow: oldRow, newRow: newRow,
-                             statement: connection.stepping.pointee)
+                             statement: connection.stepping.statement)
             }
         }, Unmanaged.passUnretained(self).toOpaque())
     }

@@ -10,8 +10,8 @@ public final class Statement {
     let handle: OpaquePointer
     unowned let connection: Connection
     public let sql: String
-    /// The connection's `stepping` slot (the connection finalizes its statements before it goes).
-    private let stepping: UnsafeMutablePointer<OpaquePointer?>
+    /// The connection's note of the statement being stepped (held: this may outlive the connection).
+    private let stepping: Connection.Stepping
 
     init(connection: Connection, sql: String) throws {
         var stmt: OpaquePointer?
@@ -69,9 +69,9 @@ public final class Statement {
     /// Advances one row. Returns `true` while a row is available.
     @discardableResult
     public func step() throws -> Bool {
-        stepping.pointee = handle
+        stepping.statement = handle
         let rc = sqlite3_step(handle)
-        stepping.pointee = nil
+        stepping.statement = nil
         switch rc {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
