@@ -64,7 +64,7 @@ public final class GroundswellApp: @unchecked Sendable {
                 // Votes alone leave the list pages that neither show nor gain their ideas; their keys
                 // before the commit are the board's, read before it moves them.
                 let moves = recorded ? ids.compactMap { id -> ListingChanges.Move? in
-                    guard changes.votedOnly.contains(id), let written = changes.ideas[id] ?? nil, let old = ranking.idea(id) else { return nil }
+                    guard changes.votedOnly(id), let written = changes.ideas[id] ?? nil, let old = ranking.idea(id) else { return nil }
                     return ListingChanges.Move(id: id, oldVotes: old.votes, oldTrend: old.trend, votes: written.votes, trend: written.trend)
                 } : []
                 if moves.count == ids.count { listings.votes(moves, commit: commit) } else { listings.structural(commit: commit) }

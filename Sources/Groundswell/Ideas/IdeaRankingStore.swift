@@ -32,27 +32,23 @@ enum IdeaRankingStore {
         static let columns = ["vote_count", "trend", "status", "category", "hidden", "merged_into"]
         /// id → the idea as last written in this batch (nil: deleted).
         private(set) var ideas: [Int64: Leaderboard.Idea?] = [:]
-        /// The ideas every change of which in this batch was a counted vote's (`VoteLedger.countUpdate`):
-        /// their counts changed and nothing else (`ListingChanges`).
-        private(set) var votedOnly: Set<Int64> = []
+        /// The ideas changed in this batch other than by a counted vote's own statement
+        /// (`VoteLedger.countUpdate`, which sets the counts and nothing else).
         private var otherwise: Set<Int64> = []
+
+        /// Whether every change to `id` in this batch was a counted vote's (`ListingChanges`).
+        func votedOnly(_ id: Int64) -> Bool { ideas[id] != nil && !otherwise.contains(id) }
 
         func changed(_ rowid: Int64, _ row: PreupdateRow?) {
             ideas[rowid] = .some(row.map { row in
                 Leaderboard.Idea(votes: row.int64(0), trend: row.double(1), status: row.string(2), category: row.string(3),
                                  listed: row.int64(4) == 0, merged: !row.isNull(5))
             })
-            if let row, row.isDirectChange(by: VoteLedger.countUpdate), !otherwise.contains(rowid) {
-                votedOnly.insert(rowid)
-            } else {
-                votedOnly.remove(rowid)
-                otherwise.insert(rowid)
-            }
+            if !(row?.isDirectChange(by: VoteLedger.countUpdate) ?? false) { otherwise.insert(rowid) }
         }
 
         func discard() {
             ideas.removeAll(keepingCapacity: ideas.count <= 4096)
-            votedOnly.removeAll(keepingCapacity: votedOnly.count <= 4096)
             otherwise.removeAll(keepingCapacity: otherwise.count <= 4096)
         }
     }

@@ -25,16 +25,16 @@ public struct Authenticator: Sendable {
     /// wins; without one, the browser session cookie, which on a state-changing request must
     /// come with its CSRF token in `X-CSRF-Token` (403 `csrf_failed`).
     public func user(_ request: Request) throws -> AuthenticatedUser {
-        // The rate limiter found the bearer token's account already (only then is it set).
-        if let account = request.app.account {
-            if account.banned { throw APIError.banned }
-            return account.user
+        let account: AccountCache.Account
+        if let known = request.app.account {
+            account = known  // the rate limiter found the bearer token's account (only then is it set)
+        } else {
+            guard let token = Authenticator.bearerToken(request) else {
+                guard let cookie = SessionCookie.value(request) else { throw APIError.unauthorized }
+                return try sessionUser(request, cookie: cookie)
+            }
+            account = try self.account(token: token)
         }
-        guard let token = Authenticator.bearerToken(request) else {
-            guard let cookie = SessionCookie.value(request) else { throw APIError.unauthorized }
-            return try sessionUser(request, cookie: cookie)
-        }
-        let account = try self.account(token: token)
         if account.banned { throw APIError.banned }
         return account.user
     }
