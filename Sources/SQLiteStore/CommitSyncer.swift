@@ -16,6 +16,8 @@ import Synchronization
 /// With nothing queued behind a commit and nothing earlier unanswered, the writer flushes and
 /// answers it itself (`flushHere`): the hand-over here and back costs two wake-ups, each of which
 /// waits for a core when the machine is busy with reads.
+/// Flushes are paced (`FlushPacing`): when few jobs share each flush, the disk rests briefly
+/// between flushes so that more batches share the next one.
 final class CommitSyncer: Sendable {
     /// A batch, the WAL descriptor to flush before answering it (-1: none), and why it failed.
     private struct Committed {
@@ -31,6 +33,7 @@ final class CommitSyncer: Sendable {
     /// reads zero every earlier commit has been flushed and answered, and stays so until it
     /// hands over another.
     private let outstanding = Atomic<Int>(0)
+    private let pacing = Mutex(FlushPacing())
 
     init() {
         let thread = Thread { [unowned self] in
@@ -52,10 +55,16 @@ final class CommitSyncer: Sendable {
     /// Whether every batch handed over so far has been flushed and answered (writer thread).
     var isIdle: Bool { outstanding.load(ordering: .acquiring) == 0 }
 
+    /// Nanoseconds until the next flush may start (0: now).
+    func restLeft() -> UInt64 {
+        let now = DispatchTime.now().uptimeNanoseconds
+        return pacing.withLock { $0.rest(at: now) }
+    }
+
     /// Flushes `fd` and answers `jobs` on the calling thread (the writer's), counted like this
     /// thread's flushes. Only when `isIdle`: nothing earlier is waiting to be answered first.
     func flushHere(_ jobs: [WriteJob], fd: Int32) {
-        WriteJob.answer(jobs, failure: fd >= 0 ? flush(fd) : nil)
+        WriteJob.answer(jobs, failure: fd >= 0 ? flush(fd, jobs: jobs.count) : nil)
     }
 
     /// fdatasync calls so far and the time spent in them.
@@ -68,13 +77,20 @@ final class CommitSyncer: Sendable {
     }
 
     private func loop() {
-        while let group = pending.take() {
+        while var group = pending.take() {
+            // Resting only delays a group that has something to flush.
+            let rest = group.contains { $0.fd >= 0 } ? restLeft() : 0
+            if rest > 0 {
+                usleep(UInt32(rest / 1000))
+                group += pending.takeNow()
+            }
             var flushFailure: Error?
             // The batches share one WAL: one flush covers every frame written before it starts.
             var flushed: Set<Int32> = []
             for batch in group where batch.fd >= 0 && !flushed.contains(batch.fd) {
                 flushed.insert(batch.fd)
-                if let failure = flush(batch.fd) { flushFailure = failure }
+                let jobs = group.reduce(0) { $1.fd == batch.fd ? $0 + $1.jobs.count : $0 }
+                if let failure = flush(batch.fd, jobs: jobs) { flushFailure = failure }
             }
             for batch in group {
                 WriteJob.answer(batch.jobs, failure: batch.failure ?? flushFailure)
@@ -84,11 +100,13 @@ final class CommitSyncer: Sendable {
         finished.signal()
     }
 
-    /// fdatasync of `fd`, counted; the error when the commit is not known to be on disk.
-    private func flush(_ fd: Int32) -> Error? {
+    /// fdatasync of `fd` for `jobs` jobs, counted; the error when the commit is not known to be on disk.
+    private func flush(_ fd: Int32, jobs: Int) -> Error? {
         let start = DispatchTime.now().uptimeNanoseconds
         let rc = fdatasync(fd)
-        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        let end = DispatchTime.now().uptimeNanoseconds
+        let elapsed = end - start
+        pacing.withLock { $0.flushed(jobs: jobs, start: start, end: end) }
         counters.withLock {
             $0.syncs += 1
             $0.nanos += elapsed

@@ -36,6 +36,15 @@ final class DrainQueue<Item>: @unchecked Sendable {
         return some
     }
 
+    /// Everything gathered so far, without waiting.
+    func takeNow() -> [Item] {
+        condition.lock()
+        defer { condition.unlock() }
+        let all = items
+        items.removeAll(keepingCapacity: true)
+        return all
+    }
+
     /// Whether nothing is waiting to be taken.
     var isEmpty: Bool {
         condition.lock()

@@ -243,8 +243,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
             // flush here costs no other write any time, and saves the hand-over to the syncer
             // and back (a wake-up of another thread each, which under load waits for a core).
             // New jobs gather meanwhile into the next batch. Under a flood the queue is never
-            // empty and the flushes stay pipelined.
-            if queue.isEmpty && syncer.isIdle { return syncer.flushHere(durable, fd: fd) }
+            // empty and the flushes stay pipelined. While the disk rests after the last flush
+            // the syncer takes the batch, so later ones can share its flush.
+            if queue.isEmpty && syncer.isIdle && syncer.restLeft() == 0 { return syncer.flushHere(durable, fd: fd) }
             return syncer.committed(durable, fd: fd, failure: nil)
         }
         WriteJob.answer(batch, failure: failure)

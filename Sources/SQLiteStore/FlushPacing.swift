@@ -1,0 +1,58 @@
+/// When the syncer's next flush of the WAL may start: group commit with a rest, like
+/// PostgreSQL's `commit_delay`, but only while flushes carry few jobs.
+///
+/// A flush has a cost of its own besides its jobs': the `fdatasync`, the disk's write and cache
+/// flush, and on a virtual machine the host's I/O work, which runs on the cores the guest is
+/// using (docs/performance.md, session 26: 2 busy cores plus a loop of synced writes lose 14 % to
+/// steal, none without the writes; under the 90/10 mix ~70 µs of steal per flush). A flush that
+/// carries 20 votes spreads that over them; one that carries 2 does not. So when the jobs that
+/// arrive in one flush's time are few, the disk rests after each flush about as long as a flush
+/// takes (at most `maxRest`), and the batches committed meanwhile share the next one. When many
+/// arrive, resting would only add latency; when fewer than `someJobs` arrive (one client writing
+/// after each answer), nobody would join, and resting would only add latency too (PostgreSQL's
+/// `commit_siblings` serves the same end). Judged by the arrival rate, not by the last flush's
+/// size, so resting (which fills the flushes) does not switch itself off. An idle server
+/// flushes at once: the rest counts from the end of the last flush.
+struct FlushPacing {
+    /// The longest rest: a slow flush (a checkpoint's writes ahead of it) must not hold the
+    /// next one back for long.
+    static let maxRest: UInt64 = 1_000_000
+    /// Jobs arriving per flush time from which, and below which, the disk rests.
+    static let someJobs = 1.5
+    static let fewJobs = 8.0
+
+    /// When the last flush started and ended (monotonic nanoseconds).
+    private(set) var lastStart: UInt64 = 0
+    private(set) var lastEnd: UInt64 = 0
+    /// Running averages (weight 1/8 for each new flush): a flush's duration, and jobs flushed
+    /// per nanosecond between the starts of consecutive flushes.
+    private(set) var flushNanos: Double = 0
+    private(set) var jobsPerNano: Double = 0
+
+    /// Notes a flush of `jobs` jobs that ran from `start` to `end`.
+    mutating func flushed(jobs: Int, start: UInt64, end: UInt64) {
+        let duration = Double(end &- start)
+        if lastStart == 0 {
+            flushNanos = duration
+        } else {
+            flushNanos += (duration - flushNanos) / 8
+            // Over an idle stretch the rate sample is near zero: no rest follows from it that
+            // a request would notice, since the rest counts from the last flush's end.
+            let rate = Double(jobs) / Double(max(start &- lastStart, 1))
+            jobsPerNano += (rate - jobsPerNano) / 8
+        }
+        lastStart = start
+        lastEnd = end
+    }
+
+    /// Jobs expected to arrive during one flush at the recent rate.
+    var jobsPerFlushTime: Double { jobsPerNano * flushNanos }
+
+    /// Nanoseconds until the next flush may start (0: now).
+    func rest(at now: UInt64) -> UInt64 {
+        let arriving = jobsPerFlushTime
+        guard lastStart != 0, arriving >= FlushPacing.someJobs, arriving < FlushPacing.fewJobs else { return 0 }
+        let earliest = lastEnd &+ min(UInt64(flushNanos), FlushPacing.maxRest)
+        return earliest > now ? earliest - now : 0
+    }
+}

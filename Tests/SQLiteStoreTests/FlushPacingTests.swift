@@ -1,0 +1,64 @@
+import XCTest
+@testable import SQLiteStore
+
+/// `FlushPacing` as a plain value: the disk rests between flushes only while a few jobs (not
+/// one, not many) arrive in a flush's time, never longer than a flush takes or `maxRest`, and
+/// the rest counts from the end of the last flush.
+final class FlushPacingTests: XCTestCase {
+    private let µs: UInt64 = 1_000
+
+    /// Flushes of `duration` every `every` nanoseconds, each of `jobs` jobs; returns the end of the last.
+    private func run(_ pacing: inout FlushPacing, flushes: Int, jobs: Int, duration: UInt64, every: UInt64) -> UInt64 {
+        var start: UInt64 = 1_000_000_000
+        for _ in 0..<flushes {
+            pacing.flushed(jobs: jobs, start: start, end: start + duration)
+            start += every
+        }
+        return start - every + duration
+    }
+
+    func testAFreshPacingNeverRests() {
+        XCTAssertEqual(FlushPacing().rest(at: 5_000), 0)
+        var pacing = FlushPacing()
+        pacing.flushed(jobs: 3, start: 1_000, end: 600_000)
+        XCTAssertEqual(pacing.rest(at: 600_001), 0, "one flush says nothing of the rate")
+    }
+
+    func testOneClientWritingAfterEachAnswerNeverWaits() {
+        var pacing = FlushPacing()
+        let end = run(&pacing, flushes: 50, jobs: 1, duration: 500 * µs, every: 560 * µs)
+        XCTAssertLessThan(pacing.jobsPerFlushTime, FlushPacing.someJobs)
+        XCTAssertEqual(pacing.rest(at: end + 1), 0)
+    }
+
+    func testAFewJobsPerFlushRestAsLongAsAFlushTakes() {
+        var pacing = FlushPacing()
+        let end = run(&pacing, flushes: 50, jobs: 3, duration: 600 * µs, every: 700 * µs)
+        XCTAssertEqual(pacing.jobsPerFlushTime, 3 * 600.0 / 700, accuracy: 0.05)
+        XCTAssertEqual(Double(pacing.rest(at: end)), Double(600 * µs), accuracy: Double(5 * µs))
+        XCTAssertEqual(Double(pacing.rest(at: end + 400 * µs)), Double(200 * µs), accuracy: Double(5 * µs))
+        XCTAssertEqual(pacing.rest(at: end + 600 * µs), 0, "the rest counts from the end of the last flush")
+        XCTAssertEqual(pacing.rest(at: end + 60_000 * µs), 0, "after an idle stretch the next flush starts at once")
+    }
+
+    func testManyJobsPerFlushNeverWait() {
+        var pacing = FlushPacing()
+        let end = run(&pacing, flushes: 50, jobs: 24, duration: 600 * µs, every: 700 * µs)
+        XCTAssertGreaterThanOrEqual(pacing.jobsPerFlushTime, FlushPacing.fewJobs)
+        XCTAssertEqual(pacing.rest(at: end + 1), 0)
+    }
+
+    func testRestingDoesNotSwitchItselfOff() {
+        // Resting makes each flush carry more jobs over a longer stretch: the rate stays.
+        var pacing = FlushPacing()
+        _ = run(&pacing, flushes: 50, jobs: 3, duration: 600 * µs, every: 700 * µs)
+        let end = run(&pacing, flushes: 50, jobs: 6, duration: 600 * µs, every: 1_400 * µs)
+        XCTAssertGreaterThan(pacing.rest(at: end), 0)
+    }
+
+    func testASlowFlushRestsAtMostMaxRest() {
+        var pacing = FlushPacing()
+        let end = run(&pacing, flushes: 50, jobs: 10, duration: 5_000 * µs, every: 9_000 * µs)
+        XCTAssertEqual(pacing.rest(at: end), FlushPacing.maxRest)
+    }
+}
