@@ -28,7 +28,7 @@ final class CommitSyncer: Sendable {
 
     private let pending = DrainQueue<Committed>()
     private let finished = DispatchSemaphore(value: 0)
-    private let counters = Mutex((syncs: 0, nanos: UInt64(0)))
+    private let counters = Mutex(WALSyncStatistics())
     /// Batches handed over and not yet answered. Only the writer adds to it, so when the writer
     /// reads zero every earlier commit has been flushed and answered, and stays so until it
     /// hands over another.
@@ -67,8 +67,8 @@ final class CommitSyncer: Sendable {
         WriteJob.answer(jobs, failure: fd >= 0 ? flush(fd, jobs: jobs.count) : nil)
     }
 
-    /// fdatasync calls so far and the time spent in them.
-    var statistics: (syncs: Int, nanos: UInt64) { counters.withLock { $0 } }
+    /// fdatasync calls so far and the time spent in them; the rests before flushes and their time.
+    var statistics: WALSyncStatistics { counters.withLock { $0 } }
 
     /// Answers everything queued, then stops. The writer calls it before its connection (whose
     /// WAL descriptor this thread uses) can close.
@@ -83,6 +83,10 @@ final class CommitSyncer: Sendable {
             if rest > 0 {
                 usleep(UInt32(rest / 1000))
                 group += pending.takeNow()
+                counters.withLock {
+                    $0.rests += 1
+                    $0.restNanos += rest
+                }
             }
             var flushFailure: Error?
             // The batches share one WAL: one flush covers every frame written before it starts.

@@ -128,7 +128,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     public var commitCount: UInt64 { committed.load(ordering: .acquiring) }
 
     /// With pipelined syncs: the WAL flushes so far and the time they took.
-    public var syncStatistics: (syncs: Int, nanos: UInt64)? { syncer?.statistics }
+    public var syncStatistics: WALSyncStatistics? { syncer?.statistics }
 
     /// Batches, jobs, replayed batches and total time spent in transactions so far.
     public var statistics: (batches: Int, jobs: Int, replays: Int, commitNanos: UInt64) { counters.withLock { $0 } }

@@ -111,8 +111,8 @@ public final class SQLWriter: Sendable {
         }
     }
 
-    /// SQLite with pipelined syncs: the WAL flushes so far and the time they took.
-    public var syncStatistics: (syncs: Int, nanos: UInt64)? {
+    /// SQLite with pipelined syncs: the WAL flushes so far and the time they took, and the rests between them.
+    public var syncStatistics: WALSyncStatistics? {
         switch backend {
         case .sqlite(let writer, _): writer.syncStatistics
         case .postgres: nil

@@ -273,8 +273,11 @@ final class OperatingTests: ServiceTestCase {
         if TestService.engine == .sqlite {
             XCTAssertGreaterThan(try XCTUnwrap(syncs), 0, metrics.text)
             XCTAssertTrue(metrics.text.contains("groundswell_wal_sync_seconds_total "))
+            XCTAssertTrue(metrics.text.contains("groundswell_wal_sync_rests_total "), metrics.text)
+            XCTAssertTrue(metrics.text.contains("groundswell_wal_sync_rest_seconds_total "))
         } else {
             XCTAssertNil(syncs)
+            XCTAssertFalse(metrics.text.contains("groundswell_wal_sync_rests_total"))
         }
     }
 

@@ -189,6 +189,11 @@ public final class AppContext: Sendable {
                               value: syncs.syncs, into: &text)
             MetricText.single("groundswell_wal_sync_seconds_total", "counter", help: "Time spent in those flushes.",
                               value: Double(syncs.nanos) / 1e9, into: &text)
+            MetricText.single("groundswell_wal_sync_rests_total", "counter",
+                              help: "Pauses before a flush so that more commits share it (few writes arriving per flush time).",
+                              value: syncs.rests, into: &text)
+            MetricText.single("groundswell_wal_sync_rest_seconds_total", "counter", help: "Time spent in those pauses.",
+                              value: Double(syncs.restNanos) / 1e9, into: &text)
         }
         MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
                           value: droppedLogLines?() ?? 0, into: &text)
