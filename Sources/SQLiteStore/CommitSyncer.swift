@@ -81,11 +81,13 @@ final class CommitSyncer: Sendable {
             // Resting only delays a group that has something to flush.
             let rest = group.contains { $0.fd >= 0 } ? restLeft() : 0
             if rest > 0 {
+                let start = DispatchTime.now().uptimeNanoseconds
                 usleep(UInt32(rest / 1000))
                 group += pending.takeNow()
+                let rested = DispatchTime.now().uptimeNanoseconds - start
                 counters.withLock {
                     $0.rests += 1
-                    $0.restNanos += rest
+                    $0.restNanos += rested
                 }
             }
             var flushFailure: Error?

@@ -7,9 +7,9 @@
 /// steal, none without the writes; under the 90/10 mix ~70 µs of steal per flush). A flush that
 /// carries 20 votes spreads that over them; one that carries 2 does not. So when the jobs that
 /// arrive in one flush's time are few, the disk rests after each flush twice as long as a flush
-/// takes (at most `maxRest`), and the batches committed meanwhile share the next one (a rest as
-/// long as one flush bought less: the 90/10 mix at 2,000 and 200,000 customers +1 to +9 % and
-/// p99 6.6–7.3 ms against 7.8–9.2 ms, one hot idea −7 to +4 %). When many
+/// takes (at most `maxRest`), and the batches committed meanwhile share the next one (twice rather
+/// than once: the 90/10 mix at 2,000 and 200,000 customers +1 to +9 % and p99 6.6–7.3 ms against
+/// 7.8–9.2 ms; one hot idea −7 to +4 %). When many
 /// arrive, resting would only add latency; when fewer than `someJobs` arrive (one client writing
 /// after each answer), nobody would join, and resting would only add latency too (PostgreSQL's
 /// `commit_siblings` serves the same end). Judged by the arrival rate, not by the last flush's
