@@ -20,40 +20,48 @@ struct FlushPacing {
     /// next one back for long.
     static let maxRest: UInt64 = 2_000_000
     /// Jobs arriving per flush time from which, and below which, the disk rests.
-    static let someJobs = 1.5
+    static let someJobs = 1.0
     static let fewJobs = 8.0
 
     /// When the last flush started and ended (monotonic nanoseconds).
     private(set) var lastStart: UInt64 = 0
     private(set) var lastEnd: UInt64 = 0
-    /// Running averages (weight 1/8 for each new flush): a flush's duration, and jobs flushed
-    /// per nanosecond between the starts of consecutive flushes.
+    /// Running averages (weight 1/8 for each new flush) over the stretches between the starts of
+    /// consecutive flushes: the stretch's length (an idle one counts as `longestGap`), the jobs of
+    /// the flush that ends it (they arrived during it) and the duration of the flush that begins
+    /// it. The arrival rate is the ratio of averages over the same stretches, not an average of
+    /// ratios: for one client writing after each answer each stretch is longer than its flush,
+    /// so the rate stays below one job per flush time however much the flushes' durations vary.
     private(set) var flushNanos: Double = 0
-    private(set) var jobsPerNano: Double = 0
+    private(set) var jobs: Double = 0
+    private(set) var gapNanos: Double = 0
+    private var lastDuration: Double = 0
+    static let longestGap = 100_000_000.0
 
-    /// Notes a flush of `jobs` jobs that ran from `start` to `end`.
-    mutating func flushed(jobs: Int, start: UInt64, end: UInt64) {
-        let duration = Double(end &- start)
-        if lastStart == 0 {
-            flushNanos = duration
-        } else {
-            flushNanos += (duration - flushNanos) / 8
-            // Over an idle stretch the rate sample is near zero: no rest follows from it that
-            // a request would notice, since the rest counts from the last flush's end.
-            let rate = Double(jobs) / Double(max(start &- lastStart, 1))
-            jobsPerNano += (rate - jobsPerNano) / 8
+    /// Notes a flush of `count` jobs that ran from `start` to `end`.
+    mutating func flushed(jobs count: Int, start: UInt64, end: UInt64) {
+        if lastStart != 0 {
+            let gap = min(Double(start &- lastStart), FlushPacing.longestGap)
+            if gapNanos == 0 {
+                (flushNanos, jobs, gapNanos) = (lastDuration, Double(count), gap)
+            } else {
+                flushNanos += (lastDuration - flushNanos) / 8
+                jobs += (Double(count) - jobs) / 8
+                gapNanos += (gap - gapNanos) / 8
+            }
         }
+        lastDuration = Double(end &- start)
         lastStart = start
         lastEnd = end
     }
 
     /// Jobs expected to arrive during one flush at the recent rate.
-    var jobsPerFlushTime: Double { jobsPerNano * flushNanos }
+    var jobsPerFlushTime: Double { gapNanos > 0 ? jobs * flushNanos / gapNanos : 0 }
 
     /// Nanoseconds until the next flush may start (0: now).
     func rest(at now: UInt64) -> UInt64 {
         let arriving = jobsPerFlushTime
-        guard lastStart != 0, arriving >= FlushPacing.someJobs, arriving < FlushPacing.fewJobs else { return 0 }
+        guard gapNanos > 0, arriving >= FlushPacing.someJobs, arriving < FlushPacing.fewJobs else { return 0 }
         let earliest = lastEnd &+ min(UInt64(2 * flushNanos), FlushPacing.maxRest)
         return earliest > now ? earliest - now : 0
     }

@@ -24,6 +24,20 @@ final class FlushPacingTests: XCTestCase {
         XCTAssertEqual(pacing.rest(at: 600_001), 0, "one flush says nothing of the rate")
     }
 
+    /// Flushes of very different lengths (a checkpoint's writes ahead of some): one client still
+    /// never waits, since the rate is a ratio of averages.
+    func testOneClientNeverWaitsWhenFlushTimesVary() {
+        var pacing = FlushPacing()
+        var start: UInt64 = 1_000_000_000, end = start
+        for i in 0..<64 {
+            end = start + (i % 2 == 0 ? 100 * µs : 2_000 * µs)
+            pacing.flushed(jobs: 1, start: start, end: end)
+            start = end + 50 * µs
+        }
+        XCTAssertLessThan(pacing.jobsPerFlushTime, FlushPacing.someJobs)
+        XCTAssertEqual(pacing.rest(at: end + 1), 0)
+    }
+
     func testAFewJobsPerFlushRestTwiceAsLongAsAFlushTakes() {
         var pacing = FlushPacing()
         let end = run(&pacing, flushes: 50, jobs: 3, duration: 600 * µs, every: 700 * µs)
