@@ -9,12 +9,12 @@
 /// arrive in one flush's time are few, the disk rests after each flush twice as long as a flush
 /// takes (at most `maxRest`), and the batches committed meanwhile share the next one (twice rather
 /// than once: the 90/10 mix at 2,000 and 200,000 customers +1 to +9 % and p99 6.6–7.3 ms against
-/// 7.8–9.2 ms; one hot idea −7 to +4 %). When many
-/// arrive, resting would only add latency; when fewer than `someJobs` arrive (one client writing
-/// after each answer), nobody would join, and resting would only add latency too (PostgreSQL's
-/// `commit_siblings` serves the same end). Judged by the arrival rate, not by the last flush's
-/// size, so resting (which fills the flushes) does not switch itself off. An idle server
-/// flushes at once: the rest counts from the end of the last flush.
+/// 7.8–9.2 ms; one hot idea −7 to +4 %). When many arrive, resting would only add latency; when
+/// fewer than `someJobs` arrive (one client writing after each answer), nobody would join, and
+/// resting would only add latency too (PostgreSQL's `commit_siblings` serves the same end).
+/// Judged by the arrival rate, not by the last flush's size, so resting (which fills the
+/// flushes) does not switch itself off. An idle server flushes at once: the rest counts from
+/// the end of the last flush.
 struct FlushPacing {
     /// The longest rest: a slow flush (a checkpoint's writes ahead of it) must not hold the
     /// next one back for long.
