@@ -62,7 +62,7 @@ enum Listener {
                 return ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 -> String in
                     var addr = sin6.pointee.sin6_addr
                     inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
-                    let text = String(cString: buffer)
+                    let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                     return text.hasPrefix("::ffff:") ? String(text.dropFirst(7)) : text
                 }
             }
@@ -70,7 +70,7 @@ enum Listener {
                 return ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> String in
                     var addr = sin.pointee.sin_addr
                     inet_ntop(AF_INET, &addr, &buffer, socklen_t(buffer.count))
-                    return String(cString: buffer)
+                    return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                 }
             }
             return "unknown"

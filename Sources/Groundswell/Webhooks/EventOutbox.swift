@@ -39,7 +39,7 @@ enum EventOutbox {
 
     /// An idea as events show it: id, title, status, category, author's display name, votes.
     static func writeIdea(_ db: SQLConnection, id: Int64, into json: inout JSONWriter) throws {
-        let found = try db.queryOne("""
+        let found: Void? = try db.queryOne("""
             SELECT i.id, i.title, i.status, i.category, u.name, i.vote_count, i.round_id, i.created_at
             FROM ideas i JOIN users u ON u.id = i.author_id WHERE i.id = ?
             """, [id]) { row -> Void in
@@ -59,7 +59,7 @@ enum EventOutbox {
 
     /// A round as events show it.
     static func writeRound(_ db: SQLConnection, id: Int64, into json: inout JSONWriter) throws {
-        let found = try db.queryOne("""
+        let found: Void? = try db.queryOne("""
             SELECT id, name, voting_opens_at, voting_closes_at, votes_per_user_per_day, currency, vote_count, closed_at
             FROM rounds WHERE id = ?
             """, [id]) { row -> Void in

@@ -54,7 +54,7 @@ enum WebhookStore {
         json.key("disabled_reason"); json.optionalString(row.isNull(5) ? nil : row.string(5))
         json.key("failing_since"); if let at = row.optionalInt64(6) { json.timestamp(at) } else { json.null() }
         let pending = (try? db.scalarInt("SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = ? AND state = 'pending'", [id])) ?? 0
-        json.key("pending_deliveries"); json.int(pending ?? 0)
+        json.key("pending_deliveries"); json.int(pending)
         json.key("created_at"); json.timestamp(row.int64(7))
         json.key("updated_at"); json.timestamp(row.int64(8))
         if let secret { json.key("secret"); json.string(secret) }
