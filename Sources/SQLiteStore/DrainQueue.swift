@@ -26,11 +26,7 @@ final class DrainQueue<Item>: @unchecked Sendable {
         defer { condition.unlock() }
         while items.isEmpty && !closed { condition.wait() }
         if items.isEmpty { return nil }
-        if items.count <= limit {
-            let all = items
-            items.removeAll(keepingCapacity: true)
-            return all
-        }
+        if items.count <= limit { return takeAll() }
         let some = Array(items.prefix(limit))
         items.removeFirst(limit)
         return some
@@ -40,6 +36,11 @@ final class DrainQueue<Item>: @unchecked Sendable {
     func takeNow() -> [Item] {
         condition.lock()
         defer { condition.unlock() }
+        return takeAll()
+    }
+
+    /// Every item, the array's capacity kept for the next ones; `condition` held.
+    private func takeAll() -> [Item] {
         let all = items
         items.removeAll(keepingCapacity: true)
         return all
