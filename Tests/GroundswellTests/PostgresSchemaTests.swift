@@ -17,7 +17,7 @@ import XCTest
 final class PostgresSchemaTests: XCTestCase {
     func testBothEnginesDescribeTheSameSchema() throws {
         let postgres = try PostgresConnection(url: TestPostgres.shared().makeDatabase())
-        XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 1), [1])
+        XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 1), [1, 19])
         XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 2), [], "applied once")
 
         let directory = try scratchDirectory("schema")
@@ -33,7 +33,7 @@ final class PostgresSchemaTests: XCTestCase {
         XCTAssertGreaterThan(ours.count, 300)
     }
 
-    /// The append-only audit log and the comment counts hold on PostgreSQL as on SQLite.
+    /// The append-only audit log, the comment counts and the customers that stay hold on PostgreSQL as on SQLite.
     func testTheTriggersKeepTheirRules() throws {
         let db = try PostgresConnection(url: TestPostgres.shared().makeDatabase())
         try PostgresMigrator.migrate(db, EmbeddedPostgresMigrations.all, now: 1)
@@ -46,6 +46,8 @@ final class PostgresSchemaTests: XCTestCase {
         try db.run("UPDATE comments SET hidden = 1 WHERE id = 1")
         try db.run("DELETE FROM comments WHERE id = 2")
         XCTAssertEqual(try db.scalarInt("SELECT comment_count FROM ideas WHERE id = 1"), 1)
+        // Votes do not look up their author (Migrations/0019), so a customer row is never deleted.
+        XCTAssertThrowsError(try db.run("DELETE FROM users WHERE id = 1")) { XCTAssertTrue("\($0)".contains("never deleted")) }
         XCTAssertThrowsError(try db.run("INSERT INTO categories (name, created_at) VALUES ('Drinks', 1), ('drinks', 1)")) {
             XCTAssertEqual(($0 as! PostgresError).sqlState, "23505")
         }
