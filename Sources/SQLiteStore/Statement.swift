@@ -69,9 +69,11 @@ public final class Statement {
     /// Advances one row. Returns `true` while a row is available.
     @discardableResult
     public func step() throws -> Bool {
+        // Restored, not cleared: a step made inside another (from a SQL function) hands it back.
+        let outer = stepping.statement
         stepping.statement = handle
         let rc = sqlite3_step(handle)
-        stepping.statement = nil
+        stepping.statement = outer
         switch rc {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
