@@ -255,7 +255,10 @@ public struct RequestParser {
         }
     }
 
-    /// chunk-size [ chunk-ext ]: 1–15 hex digits, then nothing, or `;ext` / BWS `;ext`.
+    /// chunk-size [ chunk-ext ]: 1–15 hex digits, then nothing or extensions exactly as RFC 9112
+    /// (section 7.1.1) writes them. They are ignored, but one that is malformed (an unclosed
+    /// quote, a bare `=`, stray bytes) is refused rather than guessed at: an intermediary that
+    /// read it differently would see another chunk boundary (request smuggling).
     private func parseChunkSize(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
         var size = 0
         var i = 0
@@ -265,14 +268,59 @@ public struct RequestParser {
             if i > 15 { return nil }
         }
         if i == 0 { return nil }
-        // Optional extensions: BWS ";" ...; any CTL other than HTAB is refused.
-        var j = i
-        while j < line.count, line[j] == SP || line[j] == HT { j += 1 }
-        if j < line.count && line[j] != UInt8(ascii: ";") { return nil }
-        if j == line.count && j != i { return nil }  // trailing whitespace without an extension
-        for k in j..<line.count where (line[k] < 0x20 && line[k] != HT) || line[k] == 0x7F { return nil }
-        return size
+        return Self.areValidChunkExtensions(UnsafeBufferPointer(rebasing: line[i...])) ? size : nil
     }
+
+    /// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), where a name is
+    /// a token and a value a token or a quoted-string.
+    static func areValidChunkExtensions(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = 0
+        func skipWhitespace() { while k < text.count, text[k] == SP || text[k] == HT { k += 1 } }
+        func skipToken() -> Bool {
+            let start = k
+            while k < text.count, HeadParser.isTchar(text[k]) { k += 1 }
+            return k > start
+        }
+        while k < text.count {
+            skipWhitespace()
+            guard k < text.count, text[k] == UInt8(ascii: ";") else { return false }
+            k += 1
+            skipWhitespace()
+            guard skipToken() else { return false }
+            let afterName = k
+            skipWhitespace()
+            guard k < text.count, text[k] == UInt8(ascii: "=") else {
+                k = afterName  // no value: whitespace here must lead to the next ";"
+                continue
+            }
+            k += 1
+            skipWhitespace()
+            guard k < text.count else { return false }
+            if text[k] != UInt8(ascii: "\"") {
+                guard skipToken() else { return false }
+                continue
+            }
+            // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+            k += 1
+            var closed = false
+            while k < text.count {
+                let b = text[k]
+                if b == UInt8(ascii: "\"") { k += 1; closed = true; break }
+                if b == UInt8(ascii: "\\") {
+                    guard k + 1 < text.count, isQuotable(text[k + 1]) else { return false }
+                    k += 2
+                    continue
+                }
+                guard isQuotable(b) else { return false }
+                k += 1
+            }
+            guard closed else { return false }
+        }
+        return true
+    }
+
+    /// HTAB, SP, visible ASCII and obs-text: what a quoted-string may hold (after a backslash too).
+    private static func isQuotable(_ b: UInt8) -> Bool { b == HT || (b >= 0x20 && b != 0x7F) }
 
     private func findCRLF(_ buf: UnsafeBufferPointer<UInt8>, limit: Int) -> Int? {
         let n = min(buf.count, limit + 2)

@@ -166,6 +166,21 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
+    /// Chunk extensions are ignored when they follow RFC 9112's grammar and refused otherwise, so
+    /// that no reading of a malformed one (an unclosed quote above all) can move a chunk boundary.
+    func testChunkExtensionsFollowTheGrammar() {
+        let head = "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for line in ["1;a", "1;a=b", "1 ; a = b ;c=\"d \\\" e;\"", "1;a=\"\"", "1\t;a=\"caf\u{E9}\""] {
+            let parsed = requests(head + line + "\r\nx\r\n0\r\n\r\n")
+            XCTAssertEqual(parsed.count, 1, "for \(line.debugDescription)")
+            XCTAssertEqual(parsed.first?.body, Array("x".utf8), "for \(line.debugDescription)")
+        }
+        for line in ["1;a=\"", "1;a=\"b", "1;", "1;=b", "1;a=", "1;a b", "1;a=b c", "1;a ", "1;a=b ",
+                     "1;a=\"b\\\u{1}\"", "1;a=\"b\u{7F}\"", "1;a@b", "1 x", "1;a=\"b\"c"] {
+            XCTAssertEqual(failure(head + line + "\r\nx\r\n0\r\n\r\n")?.status.code, 400, "for \(line.debugDescription)")
+        }
+    }
+
     func testLimits() {
         var limits = ParserLimits()
         limits.maxRequestLine = 100
