@@ -102,7 +102,7 @@ enum HeadParser {
             while vs < ve, line[vs] == SP || line[vs] == HT { vs += 1 }
             while ve > vs, line[ve - 1] == SP || line[ve - 1] == HT { ve -= 1 }
             let valueBytes = UnsafeBufferPointer(rebasing: line[vs..<ve])
-            for byte in valueBytes where (byte < 0x20 && byte != HT) || byte == 0x7F {
+            for byte in valueBytes where !isFieldValueByte(byte) {
                 return .failure(bad("a header field value contains a control character"))
             }
             let name = String(decoding: nameBytes, as: UTF8.self)
@@ -290,7 +290,7 @@ enum HeadParser {
     static func isValidFieldLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
         for i in 0..<colon where !isTchar(line[i]) { return false }
-        for i in (colon + 1)..<line.count where (line[i] < 0x20 && line[i] != HT) || line[i] == 0x7F { return false }
+        for i in (colon + 1)..<line.count where !isFieldValueByte(line[i]) { return false }
         return true
     }
 
@@ -300,6 +300,9 @@ enum HeadParser {
     @inline(__always) static func isAlnum(_ b: UInt8) -> Bool {
         isDigit(b) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
     }
+
+    /// HTAB, SP, visible ASCII and obs-text: a field value's bytes, and a quoted-string's (RFC 9110 5.5, 5.6.4).
+    @inline(__always) static func isFieldValueByte(_ b: UInt8) -> Bool { b == HT || (b >= 0x20 && b != 0x7F) }
 
     /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
     @inline(__always) static func isTchar(_ b: UInt8) -> Bool {

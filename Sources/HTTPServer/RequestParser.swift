@@ -273,7 +273,7 @@ public struct RequestParser {
 
     /// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), where a name is
     /// a token and a value a token or a quoted-string.
-    static func areValidChunkExtensions(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func areValidChunkExtensions(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var k = 0
         func skipWhitespace() { while k < text.count, text[k] == SP || text[k] == HT { k += 1 } }
         func skipToken() -> Bool {
@@ -307,20 +307,17 @@ public struct RequestParser {
                 let b = text[k]
                 if b == UInt8(ascii: "\"") { k += 1; closed = true; break }
                 if b == UInt8(ascii: "\\") {
-                    guard k + 1 < text.count, isQuotable(text[k + 1]) else { return false }
+                    guard k + 1 < text.count, HeadParser.isFieldValueByte(text[k + 1]) else { return false }
                     k += 2
                     continue
                 }
-                guard isQuotable(b) else { return false }
+                guard HeadParser.isFieldValueByte(b) else { return false }
                 k += 1
             }
             guard closed else { return false }
         }
         return true
     }
-
-    /// HTAB, SP, visible ASCII and obs-text: what a quoted-string may hold (after a backslash too).
-    private static func isQuotable(_ b: UInt8) -> Bool { b == HT || (b >= 0x20 && b != 0x7F) }
 
     private func findCRLF(_ buf: UnsafeBufferPointer<UInt8>, limit: Int) -> Int? {
         let n = min(buf.count, limit + 2)
