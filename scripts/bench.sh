@@ -70,16 +70,35 @@ measure() {
   timeout $((WARMUP + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout 2s -s "$out/run.lua" "$url$path" -- "${warm_args[@]}" > /dev/null 2>&1 || true
   # CPU of the server, or of every process serving (PIDS: nodes, PostgreSQL, the balancer).
   local t0; t0=$(cpu_ticks ${PIDS:-$pid})
+  local from; from=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
   timeout $((DURATION + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 2s -s "$out/run.lua" "$url$path" -- "${main_args[@]}" > "$out/wrk.txt" 2>&1 || true
   local t1; t1=$(cpu_ticks ${PIDS:-$pid})
-  local line; line=$(grep '^WRKRESULT' "$out/wrk.txt" || echo "WRKRESULT rps=0 p50_us=0 p99_us=0 non2xx=-1 sock_err=-1")
+  local to; to=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+  local line; line=$(grep '^WRKRESULT' "$out/wrk.txt" || echo "WRKRESULT rps=0 p50_us=0 p99_us=0 non2xx=-1 sock_err=-1 requests=0 mean_us=0 dur_us=1")
   local cpu; cpu=$(awk -v d=$((t1 - t0)) -v hz="$tck" -v s="$DURATION" 'BEGIN { printf "%.0f", d / hz / s * 100 }')
   get() { printf '%s\n' "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
-  printf '%s %s %s %s %s %s %s %s %s\n' "$label" "$endpoint" "$(get rps)" "$(get p50_us)" "$(get p99_us)" "$(get non2xx)" "$(get sock_err)" "$cpu" "$(peak_rss "$pid")" | tee -a "$results"
+  # wrk corrects its latencies for coordinated omission: a request slower than twice the mean
+  # interval between a connection's requests adds the requests a steady client would have sent
+  # meanwhile (its stats_correct), so one 250 ms stall of all 64 connections adds ~4,000 samples
+  # and sets p99. By Little's law requests x mean latency / (connections x duration) is ~1.00
+  # without stalls; above 1 it measures the added samples. The server's own p99 of the requests
+  # it served is printed next to wrk's.
+  local busy; busy=$(awk -v r="$(get requests)" -v m="$(get mean_us)" -v d="$(get dur_us)" -v c="$CONNS" 'BEGIN { printf "%.2f", r * m / (c * d) }')
+  printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$label" "$endpoint" "$(get rps)" "$(get p50_us)" "$(get p99_us)" "$(get non2xx)" "$(get sock_err)" "$cpu" "$(peak_rss "$pid")" "$(server_p99 "$label" "$from" "$to")" "$busy" | tee -a "$results"
+}
+
+# The 99th percentile of the request durations the server itself logged between two UTC
+# timestamps (its access log: `<time> info groundswell: METHOD PATH STATUS 1.234ms ...`, timed
+# from the parsed request to the response on the monotonic clock), in µs; "-" without a log.
+server_p99() {
+  [ "$1" = groundswell ] && [ "${ACCESS_LOG:-on}" = on ] && [ -f "$out/server.log" ] || { echo -; return; }
+  sleep 0.1  # the log thread writes out every 50 ms
+  awk -v from="$2" -v to="$3" '$1 >= from && $1 <= to && $6 ~ /^[1-5][0-9][0-9]$/ && $7 ~ /^[0-9.]+ms$/ { sub("ms", "", $7); print $7 * 1000 }' "$out/server.log" \
+    | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else { i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; printf "%.0f\n", v[i] } }'
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -srm) cores=$(nproc); wrk -t$THREADS -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS rounds" | tee -a "$results"
-echo "# server endpoint req/s p50_us p99_us non2xx sock_err server_cpu% peak_rss_MiB" | tee -a "$results"
+echo "# server endpoint req/s p50_us p99_us non2xx sock_err server_cpu% peak_rss_MiB server_p99_us wrk_co" | tee -a "$results"
 for round in $(seq 1 "$ROUNDS"); do
   [ -n "$ENDPOINTS" ] || break
   start_ours
@@ -279,6 +298,7 @@ echo
 awk '
   /^#/ { next }
   { key = $1 " " $2; n[key]++; rps[key, n[key]] = $3; p99[key, n[key]] = $5; rss[key, n[key]] = $9; non2xx[key] += $6;
+    srv[key, n[key]] = ($10 == "" || $10 == "-") ? -1 : $10; if ($11 + 0 > 1.05) odd[key]++
     if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
   function median(a, key, c,   i, j, t, v) {
     for (i = 1; i <= c; i++) v[i] = a[key, i]
@@ -286,12 +306,13 @@ awk '
     return (c % 2) ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
   }
   END {
-    printf "%-12s %-18s %10s %9s %9s %8s %12s\n", "server", "endpoint", "req/s", "p99 ms", "peak MiB", "non2xx", "vs reference"
+    printf "%-12s %-18s %10s %9s %9s %8s %12s %13s %12s\n", "server", "endpoint", "req/s", "p99 ms", "peak MiB", "non2xx", "vs reference", "server p99 ms", "wrk co>1.05"
     for (i = 1; i <= k; i++) {
       key = order[i]; split(key, parts, " ")
       r = median(rps, key, n[key]); ref = "hummingbird " parts[2]; ratio = "-"
       if (parts[1] == "groundswell" && (ref in n)) ratio = sprintf("%.2fx", r / median(rps, ref, n[ref]))
-      printf "%-12s %-18s %10.0f %9.2f %9.1f %8d %12s\n", parts[1], parts[2], r, median(p99, key, n[key]) / 1000, median(rss, key, n[key]), non2xx[key], ratio
+      s = median(srv, key, n[key]); s = (s < 0) ? "-" : sprintf("%.3f", s / 1000)
+      printf "%-12s %-18s %10.0f %9.2f %9.1f %8d %12s %13s %12s\n", parts[1], parts[2], r, median(p99, key, n[key]) / 1000, median(rss, key, n[key]), non2xx[key], ratio, s, (odd[key] + 0) "/" n[key]
     }
   }' "$results" | tee "$out/table.txt"
 echo "# raw lines in $results"
