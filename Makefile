@@ -4,7 +4,7 @@ DB ?= ./data/groundswell.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test test-tsan build release deps test-deps bench bench-peers migrations fuzz soak clean
+.PHONY: run test test-tsan build release deps test-deps bench bench-scale bench-peers migrations fuzz soak clean
 
 # System packages: SQLite's headers (the CSQLite system-library target), libcurl's (CCurl:
 # webhooks and SMTP), libargon2's (CArgon2: passwords), zlib's (CZlib: reading gzip back) and
@@ -64,6 +64,13 @@ bench: release
 	$(SWIFT) build -c release --product CloseBench
 	$(SWIFT) build -c release --product UploadBench
 	scripts/bench.sh
+
+# The 1,000,000 ideas / customers, 20,000,000 votes data set (issue 14): seeded once (minutes),
+# then start-up, size, reads, votes and a 100,000-idea round close (docs/performance.md).
+bench-scale: release
+	$(call install,$(BENCH_PACKAGES))
+	$(SWIFT) build -c release --product CloseBench
+	SCALE=1 ENDPOINTS= RANDOM_VOTES= NODES= STREAMS=0 IDLE=0 FLOOD=0 CLOSE_BENCH=0 UPLOAD_BENCH=0 scripts/bench.sh
 
 # libFuzzer on the HTTP parser and JSON decoding, FUZZ_SECONDS each (default 60).
 fuzz: deps

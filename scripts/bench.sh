@@ -49,8 +49,12 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 # database copy (that showed up as fsync stalls in the first round).
 start_ours() {
   rm -f "$out"/run.sqlite*; cp "$out/${1:-template}.sqlite" "$out/run.sqlite"; sync
+  launch_ours; wait_ready "$url/healthz"
+}
+# Starts the server on $out/run.sqlite without waiting for it.
+launch_ours() {
   "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" --rate-limit-exempt 127.0.0.0/8 --max-connections-per-address 0 ${EXTRA_FLAGS:-} > "$out/server.log" 2>&1 &
-  pid=$!; url=http://127.0.0.1:8180; wait_ready "$url/healthz"
+  pid=$!; url=http://127.0.0.1:8180
 }
 start_hb() {
   rm -f "$out"/hb.sqlite*
@@ -275,6 +279,41 @@ if [ "${FLOOD:-100000}" -gt 0 ] && command -v python3 >/dev/null; then
   start_ours
   python3 scripts/flood.py 8180 "$pid" "${FLOOD:-100000}" | sed 's/^/# /' | tee -a "$results"
   stop
+fi
+
+# The 1,000,000 ideas / 1,000,000 customers / 20,000,000 votes data set (issue 14; SCALE=1, which
+# `make bench-scale` sets). Seeded once into $out/scale.sqlite (or SCALE_DB, an existing file from
+# `groundswell seed`, whose customers' tokens are gsu_seed_N); then a copy of it, read once first so
+# the page cache holds it as it would on a server that has run a while: start-up to the first
+# /healthz, database size and bytes per vote, random ideas, top, trending, search and random votes
+# (200,000 customers x 1,000,000 ideas), each row's peak RSS, and closing a round of 100,000 ideas.
+if [ "${SCALE:-0}" = 1 ]; then
+  scale=${SCALE_DB:-$out/scale.sqlite}
+  if [ ! -f "$scale" ]; then
+    seeded=$(date +%s)
+    # Under another name until complete, so that an interrupted seed is not taken for the data set.
+    rm -f "$scale".seeding*
+    "$bin" seed --db "$scale.seeding" --users 1000000 --ideas 1000000 --votes 20000000 > /dev/null
+    mv "$scale.seeding" "$scale"; rm -f "$scale".seeding*
+    echo "# scale: seeded 1,000,000 customers, 1,000,000 ideas and 20,000,000 votes in $(( $(date +%s) - seeded )) s" | tee -a "$results"
+  fi
+  awk 'BEGIN { for (i = 1; i <= 200000; i++) print "gsu_seed_" i }' > "$out/tokens-scale.txt"
+  rm -f "$out"/run.sqlite*; cp "$scale" "$out/run.sqlite"; cat "$out/run.sqlite" > /dev/null; sync
+  bytes=$(stat -c %s "$out/run.sqlite")
+  votes=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT count(*) FROM votes").fetchone()[0])' "$out/run.sqlite")
+  started=$(date +%s%N)
+  launch_ours
+  for _ in $(seq 1 3000); do curl -fs -o /dev/null "$url/healthz" && break; sleep 0.01; done
+  ready=$(date +%s%N)
+  echo "# scale: start-up to the first /healthz $(awk -v d=$((ready - started)) 'BEGIN { printf "%.2f", d / 1e9 }') s, RSS then $(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status") MiB; database $(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e9 }') GB, $votes votes, $(awk -v b="$bytes" -v v="$votes" 'BEGIN { if (v > 0) printf "%.0f", b / v; else print "-" }') bytes of file per vote" | tee -a "$results"
+  measure groundswell scale-idea bench/wrk/idea.lua /ideas/1 1000000
+  measure groundswell scale-top bench/wrk/top.lua /ideas top
+  measure groundswell scale-trending bench/wrk/top.lua /ideas trending
+  measure groundswell scale-search bench/wrk/search.lua /ideas
+  measure groundswell scale-vote bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-scale.txt" uniform 200000 1000000
+  stop
+  closebench="$(swift build -c release --show-bin-path)/CloseBench"
+  [ -x "$closebench" ] && "$closebench" 100000 100000 10 | sed 's/^/# scale: /' | tee -a "$results"
 fi
 
 # Closing a big round (1,000 ideas, 4 tiers, 1,000,000 votes from 100,000 voters).
