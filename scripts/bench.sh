@@ -101,7 +101,7 @@ server_p99() {
     | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else { i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; printf "%.0f\n", v[i] } }'
 }
 
-echo "# $(date -u +%FT%TZ) $(uname -srm) cores=$(nproc); wrk -t$THREADS -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS rounds" | tee -a "$results"
+echo "# $(date -u +%FT%TZ) $(uname -srm) cores=$(nproc); wrk -t$THREADS -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS rounds (the scale, idle, flood, round-close and upload sections run once)" | tee -a "$results"
 echo "# server endpoint req/s p50_us p99_us non2xx sock_err server_cpu% peak_rss_MiB server_p99_us wrk_co" | tee -a "$results"
 for round in $(seq 1 "$ROUNDS"); do
   [ -n "$ENDPOINTS" ] || break
