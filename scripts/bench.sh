@@ -281,6 +281,9 @@ if [ "${FLOOD:-100000}" -gt 0 ] && command -v python3 >/dev/null; then
   stop
 fi
 
+# Times round closes through the real server (built by `make bench` and `make bench-scale`).
+closebench="$(swift build -c release --show-bin-path)/CloseBench"
+
 # The 1,000,000 ideas / 1,000,000 customers / 20,000,000 votes data set (issue 14; SCALE=1, which
 # `make bench-scale` sets). Seeded once into $out/scale.sqlite (or SCALE_DB, an existing file from
 # `groundswell seed`, whose customers' tokens are gsu_seed_N); then a copy of it, read once first so
@@ -312,13 +315,11 @@ if [ "${SCALE:-0}" = 1 ]; then
   measure groundswell scale-search bench/wrk/search.lua /ideas
   measure groundswell scale-vote bench/wrk/vote-random.lua /ideas "$PWD/$out/tokens-scale.txt" uniform 200000 1000000
   stop
-  closebench="$(swift build -c release --show-bin-path)/CloseBench"
   [ -x "$closebench" ] && "$closebench" 100000 100000 10 | sed 's/^/# scale: /' | tee -a "$results"
 fi
 
 # Closing a big round (1,000 ideas, 4 tiers, 1,000,000 votes from 100,000 voters).
 if [ "${CLOSE_BENCH:-1}" = 1 ]; then
-  closebench="$(swift build -c release --show-bin-path)/CloseBench"
   [ -x "$closebench" ] && "$closebench" | sed 's/^/# /' | tee -a "$results"
 fi
 
