@@ -53,28 +53,28 @@ enum Listener {
         }
     }
 
-    /// Text form of a peer address.
+    /// Text form of a peer address (an IPv4 peer on a dual-stack socket without its `::ffff:`).
     static func describe(_ storage: inout sockaddr_storage) -> String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         let family = storage.ss_family
-        return withUnsafePointer(to: &storage) { ptr -> String in
+        let converted = withUnsafePointer(to: &storage) { ptr -> Bool in
             if family == sa_family_t(AF_INET6) {
-                return ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 -> String in
+                return ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
                     var addr = sin6.pointee.sin6_addr
-                    inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
-                    let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                    return text.hasPrefix("::ffff:") ? String(text.dropFirst(7)) : text
+                    return inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count)) != nil
                 }
             }
             if family == sa_family_t(AF_INET) {
-                return ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> String in
+                return ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
                     var addr = sin.pointee.sin_addr
-                    inet_ntop(AF_INET, &addr, &buffer, socklen_t(buffer.count))
-                    return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                    return inet_ntop(AF_INET, &addr, &buffer, socklen_t(buffer.count)) != nil
                 }
             }
-            return "unknown"
+            return false
         }
+        guard converted else { return "unknown" }
+        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return text.hasPrefix("::ffff:") ? String(text.dropFirst(7)) : text
     }
 
     /// Raises the soft open-file limit to the hard limit; returns the new soft limit.
