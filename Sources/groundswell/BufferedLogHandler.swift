@@ -11,13 +11,18 @@ import Synchronization
 /// ever appends (a short copy under a mutex); none of them ever calls `write()`, so a slow
 /// disk can never hold up a request. The buffer is bounded (8 MiB): when the disk cannot keep
 /// up, lines are dropped, counted (`groundswell_log_dropped_lines_total` in /metrics) and
-/// reported in the log once writing catches up — requests never wait for the log.
+/// reported in the log once writing catches up — requests never wait for the log. Lines that
+/// cannot be written at all (a full disk, a closed pipe) are dropped and counted the same way.
 final class LogSink: Sendable {
     static let shared = LogSink()
     private struct State {
         var buffer: [UInt8] = []
+        /// Lines refused because the buffer was full, and lines whose write failed.
         var dropped = 0
+        var failed = 0
+        /// How many of each the log has already been told about.
         var droppedReported = 0
+        var failedReported = 0
         var wakeRequested = false
     }
     private let state = Mutex(State())
@@ -41,8 +46,8 @@ final class LogSink: Sendable {
         thread.start()
     }
 
-    /// Lines dropped because the buffer was full.
-    var droppedLines: Int { state.withLock { $0.dropped } }
+    /// Lines dropped: refused because the buffer was full, or lost to a failed write.
+    var droppedLines: Int { state.withLock { $0.dropped + $0.failed } }
 
     func append(_ line: [UInt8]) {
         line.withUnsafeBytes { bytes in enqueue { $0.append(contentsOf: bytes) } }
@@ -91,35 +96,51 @@ final class LogSink: Sendable {
             // Double buffering: the appenders get the emptied spare, this thread writes the full one.
             var pending: [UInt8] = []
             swap(&pending, &spare)
-            let dropped = state.withLock { state -> Int in
+            let (refused, lost) = state.withLock { state -> (Int, Int) in
                 state.wakeRequested = false
                 swap(&pending, &state.buffer)
-                let newlyDropped = state.dropped - state.droppedReported
-                state.droppedReported = state.dropped
-                return newlyDropped
+                defer { (state.droppedReported, state.failedReported) = (state.dropped, state.failed) }
+                return (state.dropped - state.droppedReported, state.failed - state.failedReported)
             }
             defer {
                 pending.removeAll(keepingCapacity: true)
                 swap(&spare, &pending)
             }
-            if dropped > 0 {
-                LogSink.appendPrefix(at: SystemClock().nowMillis(), level: .warning, label: "groundswell".utf8, to: &pending)
-                pending.append(contentsOf: "the log could not keep up: \(dropped) lines dropped\n".utf8)
+            if refused > 0 || lost > 0 {
+                // Its own write, told once: a notice that cannot be written either is not counted
+                // as a lost line, or a failing disk would add one every flush for ever.
+                var notice: [UInt8] = []
+                LogSink.appendPrefix(at: SystemClock().nowMillis(), level: .warning, label: "groundswell".utf8, to: &notice)
+                notice.append(contentsOf: "the log dropped \(refused + lost) lines: \(refused) when the disk could not keep up, \(lost) that could not be written\n".utf8)
+                _ = LogSink.writeOut(notice)
             }
             guard !pending.isEmpty else { return }
-            pending.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                    if n <= 0 { break }
-                    offset += n
-                }
-            }
+            let unwritten = LogSink.writeOut(pending)
+            if unwritten > 0 { state.withLock { $0.failed += unwritten } }
             // Into a file, the kernel would otherwise keep the log dirty for 30 s and then write
             // it back in one burst; under a busy access log (10 MB/s) that burst lands on the
             // database's fsyncs (vote p99 9–39 ms instead of ~6 in make bench). Start writeback
             // now, a little at a time; this does not wait for the disk.
             if stdoutIsFile { _ = clinux_start_writeback(STDOUT_FILENO) }
+        }
+    }
+
+    /// Writes `bytes` to stdout; returns how many lines could not be written (0 when all were).
+    private static func writeOut(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if n > 0 {
+                    offset += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    // A line cut short counts as lost: its newline is in the rest.
+                    return raw[offset...].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+                }
+            }
+            return 0
         }
     }
 

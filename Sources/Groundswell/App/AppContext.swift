@@ -195,7 +195,7 @@ public final class AppContext: Sendable {
             MetricText.single("groundswell_wal_sync_rest_seconds_total", "counter", help: "Time spent in those pauses.",
                               value: Double(syncs.restNanos) / 1e9, into: &text)
         }
-        MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped because the disk could not keep up.",
+        MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped: the disk could not keep up, or they could not be written.",
                           value: droppedLogLines?() ?? 0, into: &text)
         MetricText.single("groundswell_event_streams", "gauge", help: "Server-sent event streams open now.", value: live.streamCount, into: &text)
         if let ideas = ideaCache?.statistics {
