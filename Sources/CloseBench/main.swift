@@ -1,5 +1,7 @@
 // Times closing a large funding round through the real server: 1,000 ideas in 4 tiers,
 // 1,000,000 votes from 100,000 voters (make bench runs it; target: under 1 s).
+// Arguments: ideas voters votes-per-voter [postgres-url]. With a URL (an empty database), the
+// seeded SQLite file is copied there (`migrate-store`) and the round is closed on PostgreSQL.
 import Foundation
 import Groundswell
 import HTTPServer
@@ -12,6 +14,7 @@ let arguments = CommandLine.arguments
 let ideas = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
 let voters = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
 let votesPerVoter = arguments.count > 3 ? Int(arguments[3]) ?? 10 : 10
+let postgresURL = arguments.count > 4 ? arguments[4] : nil
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("close-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -25,7 +28,7 @@ let day: Int64 = 86_400_000
 var configuration = AppConfiguration(databasePath: path)
 configuration.adminToken = "bench-admin"
 configuration.schedulerInterval = nil
-let app = try GroundswellApp(configuration: configuration, logger: logger)
+let seeding = try GroundswellApp(configuration: configuration, logger: logger)
 
 /// The round, its customers, ideas and votes, written by the writer thread. A closure formed in
 /// top-level code belongs to the main actor (Swift 6) and traps when the writer runs it, so the
@@ -71,9 +74,18 @@ func seedRound(_ writer: SQLWriter, now: Int64, day: Int64, ideas: Int, voters: 
 }
 
 let seedStart = Date()
-try seedRound(app.context.database.writer, now: now, day: day, ideas: ideas, voters: voters, votesPerVoter: votesPerVoter)
+try seedRound(seeding.context.database.writer, now: now, day: day, ideas: ideas, voters: voters, votesPerVoter: votesPerVoter)
+let votes = try seeding.context.database.read { try $0.scalarInt("SELECT COUNT(*) FROM votes") } ?? 0
+let app: GroundswellApp
+if let postgresURL {
+    seeding.close()
+    _ = try StoreTransfer.copy(sqlitePath: path, postgresURL: postgresURL, now: now)
+    configuration.postgresURL = postgresURL
+    app = try GroundswellApp(configuration: configuration, logger: logger)
+} else {
+    app = seeding
+}
 let seeded = Date().timeIntervalSince(seedStart)
-let votes = try app.context.database.read { try $0.scalarInt("SELECT COUNT(*) FROM votes") } ?? 0
 
 var serverConfiguration = ServerConfiguration()
 serverConfiguration.port = 0
@@ -91,5 +103,5 @@ try connection.send(request)
 let again = try connection.readResponse()
 server.shutdown()
 app.close()
-print(String(format: "close-round: %d ideas, 4 tiers, %lld votes from %d voters (seeded in %.1f s): close took %.3f s, HTTP %d, %d awards; second close %@",
+print(String(format: "close-round\(postgresURL == nil ? "" : " (PostgreSQL)"): %d ideas, 4 tiers, %lld votes from %d voters (seeded in %.1f s): close took %.3f s, HTTP %d, %d awards; second close %@",
              ideas, votes, voters, seeded, elapsed, response.status, awards, again.status == 200 ? "returned the same awards" : "FAILED"))

@@ -55,6 +55,26 @@ public final class SQLConnection {
         _ = try postgresQuery(sql, values)
     }
 
+    /// Runs one changing statement once for each list of values in `rows` — a bulk write, such
+    /// as a round's close writing a result and a notice per entry. SQLite steps its cached
+    /// statement again for each; PostgreSQL sends them all in one pipeline (one round trip, not
+    /// one per row). The first failure is thrown, and what follows it is not run.
+    public func runMany(_ sql: String, _ rows: [[SQLiteBindable]]) throws {
+        if let sqlite {
+            for values in rows { try sqlite.run(sql, values) }
+            return
+        }
+        guard !rows.isEmpty else { return }
+        let changed = try postgres!.runPipelined(PostgresDialect.cached(sql), rows: rows.map(SQLConnection.postgresParameters))
+        statementsSucceeded += 1
+        lastChanges = changed
+        if changed > 0 { changingStatements.append((SQLConnection.targetTable(sql), sql)) }
+        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) {
+            insertedAny = true
+            returnedID = nil
+        }
+    }
+
     public func query<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> [T] {
         if let sqlite { return try sqlite.query(sql, values) { try map(SQLRow($0)) } }
         let result = try postgresQuery(sql, values)
@@ -147,11 +167,8 @@ public final class SQLConnection {
         return words[index].lowercased()
     }
 
-    /// Runs `sql` on PostgreSQL and keeps what the other calls ask about it: rows changed, the
-    /// changing statement, an INSERT's returned id.
-    private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {
-        let translated = PostgresDialect.cached(sql)
-        let result = try postgres!.query(translated, parameters: values.map { value in
+    private static func postgresParameters(_ values: [SQLiteBindable]) -> [PostgresParameter] {
+        values.map { value in
             switch value.sqliteValue {
             case .null: .null
             case .integer(let number): .int(number)
@@ -159,7 +176,14 @@ public final class SQLConnection {
             case .text(let text): .text(text)
             case .blob(let bytes): .bytes(bytes)
             }
-        })
+        }
+    }
+
+    /// Runs `sql` on PostgreSQL and keeps what the other calls ask about it: rows changed, the
+    /// changing statement, an INSERT's returned id.
+    private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {
+        let translated = PostgresDialect.cached(sql)
+        let result = try postgres!.query(translated, parameters: SQLConnection.postgresParameters(values))
         statementsSucceeded += 1
         // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too.
         lastChanges = result.changedRows

@@ -233,6 +233,54 @@ final class RoundTests: ServiceTestCase {
         assertError(try client.get("/awards?round_id=abc"), 400, "invalid_request", mentioning: "round_id")
     }
 
+    /// A close writes its results and notices in bulk writes of `RoundStore.closeBatch` (on
+    /// PostgreSQL, pipelines): a round with more entries than one batch gets a result for every
+    /// entry and a notice for every entry whose author still has an account.
+    func testClosingMoreEntriesThanOneBulkWriteRecordsAndTellsEveryOne() throws {
+        let id = try createRound()
+        let authors = try (0..<4).map { _ in try signUp() }
+        let count = RoundStore.closeBatch + 7
+        var ideas: [Int] = []
+        for index in 0..<count {
+            let response = try enter(authors[index % authors.count].token, round: id, title: "Entry \(index)")
+            XCTAssertEqual(response.status, 201, response.text)
+            ideas.append(response.json["id"] as? Int ?? -1)
+        }
+        testClock.advance(millis: day + hour)
+        let voters = try (0..<3).map { _ in try signUp().token }
+        for (voter, idea) in [(0, ideas[count - 1]), (1, ideas[count - 1]), (2, ideas[500])] {
+            XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: voters[voter]).status, 201)
+        }
+        // An erased author's entries stay in the round; nobody is left to tell.
+        XCTAssertEqual(try client.request("DELETE", "/me", token: authors[3].token).status, 204)
+
+        // Entering told each author once already ("entered"); the close tells them once more.
+        func notices() throws -> [(Int64, Int64)] {
+            try service.app.context.database.read { db in
+                try db.query("SELECT user_id, COUNT(*) FROM notifications WHERE kind = 'round_result' GROUP BY user_id ORDER BY user_id") {
+                    ($0.int64(0), $0.int64(1))
+                }
+            }
+        }
+        let before = try notices()
+        let closed = try client.post("/admin/rounds/\(id)/close", token: admin)
+        XCTAssertEqual(closed.status, 200, closed.text)
+        XCTAssertEqual((closed.json["awards"] as? [[String: Any]])?.map { $0["idea_id"] as? Int }, [ideas[count - 1], ideas[500]])
+        let tally = try client.get("/rounds/\(id)/tally").json
+        let entries = try XCTUnwrap(tally["entries"] as? [[String: Any]])
+        XCTAssertEqual(Set(entries.compactMap { $0["idea_id"] as? Int }), Set(ideas))
+        let after = try notices()
+        let told = (0..<3).map { author in (Int64(authors[author].id), Int64((0..<count).filter { $0 % authors.count == author }.count)) }
+        XCTAssertEqual(after.map(\.0), told.map(\.0))
+        XCTAssertEqual(before.map(\.0), told.map(\.0))
+        XCTAssertEqual(zip(after, before).map { $0.1 - $1.1 }, told.map(\.1))
+        let first = try client.get("/me/notifications?limit=1", token: authors[0].token).json
+        let data = try XCTUnwrap(((first["items"] as? [[String: Any]])?.first)?["data"] as? [String: Any])
+        XCTAssertEqual(data["round_id"] as? Int, id)
+        XCTAssertEqual(data["outcome"] as? String, "not_won")
+        XCTAssertEqual(data["currency"] as? String, "USD")
+    }
+
     func testBudgetModeFundsWhatFits() throws {
         let id = try createRound(["mode": "budget", "budget": 100, "tiers": NSNull(), "votes_per_user_per_day": 10])
         let author = try signUp().token

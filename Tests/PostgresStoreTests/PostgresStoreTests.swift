@@ -67,6 +67,37 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try db.query("SELECT n FROM t") { $0.int64(0) }, [2])
     }
 
+    /// Many executions in one pipeline: every row written, NULLs in any pattern, the rows changed
+    /// counted; a failure in the middle is thrown with its SQLSTATE and nothing of that pipeline
+    /// stays (in a transaction or in the implicit one up to the sync); the connection still works.
+    func testPipelinedRunsWriteEveryRowOrNone() throws {
+        let db = try PostgresConnection(url: url)
+        try db.execute("CREATE TABLE p (id BIGINT PRIMARY KEY, body TEXT, n BIGINT)")
+        let insert = "INSERT INTO p (id, body, n) VALUES ($1, $2, $3)"
+        let rows = (1...2500).map { i -> [PostgresParameter] in
+            let body: PostgresParameter = i % 3 == 0 ? .null : .text("row \(i) 한국어")
+            let n: PostgresParameter = i % 5 == 0 ? .null : .int(Int64(2 * i))
+            return [.int(Int64(i)), body, n]
+        }
+        XCTAssertEqual(try db.runPipelined(insert, rows: rows), 2500)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM p"), 2500)
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM p WHERE body IS NULL"), 833)
+        XCTAssertEqual(try db.scalarInt("SELECT SUM(n) FROM p"), 5_000_000)
+        XCTAssertEqual(try db.query("SELECT body FROM p WHERE id = 2") { $0.string(0) }, ["row 2 한국어"])
+        XCTAssertEqual(try db.runPipelined(insert, rows: []), 0)
+        XCTAssertEqual(try db.runPipelined("UPDATE p SET n = 0 WHERE id = $1", rows: [[.int(1)], [.int(2)], [.int(9999)]]), 2)
+
+        let clash: [[PostgresParameter]] = [[.int(3001), .text("a"), .null], [.int(1), .text("b"), .null], [.int(3003), .text("c"), .null]]
+        XCTAssertThrowsError(try db.transaction { try db.runPipelined(insert, rows: clash) }) {
+            XCTAssertEqual(($0 as? PostgresError)?.sqlState, "23505")
+        }
+        XCTAssertThrowsError(try db.runPipelined(insert, rows: clash)) { XCTAssertEqual(($0 as? PostgresError)?.sqlState, "23505") }
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM p"), 2500)
+        XCTAssertEqual(try db.scalarInt("SELECT 41 + $1::int", [1]), 42)
+        try db.transaction { try db.runPipelined(insert, rows: [[.int(3001), .text("a"), .null]]) }
+        XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM p"), 2501)
+    }
+
     /// COPY FROM STDIN in blocks; a failing producer cancels the copy and leaves no rows.
     func testCopyInStreamsRowsAndCancelsOnError() throws {
         let db = try PostgresConnection(url: url)

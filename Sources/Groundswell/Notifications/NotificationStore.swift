@@ -42,14 +42,34 @@ enum NotificationStore {
                   EmailPreferences.defaultMode(kind).rawValue])
     }
 
+    /// A notice for one customer: to whom, about which idea, what it says.
+    struct Notice {
+        let userID: Int64
+        let ideaID: Int64?
+        let payload: JSONWriter
+    }
+
+    /// One notice, unless the account was erased.
+    private static let noticeSQL = """
+        INSERT INTO notifications (user_id, kind, idea_id, payload, created_at, email, email_next_at)
+        SELECT u.id, ?1, ?2, ?3, ?4, \(EmailPreferences.stateSQL(kind: "?1", defaultMode: "?6")), ?4
+        FROM users u WHERE u.id = ?5 AND u.deleted_at IS NULL
+        """
+
+    private static func noticeValues(_ notice: Notice, kind: Kind, now: Int64) -> [SQLiteBindable] {
+        [kind.rawValue, notice.ideaID, String(decoding: notice.payload.bytes, as: UTF8.self), now, notice.userID,
+         EmailPreferences.defaultMode(kind).rawValue]
+    }
+
     /// Sends `kind` to one customer (an idea's author), unless the account was erased.
     static func notify(_ db: SQLConnection, userID: Int64, ideaID: Int64?, kind: Kind, payload: JSONWriter, now: Int64) throws {
-        try db.run("""
-            INSERT INTO notifications (user_id, kind, idea_id, payload, created_at, email, email_next_at)
-            SELECT u.id, ?1, ?2, ?3, ?4, \(EmailPreferences.stateSQL(kind: "?1", defaultMode: "?6")), ?4
-            FROM users u WHERE u.id = ?5 AND u.deleted_at IS NULL
-            """, [kind.rawValue, ideaID, String(decoding: payload.bytes, as: UTF8.self), now, userID,
-                  EmailPreferences.defaultMode(kind).rawValue])
+        try db.run(noticeSQL, noticeValues(Notice(userID: userID, ideaID: ideaID, payload: payload), kind: kind, now: now))
+    }
+
+    /// Sends `kind` to many customers at once (a round's close tells every entry's author), each
+    /// unless the account was erased: one bulk write (`runMany`).
+    static func notifyEach(_ db: SQLConnection, _ notices: [Notice], kind: Kind, now: Int64) throws {
+        try db.runMany(noticeSQL, notices.map { noticeValues($0, kind: kind, now: now) })
     }
 
     // MARK: follows

@@ -117,16 +117,25 @@ enum RoundStore {
         let placements = Ranking.place(try liveEntries(db, round: round), mode: round.rankingMode)
         let authors = try authorsAndTitles(db, roundID: roundID)
         // Written in idea order, not rank order: the results' key and the ideas' rows are then
-        // visited front to back: a quarter off a 100,000-idea close (docs/performance.md).
+        // visited front to back: a quarter off a 100,000-idea close (docs/performance.md). Results
+        // and notices go in bulk writes of `closeBatch` (on PostgreSQL one round trip each).
         let byIdea = placements.sorted { $0.entry.ideaID < $1.entry.ideaID }
-        for placement in byIdea {
-            let entry = placement.entry
-            try db.run("""
+        var results: [[SQLiteBindable]] = []
+        var notices: [NotificationStore.Notice] = []
+        func writeOut() throws {
+            try db.runMany("""
                 INSERT INTO round_results (round_id, idea_id, tier, requested_amount, votes, voided, reached_at, last_vote_id, rank, eligible, won)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [roundID, entry.ideaID, entry.tier, entry.requestedAmount, entry.votes, entry.voided, entry.reachedAt,
-                      entry.lastVoteID, placement.rank.map(Int64.init), entry.eligible, placement.won])
-            try notifyAuthor(db, round: round, ideaID: entry.ideaID, author: authors[entry.ideaID], now: now) { json in
+                """, results)
+            try NotificationStore.notifyEach(db, notices, kind: .roundResult, now: now)
+            results.removeAll(keepingCapacity: true)
+            notices.removeAll(keepingCapacity: true)
+        }
+        for placement in byIdea {
+            let entry = placement.entry
+            results.append([roundID, entry.ideaID, entry.tier, entry.requestedAmount, entry.votes, entry.voided, entry.reachedAt,
+                            entry.lastVoteID, placement.rank.map(Int64.init), entry.eligible, placement.won])
+            let notice = try authorNotice(db, round: round, ideaID: entry.ideaID, author: authors[entry.ideaID]) { json in
                 json.key("outcome"); json.string(placement.won ? "won" : "not_won")
                 json.key("eligible"); json.bool(entry.eligible)
                 json.key("tier"); json.optionalString(entry.tier)
@@ -135,11 +144,14 @@ enum RoundStore {
                 json.key("amount"); if let amount = placement.amount, placement.won { json.int(amount) } else { json.null() }
                 json.key("currency"); json.string(round.currency)
             }
+            if let notice { notices.append(notice) }
             if placement.won, let amount = placement.amount, let rank = placement.rank {
                 try db.run("INSERT INTO awards (round_id, tier, idea_id, amount, rank, awarded_at) VALUES (?, ?, ?, ?, ?, ?)",
                            [roundID, round.mode == "tiers" ? entry.tier : nil, entry.ideaID, amount, rank, now])
             }
+            if results.count == closeBatch { try writeOut() }
         }
+        try writeOut()
         try db.run("UPDATE rounds SET closed_at = ? WHERE id = ?", [now, roundID])
         try carryOver(db, round: round, placements: byIdea, now: now)
         try EventOutbox.emit(db, .roundClosed, now: now) { json in
@@ -160,12 +172,23 @@ enum RoundStore {
         return authors
     }
 
+    /// Rows a close writes per bulk write: bounds what it holds in memory (results and notices)
+    /// while keeping PostgreSQL's round trips few.
+    static let closeBatch = 1_000
+
     /// Tells an entry's author what happened to it in `round` (`fields` adds the outcome).
-    /// `author` is the idea's author and title when the caller has them already.
-    static func notifyAuthor(_ db: SQLConnection, round: Round, ideaID: Int64, author known: (author: Int64, title: String)? = nil,
-                             now: Int64, fields: (inout JSONWriter) -> Void) throws {
+    static func notifyAuthor(_ db: SQLConnection, round: Round, ideaID: Int64, now: Int64,
+                             fields: (inout JSONWriter) -> Void) throws {
+        guard let notice = try authorNotice(db, round: round, ideaID: ideaID, author: nil, fields: fields) else { return }
+        try NotificationStore.notify(db, userID: notice.userID, ideaID: notice.ideaID, kind: .roundResult, payload: notice.payload, now: now)
+    }
+
+    /// The notice to an entry's author about `round`; `author` is the idea's author and title
+    /// when the caller has them already. Nil when there is no such idea.
+    static func authorNotice(_ db: SQLConnection, round: Round, ideaID: Int64, author known: (author: Int64, title: String)?,
+                             fields: (inout JSONWriter) -> Void) throws -> NotificationStore.Notice? {
         let found = try known ?? db.queryOne("SELECT author_id, title FROM ideas WHERE id = ?", [ideaID]) { ($0.int64(0), $0.string(1)) }
-        guard let (author, title) = found else { return }
+        guard let (author, title) = found else { return nil }
         var payload = JSONWriter(capacity: 256)
         payload.beginObject()
         payload.key("round_id"); payload.int(round.id)
@@ -174,7 +197,7 @@ enum RoundStore {
         payload.key("idea_title"); payload.string(title)
         fields(&payload)
         payload.endObject()
-        try NotificationStore.notify(db, userID: author, ideaID: ideaID, kind: .roundResult, payload: payload, now: now)
+        return NotificationStore.Notice(userID: author, ideaID: ideaID, payload: payload)
     }
 
     /// Moves the eligible non-winners into the next round; their votes there start at zero.
