@@ -55,17 +55,24 @@ public final class SQLConnection {
         _ = try postgresQuery(sql, values)
     }
 
+    /// Rows `runMany` sends to PostgreSQL in one pipeline: what libpq buffers each way stays small.
+    public static let pipelineRows = 1_000
+
     /// Runs one changing statement once for each list of values in `rows` — a bulk write, such
     /// as a round's close writing a result and a notice per entry. SQLite steps its cached
-    /// statement again for each; PostgreSQL sends them all in one pipeline (one round trip, not
-    /// one per row). The first failure is thrown, and what follows it is not run.
+    /// statement again for each; PostgreSQL sends them in pipelines of `pipelineRows` (one round
+    /// trip each, not one per row). The first failure is thrown, and what follows it is not run.
     public func runMany(_ sql: String, _ rows: [[SQLiteBindable]]) throws {
         if let sqlite {
             for values in rows { try sqlite.run(sql, values) }
             return
         }
         guard !rows.isEmpty else { return }
-        let changed = try postgres!.runPipelined(PostgresDialect.cached(sql), rows: rows.map(SQLConnection.postgresParameters))
+        var changed = 0
+        for start in stride(from: 0, to: rows.count, by: SQLConnection.pipelineRows) {
+            let chunk = rows[start..<min(start + SQLConnection.pipelineRows, rows.count)]
+            changed += try postgres!.runPipelined(PostgresDialect.cached(sql), rows: chunk.map(SQLConnection.postgresParameters))
+        }
         statementsSucceeded += 1
         lastChanges = changed
         if changed > 0 { changingStatements.append((SQLConnection.targetTable(sql), sql)) }

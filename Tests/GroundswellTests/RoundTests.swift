@@ -233,11 +233,14 @@ final class RoundTests: ServiceTestCase {
         assertError(try client.get("/awards?round_id=abc"), 400, "invalid_request", mentioning: "round_id")
     }
 
-    /// A close writes its results and notices in bulk writes of `RoundStore.closeBatch` (on
-    /// PostgreSQL, pipelines): a round with more entries than one batch gets a result for every
-    /// entry and a notice for every entry whose author still has an account.
-    func testClosingMoreEntriesThanOneBulkWriteRecordsAndTellsEveryOne() throws {
-        let id = try createRound()
+    /// A close writes its results, notices and carry-overs in bulk writes (on PostgreSQL,
+    /// pipelines of 1,000): a round with more entries than one of them gets a result for every
+    /// entry, a notice for every entry whose author still has an account, and every non-winner
+    /// moved to the next round.
+    func testClosingMoreEntriesThanOneBulkWriteRecordsTellsAndMovesEveryOne() throws {
+        let next = try createRound(["name": "Next", "submissions_open_at": at(4 * day), "submissions_close_at": at(5 * day),
+                                    "voting_opens_at": at(4 * day), "voting_closes_at": at(6 * day)])
+        let id = try createRound(["carry_over": true, "next_round_id": next])
         let authors = try (0..<4).map { _ in try signUp() }
         let count = RoundStore.closeBatch + 7
         var ideas: [Int] = []
@@ -274,6 +277,11 @@ final class RoundTests: ServiceTestCase {
         XCTAssertEqual(after.map(\.0), told.map(\.0))
         XCTAssertEqual(before.map(\.0), told.map(\.0))
         XCTAssertEqual(zip(after, before).map { $0.1 - $1.1 }, told.map(\.1))
+        let moved = try service.app.context.database.read { db in
+            try db.scalarInt("SELECT COUNT(*) FROM ideas WHERE round_id = ? AND entry_state = 'entered' AND vote_count = 0", [next])
+        }
+        XCTAssertEqual(moved, Int64(count - 2))
+        XCTAssertEqual(try client.get("/ideas/\(ideas[0])").json["round_id"] as? Int, next)
         let first = try client.get("/me/notifications?limit=1", token: authors[0].token).json
         let data = try XCTUnwrap(((first["items"] as? [[String: Any]])?.first)?["data"] as? [String: Any])
         XCTAssertEqual(data["round_id"] as? Int, id)

@@ -87,15 +87,24 @@ enum RoundStore {
             try db.lockRow("rounds", id: round.id)
             guard try db.scalarInt("SELECT 1 FROM rounds WHERE id = ? AND lottery_drawn_at IS NULL", [round.id]) != nil else { return }
         }
-        let pending = try db.query("SELECT id FROM ideas WHERE round_id = ? AND entry_state = 'pending' AND hidden = 0", [round.id]) { $0.int64(0) }
-        let ordered = pending.sorted { lotteryKey(seed: seed, ideaID: $0) < lotteryKey(seed: seed, ideaID: $1) }
+        let pending = try db.query("SELECT id FROM ideas WHERE round_id = ? AND entry_state = 'pending' AND hidden = 0 ORDER BY id",
+                                   [round.id]) { $0.int64(0) }
+        // Each entry's key hashed once, not once per comparison.
+        let keys = Dictionary(uniqueKeysWithValues: pending.map { ($0, lotteryKey(seed: seed, ideaID: $0)) })
+        let ordered = pending.sorted { keys[$0]! < keys[$1]! }
         let chosen = Set(ordered.prefix(Int(round.maxIdeas ?? Int64(ordered.count))))
+        let authors = try authorsAndTitles(db, roundID: round.id)
+        var states: [[SQLiteBindable]] = []
+        var notices: [NotificationStore.Notice] = []
         for id in pending {
-            try db.run("UPDATE ideas SET entry_state = ? WHERE id = ?", [chosen.contains(id) ? "entered" : "not_drawn", id])
-            try notifyAuthor(db, round: round, ideaID: id, now: now) { json in
+            states.append([chosen.contains(id) ? "entered" : "not_drawn", id])
+            let notice = try authorNotice(db, round: round, ideaID: id, author: authors[id]) { json in
                 json.key("outcome"); json.string(chosen.contains(id) ? "drawn" : "not_drawn")
             }
+            if let notice { notices.append(notice) }
         }
+        try db.runMany("UPDATE ideas SET entry_state = ? WHERE id = ?", states)
+        try NotificationStore.notifyEach(db, notices, kind: .roundResult, now: now)
         try db.run("UPDATE ideas SET entry_state = 'not_drawn' WHERE round_id = ? AND entry_state = 'pending'", [round.id])
         try db.run("UPDATE rounds SET lottery_drawn_at = ? WHERE id = ?", [now, round.id])
     }
@@ -205,14 +214,16 @@ enum RoundStore {
         guard round.carryOver, let nextID = round.nextRoundID, let next = try load(db, id: nextID), next.closedAt == nil,
               next.mode == round.mode else { return }
         let nextTiers = Set(next.tiers.map(\.name))
+        var moves: [[SQLiteBindable]] = []
         for placement in placements where placement.entry.eligible && !placement.won {
             if next.mode == "tiers", !(placement.entry.tier.map(nextTiers.contains) ?? false) { continue }
-            try db.run("""
-                UPDATE ideas SET round_id = ?, entry_state = 'entered', vote_count = 0, trend = -1e9,
-                       last_vote_at = NULL, last_vote_id = NULL
-                WHERE id = ?
-                """, [nextID, placement.entry.ideaID])
+            moves.append([nextID, placement.entry.ideaID])
         }
+        try db.runMany("""
+            UPDATE ideas SET round_id = ?, entry_state = 'entered', vote_count = 0, trend = -1e9,
+                   last_vote_at = NULL, last_vote_id = NULL
+            WHERE id = ?
+            """, moves)
     }
 
     // MARK: rounds as staff set them
