@@ -94,13 +94,12 @@ enum EmailStore {
     }
 
     static func markSent(_ db: SQLConnection, ids: [Int64], now: Int64) throws {
-        for id in ids {
-            try db.run("UPDATE notifications SET email = 'sent', email_attempts = email_attempts + 1, email_next_at = ? WHERE id = ?", [now, id])
-        }
+        try db.runMany("UPDATE notifications SET email = 'sent', email_attempts = email_attempts + 1, email_next_at = ? WHERE id = ?",
+                       ids.map { [now, $0] })
     }
 
     static func markSkipped(_ db: SQLConnection, ids: [Int64]) throws {
-        for id in ids { try db.run("UPDATE notifications SET email = 'skipped' WHERE id = ? AND email IN ('pending', 'digest')", [id]) }
+        try db.runMany("UPDATE notifications SET email = 'skipped' WHERE id = ? AND email IN ('pending', 'digest')", ids.map { [$0] })
     }
 
     /// A failed attempt: try again at `next`, or give up (`failed`) when it is nil.

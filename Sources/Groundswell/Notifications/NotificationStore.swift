@@ -130,9 +130,8 @@ enum NotificationStore {
     /// Marks the given notifications (or all) of the customer read; returns the unread count left.
     static func markRead(_ db: SQLConnection, userID: Int64, ids: [Int64]?, now: Int64) throws -> Int64 {
         if let ids {
-            for id in ids {
-                try db.run("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL", [now, id, userID])
-            }
+            try db.runMany("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL",
+                           ids.map { [now, $0, userID] })
         } else {
             try db.run("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", [now, userID])
         }
