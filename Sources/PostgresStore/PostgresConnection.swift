@@ -233,7 +233,13 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
             }
         }
-        if let failure { throw failure }
+        if let failure {
+            // As in `query`: a vanished or outdated prepared statement is prepared again next time.
+            if failure.sqlState == "26000" || failure.sqlState == "0A000" {
+                for row in rows { prepared[String(row.map(\.signature)) + "|" + sql] = nil }
+            }
+            throw failure
+        }
         return changed
     }
 

@@ -96,6 +96,14 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try db.scalarInt("SELECT 41 + $1::int", [1]), 42)
         try db.transaction { try db.runPipelined(insert, rows: [[.int(3001), .text("a"), .null]]) }
         XCTAssertEqual(try db.scalarInt("SELECT COUNT(*) FROM p"), 2501)
+
+        // A proxy's DISCARD ALL drops the prepared statements: the pipeline fails once, names the
+        // cause, and the next one prepares them again.
+        try db.execute("DEALLOCATE ALL")
+        XCTAssertThrowsError(try db.runPipelined(insert, rows: [[.int(4001), .text("d"), .int(1)]])) {
+            XCTAssertEqual(($0 as? PostgresError)?.sqlState, "26000")
+        }
+        XCTAssertEqual(try db.runPipelined(insert, rows: [[.int(4001), .text("d"), .int(1)]]), 1)
     }
 
     /// COPY FROM STDIN in blocks; a failing producer cancels the copy and leaves no rows.
