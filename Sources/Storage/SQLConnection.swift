@@ -68,18 +68,13 @@ public final class SQLConnection {
             return
         }
         guard !rows.isEmpty else { return }
+        let translated = PostgresDialect.cached(sql)
         var changed = 0
         for start in stride(from: 0, to: rows.count, by: SQLConnection.pipelineRows) {
             let chunk = rows[start..<min(start + SQLConnection.pipelineRows, rows.count)]
-            changed += try postgres!.runPipelined(PostgresDialect.cached(sql), rows: chunk.map(SQLConnection.postgresParameters))
+            changed += try postgres!.runPipelined(translated, rows: chunk.map(SQLConnection.postgresParameters))
         }
-        statementsSucceeded += 1
-        lastChanges = changed
-        if changed > 0 { changingStatements.append((SQLConnection.targetTable(sql), sql)) }
-        if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) {
-            insertedAny = true
-            returnedID = nil
-        }
+        noteRun(sql, changed: changed, returnedID: nil)
     }
 
     public func query<T>(_ sql: String, _ values: [SQLiteBindable] = [], _ map: (SQLRow) throws -> T) throws -> [T] {
@@ -191,16 +186,23 @@ public final class SQLConnection {
     private func postgresQuery(_ sql: String, _ values: [SQLiteBindable]) throws -> PostgresResult {
         let translated = PostgresDialect.cached(sql)
         let result = try postgres!.query(translated, parameters: SQLConnection.postgresParameters(values))
+        // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too. An INSERT into a table
+        // with an identity `id` came back with `RETURNING id`.
+        noteRun(sql, changed: result.changedRows,
+                returnedID: translated.hasSuffix(" RETURNING id") && result.count > 0 ? result[result.count - 1].optionalInt64(0) : nil)
+        return result
+    }
+
+    /// Keeps what the other calls ask about a PostgreSQL statement that succeeded: rows changed,
+    /// the changing statement, whether an INSERT ran and the id it returned.
+    private func noteRun(_ sql: String, changed: Int, returnedID id: Int64?) {
         statementsSucceeded += 1
-        // `INSERT … RETURNING` and `UPDATE … RETURNING` change rows too.
-        lastChanges = result.changedRows
-        if lastChanges > 0 { changingStatements.append((SQLConnection.targetTable(sql), sql)) }
+        lastChanges = changed
+        if changed > 0 { changingStatements.append((SQLConnection.targetTable(sql), sql)) }
         if sql.utf8.prefix(6).elementsEqual("INSERT".utf8) {
             insertedAny = true
-            // An INSERT into a table with an identity `id` came back with `RETURNING id`.
-            returnedID = translated.hasSuffix(" RETURNING id") && result.count > 0 ? result[result.count - 1].optionalInt64(0) : nil
+            returnedID = id
         }
-        return result
     }
 }
 
