@@ -170,7 +170,7 @@ public final class PostgresConnection: @unchecked Sendable {
         do {
             return try PostgresResult(raw, connection: handle, sql: sql)
         } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
-            prepared[String(parameters.map(\.signature)) + "|" + sql] = nil
+            prepared[PostgresConnection.typedKey(sql, parameters)] = nil
             throw error
         }
     }
@@ -236,7 +236,7 @@ public final class PostgresConnection: @unchecked Sendable {
         if let failure {
             // As in `query`: a vanished or outdated prepared statement is prepared again next time.
             if failure.sqlState == "26000" || failure.sqlState == "0A000" {
-                for row in rows { prepared[String(row.map(\.signature)) + "|" + sql] = nil }
+                for row in rows { prepared[PostgresConnection.typedKey(sql, row)] = nil }
             }
             throw failure
         }
@@ -305,8 +305,13 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// A typed statement's name is kept under its pattern of types and its SQL.
+    private static func typedKey(_ sql: String, _ parameters: [PostgresParameter]) -> String {
+        String(parameters.map(\.signature)) + "|" + sql
+    }
+
     private func typedStatement(_ sql: String, _ parameters: [PostgresParameter]) throws -> String {
-        let key = String(parameters.map(\.signature)) + "|" + sql
+        let key = PostgresConnection.typedKey(sql, parameters)
         if let name = prepared[key] { return name }
         statementsNamed += 1
         let name = "gs\(statementsNamed)"
