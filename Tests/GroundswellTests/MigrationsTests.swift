@@ -46,6 +46,57 @@ final class MigrationsTests: XCTestCase {
         XCTAssertThrowsError(try db.run("INSERT INTO votes (idea_id, user_id, vote_day, created_at) VALUES (4, 7, 0, 5)"))
     }
 
+    /// 0020 keeps each round's `entry_count` on its row (issue 14): a file with entries made before it
+    /// gets the counts it would have counted, and afterwards every insert, change of state or round,
+    /// and delete of an idea moves them, while a vote's update of the idea does not.
+    func testRoundEntryCountsAreBackfilledAndFollowEveryChange() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try Connection(path: directory.appendingPathComponent("upgrade.sqlite").path, options: GroundswellApp.connectionOptions())
+        try Migrator(migrations: EmbeddedMigrations.all.filter { $0.version < 20 }).migrate(db, now: { 1 })
+        try db.run("INSERT INTO users (id, name, email, email_norm, token_hash, created_at) VALUES (7, 'A', 'a@x', 'a@x', x'01', 1)")
+        for round in 1...3 {
+            try db.run("""
+                INSERT INTO rounds (id, name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, mode, created_at)
+                VALUES (?, 'R', 1, 2, 2, 3, 'tiers', 1)
+                """, [round])
+        }
+        func idea(_ id: Int, round: Int?, state: String?) throws {
+            try db.run("""
+                INSERT INTO ideas (id, author_id, title, description, category, created_at, round_id, entry_state)
+                VALUES (?, 7, 't', 'd', 'c', 1, ?, ?)
+                """, [id, round, state])
+        }
+        for id in 1...5 { try idea(id, round: 1, state: "entered") }
+        try idea(6, round: 1, state: "pending")
+        try idea(7, round: 2, state: "entered")
+        try idea(8, round: nil, state: nil)
+        func counts() throws -> [Int64] {
+            try db.query("SELECT entry_count FROM rounds ORDER BY id") { $0.int64(0) }
+        }
+        func counted() throws -> [Int64] {
+            try db.query("SELECT (SELECT COUNT(*) FROM ideas WHERE round_id = rounds.id AND entry_state = 'entered') FROM rounds ORDER BY id") {
+                $0.int64(0)
+            }
+        }
+
+        XCTAssertEqual(try Migrator(migrations: EmbeddedMigrations.all).migrate(db, now: { 2 }), EmbeddedMigrations.all.map(\.version).filter { $0 >= 20 })
+        XCTAssertEqual(try counts(), [5, 1, 0])
+        try idea(9, round: 3, state: "entered")
+        try idea(10, round: 3, state: "pending")
+        XCTAssertEqual(try counts(), [5, 1, 1])
+        try db.run("UPDATE ideas SET entry_state = 'entered' WHERE id = 6")          // drawn
+        try db.run("UPDATE ideas SET entry_state = 'not_drawn' WHERE id = 10")       // not drawn: no change
+        try db.run("UPDATE ideas SET round_id = 2, entry_state = 'entered' WHERE id IN (1, 2)")  // carried over
+        try db.run("UPDATE ideas SET round_id = 3 WHERE id = 7")                      // moved, still entered
+        try db.run("UPDATE ideas SET vote_count = vote_count + 1, trend = 0 WHERE id = 3")
+        XCTAssertEqual(try counts(), [4, 2, 2])
+        try db.run("DELETE FROM ideas WHERE id IN (3, 8, 10)")
+        XCTAssertEqual(try counts(), [3, 2, 2])
+        XCTAssertEqual(try counts(), try counted())
+    }
+
     /// `folder`'s NNNN_name.sql files, in order, are `embedded` (version and text).
     private func assertEmbedded(_ folder: String, _ embedded: [(version: Int64, sql: String)], line: UInt = #line) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

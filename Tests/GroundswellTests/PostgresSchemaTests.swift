@@ -17,7 +17,7 @@ import XCTest
 final class PostgresSchemaTests: XCTestCase {
     func testBothEnginesDescribeTheSameSchema() throws {
         let postgres = try PostgresConnection(url: TestPostgres.shared().makeDatabase())
-        XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 1), [1, 19])
+        XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 1), [1, 19, 20])
         XCTAssertEqual(try PostgresMigrator.migrate(postgres, EmbeddedPostgresMigrations.all, now: 2), [], "applied once")
 
         let directory = try scratchDirectory("schema")
@@ -51,6 +51,25 @@ final class PostgresSchemaTests: XCTestCase {
         XCTAssertThrowsError(try db.run("INSERT INTO categories (name, created_at) VALUES ('Drinks', 1), ('drinks', 1)")) {
             XCTAssertEqual(($0 as! PostgresError).sqlState, "23505")
         }
+        // Each round's entry_count follows its entered ideas (Migrations/postgres/0020).
+        for _ in 0..<2 {
+            try db.run("""
+                INSERT INTO rounds (name, submissions_open_at, submissions_close_at, voting_opens_at, voting_closes_at, mode, created_at)
+                VALUES ('R', 1, 2, 2, 3, 'tiers', 1)
+                """)
+        }
+        for (round, state) in [(1, "entered"), (1, "entered"), (1, "pending"), (2, "entered")] {
+            try db.run("INSERT INTO ideas (author_id, title, description, category, created_at, round_id, entry_state) VALUES (1, 't', 'd', 'c', 1, $1, $2)",
+                       [Int64(round), state])
+        }
+        func counts() throws -> [Int64] { try db.query("SELECT entry_count FROM rounds ORDER BY id") { $0.int64(0) } }
+        XCTAssertEqual(try counts(), [2, 1])
+        try db.run("UPDATE ideas SET entry_state = 'entered' WHERE entry_state = 'pending'")
+        try db.run("UPDATE ideas SET round_id = 2 WHERE id = 2")
+        try db.run("UPDATE ideas SET vote_count = vote_count + 1 WHERE round_id = 1")
+        XCTAssertEqual(try counts(), [2, 2])
+        try db.run("DELETE FROM ideas WHERE id = 5")
+        XCTAssertEqual(try counts(), [2, 1])
     }
 
     static let engineSpecific: Set<String> = ["ideas_search", "ideas_search_queue"]

@@ -281,6 +281,8 @@ final class RoundTests: ServiceTestCase {
             try db.scalarInt("SELECT COUNT(*) FROM ideas WHERE round_id = ? AND entry_state = 'entered' AND vote_count = 0", [next])
         }
         XCTAssertEqual(moved, Int64(count - 2))
+        XCTAssertEqual(try fetchRound(next)["entry_count"] as? Int, count - 2)
+        XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, 2)
         XCTAssertEqual(try client.get("/ideas/\(ideas[0])").json["round_id"] as? Int, next)
         let first = try client.get("/me/notifications?limit=1", token: authors[0].token).json
         let data = try XCTUnwrap(((first["items"] as? [[String: Any]])?.first)?["data"] as? [String: Any])
@@ -379,6 +381,8 @@ final class RoundTests: ServiceTestCase {
         XCTAssertEqual(moved["round_id"] as? Int, next)
         XCTAssertEqual(moved["votes"] as? Int, 0)
         XCTAssertEqual(try client.get("/ideas/\(winner)").json["round_id"] as? Int, id)
+        XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, 1)
+        XCTAssertEqual(try fetchRound(next)["entry_count"] as? Int, 1)
         // The closed round's tally still shows the runner-up's votes there.
         let entries = try client.get("/rounds/\(id)/tally").json["entries"] as? [[String: Any]] ?? []
         XCTAssertEqual(entries.first { $0["idea_id"] as? Int == runnerUp }?["votes"] as? Int, 1)
