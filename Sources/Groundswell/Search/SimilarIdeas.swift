@@ -20,7 +20,9 @@ enum SimilarIdeas {
     }
 
     /// `ranking`: where document lengths come from (see `SearchRanking`).
-    static func find(_ db: SQLConnection, title: String, limit: Int, ranking: SearchRanking = .none) throws -> [Match] {
+    /// `scanBound`: see `SimilarIdeas.scanBound` (tests lower it).
+    static func find(_ db: SQLConnection, title: String, limit: Int, ranking: SearchRanking = .none,
+                     scanBound: Int = SimilarIdeas.scanBound) throws -> [Match] {
         guard let query = SearchQuery.any(title) else { return [] }
         let tokenizer = SearchTokenizer()
         let wanted = Set(tokenizer.tokens(title, forQuery: true).map(\.text))
@@ -43,8 +45,11 @@ enum SimilarIdeas {
                 """
             values = { _ in [tsquery, tsquery, candidates] }
         }
-        let found = try ranking.run { validAt in
-            try db.query(sql, values(validAt)) { row in (id: row.int64(0), text: row.string(1) + "\n" + row.string(2)) }
+        let found = try ranking.run { validAt -> [(id: Int64, text: String)] in
+            if db.engine == .sqlite, try matchesMoreThan(db, query.expression, scanBound) {
+                return try boundedCandidates(db, query: query, validAt: validAt, scanBound: scanBound)
+            }
+            return try db.query(sql, values(validAt)) { row in (id: row.int64(0), text: row.string(1) + "\n" + row.string(2)) }
         }
         var ranked = found.enumerated().map { order, candidate in
             let have = Set(tokenizer.tokens(candidate.text).map(\.text))
@@ -52,5 +57,45 @@ enum SimilarIdeas {
         }
         ranked.sort { $0.match.score != $1.match.score ? $0.match.score > $1.match.score : $0.order < $1.order }
         return ranked.prefix(limit).map(\.match)
+    }
+
+    /// Matches ranked at most per query when a draft's words are common: BM25 scores every match,
+    /// and with 1,000,000 ideas a title of three common words matched most of them (0.26 s a
+    /// request, 4 a second at 8 connections; docs/performance.md, session 30).
+    static let scanBound = 5_000
+
+    /// Whether `expression` matches more than `bound` documents (reads at most `bound` + 1 rowids).
+    static func matchesMoreThan(_ db: SQLConnection, _ expression: String, _ bound: Int) throws -> Bool {
+        let count = try db.scalarInt("SELECT COUNT(*) FROM (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH ? LIMIT ?)",
+                                     [expression, bound + 1]) ?? 0
+        return count > bound
+    }
+
+    /// Candidates when more than `scanBound` ideas match: first those with every token of the
+    /// draft (an old duplicate has them all), then those with any, each by BM25 among the newest
+    /// `scanBound` matches.
+    static func boundedCandidates(_ db: SQLConnection, query: SearchQuery, validAt: Int64, scanBound: Int) throws -> [(id: Int64, text: String)] {
+        let every = query.terms.map { SearchQuery.quote($0[0]) }.joined(separator: " AND ")
+        var found = try newestRanked(db, expression: every, validAt: validAt, limit: candidates, scanBound: scanBound)
+        if found.count < candidates {
+            let seen = Set(found.map(\.id))
+            let more = try newestRanked(db, expression: query.expression, validAt: validAt, limit: candidates + found.count, scanBound: scanBound)
+            found += more.filter { !seen.contains($0.id) }.prefix(candidates - found.count)
+        }
+        return found
+    }
+
+    /// Up to `limit` visible, unmerged ideas among the newest `scanBound` matching `expression`,
+    /// by BM25 (twice `limit` are ranked before the filter, which rarely removes any).
+    private static func newestRanked(_ db: SQLConnection, expression: String, validAt: Int64, limit: Int, scanBound: Int) throws -> [(id: Int64, text: String)] {
+        try db.query("""
+            SELECT c.rowid, i.title, substr(i.description, 1, \(descriptionPrefix)) FROM (
+                SELECT rowid, score FROM (
+                    SELECT rowid, \(IdeaStore.bm25) AS score FROM ideas_fts WHERE ideas_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+                ) ORDER BY score, rowid LIMIT ?
+            ) c JOIN ideas i ON i.id = c.rowid
+            WHERE i.hidden = 0 AND i.merged_into IS NULL AND i.status != 'duplicate'
+            ORDER BY c.score, c.rowid LIMIT ?
+            """, [validAt, expression, scanBound, 2 * limit, limit]) { row in (id: row.int64(0), text: row.string(1) + "\n" + row.string(2)) }
     }
 }

@@ -48,6 +48,41 @@ final class SearchRelevanceTests: ServiceTestCase {
         XCTAssertEqual((unrelated.json["similar"] as? [Any])?.count, 0)
     }
 
+    /// When a draft's words match more ideas than a ranking may score (`SimilarIdeas.scanBound`,
+    /// lowered here), an old idea with every word still comes first, newer ideas with one word
+    /// follow, and hidden or merged ideas never appear; under the bound nothing changes.
+    func testSimilarIdeasOfCommonWordsStayFoundPastTheScanBound() throws {
+        try XCTSkipIf(TestService.engine == .postgres, "PostgreSQL ranks with ts_rank over every match")
+        let (_, token) = try signUp()
+        let admin = service.adminToken
+        let original = try createIdea(token, title: "Oat milk for every drink", description: "Plant milk made from oats.")["id"] as! Int
+        var newer: [Int] = []
+        for n in 0..<30 {
+            newer.append(try createIdea(token, title: n % 2 == 0 ? "Oat cookies \(n)" : "Milk foam art \(n)", description: "Idea \(n).")["id"] as! Int)
+        }
+        let hidden = try createIdea(token, title: "Oat milk again", description: "Oat milk.")["id"] as! Int
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(hidden)", json: ["hidden": true], token: admin).status, 200)
+        let merged = try createIdea(token, title: "Oat milk please", description: "Oat milk.")["id"] as! Int
+        XCTAssertEqual(try client.post("/admin/ideas/\(merged)/merge", ["into": original], token: admin).status, 200)
+
+        let (bounded, exact) = try service.app.context.database.read { db in
+            (try SimilarIdeas.find(db, title: "oat milk", limit: 10, scanBound: 12),
+             try SimilarIdeas.find(db, title: "oat milk", limit: 10, scanBound: 1_000))
+        }
+        XCTAssertEqual(bounded.first?.id, Int64(original))
+        XCTAssertEqual(bounded.first?.score, 1.0)
+        XCTAssertEqual(bounded.count, 10)
+        // The newest 12 matches are the merged idea and the 11 newest with one word.
+        XCTAssertTrue(bounded.dropFirst().allSatisfy { $0.score == 0.5 && newer.suffix(11).contains(Int($0.id)) }, "\(bounded)")
+        XCTAssertEqual(Set(bounded.map(\.id)).count, 10, "no idea twice")
+        XCTAssertEqual(exact.first?.id, Int64(original))
+        XCTAssertFalse((bounded + exact).contains { $0.id == Int64(hidden) || $0.id == Int64(merged) })
+        // Through the server (its bound far above these 31 matches): the same first idea.
+        let items = try client.get("/ideas/similar?title=oat%20milk").json["items"] as? [[String: Any]]
+        XCTAssertEqual(items?.first?["id"] as? Int, original)
+        XCTAssertEqual(items?.map { $0["id"] as? Int }, exact.map { Int($0.id) })
+    }
+
     func testHighlightEscapesEverythingElse() throws {
         let (_, token) = try signUp()
         _ = try createIdea(token, title: "<b>Oat</b> & \"milk\"", description: "Try <script>oat</script> milk")
