@@ -111,6 +111,29 @@ final class WebTests: ServiceTestCase {
         let korean = try client.request("GET", "/ideas/\(id)", headers: html + [("Accept-Language", "ko")])
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
     }
+
+    /// The search page is kept like the others: the same page again until a commit, then the new
+    /// results; a reader who has it gets 304.
+    func testTheSearchPageIsKeptUntilTheNextCommit() throws {
+        let (_, token) = try signUp("Author")
+        _ = try createIdea(token, title: "Oat milk on tap")
+        let html = [("Accept", "text/html")]
+        let kept = service.app.context.webPageCache.count
+        let first = try client.request("GET", "/search?q=oat", headers: html)
+        XCTAssertEqual(first.status, 200)
+        XCTAssertTrue(first.text.contains("<mark>Oat</mark> milk on tap"))
+        XCTAssertEqual(service.app.context.webPageCache.count, kept + 1, "kept")
+        let again = try client.request("GET", "/search?q=oat", headers: html)
+        XCTAssertEqual(again.body, first.body)
+        let etag = try XCTUnwrap(again.header("ETag"))
+        XCTAssertEqual(try client.request("GET", "/search?q=oat", headers: html + [("If-None-Match", etag)]).status, 304)
+        _ = try createIdea(token, title: "Oat latte for all")
+        let after = try client.request("GET", "/search?q=oat", headers: html)
+        XCTAssertTrue(after.text.contains("<mark>Oat</mark> latte for all"), "a commit retires the kept page")
+        XCTAssertTrue(after.text.contains("<mark>Oat</mark> milk on tap"))
+        let korean = try client.request("GET", "/search?q=oat", headers: html + [("Accept-Language", "ko")])
+        XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
+    }
 }
 
 /// Query values in links are percent-encoded exactly as RFC 3986 leaves unreserved characters

@@ -22,6 +22,11 @@ struct SearchPage {
             where !value.isEmpty {
             target += "&\(name)=" + WebPage.queryValue(value)
         }
+        // Kept for readers who are not signed in until the next commit, as other pages are
+        // (`WebContext.page`): rendering and marking 20 results cost 30 times the list itself.
+        let key = web.anonymousKey(request)
+        let generation = web.app.database.writer.commitCount
+        if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
         let highlighter = SearchQuery.all(q).map(Highlighter.init(query:))
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
         let reply: Reply
@@ -30,12 +35,15 @@ struct SearchPage {
         } catch let error as HTTPError {
             return .response(page.failure(WebForm.Failure(error), back: "/search"))
         }
-        web.recordView(request, userID: page.viewer.userID, scopes: [])
         // Ranking may run on the search thread; the page is rendered when the list is ready.
-        return reply.map { response in
-            if let failure = WebForm.failure(response) { return page.failure(failure, back: "/search") }
-            return render(page, results: JSONValue.of(response.body), q: q, category: category, status: status, sort: sort,
-                          highlighter: highlighter)
+        return reply.map { [web] response in
+            if let failure = WebForm.failure(response) {
+                web.recordView(request, userID: page.viewer.userID, scopes: [])
+                return page.failure(failure, back: "/search")
+            }
+            let rendered = render(page, results: JSONValue.of(response.body), q: q, category: category, status: status, sort: sort,
+                                  highlighter: highlighter)
+            return web.finish(request, rendered, userID: page.viewer.userID, key: key, generation: generation)
         }
     }
 

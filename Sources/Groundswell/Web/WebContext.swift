@@ -28,26 +28,45 @@ struct WebContext: Sendable {
     /// view is counted for engagement (`ReaderLog`), cached or not.
     /// `cacheable: false` for pages with a visitor's own form token (sign in, sign up).
     func page(_ request: Request, cacheable: Bool = true, _ build: (WebPage) throws -> Response) throws -> Reply {
-        let anonymous = cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil
-        let key = anonymous ? "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(request.target)" : ""
+        let key = anonymousKey(request, cacheable: cacheable)
         let generation = app.database.writer.commitCount
-        if anonymous, let cached = app.webPageCache.get(key, generation: generation) {
-            recordView(request, userID: nil, scopes: cached.readScopes)
-            return .response(WebPage.revalidate(request, cached.response))
-        }
+        if let kept = keptPage(request, key: key, generation: generation) { return .response(kept) }
         let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
-        var response: Response
+        let response: Response
         do {
             response = try build(page)
         } catch let error as HTTPError {
             response = page.failure(WebForm.Failure(error))
         }
+        return .response(finish(request, response, userID: page.viewer.userID, key: key, generation: generation))
+    }
+
+    /// The key under which the page for `request` is kept for readers who are not signed in (per
+    /// URL, language and compression); nil when it is its reader's own (signed in, a notice
+    /// waiting) or not `cacheable`.
+    func anonymousKey(_ request: Request, cacheable: Bool = true) -> String? {
+        guard cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil else { return nil }
+        return "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(request.target)"
+    }
+
+    /// The page kept under `key` if nothing has committed since `generation` (read before the
+    /// page's own reads); its view is counted.
+    func keptPage(_ request: Request, key: String?, generation: UInt64) -> Response? {
+        guard let key, let cached = app.webPageCache.get(key, generation: generation) else { return nil }
+        recordView(request, userID: nil, scopes: cached.readScopes)
+        return WebPage.revalidate(request, cached.response)
+    }
+
+    /// A rendered page on its way out: its view counted, kept under `key` when it is a success
+    /// that sets no cookie, answered 304 when the reader has it.
+    func finish(_ request: Request, _ rendered: Response, userID: Int64?, key: String?, generation: UInt64) -> Response {
+        var response = rendered
         let scopes = WebContext.takeReadScopes(&response)
-        recordView(request, userID: page.viewer.userID, scopes: scopes)
-        if anonymous && response.status == .ok && response.headers["set-cookie"] == nil {
+        recordView(request, userID: userID, scopes: scopes)
+        if let key, response.status == .ok && response.headers["set-cookie"] == nil {
             app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes), generation: generation)
         }
-        return .response(WebPage.revalidate(request, response))
+        return WebPage.revalidate(request, response)
     }
 
     /// A page as the anonymous cache keeps it: what was sent, and what its view counts toward.
