@@ -1,6 +1,8 @@
+import Synchronization
 import Foundation
 import SQLiteStore
 import TestSupport
+import HTTPServer
 import XCTest
 @testable import Groundswell
 
@@ -241,6 +243,34 @@ final class OperatingTests: ServiceTestCase {
         let db = try service.connection()
         XCTAssertThrowsError(try db.run("UPDATE audit_log SET action = 'nothing'"))
         XCTAssertThrowsError(try db.run("DELETE FROM audit_log"))
+    }
+
+    /// The staff reports that scan whole tables (operating figures, the fraud report) run on the
+    /// analytics thread: while it is busy they wait there, and the event loop answers the rest.
+    func testWholeTableReportsWaitOnTheAnalyticsThreadNotAnEventLoop() throws {
+        let release = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        _ = service.app.context.engagement.background(context: "a test's busy job") {
+            started.signal()
+            release.wait()
+            return Response(status: .noContent, contentType: nil)
+        }
+        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        let port = service.port, token = admin
+        let answers = Mutex<[String: Int]>([:])
+        let done = DispatchGroup()
+        for path in ["/admin/stats", "/admin/fraud"] {
+            DispatchQueue.global().async(group: done) {
+                let status = (try? TestClient(port: port).get(path, token: token).status) ?? -1
+                answers.withLock { $0[path] = status }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try client.get("/healthz").status, 200, "the loop is free")
+        XCTAssertEqual(try client.get("/ideas").status, 200)
+        XCTAssertEqual(answers.withLock { $0 }, [:], "both reports wait for the analytics thread")
+        release.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(answers.withLock { $0 }, ["/admin/stats": 200, "/admin/fraud": 200])
     }
 
     func testStatsAndMetrics() throws {
