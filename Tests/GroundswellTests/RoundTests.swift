@@ -1,3 +1,5 @@
+import HTTPServer
+import Synchronization
 import JSON
 import Foundation
 import SQLiteStore
@@ -289,6 +291,52 @@ final class RoundTests: ServiceTestCase {
         XCTAssertEqual(data["round_id"] as? Int, id)
         XCTAssertEqual(data["outcome"] as? String, "not_won")
         XCTAssertEqual(data["currency"] as? String, "USD")
+    }
+
+    /// A round's per-entry reads (leaderboard, tally, its page) leave the event loop once it has
+    /// more than `RoundRoutes.backgroundEntries`: while the search thread is busy they wait there,
+    /// and the loop answers the rest, the round itself included.
+    func testLargeRoundsRankOffTheEventLoop() throws {
+        let id = try createRound()
+        let author = try signUp()
+        let entries = Int(RoundRoutes.backgroundEntries) + 1
+        let now = testClock.nowMillis()
+        try service.app.context.database.writer.sync { db in
+            for n in 0..<entries {
+                try db.run("""
+                    INSERT INTO ideas (author_id, title, description, category, created_at, round_id, tier, entry_state)
+                    VALUES (?, ?, 'd', 'community', ?, ?, '5K', 'entered')
+                    """, [Int64(author.id), "Entry \(n)", now, Int64(id)])
+            }
+        }
+        XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, entries)
+        let release = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        _ = service.app.context.backgroundReads.submit {
+            started.signal()
+            release.wait()
+            return Response(status: .noContent, contentType: nil)
+        }
+        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        let port = service.port
+        let answers = Mutex<[String: (Int, Int)]>([:])
+        let done = DispatchGroup()
+        for path in ["/rounds/\(id)/leaderboard", "/rounds/\(id)/tally"] {
+            DispatchQueue.global().async(group: done) {
+                let response = try? TestClient(port: port).get(path)
+                let items = (response?.json["items"] as? [Any] ?? response?.json["entries"] as? [Any])?.count ?? -1
+                answers.withLock { $0[path] = (response?.status ?? -1, items) }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, entries, "the round itself is answered by the loop")
+        XCTAssertEqual(answers.withLock { $0.count }, 0, "the per-entry reads wait for the search thread")
+        release.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        let got = answers.withLock { $0 }
+        XCTAssertEqual(got["/rounds/\(id)/leaderboard"]?.0, 200)
+        XCTAssertEqual(got["/rounds/\(id)/leaderboard"]?.1, entries)
+        XCTAssertEqual(got["/rounds/\(id)/tally"]?.0, 200)
+        XCTAssertEqual(got["/rounds/\(id)/tally"]?.1, entries)
     }
 
     func testBudgetModeFundsWhatFits() throws {

@@ -80,7 +80,7 @@ struct RoundConsole {
             let id = try console.app.pathID(request, what: "round")
             let rounds = console.api.rounds
             // The tally as it stands (the awards preview before the close, the published tally after).
-            let handler: Handler = { inner in try rounds.roundReply(inner) { db, round, now in
+            let handler: Handler = { inner in try rounds.roundReply(inner, perEntry: true) { db, round, now in
                 try RoundConsole.roundJSON(db, round, now: now, rounds: rounds)
             } }
             return try console.read(handler, request, target: request.target, parameters: [("id", String(id))], page: page) { box in

@@ -46,7 +46,7 @@ struct RoundPages {
         let rounds = web.api.rounds
         let reply: Reply
         do {
-            reply = try rounds.roundReply(request) { db, round, now in
+            reply = try rounds.roundReply(request, perEntry: true) { db, round, now in
                 var json = JSONWriter(capacity: 8192)
                 json.beginObject()
                 json.key("round"); json.raw(try RoundStore.json(db, round, now: now))
