@@ -91,10 +91,23 @@ final class NotificationTests: ServiceTestCase {
         XCTAssertEqual(merged["kind"] as? String, "merged")
         XCTAssertEqual((merged["data"] as? [String: Any])?["into_id"] as? Int, idea)
 
-        // Erasure takes them away.
+        // Erasure takes them away, and an erased voter or commenter hears nothing more.
         XCTAssertEqual(try client.request("DELETE", "/me", token: follower).status, 204)
+        XCTAssertEqual(try client.request("DELETE", "/me", token: commenter).status, 204)
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(idea)", json: ["status": "in_progress"], token: service.adminToken).status, 200)
+        XCTAssertEqual(try notifications(author).items.first?["kind"] as? String, "status_changed", "the living still hear")
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.deleted_at IS NOT NULL"), 0)
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM follows f JOIN users u ON u.id = f.user_id WHERE u.deleted_at IS NOT NULL"), 0)
+    }
+
+    /// Finding an idea's followers looks each one up; it never lists every customer (which took
+    /// 0.3–0.66 s at 1,000,000 customers for every comment and every signed-in idea page).
+    func testFollowersAreFoundWithoutListingEveryCustomer() throws {
+        try XCTSkipIf(TestService.engine == .postgres, "SQLite's query plan")
+        let db = try service.connection()
+        let plan = try db.query("EXPLAIN QUERY PLAN \(NotificationStore.followersSQL)", [1, nil as Int64?]) { $0.string(3) }
+        XCTAssertFalse(plan.isEmpty)
+        XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN") && !$0.hasPrefix("SCAN f") }, plan.joined(separator: "\n"))
     }
 
     func testAuthorsHearTheirRoundResults() throws {
