@@ -45,10 +45,9 @@ enum SimilarIdeas {
                 """
             values = { _ in [tsquery, tsquery, candidates] }
         }
+        let bounded = try db.engine == .sqlite && matchesMoreThan(db, query.expression, scanBound)
         let found = try ranking.run { validAt -> [(id: Int64, text: String)] in
-            if db.engine == .sqlite, try matchesMoreThan(db, query.expression, scanBound) {
-                return try boundedCandidates(db, query: query, validAt: validAt, scanBound: scanBound)
-            }
+            if bounded { return try boundedCandidates(db, query: query, validAt: validAt, scanBound: scanBound) }
             return try db.query(sql, values(validAt)) { row in (id: row.int64(0), text: row.string(1) + "\n" + row.string(2)) }
         }
         var ranked = found.enumerated().map { order, candidate in
