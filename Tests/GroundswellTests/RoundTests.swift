@@ -285,6 +285,10 @@ final class RoundTests: ServiceTestCase {
         XCTAssertEqual(moved, Int64(count - 2))
         XCTAssertEqual(try fetchRound(next)["entry_count"] as? Int, count - 2)
         XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, 2)
+        // The closed round's page: its final ranking and its tally, each cut at `RoundPages.shownEntries`.
+        let page = try client.request("GET", "/rounds/\(id)", headers: [("Accept", "text/html"), ("Accept-Language", "ko")])
+        XCTAssertEqual(page.text.components(separatedBy: "전체 \(count)개 중 상위 \(RoundPages.shownEntries)개를 표시합니다.").count - 1, 2)
+        XCTAssertTrue(page.text.contains("href=\"/rounds/\(id)/results.csv\""))
         XCTAssertEqual(try client.get("/ideas/\(ideas[0])").json["round_id"] as? Int, next)
         let first = try client.get("/me/notifications?limit=1", token: authors[0].token).json
         let data = try XCTUnwrap(((first["items"] as? [[String: Any]])?.first)?["data"] as? [String: Any])
@@ -337,6 +341,12 @@ final class RoundTests: ServiceTestCase {
         XCTAssertEqual(got["/rounds/\(id)/leaderboard"]?.1, entries)
         XCTAssertEqual(got["/rounds/\(id)/tally"]?.0, 200)
         XCTAssertEqual(got["/rounds/\(id)/tally"]?.1, entries)
+        // Its page lists the top `RoundPages.shownEntries` and links to the whole ranking.
+        let page = try client.request("GET", "/rounds/\(id)", headers: [("Accept", "text/html")])
+        XCTAssertEqual(page.status, 200)
+        XCTAssertEqual(page.text.components(separatedBy: "data-vote-count=").count - 1, RoundPages.shownEntries)
+        XCTAssertTrue(page.text.contains("The top \(RoundPages.shownEntries) of \(entries) entries are shown."))
+        XCTAssertTrue(page.text.contains("href=\"/rounds/\(id)/leaderboard\""))
     }
 
     func testBudgetModeFundsWhatFits() throws {

@@ -21,7 +21,7 @@ enum Message: CaseIterable {
     case roundsIntro, noRounds, stateUpcoming, stateSubmissions, stateVoting, stateClosed
     case submissionsWindow, votingWindow, tiers, winners, votesPerDay, maxEntries, budget, rules
     case leaderboard, rank, idea, remainingVotes, votesSpent, resetsIn, awards, amount, tally, voided, downloadResults
-    case noEntries, leaderboardFinal, leaderboardLive, entries
+    case noEntries, leaderboardFinal, leaderboardLive, entries, wholeRanking
     // The customer's own page
     case myIdeas, myVotes, myComments, exportData, exportHint, profile, nameLabel, emailLabel, contactOptIn
     case save, deleteAccount, deleteWarning, deleteConfirmLabel, deleteButton, passwordSection, currentPassword
@@ -169,6 +169,7 @@ enum Message: CaseIterable {
         case .noEntries: return ("No entries yet.", "아직 참가한 아이디어가 없습니다.")
         case .leaderboardFinal: return ("Final ranking", "최종 순위")
         case .leaderboardLive: return ("Live ranking, updated as votes arrive", "실시간 순위 (투표에 따라 갱신)")
+        case .wholeRanking: return ("The whole ranking (JSON)", "전체 순위 (JSON)")
         case .myIdeas: return ("My ideas", "내 아이디어")
         case .myVotes: return ("My votes", "내 투표")
         case .myComments: return ("My comments", "내 댓글")

@@ -182,7 +182,7 @@ struct RoundPages {
                     }
                 }
                 html.element("tbody") { html in
-                    for item in items {
+                    for item in items.prefix(RoundPages.shownEntries) {
                         let ideaID = item.int("idea_id") ?? 0
                         html.element("tr", [("class", item.bool("winning") ? "winning" : nil)]) { html in
                             html.element("td") { $0.text(String(item.int("rank") ?? 0)) }
@@ -206,6 +206,10 @@ struct RoundPages {
                         }
                     }
                 }
+            }
+            RoundPages.shownLine(&html, shown: items.count, page.language)
+            if items.count > RoundPages.shownEntries {
+                html.element("p") { $0.element("a", [("href", "/rounds/\(roundID)/leaderboard")]) { $0.text(t(.wholeRanking)) } }
             }
         }
     }
@@ -235,7 +239,7 @@ struct RoundPages {
                     }
                 }
                 html.element("tbody") { html in
-                    for entry in tally.items("entries") {
+                    for entry in tally.items("entries").prefix(RoundPages.shownEntries) {
                         html.element("tr") { html in
                             html.element("td") { $0.text(entry.int("rank").map(String.init) ?? "–") }
                             html.element("td") { html in
@@ -248,7 +252,21 @@ struct RoundPages {
                     }
                 }
             }
+            RoundPages.shownLine(&html, shown: tally.items("entries").count, page.language)
             html.element("p") { $0.element("a", [("href", "/rounds/\(roundID)/results.csv"), ("download", "")]) { $0.text(t(.downloadResults)) } }
+        }
+    }
+
+    /// Rows a round page lists per table: the page of a 100,000-entry round was 11 MB, which no
+    /// reader scrolls; the whole ranking stays a link away (JSON, and the CSV after the close).
+    static let shownEntries = 200
+
+    /// "The top 200 of 100000 entries are shown." under a table that `shownEntries` cut.
+    static func shownLine(_ html: inout HTML, shown total: Int, _ language: WebLanguage) {
+        guard total > shownEntries else { return }
+        html.element("p", [("class", "meta")]) {
+            $0.text(language == .ko ? "전체 \(total)개 중 상위 \(shownEntries)개를 표시합니다."
+                                    : "The top \(shownEntries) of \(total) entries are shown.")
         }
     }
 
