@@ -102,7 +102,7 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(sqlState: "XX000", message: "the server did not start a COPY", sql: sql)
         }
         PQclear(start)
-        let failure = { [handle] in PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql) }
+        let failure = { [self] in connectionFailure(sql) }
         do {
             try body { bytes in
                 guard !bytes.isEmpty else { return }
@@ -145,7 +145,7 @@ public final class PostgresConnection: @unchecked Sendable {
             let value = try body()
             if readOnly && finalStatement == nil {
                 guard PQsendQuery(handle, "COMMIT") == 1 else {
-                    throw PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: "COMMIT")
+                    throw connectionFailure("COMMIT")
                 }
                 return value
             }
@@ -186,7 +186,7 @@ public final class PostgresConnection: @unchecked Sendable {
         // Prepared first: a synchronous PREPARE is not allowed inside a pipeline.
         let names = try rows.map { try typedStatement(sql, $0) }
         guard PQenterPipelineMode(handle) == 1 else {
-            throw PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql)
+            throw connectionFailure(sql)
         }
         defer { _ = PQexitPipelineMode(handle) }
         var failure: PostgresError?
@@ -196,12 +196,12 @@ public final class PostgresConnection: @unchecked Sendable {
                 PQsendQueryPrepared(handle, name, Int32(row.count), row.isEmpty ? nil : pointers, &lengths, &formats, 0)
             }
             guard queued == 1 else {
-                failure = PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql)
+                failure = connectionFailure(sql)
                 break
             }
         }
         guard PQpipelineSync(handle) == 1 else {
-            throw failure ?? PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql)
+            throw failure ?? connectionFailure(sql)
         }
         // Each execution's result, then the NULL that ends it; last, the sync's own result.
         var changed = 0
@@ -212,7 +212,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 // One NULL ends each execution's results; two in a row mean nothing more will come.
                 ends += 1
                 if ends > 1 || PQstatus(handle) != CONNECTION_OK {
-                    throw PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql)
+                    throw connectionFailure(sql)
                 }
                 continue
             }
@@ -276,7 +276,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let ready = poll(&descriptor, 1, Int32(timeout * 1000))
         if ready > 0 {
             guard PQconsumeInput(handle) == 1 else {
-                throw PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)))
+                throw connectionFailure(nil)
             }
             payloads = drainNotifications()
         }
@@ -303,6 +303,11 @@ public final class PostgresConnection: @unchecked Sendable {
         return pointers.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { body($0) }
         }
+    }
+
+    /// The connection failed (`08006`) while running `sql`, with libpq's message.
+    private func connectionFailure(_ sql: String?) -> PostgresError {
+        PostgresError(sqlState: "08006", message: String(cString: PQerrorMessage(handle)), sql: sql)
     }
 
     /// A typed statement's name is kept under its pattern of types and its SQL.
