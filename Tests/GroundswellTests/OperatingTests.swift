@@ -2,7 +2,6 @@ import Synchronization
 import Foundation
 import SQLiteStore
 import TestSupport
-import HTTPServer
 import XCTest
 @testable import Groundswell
 
@@ -248,13 +247,7 @@ final class OperatingTests: ServiceTestCase {
     /// The staff reports that scan whole tables (operating figures, the fraud report) run on the
     /// analytics thread: while it is busy they wait there, and the event loop answers the rest.
     func testWholeTableReportsWaitOnTheAnalyticsThreadNotAnEventLoop() throws {
-        let release = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
-        _ = service.app.context.engagement.background(context: "a test's busy job") {
-            started.signal()
-            release.wait()
-            return Response(status: .noContent, contentType: nil)
-        }
-        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        let release = occupy { service.app.context.engagement.background(context: "a test's busy job", $0) }
         let port = service.port, token = admin
         let answers = Mutex<[String: Int]>([:])
         let done = DispatchGroup()
@@ -268,7 +261,7 @@ final class OperatingTests: ServiceTestCase {
         XCTAssertEqual(try client.get("/healthz").status, 200, "the loop is free")
         XCTAssertEqual(try client.get("/ideas").status, 200)
         XCTAssertEqual(answers.withLock { $0 }, [:], "both reports wait for the analytics thread")
-        release.signal()
+        release()
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(answers.withLock { $0 }, ["/admin/stats": 200, "/admin/fraud": 200])
     }

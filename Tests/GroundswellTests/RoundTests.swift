@@ -1,4 +1,3 @@
-import HTTPServer
 import Synchronization
 import JSON
 import Foundation
@@ -314,13 +313,7 @@ final class RoundTests: ServiceTestCase {
             }
         }
         XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, entries)
-        let release = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
-        _ = service.app.context.backgroundReads.submit {
-            started.signal()
-            release.wait()
-            return Response(status: .noContent, contentType: nil)
-        }
-        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        let release = occupy { service.app.context.backgroundReads.submit($0) }
         let port = service.port
         let answers = Mutex<[String: (Int, Int)]>([:])
         let done = DispatchGroup()
@@ -334,7 +327,7 @@ final class RoundTests: ServiceTestCase {
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, entries, "the round itself is answered by the loop")
         XCTAssertEqual(answers.withLock { $0.count }, 0, "the per-entry reads wait for the search thread")
-        release.signal()
+        release()
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
         let got = answers.withLock { $0 }
         XCTAssertEqual(got["/rounds/\(id)/leaderboard"]?.0, 200)

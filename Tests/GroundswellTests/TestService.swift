@@ -137,6 +137,20 @@ class ServiceTestCase: XCTestCase {
         service = nil
     }
 
+    /// Occupies a background thread (`submit`: its queue) with a job that holds it until the
+    /// returned closure is called, for tests that check which work waits there and which does not.
+    func occupy(_ submit: (@escaping @Sendable () throws -> Response) -> Reply,
+                file: StaticString = #filePath, line: UInt = #line) -> () -> Void {
+        let release = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        _ = submit {
+            started.signal()
+            release.wait()
+            return Response(status: .noContent, contentType: nil)
+        }
+        XCTAssertEqual(started.wait(timeout: .now() + 10), .success, "the thread took the job", file: file, line: line)
+        return { release.signal() }
+    }
+
     /// Every test ends by checking what the vote ledger and the delete triggers keep:
     /// each idea's count, reach time and trending score, and each round's count, agree
     /// with the vote rows of the idea's current context.
