@@ -5,8 +5,14 @@ import Synchronization
 /// The connection attaches itself when it writes the head; bytes sent before that wait.
 /// Producers never touch the connection: bytes hop to its event loop.
 public final class ResponseStream: Sendable {
+    /// What one `send` queues: one array (no array of arrays made for the common case), or parts.
+    enum Payload: Sendable {
+        case bytes([UInt8])
+        case parts([[UInt8]])
+    }
+
     private struct State {
-        var sink: (@Sendable ([UInt8]) -> Void)?
+        var sink: (@Sendable (Payload) -> Void)?
         var closer: (@Sendable () -> Void)?
         var waiting: [UInt8] = []
         var closed = false
@@ -18,13 +24,25 @@ public final class ResponseStream: Sendable {
     public init() {}
 
     /// Queues `bytes` for the client; dropped once the stream is closed.
-    public func send(_ bytes: [UInt8]) {
-        let sink = state.withLock { state -> (@Sendable ([UInt8]) -> Void)? in
+    public func send(_ bytes: [UInt8]) { send(.bytes(bytes)) }
+
+    /// Queues `parts` as one message: nothing another thread sends lands between them. A large
+    /// part shared by many streams (a round's leaderboard) is then passed along, not copied
+    /// into a new message for each.
+    public func send(parts: [[UInt8]]) { send(.parts(parts)) }
+
+    private func send(_ payload: Payload) {
+        let sink = state.withLock { state -> (@Sendable (Payload) -> Void)? in
             guard !state.closed else { return nil }
-            if state.sink == nil { state.waiting += bytes }
+            if state.sink == nil {
+                switch payload {
+                case .bytes(let bytes): state.waiting += bytes
+                case .parts(let parts): for part in parts { state.waiting += part }
+                }
+            }
             return state.sink
         }
-        sink?(bytes)
+        sink?(payload)
     }
 
     /// Ends the stream from the server's side (the connection closes after what is queued).
@@ -52,7 +70,7 @@ public final class ResponseStream: Sendable {
     }
 
     /// The connection's side: where bytes go from now on, and how to end it; returns what waited.
-    func attach(sink: @escaping @Sendable ([UInt8]) -> Void, closer: @escaping @Sendable () -> Void) -> [UInt8] {
+    func attach(sink: @escaping @Sendable (Payload) -> Void, closer: @escaping @Sendable () -> Void) -> [UInt8] {
         state.withLock { state in
             state.sink = sink
             state.closer = closer

@@ -41,7 +41,8 @@ final class LiveEventsTests: ServiceTestCase {
                 return []
             }
             var out: [(String?, String?, String)] = []
-            for block in text.components(separatedBy: "\n\n") where block.contains("data: ") {
+            // Only whole events: what follows the last blank line is still arriving.
+            for block in text.components(separatedBy: "\n\n").dropLast() where block.contains("data: ") {
                 var id: String?, event: String?, data = ""
                 for line in block.split(separator: "\n") {
                     if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
@@ -54,7 +55,10 @@ final class LiveEventsTests: ServiceTestCase {
         }
     }
 
-    func json(_ text: String) -> [String: Any] {
+    func json(_ text: String) -> [String: Any] { LiveEventsTests.object(text) }
+
+    /// An event's data as a JSON object (empty when it is not one).
+    static func object(_ text: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
 
@@ -138,11 +142,34 @@ final class RoundLiveEventsTests: ServiceTestCase {
         XCTAssertEqual(first.first?.event, "leaderboard")
         XCTAssertEqual(state?["remaining_votes"] as? Int, 2)
         XCTAssertEqual(state?["final"] as? Bool, false)
+        // Another customer and a reader who is not signed in watch too: one read serves all three.
+        let (_, other) = try signUp("Other")
+        let otherReader = try LiveEventsTests.EventReader(port: service.port, path: "/rounds/\(roundID)/events",
+                                                          headers: [("Authorization", "Bearer \(other)")])
+        let anonymous = try LiveEventsTests.EventReader(port: service.port, path: "/rounds/\(roundID)/events")
+        XCTAssertEqual(otherReader.events(within: 2, enough: 1).count, 1)
+        XCTAssertEqual(anonymous.events(within: 2, enough: 1).count, 1)
         XCTAssertEqual(try client.post("/ideas/\(ideaID)/votes", token: voter).status, 201)
         var seen = reader.events(within: 2, enough: 2)
         let after = (try? JSONSerialization.jsonObject(with: Data((seen.last?.data ?? "").utf8))) as? [String: Any]
         XCTAssertEqual(after?["remaining_votes"] as? Int, 1)
         XCTAssertEqual(((after?["leaderboard"] as? [String: Any])?["items"] as? [[String: Any]])?.first?["votes"] as? Int, 1)
+        let otherAfter = otherReader.events(within: 2, enough: 2).last
+        let anonymousAfter = anonymous.events(within: 2, enough: 2).last
+        XCTAssertEqual(otherAfter?.id, seen.last?.id, "the same state, the same id")
+        XCTAssertEqual(anonymousAfter?.id, seen.last?.id)
+        let otherState = LiveEventsTests.object(otherAfter?.data ?? ""), anonymousState = LiveEventsTests.object(anonymousAfter?.data ?? "")
+        XCTAssertEqual(otherState["remaining_votes"] as? Int, 2, "each customer's own allowance")
+        XCTAssertNotNil(otherState["resets_at"] as? String)
+        XCTAssertNil(anonymousState["remaining_votes"])
+        XCTAssertNil(anonymousState["resets_at"])
+        for state in [otherState, anonymousState] {
+            XCTAssertEqual(state["round_id"] as? Int, roundID)
+            XCTAssertEqual(state["state"] as? String, "voting")
+            XCTAssertEqual(((state["leaderboard"] as? [String: Any])?["items"] as? [[String: Any]])?.first?["votes"] as? Int, 1)
+        }
+        XCTAssertEqual(Set(anonymousState.keys), ["round_id", "state", "final", "leaderboard"])
+        XCTAssertEqual(Set(otherState.keys), ["round_id", "state", "final", "remaining_votes", "resets_at", "leaderboard"])
         XCTAssertEqual(try client.post("/admin/rounds/\(roundID)/close", token: service.adminToken).status, 200)
         seen = reader.events(within: 3, enough: 3)
         let last = (try? JSONSerialization.jsonObject(with: Data((seen.last?.data ?? "").utf8))) as? [String: Any]

@@ -324,9 +324,15 @@ final class RoundTests: ServiceTestCase {
                 answers.withLock { $0[path] = (response?.status ?? -1, items) }
             }
         }
+        // Its event stream's first state (the whole leaderboard) is the events thread's read.
+        let stream = try LiveEventsTests.EventReader(port: port, path: "/rounds/\(id)/events")
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, entries, "the round itself is answered by the loop")
         XCTAssertEqual(answers.withLock { $0.count }, 0, "the per-entry reads wait for the search thread")
+        let first = stream.events(within: 10, enough: 1).first
+        XCTAssertEqual(first?.event, "leaderboard")
+        let live = LiveEventsTests.object(first?.data ?? "")
+        XCTAssertEqual(((live["leaderboard"] as? [String: Any])?["items"] as? [Any])?.count, entries)
         release()
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
         let got = answers.withLock { $0 }

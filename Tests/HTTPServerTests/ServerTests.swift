@@ -8,6 +8,11 @@ import XCTest
 final class ServerTests: XCTestCase {
     var server: Server!
     var port = 0
+    /// The streams `/stream` opened, for the test to send on.
+    final class Opened: Sendable {
+        let streams = Mutex<[ResponseStream]>([])
+    }
+    let opened = Opened()
 
     override func setUpWithError() throws {
         var configuration = ServerConfiguration()
@@ -41,6 +46,13 @@ final class ServerTests: XCTestCase {
             return .promise(promise)
         }
         router.get("/boom") { _ in throw ClientError("not an HTTP error") }
+        router.get("/stream") { [opened] _ in
+            let stream = ResponseStream()
+            opened.streams.withLock { $0.append(stream) }
+            var response = Response(status: .ok, contentType: "text/event-stream")
+            response.stream = stream
+            return .response(response)
+        }
         var logger = Logger(label: "test")
         logger.logLevel = logLevel
         server = Server(configuration: configuration, responder: router, logger: logger)
@@ -52,6 +64,44 @@ final class ServerTests: XCTestCase {
     }
 
     private func connect() throws -> RawConnection { try RawConnection(port: port, timeout: 5) }
+
+    /// A large stream message is sent from the one array every stream shares: clients that read
+    /// late still get every byte, in order, with the messages sent after it.
+    func testALargeStreamMessageSharedByStreamsArrivesWholeAndInOrder() throws {
+        let clients = try (0..<2).map { _ in try connect() }
+        for client in clients { try client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n") }
+        let deadline = Date().addingTimeInterval(5)
+        while opened.streams.withLock({ $0.count }) < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let streams = opened.streams.withLock { $0 }
+        XCTAssertEqual(streams.count, 2)
+        let large = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }   // more than a socket takes
+        for stream in streams {
+            stream.send(Array("first\n".utf8))
+            stream.send(large)                  // the same array for both, more than the socket takes
+        }
+        Thread.sleep(forTimeInterval: 0.2)      // both wait in the shared array while nobody reads
+        let expected = Array("first\n".utf8) + large
+        var bodies: [[UInt8]] = []
+        for client in clients {
+            var all: [UInt8] = []
+            while true {
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                let n = chunk.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) }
+                guard n > 0 else { break }
+                all += chunk[0..<n]
+                if let body = all.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound, all.count - body >= expected.count { break }
+            }
+            let body = try XCTUnwrap(all.firstRange(of: Array("\r\n\r\n".utf8))).upperBound
+            bodies.append(Array(all[body...]))
+        }
+        for stream in streams {
+            stream.send(parts: [Array("after".utf8), Array("-large\n".utf8)])
+            stream.close()
+        }
+        for (client, body) in zip(clients, bodies) {
+            XCTAssertEqual(body + client.readToEnd(), expected + Array("after-large\n".utf8))
+        }
+    }
 
     func testEveryResponseHasDateLengthAndJSONType() throws {
         let conn = try connect()

@@ -94,12 +94,13 @@ public final class AppContext: Sendable {
                                                                              headers: HTTPHeaders([("Retry-After", "1")])))
         self.delivery = DeliveryWorker(settings: delivery, database: database, clock: clock, logger: logger)
         let clock = self.clock
-        self.live = LiveEvents(maxStreamsPerClient: maxStreamsPerClient) { [database] topic, userID in
+        self.live = LiveEvents(maxStreamsPerClient: maxStreamsPerClient) { [database] topic, userIDs in
             try? database.read { db in
                 try db.transaction(.deferred) {
                     switch topic {
-                    case .idea(let id): return try IdeaJSON.liveState(db, id: id).map { LiveEvents.Message(body: $0, final: false) }
-                    case .round(let id): return try LiveRoutes.roundState(db, id: id, userID: userID, now: clock.nowMillis())
+                    case .idea(let id):
+                        return try IdeaJSON.liveState(db, id: id).map { LiveEvents.Snapshot(shared: LiveEvents.Message(body: $0, final: false)) }
+                    case .round(let id): return try LiveRoutes.roundState(db, id: id, userIDs: userIDs, now: clock.nowMillis())
                     }
                 }
             } ?? nil

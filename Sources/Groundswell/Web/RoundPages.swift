@@ -50,7 +50,8 @@ struct RoundPages {
                 var json = JSONWriter(capacity: 8192)
                 json.beginObject()
                 json.key("round"); json.raw(try RoundStore.json(db, round, now: now))
-                json.key("live"); json.raw(try LiveRoutes.roundState(db, id: round.id, userID: userID, now: now)?.body ?? [])
+                json.key("live")
+                json.raw(try LiveRoutes.roundState(db, id: round.id, userIDs: userID.map { [$0] } ?? [], now: now)?.message(for: userID).body ?? [])
                 if round.closedAt != nil {
                     json.key("awards")
                     json.raw(try AwardJSON.page(db, where: "a.round_id = ?", [round.id], limit: 100_000, after: 0, orderByRank: true))
