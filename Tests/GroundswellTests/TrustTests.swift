@@ -308,6 +308,41 @@ final class RateLimitAndFraudTests: ServiceTestCase {
         XCTAssertEqual(try service.scalar("SELECT COUNT(*) FROM votes"), 1, "the vote itself stays")
     }
 
+    /// The new-account finding computed with sign-up times in memory (SQLite) equals the SQL join
+    /// (PostgreSQL's way): counts, order and the accounts named, with or without a round filter.
+    func testNewAccountVotesInMemoryAgreeWithTheJoin() throws {
+        let (_, author) = try signUp()
+        let ideas = try (0..<4).map { try createIdea(author, title: "Idea number \($0)")["id"] as! Int }
+        let old = try (0..<6).map { _ in try signUp() }
+        testClock.advance(millis: 2 * 86_400_000)
+        let new = try (0..<6).map { _ in try signUp() }
+        // Idea 0: five new and one old; idea 1: three and three; idea 2: two new, four old; idea 3: four new.
+        let plan: [(idea: Int, new: Int, old: Int)] = [(ideas[0], 5, 1), (ideas[1], 3, 3), (ideas[2], 2, 4), (ideas[3], 4, 0)]
+        for (idea, newVoters, oldVoters) in plan {
+            for account in new.prefix(newVoters) + old.prefix(oldVoters) {
+                XCTAssertEqual(try client.post("/ideas/\(idea)/votes", token: account.token).status, 201)
+            }
+        }
+        let inRound = " AND (CAST(?1 AS BIGINT) IS NULL OR v.round_id = ?1)"
+        for roundID in [nil, 99] as [Int64?] {
+            let (inMemory, joined) = try service.app.context.read { db in
+                (try FraudStore.newAccountVotesInMemory(db, roundID: roundID, inRound: inRound, maxUser: 1_000, maxIdea: 1_000),
+                 try FraudStore.newAccountVotesJoined(db, roundID: roundID, inRound: inRound))
+            }
+            XCTAssertEqual(inMemory.map(\.ideaID), joined.map(\.ideaID))
+            XCTAssertEqual(inMemory.map(\.votes), joined.map(\.votes))
+            XCTAssertEqual(inMemory.map(\.fromNew), joined.map(\.fromNew))
+            XCTAssertEqual(inMemory.map { Set($0.accounts.split(separator: ",")) }, joined.map { Set($0.accounts.split(separator: ",")) })
+            if roundID == nil {
+                XCTAssertEqual(inMemory.map(\.ideaID), [Int64(ideas[0]), Int64(ideas[1])])
+                XCTAssertEqual(inMemory.map(\.fromNew), [5, 3])
+                XCTAssertEqual(inMemory.first.map { Set($0.accounts.split(separator: ",").map { Int($0)! }) }, Set(new.prefix(5).map(\.id)))
+            } else {
+                XCTAssertTrue(inMemory.isEmpty)
+            }
+        }
+    }
+
     func testFraudReportShowsEvidenceAndVoidingFollows() throws {
         let (_, author) = try signUp()
         let target = try createIdea(author, title: "Farmed idea")["id"] as! Int
