@@ -1,7 +1,9 @@
+import CSQLite
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Read-only connections. WAL lets them read while the writer commits. The first few
 /// threads that read (the server's event loops, which live for the whole run) each get
@@ -19,6 +21,9 @@ public final class ReaderPool: @unchecked Sendable {
     private let dedicatedLimit: Int
     private var dedicated: [Connection] = []
     private var closed = false
+    /// Set by `close`, read without the lock on every read: a thread that reads after the close
+    /// is refused rather than handed the connection its slot borrowed (which the close drops).
+    private let isClosed = Atomic(false)
 
     public init(path: String, count: Int, dedicatedThreads: Int = 16, options: Connection.Options = Connection.Options()) throws {
         var readOptions = options
@@ -36,6 +41,9 @@ public final class ReaderPool: @unchecked Sendable {
 
     /// Runs `body` with a reader connection.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        guard !isClosed.load(ordering: .acquiring) else {
+            throw SQLiteError(code: SQLITE_MISUSE, message: "the database is closed")
+        }
         if let connection = try threadConnection() { return try body(connection) }
         lock.lock()
         while idle.isEmpty { lock.wait() }
@@ -69,11 +77,15 @@ public final class ReaderPool: @unchecked Sendable {
         return connection
     }
 
-    /// Drops the pooled connections. Call only after every reader thread is done.
+    /// Drops the pooled connections, and the threads' own (closing their files: a process that
+    /// opens and closes many databases, like the tests, would otherwise keep every file of every
+    /// one open). Call only after every reader thread is done.
     public func close() {
+        isClosed.store(true, ordering: .releasing)
         lock.lock()
         closed = true
         idle.removeAll()
+        dedicated.removeAll()
         lock.unlock()
     }
 }
