@@ -262,19 +262,16 @@ final class HTTPConnection {
         }
         flushOutput()  // what came before goes first
         guard !closed else { return }
-        if !pendingOutput.isEmpty {
-            pendingOutput.append(bytes)
-            return
+        let waiting = !pendingOutput.isEmpty
+        pendingOutput.append(bytes)
+        if waiting { return }  // the socket is full: written when it drains (flushPending)
+        switch pendingOutput.write(to: fd) {
+        case .done: break
+        case .blocked:
+            lastWriteProgress = loop.nowMillis  // the wait starts now, as in flushOutput
+            setInterest(UInt32(CLINUX_EPOLLOUT))
+        case .failed: close()
         }
-        let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if sent < 0 && errno != EAGAIN && errno != EINTR {
-            close()
-            return
-        }
-        guard sent < bytes.count else { return }
-        pendingOutput.append(bytes, sent: max(0, sent))
-        lastWriteProgress = loop.nowMillis
-        setInterest(UInt32(CLINUX_EPOLLOUT))
     }
 
     private func endStream() {

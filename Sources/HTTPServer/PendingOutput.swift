@@ -15,16 +15,11 @@ struct PendingOutput {
 
     var isEmpty: Bool { chunks.isEmpty }
 
-    /// Queues `bytes` after what waits, skipping its first `sent` bytes.
-    mutating func append(_ bytes: [UInt8], sent: Int = 0) {
-        guard sent < bytes.count else { return }
-        if chunks.isEmpty {
-            chunks = [bytes]
-            offset = sent
-        } else {
-            chunks.append(sent == 0 ? bytes : Array(bytes[sent...]))
-        }
-        count += bytes.count - sent
+    /// Queues `bytes` after what waits.
+    mutating func append(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        chunks.append(bytes)
+        count += bytes.count
     }
 
     enum Progress {

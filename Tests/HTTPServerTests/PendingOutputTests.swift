@@ -13,7 +13,7 @@ final class PendingOutputTests: XCTestCase {
         let large = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
         var pending = PendingOutput()
         XCTAssertTrue(pending.isEmpty)
-        pending.append(Array("head".utf8), sent: 2)          // "ad" remains
+        pending.append(Array("ad".utf8))
         pending.append(large)                                  // shared, waits by reference
         pending.append([])                                     // nothing to queue
         pending.append(Array("tail".utf8))
