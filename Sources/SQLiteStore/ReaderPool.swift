@@ -20,9 +20,9 @@ public final class ReaderPool: @unchecked Sendable {
     private var dedicatedCount = 0
     private let dedicatedLimit: Int
     private var dedicated: [Connection] = []
-    private var closed = false
     /// Set by `close`, read without the lock on every read: a thread that reads after the close
-    /// is refused rather than handed the connection its slot borrowed (which the close drops).
+    /// is refused rather than handed the connection its slot borrowed (which the close drops),
+    /// and no thread is given a connection of its own any more.
     private let isClosed = Atomic(false)
 
     public init(path: String, count: Int, dedicatedThreads: Int = 16, options: Connection.Options = Connection.Options()) throws {
@@ -63,7 +63,7 @@ public final class ReaderPool: @unchecked Sendable {
             return Unmanaged<Connection>.fromOpaque(raw).takeUnretainedValue()
         }
         lock.lock()
-        guard !closed, dedicatedCount < dedicatedLimit else {
+        guard !isClosed.load(ordering: .acquiring), dedicatedCount < dedicatedLimit else {
             lock.unlock()
             return nil
         }
@@ -83,7 +83,6 @@ public final class ReaderPool: @unchecked Sendable {
     public func close() {
         isClosed.store(true, ordering: .releasing)
         lock.lock()
-        closed = true
         idle.removeAll()
         dedicated.removeAll()
         lock.unlock()
