@@ -56,6 +56,9 @@ final class LiveEvents: Sendable {
         var notBefore: [Topic: ContinuousClock.Instant] = [:]
         var nextID = 0
         var stopped = false
+
+        /// Whether `topic` still rests after its last read.
+        func resting(_ topic: Topic, at now: ContinuousClock.Instant) -> Bool { notBefore[topic].map { $0 > now } ?? false }
     }
 
     /// A topic read in `t` is not read again for `restFactor × t` (and never sooner than the
@@ -211,7 +214,7 @@ final class LiveEvents: Sendable {
     private func recheckChangedElsewhere() {
         let recheck = state.withLock { state -> [(Topic, [[UInt8]]?)] in
             let now = ContinuousClock.now
-            let due = state.recheck.subtracting(state.dirty).filter { state.notBefore[$0].map { $0 <= now } ?? true }
+            let due = state.recheck.subtracting(state.dirty).filter { !state.resting($0, at: now) }
             state.recheck.subtract(due)
             state.recheck.subtract(state.dirty)
             return due.map { ($0, state.lastShared[$0]) }
@@ -271,10 +274,8 @@ final class LiveEvents: Sendable {
             if pass { recheckChangedElsewhere() }
             let (sends, stopped) = state.withLock { state -> ([Send], Bool) in
                 var out: [Send] = []
-                let notBefore = state.notBefore
-                let resting = { (topic: Topic) in notBefore[topic].map { $0 > now } ?? false }
                 if pass {
-                    for topic in state.dirty where !resting(topic) {
+                    for topic in state.dirty where !state.resting(topic, at: now) {
                         state.dirty.remove(topic)
                         state.opened.removeValue(forKey: topic)   // this pass's state is their first
                         guard let subscribers = state.topics[topic] else { continue }
@@ -283,7 +284,7 @@ final class LiveEvents: Sendable {
                         out.append(Send(topic: topic, version: state.lastVersion, subscribers: Array(subscribers.values)))
                     }
                 }
-                for (topic, keys) in state.opened where !resting(topic) {
+                for (topic, keys) in state.opened where !state.resting(topic, at: now) {
                     state.opened.removeValue(forKey: topic)
                     guard let subscribers = state.topics[topic], let version = state.versions[topic] else { continue }
                     // Not dirty: nothing committed since `version` was read (or it is new), so the
