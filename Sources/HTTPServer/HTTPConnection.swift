@@ -222,7 +222,8 @@ final class HTTPConnection {
 
     // MARK: streams
 
-    /// A streamed response's bytes never wait for more than this in a slow client's buffer.
+    /// A streamed response's bytes never wait for more than this in a slow client's buffer
+    /// (state messages aside: a newer one replaces those not begun, so they cannot pile up).
     static let maxStreamBacklog = 1 << 20
 
     private func startStreaming(_ stream: ResponseStream) {
@@ -237,33 +238,26 @@ final class HTTPConnection {
         loop.output.append(contentsOf: waiting)
     }
 
+    /// Stream bytes go straight to `pendingOutput` as the producer's arrays (a message shared by
+    /// many streams is not copied for each) and leave from there.
     private func streamBytes(_ payload: ResponseStream.Payload) {
-        guard !closed, streaming != nil, !closeAfterWrite else { return }
-        if pendingOutput.count > HTTPConnection.maxStreamBacklog {
+        guard !closed, let stream = streaming, !closeAfterWrite else { return }
+        flushOutput()  // what the loop buffered for this connection goes first
+        guard !closed else { return }
+        if pendingOutput.fixedCount > HTTPConnection.maxStreamBacklog {
             close()  // the client stopped reading; never buffer without bound
             return
         }
-        switch payload {
-        case .bytes(let bytes): queueStream(bytes)
-        case .parts(let parts): for part in parts { queueStream(part) }
-        }
-        flushOutput()
-    }
-
-    /// A stream message (or part) at least this large is sent from the producer's array, and
-    /// what the socket does not take waits in that array, not in a copy: one message of a round
-    /// with 100,000 entries (13 MB) is shared by every stream of the round, not copied into each.
-    static let sharedStreamBytes = 64 * 1024
-
-    private func queueStream(_ bytes: [UInt8]) {
-        guard bytes.count >= HTTPConnection.sharedStreamBytes else {
-            loop.output.append(contentsOf: bytes)
-            return
-        }
-        flushOutput()  // what came before goes first
-        guard !closed else { return }
         let waiting = !pendingOutput.isEmpty
-        pendingOutput.append(bytes)
+        switch payload {
+        case .bytes(let bytes): pendingOutput.append(bytes)
+        case .parts(let parts): for part in parts { pendingOutput.append(part) }
+        case .keepAlive(let bytes): if !waiting { pendingOutput.append(bytes) }
+        case .state(let parts):
+            let dropped = pendingOutput.dropUnsentStates()
+            if dropped > 0 { stream.superseded(dropped) }
+            pendingOutput.append(state: parts)
+        }
         if waiting { return }  // the socket is full: written when it drains (flushPending)
         switch pendingOutput.write(to: fd) {
         case .done: break

@@ -9,6 +9,10 @@ public final class ResponseStream: Sendable {
     enum Payload: Sendable {
         case bytes([UInt8])
         case parts([[UInt8]])
+        /// A whole state, in parts: replaces an earlier state the client has not begun to receive.
+        case state([[UInt8]])
+        /// Bytes that only keep a quiet stream open: skipped while others wait to be sent.
+        case keepAlive([UInt8])
     }
 
     private struct State {
@@ -20,8 +24,12 @@ public final class ResponseStream: Sendable {
     }
 
     private let state = Mutex(State())
+    private let onSuperseded: (@Sendable (Int) -> Void)?
 
-    public init() {}
+    /// `onSuperseded(n)`: `n` state messages were dropped unsent because newer ones replaced them.
+    public init(onSuperseded: (@Sendable (Int) -> Void)? = nil) {
+        self.onSuperseded = onSuperseded
+    }
 
     /// Queues `bytes` for the client; dropped once the stream is closed.
     public func send(_ bytes: [UInt8]) { send(.bytes(bytes)) }
@@ -31,13 +39,23 @@ public final class ResponseStream: Sendable {
     /// into a new message for each.
     public func send(parts: [[UInt8]]) { send(.parts(parts)) }
 
+    /// Queues a state message (its parts one after another): a whole state that makes the ones
+    /// before it moot. While none of a state's bytes has reached the client's socket, a newer
+    /// state replaces it, so a slow reader gets the state it is reading and then the newest, and
+    /// what waits for it never grows past two states.
+    public func sendState(_ parts: [[UInt8]]) { send(.state(parts)) }
+
+    /// Queues bytes whose only purpose is to show a quiet stream is alive (an event stream's
+    /// comment line): not queued while the client has other bytes waiting.
+    public func sendKeepAlive(_ bytes: [UInt8]) { send(.keepAlive(bytes)) }
+
     private func send(_ payload: Payload) {
         let sink = state.withLock { state -> (@Sendable (Payload) -> Void)? in
             guard !state.closed else { return nil }
             if state.sink == nil {
                 switch payload {
-                case .bytes(let bytes): state.waiting += bytes
-                case .parts(let parts): for part in parts { state.waiting += part }
+                case .bytes(let bytes), .keepAlive(let bytes): state.waiting += bytes
+                case .parts(let parts), .state(let parts): for part in parts { state.waiting += part }
                 }
             }
             return state.sink
@@ -78,6 +96,9 @@ public final class ResponseStream: Sendable {
             return state.waiting
         }
     }
+
+    /// The connection dropped `count` unsent states.
+    func superseded(_ count: Int) { onSuperseded?(count) }
 
     /// The client went away.
     func clientClosed() {

@@ -32,6 +32,24 @@ final class LiveEventsTests: ServiceTestCase {
             return parsed()
         }
 
+        /// The id of the first event, read without waiting for the rest of it (a round's state
+        /// may be megabytes).
+        func firstID(within seconds: Double) -> String? {
+            let deadline = Date().addingTimeInterval(seconds)
+            connection.setTimeout(0.1)
+            var bytes: [UInt8] = []
+            while Date() < deadline {
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                let n = read(connection.fd, &chunk, chunk.count)
+                if n > 0 { bytes += chunk[0..<n] } else if n == 0 { break }
+                let text = String(decoding: bytes, as: UTF8.self)
+                if let line = text.components(separatedBy: "\n").dropLast().first(where: { $0.hasPrefix("id: ") }) {
+                    return String(line.dropFirst(4))
+                }
+            }
+            return nil
+        }
+
         func parsed() -> [(id: String?, event: String?, data: String)] {
             var text = buffer
             if let end = text.range(of: "\r\n\r\n") {

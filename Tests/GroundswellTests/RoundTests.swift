@@ -299,20 +299,77 @@ final class RoundTests: ServiceTestCase {
     /// A round's per-entry reads (leaderboard, tally, its page) leave the event loop once it has
     /// more than `RoundRoutes.backgroundEntries`: while the search thread is busy they wait there,
     /// and the loop answers the rest, the round itself included.
-    func testLargeRoundsRankOffTheEventLoop() throws {
+    /// A round with more entries than the event loop ranks itself, entered in one transaction.
+    func makeLargeRound(entries: Int = Int(RoundRoutes.backgroundEntries) + 1, titled prefix: String = "Entry") throws -> (id: Int, entries: Int) {
         let id = try createRound()
         let author = try signUp()
-        let entries = Int(RoundRoutes.backgroundEntries) + 1
         let now = testClock.nowMillis()
         try service.app.context.database.writer.sync { db in
             for n in 0..<entries {
                 try db.run("""
                     INSERT INTO ideas (author_id, title, description, category, created_at, round_id, tier, entry_state)
                     VALUES (?, ?, 'd', 'community', ?, ?, '5K', 'entered')
-                    """, [Int64(author.id), "Entry \(n)", now, Int64(id)])
+                    """, [Int64(author.id), "\(prefix) \(n)", now, Int64(id)])
             }
         }
         XCTAssertEqual(try fetchRound(id)["entry_count"] as? Int, entries)
+        return (id, entries)
+    }
+
+    /// A reader slower than the round's states (each a whole leaderboard, here ~2.5 MB) gets
+    /// whole states and ends on the newest; the states it could not take in time are dropped
+    /// unsent (and counted), not queued behind it, and its stream stays open.
+    func testASlowReaderOfALargeRoundGetsWholeStatesEndingWithTheNewest() throws {
+        try XCTSkipIf(TestService.engine == .postgres, "how states wait for a reader is the HTTP server's, on either engine")
+        let (id, entries) = try makeLargeRound(entries: 12_000, titled: String(repeating: "A long title for a big state ", count: 3))
+        let slow = try LiveEventsTests.EventReader(port: service.port, path: "/rounds/\(id)/events")
+        var receive: Int32 = 256 * 1024   // a fixed window: the kernel does not grow it for a reader that waits
+        XCTAssertEqual(setsockopt(slow.connection.fd, SOL_SOCKET, SO_RCVBUF, &receive, socklen_t(MemoryLayout<Int32>.size)), 0)
+        func superseded() throws -> Int {
+            let metrics = try client.get("/metrics", token: admin).text
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("groundswell_event_states_superseded_total ") }
+            return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        XCTAssertEqual(try superseded(), 0)
+        var marked = 0
+        let flood = Date().addingTimeInterval(20)
+        while try superseded() < 1 && Date() < flood {   // a state a pass, read by nobody
+            service.app.context.live.changed(.round(Int64(id)))
+            marked += 1
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        XCTAssertGreaterThanOrEqual(try superseded(), 1)
+        // The newest state's id, as a new stream is sent it.
+        let fresh = try LiveEventsTests.EventReader(port: service.port, path: "/rounds/\(id)/events")
+        let newest = try XCTUnwrap(fresh.firstID(within: 10))
+        // Read it all now (as bytes: parsing the text again after every read would be quadratic).
+        var bytes: [UInt8] = []
+        let end = Array("id: \(newest)\n".utf8)
+        let deadline = Date().addingTimeInterval(20)
+        slow.connection.setTimeout(0.2)
+        var found: Int?   // where the newest state starts
+        while Date() < deadline {
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let n = read(slow.connection.fd, &chunk, chunk.count)
+            if n > 0 { bytes += chunk[0..<n] } else if n == 0 { break }
+            if found == nil { found = bytes[max(0, bytes.count - n - end.count)...].firstRange(of: end)?.lowerBound }
+            if let found, bytes.last == 0x0A, bytes[found...].firstRange(of: Array("\n\n".utf8)) != nil { break }
+        }
+        slow.buffer = String(decoding: bytes, as: UTF8.self)
+        let events = slow.parsed()
+        XCTAssertEqual(events.last?.id, newest, "the slow reader ends on the newest state")
+        XCTAssertLessThan(events.count, marked, "states in between were dropped, not queued")
+        let ids = events.compactMap { $0.id.flatMap(UInt64.init) }
+        XCTAssertEqual(ids.count, events.count)
+        XCTAssertEqual(ids, ids.sorted(), "in order")
+        for event in events {
+            let items = (LiveEventsTests.object(event.data)["leaderboard"] as? [String: Any])?["items"] as? [Any]
+            XCTAssertEqual(items?.count, entries, "every state arrives whole")
+        }
+    }
+
+    func testLargeRoundsRankOffTheEventLoop() throws {
+        let (id, entries) = try makeLargeRound()
         let release = occupy { service.app.context.backgroundReads.submit($0) }
         let port = service.port
         let answers = Mutex<[String: (Int, Int)]>([:])

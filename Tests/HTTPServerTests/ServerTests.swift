@@ -11,6 +11,8 @@ final class ServerTests: XCTestCase {
     /// The streams `/stream` opened, for the test to send on.
     final class Opened: Sendable {
         let streams = Mutex<[ResponseStream]>([])
+        /// States the streams' connections dropped unsent.
+        let superseded = Mutex(0)
     }
     let opened = Opened()
 
@@ -47,7 +49,7 @@ final class ServerTests: XCTestCase {
         }
         router.get("/boom") { _ in throw ClientError("not an HTTP error") }
         router.get("/stream") { [opened] _ in
-            let stream = ResponseStream()
+            let stream = ResponseStream(onSuperseded: { count in opened.superseded.withLock { $0 += count } })
             opened.streams.withLock { $0.append(stream) }
             var response = Response(status: .ok, contentType: "text/event-stream")
             response.stream = stream
@@ -101,6 +103,54 @@ final class ServerTests: XCTestCase {
         for (client, body) in zip(clients, bodies) {
             XCTAssertEqual(body + client.readToEnd(), expected + Array("after-large\n".utf8))
         }
+    }
+
+    /// Opens `/stream` on a new connection and returns it with its stream.
+    private func openStream() throws -> (RawConnection, ResponseStream) {
+        let before = opened.streams.withLock { $0.count }
+        let client = try connect()
+        try client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        let deadline = Date().addingTimeInterval(5)
+        while opened.streams.withLock({ $0.count }) == before && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return (client, try XCTUnwrap(opened.streams.withLock { $0.last }))
+    }
+
+    /// The body of a stream response that ended.
+    private func streamBody(_ client: RawConnection) throws -> [UInt8] {
+        let all = client.readToEnd()
+        let start = try XCTUnwrap(all.firstRange(of: Array("\r\n\r\n".utf8))).upperBound
+        return Array(all[start...])
+    }
+
+    /// A client that reads slower than states arrive gets the state it is reading, whole, then
+    /// the newest: the states in between are dropped unsent (and counted), the connection stays.
+    func testASlowReaderGetsTheStateItIsReadingThenTheNewest() throws {
+        let (client, stream) = try openStream()
+        let state = { (seed: Int) in (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) } }
+        let a = state(1), b = state(2), c = state(3)
+        stream.send(Array("retry: 1\n\n".utf8))
+        stream.sendState([a])                   // more than the socket takes: begun, not finished
+        stream.sendKeepAlive(Array(": alive\n\n".utf8))  // skipped: bytes are waiting anyway
+        stream.sendState([Array("b:".utf8), b])
+        stream.sendState([c])                   // replaces b, which never began
+        Thread.sleep(forTimeInterval: 0.2)
+        stream.close()
+        let body = try streamBody(client), expected = Array("retry: 1\n\n".utf8) + a + c
+        XCTAssertTrue(body == expected, "received \(body.count) bytes, expected the retry line, a and c: \(expected.count)")
+        XCTAssertEqual(opened.superseded.withLock { $0 }, 1)
+    }
+
+    /// Bytes that are not states are never dropped: a client more than 1 MiB behind on them
+    /// stopped reading, and its connection is closed rather than buffered without bound.
+    func testAStreamClientBehindOnBytesIsClosed() throws {
+        let (client, stream) = try openStream()
+        let large = [UInt8](repeating: 0x61, count: 8 << 20)
+        stream.send(large)
+        Thread.sleep(forTimeInterval: 0.1)
+        stream.send(Array("more".utf8))         // still more than 1 MiB waiting: closed
+        let body = try streamBody(client)
+        XCTAssertLessThan(body.count, large.count)
+        XCTAssertTrue(stream.isClosed, "the stream learns that its client is gone")
     }
 
     func testEveryResponseHasDateLengthAndJSONType() throws {

@@ -199,6 +199,9 @@ public final class AppContext: Sendable {
         MetricText.single("groundswell_log_dropped_lines_total", "counter", help: "Log lines dropped: the disk could not keep up, or they could not be written.",
                           value: droppedLogLines?() ?? 0, into: &text)
         MetricText.single("groundswell_event_streams", "gauge", help: "Server-sent event streams open now.", value: live.streamCount, into: &text)
+        MetricText.single("groundswell_event_states_superseded_total", "counter",
+                          help: "Event stream states never sent because a newer state replaced them before a slow client read them.",
+                          value: live.supersededCount, into: &text)
         if let ideas = ideaCache?.statistics {
             MetricText.single("groundswell_idea_cache_ideas", "gauge", help: "Ideas whose JSON is kept between commits (SQLite).",
                               value: ideas.ideas, into: &text)

@@ -66,6 +66,8 @@ final class LiveEvents: Sendable {
     static let restFactor = 3.0
 
     private let state = Mutex(State())
+    /// States a slow client never got because a newer one replaced them before it read them.
+    private let superseded = Atomic<Int>(0)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     let maxStreamsPerClient: Int
@@ -127,6 +129,9 @@ final class LiveEvents: Sendable {
     /// Streams open now (for /metrics).
     var streamCount: Int { state.withLock { $0.topics.values.reduce(0) { $0 + $1.count } } }
 
+    /// States dropped unsent since start (for /metrics).
+    var supersededCount: Int { superseded.load(ordering: .relaxed) }
+
     /// Opens a stream on `topic`; the first message is the current state unless `lastEventID`
     /// is already the newest. 429 `too_many_streams` beyond the per-client cap; nil when
     /// `exists` finds no such topic.
@@ -138,7 +143,8 @@ final class LiveEvents: Sendable {
     func subscribe(_ topic: Topic, userID: Int64?, client: String, lastEventID: String?,
                    exists: () throws -> Bool) throws -> Response? {
         guard try exists() else { return nil }
-        let stream = ResponseStream()
+        // Messages are states: one a slow client has not begun to read is replaced by the next.
+        let stream = ResponseStream(onSuperseded: { [weak self] count in self?.superseded.add(count, ordering: .relaxed) })
         stream.send(Array("retry: 2000\n\n".utf8))
         let id: Int = try state.withLock { state in
             let open = state.perClient[client, default: 0]
@@ -238,15 +244,15 @@ final class LiveEvents: Sendable {
             if state.topics[topic] != nil { state.notBefore[topic] = started + took * (1 + LiveEvents.restFactor) }
         }
         let event = LiveEvents.eventName(topic)
-        // The shared message is joined once a read, so each stream is sent one array.
-        let shared = snapshot.map { Array(LiveEvents.framed(event: event, id: send.version, $0.shared).joined()) }
+        // The shared message is joined once a read, so each stream is sent the same one array.
+        let shared = snapshot.map { [Array(LiveEvents.framed(event: event, id: send.version, $0.shared).joined())] }
         for subscriber in send.subscribers {
             guard let snapshot, let shared else { subscriber.stream.close(); continue }
             let personal = subscriber.userID.flatMap { snapshot.personal[$0] }
             if let personal {
-                subscriber.stream.send(parts: LiveEvents.framed(event: event, id: send.version, personal))
+                subscriber.stream.sendState(LiveEvents.framed(event: event, id: send.version, personal))
             } else {
-                subscriber.stream.send(shared)
+                subscriber.stream.sendState(shared)
             }
             if (personal ?? snapshot.shared).final { subscriber.stream.close() }
         }
@@ -299,7 +305,7 @@ final class LiveEvents: Sendable {
             if tick >= nextHeartbeat {
                 nextHeartbeat = tick + LiveEvents.heartbeatSeconds
                 let all = state.withLock { $0.topics.values.flatMap { $0.values.map(\.stream) } }
-                for stream in all { stream.send(Array(": heartbeat\n\n".utf8)) }
+                for stream in all { stream.sendKeepAlive(Array(": heartbeat\n\n".utf8)) }
             }
         }
         finished.signal()
