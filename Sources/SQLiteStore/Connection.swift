@@ -94,7 +94,19 @@ public final class Connection {
         }
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Set by `close`: the handle is gone, and preparing or running anything throws.
+    public private(set) var isClosed = false
+
+    /// Closes the connection now, whoever still holds the object: a writer's connection is kept
+    /// by the closures its hooks hold, and while one connection of this process stays open,
+    /// SQLite keeps the descriptor of every other connection to the same file that closed (its
+    /// POSIX locks would go with the first of them), so one connection left open pins them all.
+    /// Anything prepared or run on it afterwards throws `SQLITE_MISUSE`.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         cache.removeAll()  // finalize statements before closing
         if !changeWatches.isEmpty { sqlite3_update_hook(handle, nil, nil) }
         if !rowImageHooks.isEmpty { sqlite3_preupdate_hook(handle, nil, nil) }
@@ -102,8 +114,12 @@ public final class Connection {
         sqlite3_close_v2(handle)
     }
 
+    /// The error for anything asked of a closed connection.
+    static let closedError = SQLiteError(code: SQLITE_MISUSE, message: "the connection is closed")
+
     /// Runs one or more statements that take no parameters (schema, pragmas).
     public func execute(_ sql: String) throws {
+        guard !isClosed else { throw Connection.closedError }
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -230,6 +246,7 @@ public final class Connection {
     /// A passive checkpoint: copies what it can without waiting for the writer or readers.
     /// Returns the WAL's frames and how many of them are now in the database file.
     func checkpointPassive() throws -> (log: Int, backfilled: Int) {
+        guard !isClosed else { throw Connection.closedError }
         var log: Int32 = 0
         var backfilled: Int32 = 0
         let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &backfilled)
@@ -240,6 +257,7 @@ public final class Connection {
     /// Copies the whole WAL into the main file and truncates it (clean shutdown, erasure),
     /// waiting for readers as long as the busy timeout allows; throws if it could not.
     public func checkpoint() throws {
+        guard !isClosed else { throw Connection.closedError }
         beforeBlockingCheckpoint?()
         let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
         guard rc == SQLITE_OK else { throw SQLiteError(connection: handle, code: rc, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }

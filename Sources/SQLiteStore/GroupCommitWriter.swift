@@ -143,6 +143,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         syncer?.stop()
         checkpointer?.stop()
         try? connection.checkpoint()
+        connection.close()  // now: the hooks' closures keep the object (and with it the file) alive
         finished.signal()
     }
 

@@ -14,6 +14,7 @@ public final class Statement {
     private let stepping: Connection.Stepping
 
     init(connection: Connection, sql: String) throws {
+        guard !connection.isClosed else { throw Connection.closedError }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {

@@ -130,6 +130,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         condition.unlock()
         sqlite3_interrupt(connection.handle)
         finished.wait()
+        connection.close()
     }
 
     private func loop() {

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import XCTest
 @testable import SQLiteStore
@@ -209,6 +210,44 @@ final class SQLiteStoreTests: DatabaseFileTestCase {
         try writer.sync { try $0.run("UPDATE accounts SET name = 'd' WHERE id = 999") }
         XCTAssertEqual(heardSoFar(), 3, "a statement that changed no row is not a change")
         writer.close()
+    }
+
+    /// The descriptors this process holds on the database's files (the file, its WAL and index).
+    func openDescriptors() -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) ?? "").hasPrefix(path) }.count
+    }
+
+    /// Closing the writer, its checkpointer and the readers closes every file they opened, even
+    /// while something still holds the writer (a caller's hook closes over it, as the app's do):
+    /// SQLite keeps the descriptor of each closed connection while another connection of the
+    /// process to the same file stays open, so one left open would pin them all.
+    func testClosingClosesEveryFileEvenWhileTheWriterIsHeld() throws {
+        let setup = try Connection(path: path)
+        try setup.execute("CREATE TABLE t (x INTEGER)")
+        let checkpointer = try WALCheckpointer(path: path, options: Connection.Options(), window: 4)
+        let connection = try Connection(path: path)
+        let writer = GroupCommitWriter(connection: connection, checkpointer: checkpointer)
+        final class Seen: @unchecked Sendable { var rows = 0 }   // written on the writer thread, read after it stops
+        let seen = Seen()
+        try writer.onCommittedRows(of: "t") { _, rows in
+            seen.rows += rows.count
+            _ = writer   // the hook holds the writer, and the writer its connection
+        }
+        let readers = try ReaderPool(path: path, count: 2)
+        for n in 0..<50 { try writer.sync { try $0.run("INSERT INTO t VALUES (?)", [Int64(n)]) } }
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in   // threads with connections of their own
+            XCTAssertEqual(try? readers.read { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 50)
+        }
+        XCTAssertGreaterThan(openDescriptors(), 4)
+        writer.close()
+        readers.close()
+        _ = setup   // still open here: closed below, the last
+        XCTAssertEqual(seen.rows, 50)
+        XCTAssertThrowsError(try connection.execute("SELECT 1")) { XCTAssertEqual(($0 as? SQLiteError)?.code, SQLITE_MISUSE) }
+        XCTAssertThrowsError(try connection.prepare("SELECT 1")) { XCTAssertEqual(($0 as? SQLiteError)?.code, SQLITE_MISUSE) }
+        setup.close()
+        XCTAssertEqual(openDescriptors(), 0, "no descriptor of the database's files is left")
     }
 
     func testReadersSeeCommittedWrites() throws {
