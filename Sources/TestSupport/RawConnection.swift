@@ -172,10 +172,13 @@ public final class RawConnection {
 /// A small keep-alive JSON client over `RawConnection` for end-to-end tests.
 public final class TestClient {
     public let port: Int
+    /// How long a request waits for its answer.
+    public let timeout: Double
     private var connection: RawConnection?
 
-    public init(port: Int) {
+    public init(port: Int, timeout: Double = 10) {
         self.port = port
+        self.timeout = timeout
     }
 
     public func request(_ method: String, _ path: String, json: Any? = nil, body: [UInt8]? = nil,
@@ -191,16 +194,22 @@ public final class TestClient {
         }
         head += "\r\n"
         for attempt in 0..<2 {
-            let conn = try connection ?? RawConnection(port: port)
+            let conn = try connection ?? RawConnection(port: port, timeout: timeout)
             connection = conn
+            var sent = false
             do {
                 try conn.send(Array(head.utf8) + payload)
+                sent = true
                 let response = try conn.readResponse(head: method == "HEAD")
                 if response.header("connection")?.lowercased() == "close" { connection = nil }
                 return response
             } catch {
                 connection = nil
-                if attempt == 1 { throw error }
+                // Sent again when the connection failed or closed (a kept-alive one the server had
+                // closed), never after a timeout: that request may have been served (an upload
+                // stored, its answer late), and a POST must not be made twice.
+                let timedOut = sent && !conn.peerClosed
+                if attempt == 1 || timedOut { throw error }
             }
         }
         throw ClientError("unreachable")

@@ -280,7 +280,9 @@ final class MediaTests: ServiceTestCase {
             let (token, idea) = try authorAndIdea("Creator \(i)")
             for j in 0..<10 { work.append((token, idea, MediaFixtures.image(.jpeg, width: 1200 + i, height: 800 + j))) }
         }
-        let statuses = concurrently(work) { client, item in
+        // A hundred decodes on two cores (and PostgreSQL beside them) can take longer than a request's
+        // usual 10 s: wait for each answer rather than time out and send the upload again.
+        let statuses = concurrently(work, timeout: 120) { client, item in
             try client.request("POST", "/ideas/\(item.1)/media", body: MediaFixtures.form(file: item.2), token: item.0,
                                contentType: MediaFixtures.contentType)
         }

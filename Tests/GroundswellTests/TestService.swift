@@ -188,7 +188,8 @@ class ServiceTestCase: XCTestCase {
 
     /// Runs `request` once per element, each on its own thread with its own connection, all at
     /// once; returns the statuses (-1 for a transport failure).
-    func concurrently<T: Sendable>(_ items: [T], _ request: @escaping @Sendable (TestClient, T) throws -> ClientResponse) -> [Int] {
+    func concurrently<T: Sendable>(_ items: [T], timeout: Double = 10,
+                                   _ request: @escaping @Sendable (TestClient, T) throws -> ClientResponse) -> [Int] {
         let results = ConcurrentResults()
         let group = DispatchGroup()
         let port = service.port
@@ -196,7 +197,7 @@ class ServiceTestCase: XCTestCase {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                results.add((try? request(TestClient(port: port), item))?.status ?? -1)
+                results.add((try? request(TestClient(port: port, timeout: timeout), item))?.status ?? -1)
             }
         }
         group.wait()
