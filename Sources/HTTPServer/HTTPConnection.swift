@@ -251,7 +251,6 @@ final class HTTPConnection {
         let waiting = !pendingOutput.isEmpty
         switch payload {
         case .bytes(let bytes): pendingOutput.append(bytes)
-        case .parts(let parts): for part in parts { pendingOutput.append(part) }
         case .keepAlive(let bytes): if !waiting { pendingOutput.append(bytes) }
         case .state(let parts):
             let dropped = pendingOutput.dropUnsentStates()

@@ -5,10 +5,9 @@ import Synchronization
 /// The connection attaches itself when it writes the head; bytes sent before that wait.
 /// Producers never touch the connection: bytes hop to its event loop.
 public final class ResponseStream: Sendable {
-    /// What one `send` queues: one array (no array of arrays made for the common case), or parts.
+    /// What one `send` queues: bytes, a state in parts, or a keep-alive.
     enum Payload: Sendable {
         case bytes([UInt8])
-        case parts([[UInt8]])
         /// A whole state, in parts: replaces an earlier state the client has not begun to receive.
         case state([[UInt8]])
         /// Bytes that only keep a quiet stream open: skipped while others wait to be sent.
@@ -34,15 +33,12 @@ public final class ResponseStream: Sendable {
     /// Queues `bytes` for the client; dropped once the stream is closed.
     public func send(_ bytes: [UInt8]) { send(.bytes(bytes)) }
 
-    /// Queues `parts` as one message: nothing another thread sends lands between them. A large
-    /// part shared by many streams (a round's leaderboard) is then passed along, not copied
-    /// into a new message for each.
-    public func send(parts: [[UInt8]]) { send(.parts(parts)) }
-
-    /// Queues a state message (its parts one after another): a whole state that makes the ones
-    /// before it moot. While none of a state's bytes has reached the client's socket, a newer
-    /// state replaces it, so a slow reader gets the state it is reading and then the newest, and
-    /// what waits for it never grows past two states.
+    /// Queues a state message, its parts one after another (nothing another thread sends lands
+    /// between them, and a large part shared by many streams, a round's leaderboard, is passed
+    /// along, not copied into each): a whole state that makes the ones before it moot. While
+    /// none of a state's bytes has reached the client's socket, a newer state replaces it, so a
+    /// slow reader gets the state it is reading and then the newest, and what waits for it never
+    /// grows past two states.
     public func sendState(_ parts: [[UInt8]]) { send(.state(parts)) }
 
     /// Queues bytes whose only purpose is to show a quiet stream is alive (an event stream's
@@ -55,7 +51,7 @@ public final class ResponseStream: Sendable {
             if state.sink == nil {
                 switch payload {
                 case .bytes(let bytes), .keepAlive(let bytes): state.waiting += bytes
-                case .parts(let parts), .state(let parts): for part in parts { state.waiting += part }
+                case .state(let parts): for part in parts { state.waiting += part }
                 }
             }
             return state.sink

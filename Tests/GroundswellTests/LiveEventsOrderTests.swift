@@ -34,7 +34,7 @@ final class LiveEventsOrderTests: XCTestCase {
             let bytes: [UInt8]
             switch payload {
             case .bytes(let one), .keepAlive(let one): bytes = one
-            case .parts(let parts), .state(let parts): bytes = Array(parts.joined())
+            case .state(let parts): bytes = Array(parts.joined())
             }
             received.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
         },

@@ -97,7 +97,7 @@ final class ServerTests: XCTestCase {
             bodies.append(Array(all[body...]))
         }
         for stream in streams {
-            stream.send(parts: [Array("after".utf8), Array("-large\n".utf8)])
+            stream.sendState([Array("after".utf8), Array("-large\n".utf8)])
             stream.close()
         }
         for (client, body) in zip(clients, bodies) {
