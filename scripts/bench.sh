@@ -32,6 +32,13 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; [ -n "${node_pids:-}" ] && kill $node_pids ${lb:-} 2>/dev/null || true; }
 trap cleanup EXIT
 
+# Refuses to start a server on a port something already listens on: a server left running by
+# an interrupted run would answer instead, and its figures would be taken for the new one's.
+ensure_port_free() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    echo "bench: port $1 is already in use (a server left running?); stop it first" >&2; exit 1
+  fi
+}
 wait_ready() { for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 did not come up" >&2; return 1; }
 # CPU ticks (user + system) of the given processes together.
 cpu_ticks() {
@@ -53,11 +60,13 @@ start_ours() {
 }
 # Starts the server on $out/run.sqlite without waiting for it.
 launch_ours() {
+  ensure_port_free 8180
   "$bin" serve --port 8180 --db "$out/run.sqlite" --admin-token bench --access-log "${ACCESS_LOG:-on}" --sync "${SYNC:-full}" --rate-limit "${RATE_LIMIT:-on}" --rate-limit-exempt 127.0.0.0/8 --max-connections-per-address 0 ${EXTRA_FLAGS:-} > "$out/server.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8180
 }
 start_hb() {
   rm -f "$out"/hb.sqlite*
+  ensure_port_free 8181
   PORT=8181 DB_PATH="$out/hb.sqlite" "$hb" > "$out/hb.log" 2>&1 &
   pid=$!; url=http://127.0.0.1:8181; wait_ready "$url/hello"; sync
 }
