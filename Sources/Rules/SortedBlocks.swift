@@ -5,6 +5,10 @@
 public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
     /// Never empty blocks; each holds at most `2 × blockSize` keys.
     private var blocks: [[Key]] = []
+    /// Each block's last key, side by side: the search for a key's block reads this one array
+    /// instead of a different block's storage at every step (at a million ideas, ~12 steps that
+    /// each missed the cache, four searches per vote).
+    private var lasts: [Key] = []
     private let blockSize: Int
     public private(set) var count = 0
 
@@ -21,13 +25,15 @@ public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
         for key in keys {
             block.append(key)
             if block.count == blockSize {
+                lasts.append(key)
                 blocks.append(block)
                 count += block.count
                 block = []
                 block.reserveCapacity(blockSize)
             }
         }
-        if !block.isEmpty {
+        if let last = block.last {
+            lasts.append(last)
             blocks.append(block)
             count += block.count
         }
@@ -35,10 +41,10 @@ public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
 
     /// The first block whose last key is ≥ `key` (`blocks.count` if none).
     private func blockIndex(_ key: Key) -> Int {
-        var low = 0, high = blocks.count
+        var low = 0, high = lasts.count
         while low < high {
             let mid = (low + high) / 2
-            if blocks[mid][blocks[mid].count - 1] < key { low = mid + 1 } else { high = mid }
+            if lasts[mid] < key { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -58,6 +64,7 @@ public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
     public mutating func insert(_ key: Key) -> Bool {
         if blocks.isEmpty {
             blocks = [[key]]
+            lasts = [key]
             count = 1
             return true
         }
@@ -66,10 +73,13 @@ public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
         if at < blocks[b].count && blocks[b][at] == key { return false }
         blocks[b].insert(key, at: at)
         count += 1
+        if at == blocks[b].count - 1 { lasts[b] = key }
         if blocks[b].count > 2 * blockSize {
             let upper = Array(blocks[b][blockSize...])
             blocks[b].removeSubrange(blockSize...)
+            lasts[b] = blocks[b][blockSize - 1]
             blocks.insert(upper, at: b + 1)
+            lasts.insert(upper[upper.count - 1], at: b + 1)
         }
         return true
     }
@@ -83,7 +93,12 @@ public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
         guard at < blocks[b].count && blocks[b][at] == key else { return false }
         blocks[b].remove(at: at)
         count -= 1
-        if blocks[b].isEmpty { blocks.remove(at: b) }
+        if blocks[b].isEmpty {
+            blocks.remove(at: b)
+            lasts.remove(at: b)
+        } else if at == blocks[b].count {
+            lasts[b] = blocks[b][at - 1]
+        }
         return true
     }
 
@@ -105,6 +120,13 @@ public struct SortedBlocks<Key: Comparable & Sendable>: Sendable {
             b += 1
             at = 0
         }
+    }
+
+    /// Whether the blocks are sorted, within their size, and `lasts` holds each one's last key (tests).
+    public var isConsistent: Bool {
+        let all = keys
+        return lasts == blocks.map { $0[$0.count - 1] } && blocks.allSatisfy { !$0.isEmpty && $0.count <= 2 * blockSize }
+            && zip(all, all.dropFirst()).allSatisfy { $0 < $1 } && all.count == count
     }
 
     /// Every key, ascending (tests).

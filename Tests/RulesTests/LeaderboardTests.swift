@@ -16,6 +16,7 @@ final class LeaderboardTests: XCTestCase {
                 } else {
                     XCTAssertEqual(blocks.remove(key), model.remove(key) != nil)
                 }
+                XCTAssertTrue(blocks.isConsistent)
             }
             XCTAssertEqual(blocks.keys, model.sorted(), "block size \(blockSize)")
             XCTAssertEqual(blocks.count, model.count)
@@ -28,7 +29,13 @@ final class LeaderboardTests: XCTestCase {
             blocks.forEach(after: nil) { firstThree.append($0); return firstThree.count < 3 }
             XCTAssertEqual(firstThree, Array(model.sorted().prefix(3)))
         }
-        XCTAssertEqual(SortedBlocks(sorted: [1, 4, 9, 16, 25], blockSize: 2).keys, [1, 4, 9, 16, 25])
+        let built = SortedBlocks(sorted: [1, 4, 9, 16, 25], blockSize: 2)
+        XCTAssertEqual(built.keys, [1, 4, 9, 16, 25])
+        XCTAssertTrue(built.isConsistent)
+        var grown = built
+        XCTAssertTrue(grown.insert(30) && grown.insert(0) && grown.remove(25) && grown.remove(16) && grown.insert(12))
+        XCTAssertEqual(grown.keys, [0, 1, 4, 9, 12, 30])
+        XCTAssertTrue(grown.isConsistent)
     }
 
     /// The definition: listed ideas matching the filter, most votes (or highest trend) first,
