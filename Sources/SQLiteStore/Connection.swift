@@ -167,11 +167,12 @@ public final class Connection {
         try queryOne(sql, values) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    // A closed connection's handle may be freed: these answer as a connection that did nothing.
+    public var lastInsertRowID: Int64 { isClosed ? 0 : sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { isClosed ? 0 : Int(sqlite3_changes(handle)) }
     /// Rows changed since the connection opened, triggers included.
-    public var totalChanges: Int64 { sqlite3_total_changes64(handle) }
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    public var totalChanges: Int64 { isClosed ? 0 : sqlite3_total_changes64(handle) }
+    public var isInTransaction: Bool { !isClosed && sqlite3_get_autocommit(handle) == 0 }
 
     public enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE" }
 

@@ -246,6 +246,11 @@ final class SQLiteStoreTests: DatabaseFileTestCase {
         XCTAssertEqual(seen.rows, 50)
         XCTAssertThrowsError(try connection.execute("SELECT 1")) { XCTAssertEqual(($0 as? SQLiteError)?.code, SQLITE_MISUSE) }
         XCTAssertThrowsError(try connection.prepare("SELECT 1")) { XCTAssertEqual(($0 as? SQLiteError)?.code, SQLITE_MISUSE) }
+        // The handle is freed: the counters answer without touching it.
+        XCTAssertEqual(connection.changes, 0)
+        XCTAssertEqual(connection.totalChanges, 0)
+        XCTAssertEqual(connection.lastInsertRowID, 0)
+        XCTAssertFalse(connection.isInTransaction)
         setup.close()
         XCTAssertEqual(openDescriptors(), 0, "no descriptor of the database's files is left")
     }
