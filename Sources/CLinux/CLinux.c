@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
@@ -32,4 +33,9 @@ const void *clinux_memmem(const void *haystack, size_t haystack_length, const vo
 
 void clinux_name_thread(const char *name) {
     prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+long clinux_thread_blocks_read(void) {
+    struct rusage usage;
+    return getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_inblock : -1;
 }

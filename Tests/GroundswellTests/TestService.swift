@@ -40,6 +40,8 @@ final class TestService {
     var serverConfiguration = ServerConfiguration()
     var environment: [String: String] = [:]
     var maxStreamsPerClient = 32
+    /// `AppConfiguration.votePrefetchMinimumBytes` (nil: the default, 1 GiB, which no test file reaches).
+    var votePrefetchMinimumBytes: Int64?
     /// Pictures: limits and quota (tests lower them).
     var media = MediaSettings()
     /// Extra routes a test needs, added before the server starts.
@@ -78,6 +80,7 @@ final class TestService {
         configuration.rateLimits = rateLimits
         configuration.environment = environment
         configuration.maxStreamsPerClient = maxStreamsPerClient
+        if let votePrefetchMinimumBytes { configuration.votePrefetchMinimumBytes = votePrefetchMinimumBytes }
         configuration.media = media
         app = try GroundswellApp(configuration: configuration, logger: logger)
         extraRoutes?(app)

@@ -20,6 +20,10 @@ void clinux_trim_memory(void);
 // Names the calling thread for top -H, perf and /proc (prctl PR_SET_NAME: Linux keeps 15 bytes).
 void clinux_name_thread(const char *name);
 
+// Blocks the calling thread has read from storage so far (getrusage RUSAGE_THREAD, ru_inblock):
+// reads the page cache answered are not counted. -1 on failure.
+long clinux_thread_blocks_read(void);
+
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;
 static const int CLINUX_EPOLLERR = EPOLLERR;

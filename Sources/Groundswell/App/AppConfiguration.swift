@@ -33,6 +33,9 @@ public struct AppConfiguration: Sendable {
     /// next batch, and the commit's writes are answered after it (`--commit-sync pipelined`);
     /// false: inside the commit, as SQLite does.
     public var pipelinedSync = true
+    /// SQLite: from this file size at start-up, a vote's pages are read ahead of the writer on
+    /// threads of their own (`VotePrefetch`): files this large do not stay in the page cache.
+    public var votePrefetchMinimumBytes: Int64 = 1 << 30
     public var clock: Clock = SystemClock()
     /// Seconds between scheduler passes (closing rounds, drawing lotteries); nil: no thread.
     public var schedulerInterval: Double? = 1.0

@@ -68,12 +68,15 @@ public final class AppContext: Sendable {
     let ideaCache: IdeaCache?
     /// SQLite: each indexed idea's length for relevance rankings (`SearchRanking`).
     let docLengths: FullTextDocLengths?
+    /// SQLite, large files: reads a vote's pages before the writer needs them (nil otherwise).
+    let votePrefetch: VotePrefetch?
     /// Whether a load of `docLengths` is queued or running (`SearchRanking.loadLengths`).
     let loadingLengths = Atomic<Bool>(false)
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
-         ranking: IdeaRanking?, ideaCache: IdeaCache?, listingChanges: ListingChanges?, docLengths: FullTextDocLengths?) {
+         ranking: IdeaRanking?, ideaCache: IdeaCache?, listingChanges: ListingChanges?, docLengths: FullTextDocLengths?, votePrefetch: VotePrefetch?) {
+        self.votePrefetch = votePrefetch
         self.listingChanges = listingChanges
         self.pageCache = PageCache(changes: listingChanges, cost: { $0.count })
         self.media = media
@@ -202,6 +205,14 @@ public final class AppContext: Sendable {
         MetricText.single("groundswell_event_states_superseded_total", "counter",
                           help: "Event stream states never sent because a newer state replaced them before a slow client read them.",
                           value: live.supersededCount, into: &text)
+        if let votePrefetch {
+            MetricText.single("groundswell_vote_prefetch_reads_total", "counter",
+                              help: "Votes whose pages were read ahead of the writer (SQLite, large files).",
+                              value: votePrefetch.read.load(ordering: .relaxed), into: &text)
+            MetricText.single("groundswell_vote_prefetch_dropped_total", "counter",
+                              help: "Votes not read ahead because the prefetch queue was full.",
+                              value: votePrefetch.dropped.load(ordering: .relaxed), into: &text)
+        }
         if let ideas = ideaCache?.statistics {
             MetricText.single("groundswell_idea_cache_ideas", "gauge", help: "Ideas whose JSON is kept between commits (SQLite).",
                               value: ideas.ideas, into: &text)

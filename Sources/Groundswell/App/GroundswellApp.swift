@@ -99,7 +99,10 @@ public final class GroundswellApp: @unchecked Sendable {
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
-                             ranking: ranking, ideaCache: ideaCache, listingChanges: listings, docLengths: database.engine == .sqlite ? docLengths : nil)
+                             ranking: ranking, ideaCache: ideaCache, listingChanges: listings, docLengths: database.engine == .sqlite ? docLengths : nil,
+                             votePrefetch: database.engine == .sqlite
+                                && VotePrefetch.pays(forFileAt: configuration.databasePath, minimumBytes: configuration.votePrefetchMinimumBytes)
+                                ? VotePrefetch(database: database) : nil)
         // Deleted rows are overwritten where that costs no extra I/O (erasure turns it fully on).
         if database.engine == .sqlite { try database.writer.sync { db in try db.execute("PRAGMA secure_delete = FAST") } }
         // The one cache rule: a cache is emptied by the writer after the commit that changed
@@ -246,6 +249,7 @@ public final class GroundswellApp: @unchecked Sendable {
         context.backgroundReads.stop()
         context.engagement.stop()
         context.passwordWork.stop()
+        context.votePrefetch?.stop()
         context.media.stop()
         context.live.stop()
         context.database.close()

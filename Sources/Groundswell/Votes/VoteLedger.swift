@@ -54,6 +54,15 @@ public enum VoteLedger {
         try recount(db, ideaID: ideaID)
     }
 
+    /// Reads what recording the person's vote outside rounds will change, so its pages are in the
+    /// kernel's cache when the writer needs them (`VotePrefetch`): the idea's row, the place of
+    /// the vote in the unique index, the end of the person's entries in `votes_round_day`.
+    static func readPages(_ db: SQLConnection, ideaID: Int64, userID: Int64) throws {
+        _ = try db.scalarInt("SELECT vote_count FROM ideas WHERE id = ?", [ideaID])
+        _ = try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = 0", [ideaID, userID])
+        _ = try db.scalarInt("SELECT id FROM votes WHERE user_id = ? AND round_id IS NULL AND vote_day = 0 ORDER BY id DESC LIMIT 1", [userID])
+    }
+
     /// Whether the person has a vote for the idea on `day` (0 outside rounds).
     public static func hasVoted(_ db: SQLConnection, ideaID: Int64, userID: Int64, day: Int64) throws -> Bool {
         try db.scalarInt("SELECT 1 FROM votes WHERE idea_id = ? AND user_id = ? AND vote_day = ?", [ideaID, userID, day]) != nil

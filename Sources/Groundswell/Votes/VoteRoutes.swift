@@ -22,6 +22,7 @@ struct VoteRoutes {
         let address = request.clientHash(context.client)
         // The campaign link that brought this browser here, if any (issue 18).
         let campaign = CampaignCookie.arrival(request, ideaID: ideaID, now: now)
+        context.votePrefetch?.warm(idea: ideaID, user: user.id)
         return context.write(request) { db in
             let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
