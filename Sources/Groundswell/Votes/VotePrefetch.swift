@@ -76,11 +76,14 @@ final class VotePrefetch: @unchecked Sendable {
         condition.signal()
     }
 
+    /// Drops what waits and ends the threads (once; later calls return at once).
     func stop() {
         condition.lock()
+        let first = !stopping
         stopping = true
         condition.broadcast()
         condition.unlock()
+        guard first else { return }
         for _ in 0..<threads { finished.wait() }
     }
 
