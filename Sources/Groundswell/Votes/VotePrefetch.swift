@@ -10,9 +10,10 @@ import Synchronization
 /// (this VM's proactive reclaim takes file pages unread for about a minute, with gigabytes
 /// free), each vote otherwise waited for up to three disk reads in turn, and every vote behind
 /// it with it (docs/performance.md, session 33). Here several reads wait on the disk at once.
-/// On a file that stays cached this would only cost CPU, so it runs from `minimumFileBytes`,
-/// and while its reads find every page in the page cache (the thread read no block from
-/// storage) it takes only one vote in `sampleEvery`, to notice when they stop doing so.
+/// On a file that stays cached this would only cost CPU, so it runs from
+/// `AppConfiguration.votePrefetchMinimumBytes`, and while its reads find every page in the page
+/// cache (the thread read no block from storage) it takes only one vote in `sampleEvery`, to
+/// notice when they stop doing so.
 /// Nothing waits for it: a vote is queued for the writer at once, and a full queue drops the hint.
 /// `@unchecked Sendable`: `pending` and `stopping` are guarded by `condition`.
 final class VotePrefetch: @unchecked Sendable {
@@ -38,10 +39,6 @@ final class VotePrefetch: @unchecked Sendable {
     /// Blocks this thread has read from storage (not from the page cache) so far.
     private static func blocksRead() -> Int { clinux_thread_blocks_read() }
 
-    /// Files from 1 GiB: the 10,000-idea bench file (~50 MB) stays cached; the 1,000,000-idea one
-    /// (~2.2 GB) does not.
-    static let minimumFileBytes: Int64 = 1 << 30
-
     init(database: SQLDatabase, threads: Int = 4, capacity: Int = 256) {
         self.database = database
         self.threads = max(1, threads)
@@ -57,7 +54,7 @@ final class VotePrefetch: @unchecked Sendable {
     }
 
     /// Whether the database file at `path` is large enough for prefetching to pay.
-    static func pays(forFileAt path: String, minimumBytes: Int64 = minimumFileBytes) -> Bool {
+    static func pays(forFileAt path: String, minimumBytes: Int64) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && Int64(info.st_size) >= minimumBytes
     }
