@@ -320,4 +320,27 @@ final class OperatingTests: ServiceTestCase {
             XCTAssertTrue(names.contains("gs-pg-writer-0"), "\(names)")
         }
     }
+
+    /// Work nobody waits for yields the cores to the threads that serve requests: reports
+    /// recomputed in the background run at `SCHED_IDLE`, reports a request waits for at nice 10.
+    func testBackgroundReportsYieldTheCoresToRequests() throws {
+        XCTAssertEqual(try client.get("/healthz").status, 200, "a loop has served a request")
+        // Each thread's nice value and scheduling policy, by name (`/proc/PID/task/TID/stat`:
+        // fields 19 and 41, counted after the parenthesised name, which may hold spaces).
+        var threads: [String: (nice: Int, policy: Int)] = [:]
+        for tid in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") {
+            let stat = try String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8)
+            guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            threads[name] = (Int(fields[16]) ?? -99, Int(fields[38]) ?? -1)
+        }
+        XCTAssertEqual(threads["gs-analytics-bg"]?.policy, 5, "SCHED_IDLE: \(threads)")
+        XCTAssertEqual(threads["gs-analytics"]?.policy, 0, "SCHED_OTHER: \(threads)")
+        XCTAssertEqual(threads["gs-analytics"]?.nice, 10, "\(threads)")
+        XCTAssertEqual(threads["gs-writer"]?.policy ?? 0, 0, "\(threads)")
+        XCTAssertEqual(threads["gs-writer"]?.nice ?? 0, 0, "\(threads)")
+        XCTAssertTrue(threads.keys.contains { $0.hasPrefix("http-loop-") && threads[$0]?.policy == 0 && threads[$0]?.nice == 0 },
+                      "\(threads)")
+    }
 }

@@ -17,17 +17,28 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     /// The answer when the queue is full.
     private let busy: HTTPError
 
-    /// `niceness`: above 0, the thread yields the cores to request-serving threads (Linux keeps
-    /// a nice value per thread): for work nobody waits on at once, such as analytics.
+    /// How the thread competes for the cores with the threads that serve requests.
+    enum Priority: Sendable {
+        /// Like every other thread: work a request is waiting for.
+        case normal
+        /// A nice value above 0 (Linux keeps one per thread): work a request waits for but that
+        /// may take seconds of a core, such as an engagement report nobody has computed yet.
+        case nice(Int32)
+        /// Linux `SCHED_IDLE`: the thread runs only on a core that nothing else wants (a nice
+        /// thread still takes turns with a waking writer or event loop). For work nobody waits
+        /// for, such as recomputing a report in the background. A thread never leaves it: going
+        /// back to normal needs `CAP_SYS_NICE`.
+        case idle
+    }
+
     init(capacity: Int = 256, logger: Logger, name: String = "gs-reads", busy: HTTPError = APIError.busy,
-         niceness: Int32 = 0) {
+         priority: Priority = .normal) {
         self.capacity = capacity
         self.logger = logger
         self.busy = busy
         let thread = Thread { [unowned self] in
             clinux_name_thread(name)
-            // On Linux "who = 0" is the calling thread, not the whole process.
-            if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+            BackgroundReads.apply(priority)
             self.loop()
         }
         thread.stackSize = 1 << 20
@@ -80,6 +91,24 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
         condition.signal()
         condition.unlock()
         finished.wait()
+    }
+
+    /// Sets the calling thread's priority.
+    private static func apply(_ priority: Priority) {
+        #if os(Linux)
+        switch priority {
+        case .normal:
+            break
+        case .nice(let niceness):
+            // On Linux "who = 0" is the calling thread, not the whole process.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        case .idle:
+            var parameters = sched_param()
+            parameters.sched_priority = 0
+            // SCHED_IDLE (5) from <linux/sched.h>; Glibc does not export it to Swift.
+            _ = sched_setscheduler(0, 5, &parameters)
+        }
+        #endif
     }
 
     private func loop() {

@@ -6,7 +6,11 @@ import Synchronization
 
 /// Engagement reports as last computed, so `GET /admin/engagement`, its CSV tables and the
 /// console answer from memory instead of reading the rollup per request. A report is computed on
-/// its own thread (`groundswell-analytics`: never an event loop, never the search thread; at nice 10).
+/// a thread of its own: never an event loop, never the search thread. A report a request waits for
+/// runs on `gs-analytics` at nice 10; a report recomputed with nobody waiting (start-up's warm-up,
+/// a stale snapshot's refresh) on `gs-analytics-bg` at Linux `SCHED_IDLE`, which runs only on a
+/// core nothing else wants: at a million customers the warm-up takes ~10 s of a core, and at nice
+/// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35).
 ///
 /// Freshness follows the cost: a snapshot is exact while no transaction has committed since it
 /// was read. After a commit, a report that took under 100 ms to compute is computed again for
@@ -53,15 +57,20 @@ final class EngagementSnapshots: Sendable {
     /// Keys being recomputed in the background (one job per key at a time).
     private let refreshing = Mutex<Set<Key>>([])
     private let thread: BackgroundReads
+    private let idleThread: BackgroundReads
     private let builds = Atomic<Int>(0)
 
     init(logger: Logger) {
         // Reports of a million customers take seconds of a core (at start-up too): never at
         // the expense of votes and pages.
-        thread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics", niceness: 10)
+        thread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics", priority: .nice(10))
+        idleThread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics-bg", priority: .idle)
     }
 
-    func stop() { thread.stop() }
+    func stop() {
+        thread.stop()
+        idleThread.stop()
+    }
 
     /// How many reports were computed (for tests and `/metrics`).
     var computed: Int { builds.load(ordering: .relaxed) }
@@ -98,7 +107,7 @@ final class EngagementSnapshots: Sendable {
     /// console's default view this way).
     func refresh(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport) {
         guard refreshing.withLock({ $0.insert(key).inserted }) else { return }
-        let queued = thread.run { [self] in
+        let queued = idleThread.run { [self] in
             defer { _ = refreshing.withLock { $0.remove(key) } }
             _ = try? compute(key, version: version, build: build)
         }
