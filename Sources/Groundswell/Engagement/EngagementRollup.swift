@@ -32,6 +32,8 @@ enum EngagementRollup {
         /// The marks moved under every try (another node is writing): nothing was written, the
         /// page views passed in neither.
         var gaveUp = false
+        /// The writer's time for this write (a scheduled write's, set by `RollupStats.scheduled`).
+        var seconds = 0.0
     }
 
     /// Entries one scheduler pass writes at most before waiting for its next turn (a history of

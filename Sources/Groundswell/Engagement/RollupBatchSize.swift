@@ -1,10 +1,11 @@
 /// How many `activity_days` entries one scheduled rollup write (a slice of a `RollupWindow`)
 /// writes. Votes queued behind a rollup write wait for all of it: at 1,000,000 customers a
 /// batch of 20,000 votes held the writer for 300–420 ms, so the slice is sized from the last
-/// one's cost to take about `target` of writer time.
+/// one's cost to take about `target` of writer time — half the 10 ms a vote's p99 may take
+/// (the scheduler rests between slices while others write: `RoundScheduler.rollUpEngagement`).
 struct RollupBatchSize: Sendable, Equatable {
     /// Writer time one batch should take, in seconds.
-    static let target = 0.02
+    static let target = 0.005
     static let smallest = 500
     static let largest = EngagementRollup.batch
 

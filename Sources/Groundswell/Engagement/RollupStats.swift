@@ -23,8 +23,10 @@ final class RollupStats: Sendable {
     /// marks had moved; nothing written).
     func scheduled(_ body: (_ batch: Int) throws -> EngagementRollup.Outcome?) rethrows -> EngagementRollup.Outcome? {
         let batch = batchSize.withLock { $0.rows }
-        let (outcome, seconds) = try counted { try body(batch) }
-        if let outcome { batchSize.withLock { $0.record(taken: outcome.taken, seconds: seconds) } }
+        let (counted, seconds) = try counted { try body(batch) }
+        guard var outcome = counted else { return nil }
+        batchSize.withLock { $0.record(taken: outcome.taken, seconds: seconds) }
+        outcome.seconds = seconds
         return outcome
     }
 

@@ -89,14 +89,25 @@ final class RoundScheduler: @unchecked Sendable {
             // Slices of a window (`RollupWindow`, aggregated on a reader) of about 20 ms of writer
             // time each (`RollupBatchSize`), each its own write, so votes queued meanwhile commit
             // between them.
+            // Between slices, a rest while others write (`RollupPacing`: the rollup takes a
+            // quarter of a busy writer), and the rounds that came due meanwhile.
             var taken = 0
             var open = window.take()
+            var roundsCheckedAt = DispatchTime.now().uptimeNanoseconds
             while !caughtUp && taken < EngagementRollup.passLimit {
+                let commitsBefore = context.database.writer.commitCount
                 let outcome = try EngagementRollup.scheduledWrite(context, window: &open, views: pendingViews)
                 if outcome.gaveUp { break }
                 pendingViews = [:]
                 taken += max(1, outcome.taken)
                 caughtUp = !outcome.more
+                if caughtUp { break }
+                let othersWrote = context.database.writer.commitCount &- commitsBefore > 1
+                guard rest(RollupPacing.rest(after: outcome.seconds, othersWrote: othersWrote)) else { break }
+                if DispatchTime.now().uptimeNanoseconds - roundsCheckedAt >= UInt64(interval * 1e9) {
+                    catchUpRounds(now: context.clock.nowMillis())
+                    roundsCheckedAt = DispatchTime.now().uptimeNanoseconds
+                }
             }
             window.keep(open)
             // Reports of the console's default views, once the rollup holds everything.
@@ -104,6 +115,14 @@ final class RoundScheduler: @unchecked Sendable {
         } catch {
             context.logger.error("scheduler: engagement rollup failed: \(error)")
         }
+    }
+
+    /// Waits `seconds` unless the scheduler is stopping; false when it is.
+    private func rest(_ seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if seconds > 0 && !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        return !stopped
     }
 
     /// Forgets hashed client addresses past the retention period and expired idempotency keys.
@@ -148,7 +167,8 @@ final class RoundScheduler: @unchecked Sendable {
     func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        // The scheduler's thread, and a `runOnce()` caller resting between rollup writes.
+        condition.broadcast()
         condition.unlock()
         if thread != nil { finished.wait() }
     }
