@@ -228,6 +228,49 @@ final class EngagementTests: ServiceTestCase {
         XCTAssertEqual(ask(), 2)
     }
 
+    /// A request for a report that is being computed in the background (the warm-up, at
+    /// `SCHED_IDLE`) takes that computation's report instead of computing a second copy beside it;
+    /// when the background computation fails, the request computes its own.
+    func testARequestForAReportBeingWarmedTakesThatReport() throws {
+        let context = service.app.context
+        let snapshots = EngagementSnapshots(logger: context.logger)
+        defer { snapshots.stop() }
+        struct Failed: Error {}
+        for (interval, failFirst) in [(PeriodKind.day, false), (PeriodKind.week, true)] {
+            let query = EngagementQuery(from: 20_600, to: 20_620, interval: interval)
+            let key = EngagementSnapshots.Key(query, withEmails: false)
+            let gate = DispatchSemaphore(value: 0)
+            let builds = Mutex(0)
+            let build: @Sendable () throws -> EngagementReport = {
+                let n = builds.withLock { $0 += 1; return $0 }
+                if n == 1 {
+                    gate.wait()
+                    if failFirst { throw Failed() }
+                }
+                var report = try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
+                report.asOf = Int64(n)
+                return report
+            }
+            snapshots.warm(key, version: { 1 }, build: build)
+            var waited = 0
+            while builds.withLock({ $0 }) < 1 && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
+            let seen = Mutex<Int64>(0)
+            let done = DispatchSemaphore(value: 0)
+            let reply = snapshots.answer(key, version: { 1 }, prepare: { .response(Response(status: .noContent)) }, build: build) { report in
+                seen.withLock { $0 = report.asOf }
+                return Response(status: .ok)
+            }
+            guard case .promise(let promise) = reply else { return XCTFail("answered before any report was computed") }
+            promise.whenComplete { _ in done.signal() }
+            XCTAssertEqual(done.wait(timeout: .now() + 0.3), .timedOut, "\(interval): waits for the background computation")
+            XCTAssertEqual(builds.withLock { $0 }, 1, "\(interval): no second computation meanwhile")
+            gate.signal()
+            XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+            XCTAssertEqual(seen.withLock { $0 }, failFirst ? 2 : 1, "\(interval)")
+            XCTAssertEqual(builds.withLock { $0 }, failFirst ? 2 : 1, "\(interval)")
+        }
+    }
+
     /// Cohorts over three weeks, with known answers: each sign-up week's share active in its
     /// own and every later week of the range.
     func testCohortRetentionOverSeveralWeeks() throws {

@@ -10,7 +10,8 @@ import Synchronization
 /// runs on `gs-analytics` at nice 10; a report recomputed with nobody waiting (start-up's warm-up,
 /// a stale snapshot's refresh) on `gs-analytics-bg` at Linux `SCHED_IDLE`, which runs only on a
 /// core nothing else wants: at a million customers the warm-up takes ~10 s of a core, and at nice
-/// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35).
+/// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35). A
+/// request for a report being computed there waits for that computation instead of starting a second.
 ///
 /// Freshness follows the cost: a snapshot is exact while no transaction has committed since it
 /// was read. After a commit, a report that took under 100 ms to compute is computed again for
@@ -54,8 +55,10 @@ final class EngagementSnapshots: Sendable {
     static func refreshAge(cost: UInt64) -> UInt64 { 10 * cost }
 
     private let entries = Mutex<[Key: (snapshot: Snapshot, used: UInt64)]>([:])
-    /// Keys being recomputed in the background (one job per key at a time).
-    private let refreshing = Mutex<Set<Key>>([])
+    /// Keys being recomputed in the background (one job per key at a time), with the requests
+    /// waiting for that job: they take its snapshot instead of computing a second copy at the
+    /// same time (at a million customers, seconds of a core and the report's memory twice).
+    private let refreshing = Mutex<[Key: [@Sendable () -> Void]]>([:])
     private let thread: BackgroundReads
     private let idleThread: BackgroundReads
     private let builds = Atomic<Int>(0)
@@ -89,11 +92,30 @@ final class EngagementSnapshots: Sendable {
             return .response(respond(snapshot.report))
         }
         return prepare().then { [self] _ in
-            background(context: "an engagement report") { [self] in
-                // Another request may have computed it while this one waited.
-                if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
-                return respond(try compute(key, version: version, build: build).report)
+            let computed: @Sendable () -> Reply = { [self] in
+                background(context: "an engagement report") { [self] in
+                    // Another request may have computed it while this one waited.
+                    if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
+                    return respond(try compute(key, version: version, build: build).report)
+                }
             }
+            // Being computed in the background: its snapshot when it is done, if fresh enough.
+            let promise = ResponsePromise()
+            let joined = refreshing.withLock { jobs -> Bool in
+                guard jobs[key] != nil else { return false }
+                jobs[key]!.append { [self] in
+                    if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) {
+                        promise.succeed(respond(snapshot.report))
+                        return
+                    }
+                    switch computed() {
+                    case .response(let response): promise.succeed(response)
+                    case .promise(let later): later.whenComplete { promise.succeed($0) }
+                    }
+                }
+                return true
+            }
+            return joined ? .promise(promise) : computed()
         }
     }
 
@@ -106,12 +128,22 @@ final class EngagementSnapshots: Sendable {
     /// Computes `key`'s report in the background unless it is being computed (start-up warms the
     /// console's default view this way).
     func refresh(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport) {
-        guard refreshing.withLock({ $0.insert(key).inserted }) else { return }
+        guard refreshing.withLock({ jobs -> Bool in
+            guard jobs[key] == nil else { return false }
+            jobs[key] = []
+            return true
+        }) else { return }
         let queued = idleThread.run { [self] in
-            defer { _ = refreshing.withLock { $0.remove(key) } }
             _ = try? compute(key, version: version, build: build)
+            finishRefresh(key)
         }
-        if !queued { _ = refreshing.withLock { $0.remove(key) } }
+        if !queued { finishRefresh(key) }
+    }
+
+    /// Ends `key`'s background job and hands its outcome to the requests that waited for it.
+    private func finishRefresh(_ key: Key) {
+        let waiting = refreshing.withLock { $0.removeValue(forKey: key) ?? [] }
+        for waiter in waiting { waiter() }
     }
 
     /// Computes `key`'s report in the background if none is kept (the console's default view,
