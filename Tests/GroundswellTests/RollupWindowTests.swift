@@ -36,8 +36,19 @@ final class RollupWindowTests: XCTestCase {
             }
             raw.append(entry)
         }
+        // The builder's merges along the way (`compact`, here every 700 entries) change nothing.
+        var merged: [RollupWindow.Entry] = []
+        for entry in raw {
+            merged.append(entry)
+            if merged.count % 700 == 0 { RollupWindow.compact(&merged) }
+        }
+        XCTAssertLessThan(merged.count, raw.count, "entries of one row merged along the way")
+        let (mergedEntries, mergedScopes) = RollupWindow.aggregate(&merged, scopes: scopesMet)
         let (entries, scopes) = RollupWindow.aggregate(&raw, scopes: scopesMet)
         XCTAssertTrue(raw.isEmpty)
+        XCTAssertEqual(mergedScopes, scopes)
+        XCTAssertEqual(mergedEntries.map { [$0.actorID, Int64($0.day), Int64($0.scope), Int64($0.votes), Int64($0.comments), Int64($0.ideas)] },
+                       entries.map { [$0.actorID, Int64($0.day), Int64($0.scope), Int64($0.votes), Int64($0.comments), Int64($0.ideas)] })
         XCTAssertEqual(scopes, scopesMet.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         let window = RollupWindow(start: .init(votes: 0, comments: 0, ideas: 0), ends: .init(votes: 1, comments: 1, ideas: 1),
                                   entries: entries, scopes: scopes, more: false, resume: nil)

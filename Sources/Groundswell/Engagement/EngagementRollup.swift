@@ -149,6 +149,7 @@ enum EngagementRollup {
             scopeIndex[name] = index
             return index
         }
+        var compactAt = RollupWindow.compactionChunk
         func add(_ who: Int64, _ at: Int64, category: String?, round: Int64?, _ change: (inout RollupWindow.Entry) -> Void) {
             var entry = RollupWindow.Entry(actorID: who, day: Int32(clamping: at / 86_400_000), scope: 0)
             change(&entry)
@@ -160,6 +161,10 @@ enum EngagementRollup {
             if let round {
                 entry.scope = scope("r:\(round)")
                 raw.append(entry)
+            }
+            if raw.count >= compactAt {
+                RollupWindow.compact(&raw)
+                compactAt = max(RollupWindow.compactionChunk, 2 * raw.count)
             }
         }
         let ends: RollupWindow.Ends

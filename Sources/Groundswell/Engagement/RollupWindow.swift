@@ -149,14 +149,16 @@ extension RollupWindow {
         return EngagementRollup.Counts(reads: 0, votes: Int64(entry.votes), comments: Int64(entry.comments), ideas: Int64(entry.ideas))
     }
 
-    /// Builds a window's entries from one entry per source row and scope (counts of one):
-    /// `scopes` as first met, `raw` naming them by that order. Sorting and merging equal rows
-    /// instead of hashing keeps a window at one array of 32-byte entries while it is built.
-    static func aggregate(_ raw: inout [Entry], scopes firstMet: [String]) -> (entries: [Entry], scopes: [String]) {
-        let order = firstMet.indices.sorted { firstMet[$0].utf8.lexicographicallyPrecedes(firstMet[$1].utf8) }
-        var rank = [UInt32](repeating: 0, count: firstMet.count)
-        for (position, index) in order.enumerated() { rank[index] = UInt32(position) }
-        for index in raw.indices { raw[index].scope = rank[Int(raw[index].scope)] }
+    /// Entries a window's builder collects before it first merges equal ones (`compact`).
+    static let compactionChunk = 16_384
+
+    /// Sorts `raw` and merges the entries of one row (customer, scope, day) in place, keeping the
+    /// array's room. The builder calls it whenever the entries reach `compactionChunk` or twice
+    /// what the last merge kept, so a window of many rows from few customers never holds an entry
+    /// per row: 100,000 votes from 2,000 customers held ~200,000 entries (6 MB, and twice that
+    /// while the array grew) for ~4,000 rows, a spike of ~9 MB of a vote flood's peak RSS. Scopes
+    /// need not be ranked yet: only equal rows have to meet.
+    static func compact(_ raw: inout [Entry]) {
         raw.sort(by: Entry.precedes)
         var kept = 0
         for index in raw.indices {
@@ -170,6 +172,18 @@ extension RollupWindow {
             }
         }
         raw.removeLast(raw.count - kept)
+    }
+
+    /// Builds a window's entries from one entry per source row and scope (counts of one):
+    /// `scopes` as first met, `raw` naming them by that order. Sorting and merging equal rows
+    /// instead of hashing keeps a window at one array of 32-byte entries while it is built.
+    static func aggregate(_ raw: inout [Entry], scopes firstMet: [String]) -> (entries: [Entry], scopes: [String]) {
+        let order = firstMet.indices.sorted { firstMet[$0].utf8.lexicographicallyPrecedes(firstMet[$1].utf8) }
+        var rank = [UInt32](repeating: 0, count: firstMet.count)
+        for (position, index) in order.enumerated() { rank[index] = UInt32(position) }
+        for index in raw.indices { raw[index].scope = rank[Int(raw[index].scope)] }
+        compact(&raw)
+        let kept = raw.count
         // Few customers, many rows: give back the room the merged rows took.
         var entries: [Entry] = []
         if kept < raw.capacity / 2 {
