@@ -86,11 +86,10 @@ final class RoundScheduler: @unchecked Sendable {
             let behind = try context.read { db in try EngagementRollup.behind(db) }
             var caughtUp = !behind && pendingViews.isEmpty
             let window = context.rollupWindow
-            // Slices of a window (`RollupWindow`, aggregated on a reader) of about 20 ms of writer
+            // Slices of a window (`RollupWindow`, aggregated on a reader) of about 5 ms of writer
             // time each (`RollupBatchSize`), each its own write, so votes queued meanwhile commit
-            // between them.
-            // Between slices, a rest while others write (`RollupPacing`: the rollup takes a
-            // quarter of a busy writer), and the rounds that came due meanwhile.
+            // between them. Between slices, a rest while others write (`RollupPacing`: the rollup
+            // takes a quarter of a busy writer), and the rounds that came due meanwhile.
             var taken = 0
             var open = window.take()
             var roundsCheckedAt = DispatchTime.now().uptimeNanoseconds
@@ -104,7 +103,7 @@ final class RoundScheduler: @unchecked Sendable {
                 if caughtUp { break }
                 let othersWrote = context.database.writer.commitCount &- commitsBefore > 1
                 guard rest(RollupPacing.rest(after: outcome.seconds, othersWrote: othersWrote)) else { break }
-                if DispatchTime.now().uptimeNanoseconds - roundsCheckedAt >= UInt64(interval * 1e9) {
+                if DispatchTime.now().uptimeNanoseconds - roundsCheckedAt >= UInt64(min(max(interval, 0), 3_600) * 1e9) {
                     catchUpRounds(now: context.clock.nowMillis())
                     roundsCheckedAt = DispatchTime.now().uptimeNanoseconds
                 }
