@@ -75,13 +75,16 @@ extension Reply {
         case .response(let response): return next(response)
         case .promise(let promise):
             let chained = ResponsePromise()
-            promise.whenComplete { response in
-                switch next(response) {
-                case .response(let answer): chained.succeed(answer)
-                case .promise(let inner): inner.whenComplete { chained.succeed($0) }
-                }
-            }
+            promise.whenComplete { response in next(response).whenComplete { chained.succeed($0) } }
             return .promise(chained)
+        }
+    }
+
+    /// Calls `body` with the response: right away if there is one, else when the promise is kept.
+    public func whenComplete(_ body: @escaping ResponsePromise.Callback) {
+        switch self {
+        case .response(let response): body(response)
+        case .promise(let promise): promise.whenComplete(body)
         }
     }
 }

@@ -59,10 +59,7 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
         let logger = self.logger
         let job: @Sendable () -> Void = {
             do {
-                switch next(try read()) {
-                case .response(let response): promise.succeed(response)
-                case .promise(let later): later.whenComplete { promise.succeed($0) }
-                }
+                next(try read()).whenComplete { promise.succeed($0) }
             } catch {
                 promise.succeed(APIError.response(for: error, logger: logger, context: context))
             }

@@ -108,10 +108,7 @@ final class EngagementSnapshots: Sendable {
                         promise.succeed(respond(snapshot.report))
                         return
                     }
-                    switch computed() {
-                    case .response(let response): promise.succeed(response)
-                    case .promise(let later): later.whenComplete { promise.succeed($0) }
-                    }
+                    computed().whenComplete { promise.succeed($0) }
                 }
                 return true
             }

@@ -89,10 +89,7 @@ final class IdempotencyMiddleware: Middleware, Sendable {
                 promise.succeed(response)
             }
         }
-        switch reply {
-        case .response(let response): finish(response)
-        case .promise(let pending): pending.whenComplete(finish)
-        }
+        reply.whenComplete(finish)
         return .promise(promise)
     }
 
