@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sched.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
@@ -38,4 +39,9 @@ void clinux_name_thread(const char *name) {
 long clinux_thread_blocks_read(void) {
     struct rusage usage;
     return getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_inblock : -1;
+}
+
+int clinux_thread_idle_priority(int idle) {
+    struct sched_param parameters = { .sched_priority = 0 };
+    return sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &parameters);
 }

@@ -165,12 +165,7 @@ public final class WALCheckpointer: @unchecked Sendable {
     /// nothing else wants). When the WAL has grown to three windows all the same, the pass runs
     /// at normal priority so that the WAL cannot grow without bound. Returns the new state.
     private func setIdlePriority(_ idle: Bool) -> Bool {
-        #if os(Linux)
-        var parameters = sched_param()
-        parameters.sched_priority = 0
-        // SCHED_IDLE (5) and SCHED_OTHER (0) from <linux/sched.h>; Glibc does not export them to Swift.
-        _ = sched_setscheduler(0, idle ? 5 : 0, &parameters)
-        #endif
+        _ = clinux_thread_idle_priority(idle ? 1 : 0)
         return idle
     }
 }

@@ -24,6 +24,10 @@ void clinux_name_thread(const char *name);
 // reads the page cache answered are not counted. -1 on failure.
 long clinux_thread_blocks_read(void);
 
+// Moves the calling thread to SCHED_IDLE (it runs only on a core nothing else wants), or back to
+// SCHED_OTHER (leaving SCHED_IDLE needs CAP_SYS_NICE). 0 on success, -1 with errno.
+int clinux_thread_idle_priority(int idle);
+
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;
 static const int CLINUX_EPOLLERR = EPOLLERR;

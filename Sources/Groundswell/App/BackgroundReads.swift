@@ -100,10 +100,7 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
             // On Linux "who = 0" is the calling thread, not the whole process.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
         case .idle:
-            var parameters = sched_param()
-            parameters.sched_priority = 0
-            // SCHED_IDLE (5) from <linux/sched.h>; Glibc does not export it to Swift.
-            _ = sched_setscheduler(0, 5, &parameters)
+            _ = clinux_thread_idle_priority(1)
         }
         #endif
     }
