@@ -271,6 +271,48 @@ final class EngagementTests: ServiceTestCase {
         }
     }
 
+    /// A background computation that does not end in time (its `SCHED_IDLE` thread starved by
+    /// saturated cores) does not hold the request: after the patience it computes its own, and
+    /// the background one ending later answers nobody twice.
+    func testARequestStopsWaitingForAStalledBackgroundReport() throws {
+        let context = service.app.context
+        let snapshots = EngagementSnapshots(logger: context.logger, joinPatience: .milliseconds(300))
+        defer { snapshots.stop() }
+        let query = EngagementQuery(from: 20_600, to: 20_620, interval: .day)
+        let key = EngagementSnapshots.Key(query, withEmails: false)
+        let gate = DispatchSemaphore(value: 0)
+        let builds = Mutex(0)
+        let build: @Sendable () throws -> EngagementReport = {
+            let n = builds.withLock { $0 += 1; return $0 }
+            if n == 1 { gate.wait() }
+            var report = try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
+            report.asOf = Int64(n)
+            return report
+        }
+        snapshots.warm(key, version: { 1 }, build: build)
+        var waited = 0
+        while builds.withLock({ $0 }) < 1 && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
+        let answers = Mutex<[Int64]>([])
+        let done = DispatchSemaphore(value: 0)
+        let started = DispatchTime.now()
+        let reply = snapshots.answer(key, version: { 1 }, prepare: { .response(Response(status: .noContent)) }, build: build) { report in
+            answers.withLock { $0.append(report.asOf) }
+            return Response(status: .ok)
+        }
+        guard case .promise(let promise) = reply else { return XCTFail("answered before any report was computed") }
+        promise.whenComplete { _ in done.signal() }
+        XCTAssertEqual(done.wait(timeout: .now() + 0.15), .timedOut, "waits for the background computation first")
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "then computes its own while the background one is stalled")
+        XCTAssertGreaterThanOrEqual(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds, 300_000_000)
+        XCTAssertEqual(answers.withLock { $0 }, [2])
+        gate.signal()
+        waited = 0
+        while snapshots.computed < 2 && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertEqual(snapshots.computed, 2, "the stalled computation ended too")
+        XCTAssertEqual(answers.withLock { $0 }, [2], "and answered nobody a second time")
+    }
+
     /// Cohorts over three weeks, with known answers: each sign-up week's share active in its
     /// own and every later week of the range.
     func testCohortRetentionOverSeveralWeeks() throws {

@@ -11,7 +11,8 @@ import Synchronization
 /// a stale snapshot's refresh) on `gs-analytics-bg` at Linux `SCHED_IDLE`, which runs only on a
 /// core nothing else wants: at a million customers the warm-up takes ~10 s of a core, and at nice
 /// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35). A
-/// request for a report being computed there waits for that computation instead of starting a second.
+/// request for a report being computed there waits for that computation instead of starting a second,
+/// for up to 5 s: with the cores saturated a `SCHED_IDLE` thread gets almost none of them.
 ///
 /// Freshness follows the cost: a snapshot is exact while no transaction has committed since it
 /// was read. After a commit, a report that took under 100 ms to compute is computed again for
@@ -63,7 +64,11 @@ final class EngagementSnapshots: Sendable {
     private let idleThread: BackgroundReads
     private let builds = Atomic<Int>(0)
 
-    init(logger: Logger) {
+    /// How long a request waits for a background computation of its report before computing its own.
+    private let joinPatience: DispatchTimeInterval
+
+    init(logger: Logger, joinPatience: DispatchTimeInterval = .seconds(5)) {
+        self.joinPatience = joinPatience
         // Reports of a million customers take seconds of a core (at start-up too): never at
         // the expense of votes and pages.
         thread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics", priority: .nice(10))
@@ -99,11 +104,15 @@ final class EngagementSnapshots: Sendable {
                     return respond(try compute(key, version: version, build: build).report)
                 }
             }
-            // Being computed in the background: its snapshot when it is done, if fresh enough.
+            // Being computed in the background: its snapshot when it is done, if fresh enough; or,
+            // if that computation has not ended within `joinPatience` (a `SCHED_IDLE` thread gets
+            // almost no CPU while the cores are saturated), a copy of its own at nice 10.
             let promise = ResponsePromise()
+            let answered = Once()
             let joined = refreshing.withLock { jobs -> Bool in
                 guard jobs[key] != nil else { return false }
                 jobs[key]!.append { [self] in
+                    guard answered.claim() else { return }
                     if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) {
                         promise.succeed(respond(snapshot.report))
                         return
@@ -112,7 +121,12 @@ final class EngagementSnapshots: Sendable {
                 }
                 return true
             }
-            return joined ? .promise(promise) : computed()
+            guard joined else { return computed() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + joinPatience) {
+                guard answered.claim() else { return }
+                computed().whenComplete { promise.succeed($0) }
+            }
+            return .promise(promise)
         }
     }
 
@@ -174,5 +188,12 @@ final class EngagementSnapshots: Sendable {
             }
         }
         return snapshot
+    }
+
+    /// Whichever of a joined request's two ways to its answer comes first: the background
+    /// computation ending or the patience running out.
+    private final class Once: Sendable {
+        private let taken = Atomic<Bool>(false)
+        func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
     }
 }
