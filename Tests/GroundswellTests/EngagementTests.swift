@@ -235,25 +235,14 @@ final class EngagementTests: ServiceTestCase {
         let context = service.app.context
         let snapshots = EngagementSnapshots(logger: context.logger)
         defer { snapshots.stop() }
-        struct Failed: Error {}
         for (interval, failFirst) in [(PeriodKind.day, false), (PeriodKind.week, true)] {
             let query = EngagementQuery(from: 20_600, to: 20_620, interval: interval)
             let key = EngagementSnapshots.Key(query, withEmails: false)
-            let gate = DispatchSemaphore(value: 0)
-            let builds = Mutex(0)
-            let build: @Sendable () throws -> EngagementReport = {
-                let n = builds.withLock { $0 += 1; return $0 }
-                if n == 1 {
-                    gate.wait()
-                    if failFirst { throw Failed() }
-                }
-                var report = try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
-                report.asOf = Int64(n)
-                return report
-            }
+            let gated = GatedBuild(context, query, failFirst: failFirst)
+            let build: @Sendable () throws -> EngagementReport = { try gated.run() }
             snapshots.warm(key, version: { 1 }, build: build)
-            var waited = 0
-            while builds.withLock({ $0 }) < 1 && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
+            gated.waitForBuilds(1)
+            let (gate, builds) = (gated.gate, gated)
             let seen = Mutex<Int64>(0)
             let done = DispatchSemaphore(value: 0)
             let reply = snapshots.answer(key, version: { 1 }, prepare: { .response(Response(status: .noContent)) }, build: build) { report in
@@ -263,11 +252,11 @@ final class EngagementTests: ServiceTestCase {
             guard case .promise(let promise) = reply else { return XCTFail("answered before any report was computed") }
             promise.whenComplete { _ in done.signal() }
             XCTAssertEqual(done.wait(timeout: .now() + 0.3), .timedOut, "\(interval): waits for the background computation")
-            XCTAssertEqual(builds.withLock { $0 }, 1, "\(interval): no second computation meanwhile")
+            XCTAssertEqual(builds.count, 1, "\(interval): no second computation meanwhile")
             gate.signal()
             XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
             XCTAssertEqual(seen.withLock { $0 }, failFirst ? 2 : 1, "\(interval)")
-            XCTAssertEqual(builds.withLock { $0 }, failFirst ? 2 : 1, "\(interval)")
+            XCTAssertEqual(builds.count, failFirst ? 2 : 1, "\(interval)")
         }
     }
 
@@ -280,18 +269,10 @@ final class EngagementTests: ServiceTestCase {
         defer { snapshots.stop() }
         let query = EngagementQuery(from: 20_600, to: 20_620, interval: .day)
         let key = EngagementSnapshots.Key(query, withEmails: false)
-        let gate = DispatchSemaphore(value: 0)
-        let builds = Mutex(0)
-        let build: @Sendable () throws -> EngagementReport = {
-            let n = builds.withLock { $0 += 1; return $0 }
-            if n == 1 { gate.wait() }
-            var report = try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
-            report.asOf = Int64(n)
-            return report
-        }
+        let gated = GatedBuild(context, query)
+        let build: @Sendable () throws -> EngagementReport = { try gated.run() }
         snapshots.warm(key, version: { 1 }, build: build)
-        var waited = 0
-        while builds.withLock({ $0 }) < 1 && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
+        gated.waitForBuilds(1)
         let answers = Mutex<[Int64]>([])
         let done = DispatchSemaphore(value: 0)
         let started = DispatchTime.now()
@@ -305,8 +286,9 @@ final class EngagementTests: ServiceTestCase {
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "then computes its own while the background one is stalled")
         XCTAssertGreaterThanOrEqual(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds, 300_000_000)
         XCTAssertEqual(answers.withLock { $0 }, [2])
-        gate.signal()
-        waited = 0
+        gated.gate.signal()
+        gated.waitForBuilds(2)
+        var waited = 0
         while snapshots.computed < 2 && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
         Thread.sleep(forTimeInterval: 0.1)
         XCTAssertEqual(snapshots.computed, 2, "the stalled computation ended too")
@@ -617,5 +599,41 @@ final class EngagementTests: ServiceTestCase {
         var sum = 0.0
         for x in values { for y in values { sum += abs(Double(x - y)) } }
         return sum / (2 * n * n * mean)
+    }
+}
+
+/// A report build whose first run waits for `gate` (and then fails, with `failFirst`): the
+/// background computation that a request for the same report joins.
+private final class GatedBuild: Sendable {
+    struct Failed: Error {}
+    let gate = DispatchSemaphore(value: 0)
+    private let builds = Mutex(0)
+    private let context: AppContext
+    private let query: EngagementQuery
+    private let failFirst: Bool
+
+    init(_ context: AppContext, _ query: EngagementQuery, failFirst: Bool = false) {
+        (self.context, self.query, self.failFirst) = (context, query, failFirst)
+    }
+
+    /// Runs started so far.
+    var count: Int { builds.withLock { $0 } }
+
+    /// Builds the report, its `asOf` set to the run's number (1 for the first).
+    func run() throws -> EngagementReport {
+        let n = builds.withLock { $0 += 1; return $0 }
+        if n == 1 {
+            gate.wait()
+            if failFirst { throw Failed() }
+        }
+        var report = try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
+        report.asOf = Int64(n)
+        return report
+    }
+
+    /// Waits (up to 5 s) until `n` runs have started.
+    func waitForBuilds(_ n: Int) {
+        var waited = 0
+        while count < n && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
     }
 }
