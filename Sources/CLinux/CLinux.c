@@ -45,3 +45,7 @@ int clinux_thread_idle_priority(int idle) {
     struct sched_param parameters = { .sched_priority = 0 };
     return sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &parameters);
 }
+
+int clinux_malloc_arenas(int count) {
+    return mallopt(M_ARENA_MAX, count);
+}

@@ -258,3 +258,54 @@ extension CrashTests {
         print("crash test: rollup killed with \(written) of \(expected.count) entries written, resumed to all")
     }
 }
+
+extension CrashTests {
+    /// The real binary keeps one malloc arena for all its threads (glibc's main heap), unless
+    /// `MALLOC_ARENA_MAX` says otherwise: counted from `/proc/<pid>/maps` after the event loop, the
+    /// writer and the readers have all allocated at once.
+    func testTheServerKeepsOneMallocArenaUnlessTold() throws {
+        let directory = try scratchDirectory("arenas")
+        for (environment, expectOne) in [([String: String](), true), (["MALLOC_ARENA_MAX": "8"], false)] {
+            let db = directory.appendingPathComponent("arenas-\(expectOne).sqlite").path
+            let server = try Server(db: db, environment: environment)
+            defer { server.stop() }
+            let client = TestClient(port: server.port)
+            let token = try client.post("/users", ["name": "Ada", "email": "ada@example.com"]).json["token"] as! String
+            let idea = try client.post("/ideas", ["title": "Arenas", "description": "d", "category": "c"], token: token).json["id"] as! Int
+            let port = server.port
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                let own = TestClient(port: port)
+                for i in 0..<40 {
+                    _ = try? own.get(i % 2 == 0 ? "/ideas/\(idea)" : "/ideas?q=arenas")
+                    if i % 10 == 0 { _ = try? own.post("/users", ["name": "V\(worker)-\(i)", "email": "v\(worker)-\(i)@example.com"]) }
+                }
+            }
+            let arenas = try CrashTests.mallocArenaHeaps(pid: server.process.processIdentifier)
+            if expectOne {
+                XCTAssertEqual(arenas, 0, "no heap besides the main one")
+            } else {
+                XCTAssertGreaterThan(arenas, 0, "MALLOC_ARENA_MAX=8 gives threads arenas of their own")
+            }
+        }
+    }
+
+    /// glibc's arenas other than the main one: anonymous mappings of 64 MiB aligned to 64 MiB
+    /// (the part in use readable and writable, the rest reserved without access).
+    static func mallocArenaHeaps(pid: Int32) throws -> Int {
+        let heap: UInt64 = 64 << 20
+        let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8).split(separator: "\n").map { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let bounds = fields[0].split(separator: "-").map { UInt64($0, radix: 16) ?? 0 }
+            return (start: bounds[0], end: bounds[1], access: String(fields[1]), anonymous: fields.count == 5)
+        }
+        var count = 0
+        for (index, map) in maps.enumerated() where map.anonymous && map.start % heap == 0 && map.access.hasPrefix("rw") {
+            let next = index + 1 < maps.count ? maps[index + 1] : nil
+            if map.end - map.start == heap
+                || (next.map { $0.anonymous && $0.start == map.end && $0.access.hasPrefix("---") && $0.end - map.start == heap } ?? false) {
+                count += 1
+            }
+        }
+        return count
+    }
+}

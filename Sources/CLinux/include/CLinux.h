@@ -28,6 +28,10 @@ long clinux_thread_blocks_read(void);
 // SCHED_OTHER (leaving SCHED_IDLE needs CAP_SYS_NICE). 0 on success, -1 with errno.
 int clinux_thread_idle_priority(int idle);
 
+// Caps glibc's malloc arenas for the threads created from now on (mallopt M_ARENA_MAX). 1 on
+// success, 0 on failure.
+int clinux_malloc_arenas(int count);
+
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;
 static const int CLINUX_EPOLLERR = EPOLLERR;
