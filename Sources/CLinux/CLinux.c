@@ -15,12 +15,11 @@ int clinux_start_writeback(int fd) {
     return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
-void clinux_tune_malloc(int mmap_threshold, int arenas) {
+void clinux_tune_malloc(int mmap_threshold) {
     mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     // A fixed mmap threshold also freezes the trim threshold at its default (128 KiB), so
     // free() would shrink the heap (a syscall) all the time; the server trims by itself.
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    mallopt(M_ARENA_MAX, arenas);
 }
 
 void clinux_trim_memory(void) {

@@ -62,9 +62,10 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Process-wide malloc settings, once: buffers of 128 KiB and more are mapped on their
-    /// own and unmapped when freed, and two arenas per core at most.
+    /// own and unmapped when freed. (The arena cap is the program's to set before its threads
+    /// start, `groundswell serve`: set here it came after glibc had fixed its limit.)
     private static let mallocTuned: Void = {
-        clinux_tune_malloc(128 * 1024, Int32(2 * ServerConfiguration.coreCount))
+        clinux_tune_malloc(128 * 1024)
     }()
 
     public init(configuration: ServerConfiguration, responder: HTTPResponder, logger: Logger) {

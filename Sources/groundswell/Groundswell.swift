@@ -173,8 +173,8 @@ struct Serve: ParsableCommand {
     func run() throws {
         // One malloc arena for every thread, unless MALLOC_ARENA_MAX says otherwise, set before any
         // thread starts. glibc gives each new thread that allocates an arena of its own, up to 8 a
-        // core, and fixes that limit when it makes the first (so the HTTP server's later cap never
-        // applied): the server made 15, each keeping the memory its thread freed. With one: ~3 MiB
+        // core, and fixes that limit when it makes the first (a cap of two a core the HTTP server set
+        // later never applied): the server made 15, each keeping the memory its thread freed. With one: ~3 MiB
         // less under votes, and the first engagement rollup after a flood peaked at 60.8 MiB
         // instead of 67.4 (docs/performance.md, session 36). Small allocations come from each
         // thread's cache without the arena's lock.

@@ -12,9 +12,8 @@ int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int clinux_start_writeback(int fd);
 /// memmem(3), a GNU extension: the first occurrence of needle in haystack, or NULL.
 const void *clinux_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
-// Large buffers (request bodies, long heads) come from mmap and go back to the system when
-// freed, and at most `arenas` malloc arenas exist (fewer half-empty heaps to fragment).
-void clinux_tune_malloc(int mmap_threshold, int arenas);
+// Large buffers (request bodies, long heads) come from mmap and go back to the system when freed.
+void clinux_tune_malloc(int mmap_threshold);
 // Gives free heap memory back to the system (malloc_trim(0)).
 void clinux_trim_memory(void);
 // Names the calling thread for top -H, perf and /proc (prctl PR_SET_NAME: Linux keeps 15 bytes).
@@ -28,8 +27,8 @@ long clinux_thread_blocks_read(void);
 // SCHED_OTHER (leaving SCHED_IDLE needs CAP_SYS_NICE). 0 on success, -1 with errno.
 int clinux_thread_idle_priority(int idle);
 
-// Caps glibc's malloc arenas for the threads created from now on (mallopt M_ARENA_MAX). 1 on
-// success, 0 on failure.
+// Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Only before any thread but the first has
+// allocated: glibc fixes the limit when it makes its first extra arena. 1 on success, 0 on failure.
 int clinux_malloc_arenas(int count);
 
 static const int CLINUX_EPOLLIN = EPOLLIN;
