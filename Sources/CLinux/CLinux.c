@@ -5,6 +5,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
@@ -43,6 +45,17 @@ long clinux_thread_blocks_read(void) {
 int clinux_thread_idle_priority(int idle) {
     struct sched_param parameters = { .sched_priority = 0 };
     return sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &parameters);
+}
+
+int clinux_thread_io_idle(int idle) {
+    // ioprio_set(IOPRIO_WHO_PROCESS, this thread, class << 13): 3 is IOPRIO_CLASS_IDLE; class 0
+    // (none) goes back to the thread's CPU nice value, which is what threads start with.
+    return (int)syscall(SYS_ioprio_set, 1, 0, idle ? (3 << 13) : 0);
+}
+
+int clinux_thread_io_class(int tid) {
+    long value = syscall(SYS_ioprio_get, 1, tid);
+    return value < 0 ? -1 : (int)(value >> 13);
 }
 
 int clinux_malloc_arenas(int count) {

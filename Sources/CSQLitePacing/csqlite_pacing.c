@@ -54,9 +54,14 @@ int csqlite_pacing_take_deferred_sync(void) {
     return fd;
 }
 
+static long long steps;  // atomically: several connections pace at once
+
+long long csqlite_pacing_steps(void) { return __atomic_load_n(&steps, __ATOMIC_RELAXED); }
+
 static void pace(PacedFile *p, int all) {
     if (p->fd < 0 || p->written == 0) return;
     if (!all && p->written < paced_chunk) return;
+    __atomic_add_fetch(&steps, 1, __ATOMIC_RELAXED);
     // Wait for earlier write-back of the range, start it, and wait for it: the device never
     // holds more than a chunk of this file's writes ahead of anyone else's fsync.
     sync_file_range(p->fd, p->start, p->end - p->start,

@@ -13,8 +13,16 @@ import CSQLite
 /// the writer looks at the frames appended meanwhile: many, another background pass; a few
 /// (`tail`), it copies them itself between batches — a short stall — and its next transaction
 /// starts the WAL over.
-/// `@unchecked Sendable`: `connection` belongs to the checkpointer thread, `lastFrames` to the
-/// writer thread; the rest is guarded by `condition` (and `sqlite3_interrupt` is thread-safe).
+///
+/// Passes run on `gs-checkpoint` at `SCHED_IDLE` with its I/O in the idle class. When the WAL
+/// has grown to three windows all the same (the cores or the disk saturated for long), the
+/// next pass runs on `gs-checkpoint-u` at normal priority, and a pass still starving on the idle
+/// thread is ended for it: an unprivileged thread can lower its priority but never raise it
+/// again (Linux refuses `SCHED_IDLE` → `SCHED_OTHER` without `CAP_SYS_NICE`), so the urgent
+/// passes need a thread of their own.
+/// `@unchecked Sendable`: `connection` is used by one pass at a time (`running`), `lastFrames`
+/// belongs to the writer thread; the rest is guarded by `condition` (and `sqlite3_interrupt` is
+/// thread-safe).
 public final class WALCheckpointer: @unchecked Sendable {
     /// WAL frames (pages) that start a background pass.
     public let window: Int
@@ -25,11 +33,14 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var pending = false
     private var running = false
     private var stopping = false
-    /// The WAL has grown to three windows: the next pass runs at normal priority.
+    /// The WAL has grown to three windows: the next pass runs on the normal-priority thread.
     private var urgent = false
+    /// A pass is running on the idle thread (which an urgent one may end).
+    private var idlePassRunning = false
     /// Frames the last pass left copied; 0 once the WAL started over.
     private var backfilled = 0
     private var passes = 0
+    private var urgentPasses = 0
     private var writerPasses = 0
     /// Time the writer spent in those copies: every write waits meanwhile.
     private var writerNanos: UInt64 = 0
@@ -39,7 +50,7 @@ public final class WALCheckpointer: @unchecked Sendable {
     /// Writer thread only: the most frames one commit appended since the WAL started over.
     private var largestCommit = 0
 
-    /// Opens a connection of its own to `path` and starts the checkpointer thread.
+    /// Opens a connection of its own to `path` and starts the checkpointer's two threads.
     public init(path: String, options: Connection.Options, window: Int, tail: Int = 256) throws {
         var own = options
         own.tokenizers = []
@@ -51,19 +62,27 @@ public final class WALCheckpointer: @unchecked Sendable {
         self.connection = try Connection(path: path, options: own)
         self.window = max(1, window)
         self.tail = max(1, min(tail, window))
-        let thread = Thread { [unowned self] in
-            clinux_name_thread("gs-checkpoint")
-            self.loop()
+        for urgent in [false, true] {
+            let thread = Thread { [unowned self] in
+                clinux_name_thread(urgent ? "gs-checkpoint-u" : "gs-checkpoint")
+                if !urgent {
+                    // For good: an unprivileged thread cannot take either back.
+                    _ = clinux_thread_idle_priority(1)
+                    _ = clinux_thread_io_idle(1)
+                }
+                self.loop(urgent: urgent)
+            }
+            thread.stackSize = 256 << 10
+            thread.start()
         }
-        thread.stackSize = 256 << 10
-        thread.start()
     }
 
-    /// Background passes, the writer's own tail copies so far and the time they took.
-    public var statistics: (passes: Int, writerPasses: Int, writerNanos: UInt64) {
+    /// Background passes (those at normal priority among them), the writer's own tail copies so
+    /// far and the time they took.
+    public var statistics: (passes: Int, urgentPasses: Int, writerPasses: Int, writerNanos: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        return (passes, writerPasses, writerNanos)
+        return (passes, urgentPasses, writerPasses, writerNanos)
     }
 
     /// Writer thread, after each commit, outside any transaction (the WAL's size is what the
@@ -80,7 +99,13 @@ public final class WALCheckpointer: @unchecked Sendable {
         lastFrames = frames
         let overgrown = frames >= 3 * window
         if running || stopping {
-            if overgrown { urgent = true }
+            if overgrown && !urgent {
+                urgent = true
+                // A pass not yet taken goes to the urgent thread; one starving on the idle thread
+                // ends at its next page (reporting nothing) and the next commit asks again.
+                if idlePassRunning { sqlite3_interrupt(connection.handle) }
+                condition.broadcast()
+            }
             condition.unlock()
             return
         }
@@ -118,7 +143,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         while running { condition.wait() }
     }
 
-    /// Stops the thread, ending a pass in progress.
+    /// Stops both threads, ending a pass in progress.
     func stop() {
         condition.lock()
         guard !stopping else {
@@ -130,42 +155,37 @@ public final class WALCheckpointer: @unchecked Sendable {
         condition.unlock()
         sqlite3_interrupt(connection.handle)
         finished.wait()
+        finished.wait()
         connection.close()
     }
 
-    private func loop() {
-        var idle = setIdlePriority(true)
+    private func loop(urgent forUrgent: Bool) {
         while true {
             condition.lock()
-            while !pending && !stopping { condition.wait() }
+            while !(pending && urgent == forUrgent) && !stopping { condition.wait() }
             if stopping {
-                running = false  // a pass asked for but never begun
+                if pending {  // a pass asked for but never begun
+                    pending = false
+                    running = false
+                }
                 condition.broadcast()
                 condition.unlock()
                 break
             }
             pending = false
-            let hurry = urgent
+            idlePassRunning = !forUrgent
             condition.unlock()
-            if hurry == idle { idle = setIdlePriority(!hurry) }
             let copied = (try? connection.checkpointPassive())?.backfilled
             condition.lock()
             // An interrupted pass copied some pages but reports nothing: the next one redoes them.
             backfilled = copied ?? 0
+            idlePassRunning = false
             running = false
             passes += 1
+            if forUrgent { urgentPasses += 1 }
             condition.broadcast()
             condition.unlock()
         }
         finished.signal()
-    }
-
-    /// A pass copies thousands of pages; on a machine whose cores are all busy serving, the
-    /// event loops and the writer come first (Linux `SCHED_IDLE`: the thread runs only on a core
-    /// nothing else wants). When the WAL has grown to three windows all the same, the pass runs
-    /// at normal priority so that the WAL cannot grow without bound. Returns the new state.
-    private func setIdlePriority(_ idle: Bool) -> Bool {
-        _ = clinux_thread_idle_priority(idle ? 1 : 0)
-        return idle
     }
 }

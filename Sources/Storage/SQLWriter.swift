@@ -102,9 +102,9 @@ public final class SQLWriter: Sendable {
         }
     }
 
-    /// SQLite with the background checkpointer: its passes, the writer's own tail copies so far
-    /// and the time they took.
-    public var checkpointStatistics: (passes: Int, writerPasses: Int, writerNanos: UInt64)? {
+    /// SQLite with the background checkpointer: its passes (those at normal priority among them),
+    /// the writer's own tail copies so far and the time they took.
+    public var checkpointStatistics: (passes: Int, urgentPasses: Int, writerPasses: Int, writerNanos: UInt64)? {
         switch backend {
         case .sqlite(let writer, _): writer.checkpointer?.statistics
         case .postgres: nil

@@ -15,7 +15,7 @@ final class PacedVFSTests: DatabaseFileTestCase {
         try paced.transaction {
             for i in 0..<3_000 { try paced.run("INSERT INTO t (id, pad) VALUES (?, randomblob(3000))", [Int64(i)]) }
         }
-        // The checkpoint writes ~9 MB into the file through the pacing (chunks of 4 MiB).
+        // The checkpoint writes ~9 MB into the file through the pacing (chunks of 256 KiB).
         let other = try Connection(path: path)
         XCTAssertEqual(try other.scalarInt("SELECT COUNT(*) FROM t"), 3_000, "a default-VFS reader shares the WAL index")
         try paced.checkpoint()
@@ -25,6 +25,24 @@ final class PacedVFSTests: DatabaseFileTestCase {
 
         options.vfs = "no-such-vfs"
         XCTAssertThrowsError(try Connection(path: path, options: options))
+    }
+
+    /// A checkpoint's writes reach the disk a chunk of 256 KiB at a time (each step waits for its
+    /// range), so a WAL flush never queues behind more than a chunk of them (PacedVFS.chunkBytes).
+    func testACheckpointWritesTheFileInSmallChunks() throws {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.paced()
+        options.walAutocheckpoint = 0  // every page waits in the WAL for the checkpoint below
+        let paced = try Connection(path: path, options: options)
+        try paced.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)")
+        try paced.transaction {
+            for i in 0..<3_000 { try paced.run("INSERT INTO t (id, pad) VALUES (?, randomblob(3000))", [Int64(i)]) }
+        }
+        let before = csqlite_pacing_steps()
+        try paced.checkpoint()
+        // ~9.3 MB copied: at least 35 chunks of 256 KiB (3 of 4 MiB); other tests' steps only add.
+        XCTAssertGreaterThanOrEqual(csqlite_pacing_steps() - before, 35)
+        XCTAssertEqual(walBytes(), 0)
     }
 
     /// A writer on the gathering VFS with `schema`, and a reader on the default VFS.

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 import XCTest
@@ -55,6 +56,68 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         XCTAssertEqual(try reopened.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
         XCTAssertEqual(try reopened.scalarInt("SELECT COUNT(*) FROM t"), 40_000)
         XCTAssertEqual(walBytes(), 0, "the last checkpoint at shutdown truncated the WAL")
+    }
+
+    /// With every core busy the idle thread's pass may not run for minutes. Once the WAL reaches
+    /// three windows that pass is ended and the next runs on `gs-checkpoint-u` at normal priority:
+    /// a thread at `SCHED_IDLE` cannot leave it without `CAP_SYS_NICE`, so the checkpointer never
+    /// tries; the idle thread stays idle.
+    func testPassesMoveToTheNormalPriorityThreadWhenTheWALOvergrows() throws {
+        let (writer, checkpointer) = try makeWriter(window: 300, tail: 64)
+        let spinning = Atomic<Bool>(true)
+        let spinners = DispatchGroup()
+        for _ in 0...ProcessInfo.processInfo.activeProcessorCount {
+            spinners.enter()
+            Thread {
+                var n = 0
+                while spinning.load(ordering: .relaxed) { n &+= 1 }
+                spinners.leave()
+            }.start()
+        }
+        Self.write(writer, rows: 40_000, from: 0)
+        spinning.store(false, ordering: .relaxed)
+        spinners.wait()
+        let statistics = checkpointer.statistics
+        XCTAssertGreaterThan(statistics.urgentPasses, 0, "passes at normal priority ran: \(statistics)")
+        XCTAssertLessThan(statistics.urgentPasses, statistics.passes + 1)
+        let policies = Self.threadPolicies()
+        XCTAssertEqual(policies["gs-checkpoint"], [5], "SCHED_IDLE: \(policies)")
+        XCTAssertEqual(policies["gs-checkpoint-u"], [0], "SCHED_OTHER: \(policies)")
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 40_000)
+        writer.close()
+        XCTAssertEqual(try Connection(path: path).queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
+
+    /// Each named thread's scheduling policies (`/proc/self/task/TID/stat` field 41, counted after
+    /// the parenthesised name).
+    private static func threadPolicies() -> [String: Set<Int>] {
+        var policies: [String: Set<Int>] = [:]
+        for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            policies[String(stat[stat.index(after: open)..<close]), default: []].insert(Int(fields[38]) ?? -1)
+        }
+        return policies
+    }
+
+    /// The checkpointer's passes are background work in the disk's queue too: its thread's I/O is
+    /// in the idle class, so the WAL flushes a vote waits for are sent ahead of a pass's writes.
+    func testTheCheckpointersWritesAreInTheIdleIOClass() throws {
+        let (writer, _) = try makeWriter(window: 300, tail: 64)
+        defer { writer.close() }
+        Self.write(writer, rows: 100, from: 0)
+        var classes: [Int32] = []
+        for tid in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") {
+            let name = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)
+            guard name?.trimmingCharacters(in: .whitespacesAndNewlines) == "gs-checkpoint", let id = Int32(tid) else { continue }
+            classes.append(clinux_thread_io_class(id))
+        }
+        XCTAssertFalse(classes.isEmpty, "a checkpointer thread runs")
+        XCTAssertEqual(Set(classes), [3], "IOPRIO_CLASS_IDLE on every checkpointer thread: \(classes)")
+        // The writer's own thread keeps the default class (none: the CPU nice value's best-effort level).
+        let writerClass = try writer.sync { _ in clinux_thread_io_class(0) }
+        XCTAssertEqual(writerClass, 0)
     }
 
     func testWithoutABackgroundPassSQLitesOwnCheckpointIsOff() throws {

@@ -31,6 +31,12 @@ int clinux_thread_idle_priority(int idle);
 // allocated: glibc fixes the limit when it makes its first extra arena. 1 on success, 0 on failure.
 int clinux_malloc_arenas(int count);
 
+/// The calling thread's block I/O in the idle class (1) or back to the default (0); 0 or -1.
+int clinux_thread_io_idle(int idle);
+
+/// The I/O class of thread `tid` (0 none, 1 real-time, 2 best-effort, 3 idle), or -1.
+int clinux_thread_io_class(int tid);
+
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;
 static const int CLINUX_EPOLLERR = EPOLLERR;

@@ -24,4 +24,8 @@ int csqlite_pacing_take_deferred_sync(void);
 // Both are registered once (neither as the default); returns a SQLite result code.
 int csqlite_register_paced_vfs(const char *name, const char *gathering_name, long long chunk_bytes);
 
+// Pacing steps taken since start (each one a sync_file_range that waited for its range), for
+// tests and diagnostics.
+long long csqlite_pacing_steps(void);
+
 #endif

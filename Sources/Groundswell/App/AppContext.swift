@@ -180,6 +180,9 @@ public final class AppContext: Sendable {
         if let checkpoints = database.writer.checkpointStatistics {
             MetricText.single("groundswell_wal_checkpoint_passes_total", "counter",
                               help: "Background passes copying the WAL into the database file (SQLite).", value: checkpoints.passes, into: &text)
+            MetricText.single("groundswell_wal_checkpoint_urgent_passes_total", "counter",
+                              help: "Those passes run at normal priority because the WAL had grown to three windows (SQLite).",
+                              value: checkpoints.urgentPasses, into: &text)
             MetricText.single("groundswell_wal_checkpoint_writer_copies_total", "counter",
                               help: "Times the writer copied a pass's last frames itself so the WAL could start over (SQLite).",
                               value: checkpoints.writerPasses, into: &text)
