@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <stdio.h>
 #include "CLinux.h"
 
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
@@ -56,6 +57,21 @@ int clinux_thread_io_idle(int idle) {
 int clinux_thread_io_class(int tid) {
     long value = syscall(SYS_ioprio_get, 1, tid);
     return value < 0 ? -1 : (int)(value >> 13);
+}
+
+int clinux_thread_id(void) {
+    return (int)syscall(SYS_gettid);
+}
+
+long long clinux_thread_runqueue_wait(int tid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
+    FILE *file = fopen(path, "re");
+    if (file == 0) return -1;
+    unsigned long long running = 0, waiting = 0;
+    int fields = fscanf(file, "%llu %llu", &running, &waiting);
+    fclose(file);
+    return fields == 2 ? (long long)waiting : -1;
 }
 
 int clinux_malloc_arenas(int count) {

@@ -16,10 +16,11 @@ import CSQLite
 ///
 /// Passes run on `gs-checkpoint` at `SCHED_IDLE` with its I/O in the idle class. When the WAL
 /// has grown to three windows all the same (the cores or the disk saturated for long), the
-/// next pass runs on `gs-checkpoint-u` at normal priority, and a pass still starving on the idle
-/// thread is ended for it: an unprivileged thread can lower its priority but never raise it
-/// again (Linux refuses `SCHED_IDLE` → `SCHED_OTHER` without `CAP_SYS_NICE`), so the urgent
-/// passes need a thread of their own.
+/// next pass runs on `gs-checkpoint-u` at normal priority: an unprivileged thread can lower its
+/// priority but never raise it again (Linux refuses `SCHED_IDLE` → `SCHED_OTHER` without
+/// `CAP_SYS_NICE`), so the urgent passes need a thread of their own. A pass on the idle thread
+/// that spends most of its time waiting for a core is ended for them (an ended pass's copies count
+/// for nothing, so one that waits for the disk instead is left to finish).
 /// `@unchecked Sendable`: `connection` is used by one pass at a time (`running`), `lastFrames`
 /// belongs to the writer thread; the rest is guarded by `condition` (and `sqlite3_interrupt` is
 /// thread-safe).
@@ -37,6 +38,12 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var urgent = false
     /// A pass is running on the idle thread (which an urgent one may end).
     private var idlePassRunning = false
+    /// The idle thread's id, and when its pass began: the time and the thread's wait for a core
+    /// then (`clinux_thread_runqueue_wait`, -1 without schedstat).
+    private var idleThreadID: Int32 = 0
+    private var idlePassStart: (nanos: UInt64, waited: Int64) = (0, -1)
+    /// Writer thread only: when it last looked at whether the idle pass starves.
+    private var lastStarvationCheck: UInt64 = 0
     /// Frames the last pass left copied; 0 once the WAL started over.
     private var backfilled = 0
     private var passes = 0
@@ -69,6 +76,9 @@ public final class WALCheckpointer: @unchecked Sendable {
                     // For good: an unprivileged thread cannot take either back.
                     _ = clinux_thread_idle_priority(1)
                     _ = clinux_thread_io_idle(1)
+                    self.condition.lock()
+                    self.idleThreadID = clinux_thread_id()
+                    self.condition.unlock()
                 }
                 self.loop(urgent: urgent)
             }
@@ -100,12 +110,10 @@ public final class WALCheckpointer: @unchecked Sendable {
         let overgrown = frames >= 3 * window
         if running || stopping {
             if overgrown && !urgent {
-                urgent = true
-                // A pass not yet taken goes to the urgent thread; one starving on the idle thread
-                // ends at its next page (reporting nothing) and the next commit asks again.
-                if idlePassRunning { sqlite3_interrupt(connection.handle) }
+                urgent = true  // a pass asked for but not yet taken goes to the urgent thread
                 condition.broadcast()
             }
+            if overgrown && idlePassRunning { endStarvingPass() }
             condition.unlock()
             return
         }
@@ -129,6 +137,19 @@ public final class WALCheckpointer: @unchecked Sendable {
         writerPasses += 1
         writerNanos += elapsed
         condition.unlock()
+    }
+
+    /// Writer thread, under `condition`, at most every 100 ms: ends the idle thread's pass (at its
+    /// next page; the next commit asks the urgent thread for one) if it has waited for a core for
+    /// more than half of the time since it began, 100 ms or more ago.
+    private func endStarvingPass() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastStarvationCheck >= 100_000_000 else { return }
+        lastStarvationCheck = now
+        let elapsed = now - idlePassStart.nanos
+        guard idlePassStart.waited >= 0, elapsed >= 100_000_000 else { return }
+        let waited = clinux_thread_runqueue_wait(idleThreadID) - idlePassStart.waited
+        if waited > 0 && UInt64(waited) * 2 > elapsed { sqlite3_interrupt(connection.handle) }
     }
 
     /// Writer thread: ends a pass in progress (SQLite checks for interrupts between pages) and
@@ -173,7 +194,10 @@ public final class WALCheckpointer: @unchecked Sendable {
                 break
             }
             pending = false
-            idlePassRunning = !forUrgent
+            if !forUrgent {
+                idlePassRunning = true
+                idlePassStart = (DispatchTime.now().uptimeNanoseconds, clinux_thread_runqueue_wait(idleThreadID))
+            }
             condition.unlock()
             let copied = (try? connection.checkpointPassive())?.backfilled
             condition.lock()

@@ -59,10 +59,11 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
     }
 
     /// With every core busy the idle thread's pass may not run for minutes. Once the WAL reaches
-    /// three windows that pass is ended and the next runs on `gs-checkpoint-u` at normal priority:
-    /// a thread at `SCHED_IDLE` cannot leave it without `CAP_SYS_NICE`, so the checkpointer never
-    /// tries; the idle thread stays idle.
+    /// three windows that pass, waiting for a core, is ended and the next runs on `gs-checkpoint-u`
+    /// at normal priority: a thread at `SCHED_IDLE` cannot leave it without `CAP_SYS_NICE`, so the
+    /// checkpointer never tries; the idle thread stays idle.
     func testPassesMoveToTheNormalPriorityThreadWhenTheWALOvergrows() throws {
+        XCTAssertGreaterThanOrEqual(clinux_thread_runqueue_wait(clinux_thread_id()), 0, "the kernel keeps schedstat")
         let (writer, checkpointer) = try makeWriter(window: 300, tail: 64)
         let spinning = Atomic<Bool>(true)
         let spinners = DispatchGroup()

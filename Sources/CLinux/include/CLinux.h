@@ -37,6 +37,13 @@ int clinux_thread_io_idle(int idle);
 /// The I/O class of thread `tid` (0 none, 1 real-time, 2 best-effort, 3 idle), or -1.
 int clinux_thread_io_class(int tid);
 
+/// The calling thread's id (gettid).
+int clinux_thread_id(void);
+
+/// Nanoseconds thread `tid` of this process has spent runnable but waiting for a core, from
+/// `/proc/self/task/TID/schedstat`; -1 where the kernel does not keep it.
+long long clinux_thread_runqueue_wait(int tid);
+
 static const int CLINUX_EPOLLIN = EPOLLIN;
 static const int CLINUX_EPOLLOUT = EPOLLOUT;
 static const int CLINUX_EPOLLERR = EPOLLERR;
