@@ -43,15 +43,14 @@ long clinux_thread_blocks_read(void) {
     return getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_inblock : -1;
 }
 
-int clinux_thread_idle_priority(int idle) {
+int clinux_thread_idle_priority(void) {
     struct sched_param parameters = { .sched_priority = 0 };
-    return sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &parameters);
+    return sched_setscheduler(0, SCHED_IDLE, &parameters);
 }
 
-int clinux_thread_io_idle(int idle) {
-    // ioprio_set(IOPRIO_WHO_PROCESS, this thread, class << 13): 3 is IOPRIO_CLASS_IDLE; class 0
-    // (none) goes back to the thread's CPU nice value, which is what threads start with.
-    return (int)syscall(SYS_ioprio_set, 1, 0, idle ? (3 << 13) : 0);
+int clinux_thread_io_idle(void) {
+    // ioprio_set(IOPRIO_WHO_PROCESS, this thread, class << 13): 3 is IOPRIO_CLASS_IDLE.
+    return (int)syscall(SYS_ioprio_set, 1, 0, 3 << 13);
 }
 
 int clinux_thread_io_class(int tid) {

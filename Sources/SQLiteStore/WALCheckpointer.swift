@@ -38,11 +38,11 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var urgent = false
     /// A pass is running on the idle thread (which an urgent one may end).
     private var idlePassRunning = false
-    /// The idle thread's id, and when its pass began: the time and the thread's wait for a core
-    /// then (`clinux_thread_runqueue_wait`, -1 without schedstat).
+    /// The idle thread's id, and since when the writer watches its pass: the time and the
+    /// thread's wait for a core then (`clinux_thread_runqueue_wait`); nil until it first looks.
     private var idleThreadID: Int32 = 0
-    private var idlePassStart: (nanos: UInt64, waited: Int64) = (0, -1)
-    /// Writer thread only: when it last looked at whether the idle pass starves.
+    private var idleWaitSince: (nanos: UInt64, waited: Int64)?
+    /// When the writer last looked at whether the idle pass starves.
     private var lastStarvationCheck: UInt64 = 0
     /// Frames the last pass left copied; 0 once the WAL started over.
     private var backfilled = 0
@@ -74,8 +74,8 @@ public final class WALCheckpointer: @unchecked Sendable {
                 clinux_name_thread(urgent ? "gs-checkpoint-u" : "gs-checkpoint")
                 if !urgent {
                     // For good: an unprivileged thread cannot take either back.
-                    _ = clinux_thread_idle_priority(1)
-                    _ = clinux_thread_io_idle(1)
+                    _ = clinux_thread_idle_priority()
+                    _ = clinux_thread_io_idle()
                     self.condition.lock()
                     self.idleThreadID = clinux_thread_id()
                     self.condition.unlock()
@@ -139,17 +139,24 @@ public final class WALCheckpointer: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Writer thread, under `condition`, at most every 100 ms: ends the idle thread's pass (at its
-    /// next page; the next commit asks the urgent thread for one) if it has waited for a core for
-    /// more than half of the time since it began, 100 ms or more ago.
+    /// Writer thread, under `condition`, while the WAL is overgrown, at most every 100 ms: ends the
+    /// idle thread's pass (at its next page; the next commit asks the urgent thread for one) if,
+    /// since the writer first looked at it 100 ms or more ago, it has waited for a core for more
+    /// than half of the time. Only here is the thread's schedstat read: never on a normal pass.
     private func endStarvingPass() {
         let now = DispatchTime.now().uptimeNanoseconds
         guard now - lastStarvationCheck >= 100_000_000 else { return }
         lastStarvationCheck = now
-        let elapsed = now - idlePassStart.nanos
-        guard idlePassStart.waited >= 0, elapsed >= 100_000_000 else { return }
-        let waited = clinux_thread_runqueue_wait(idleThreadID) - idlePassStart.waited
-        if waited > 0 && UInt64(waited) * 2 > elapsed { sqlite3_interrupt(connection.handle) }
+        let waited = clinux_thread_runqueue_wait(idleThreadID)
+        guard waited >= 0 else { return }  // no schedstat: the pass is left to finish
+        guard let since = idleWaitSince else {
+            idleWaitSince = (now, waited)
+            return
+        }
+        let elapsed = now - since.nanos
+        if elapsed >= 100_000_000 && waited > since.waited && UInt64(waited - since.waited) * 2 > elapsed {
+            sqlite3_interrupt(connection.handle)
+        }
     }
 
     /// Writer thread: ends a pass in progress (SQLite checks for interrupts between pages) and
@@ -194,10 +201,8 @@ public final class WALCheckpointer: @unchecked Sendable {
                 break
             }
             pending = false
-            if !forUrgent {
-                idlePassRunning = true
-                idlePassStart = (DispatchTime.now().uptimeNanoseconds, clinux_thread_runqueue_wait(idleThreadID))
-            }
+            idlePassRunning = !forUrgent
+            idleWaitSince = nil
             condition.unlock()
             let copied = (try? connection.checkpointPassive())?.backfilled
             condition.lock()

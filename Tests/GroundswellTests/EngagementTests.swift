@@ -242,7 +242,6 @@ final class EngagementTests: ServiceTestCase {
             let build: @Sendable () throws -> EngagementReport = { try gated.run() }
             snapshots.warm(key, version: { 1 }, build: build)
             gated.waitForBuilds(1)
-            let (gate, builds) = (gated.gate, gated)
             let seen = Mutex<Int64>(0)
             let done = DispatchSemaphore(value: 0)
             let reply = snapshots.answer(key, version: { 1 }, prepare: { .response(Response(status: .noContent)) }, build: build) { report in
@@ -252,11 +251,11 @@ final class EngagementTests: ServiceTestCase {
             guard case .promise(let promise) = reply else { return XCTFail("answered before any report was computed") }
             promise.whenComplete { _ in done.signal() }
             XCTAssertEqual(done.wait(timeout: .now() + 0.3), .timedOut, "\(interval): waits for the background computation")
-            XCTAssertEqual(builds.count, 1, "\(interval): no second computation meanwhile")
-            gate.signal()
+            XCTAssertEqual(gated.count, 1, "\(interval): no second computation meanwhile")
+            gated.gate.signal()
             XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
             XCTAssertEqual(seen.withLock { $0 }, failFirst ? 2 : 1, "\(interval)")
-            XCTAssertEqual(builds.count, failFirst ? 2 : 1, "\(interval)")
+            XCTAssertEqual(gated.count, failFirst ? 2 : 1, "\(interval)")
         }
     }
 

@@ -309,9 +309,7 @@ final class OperatingTests: ServiceTestCase {
     /// `/proc/PID/task/*/comm` tell the event loop, the writer and the syncer apart.
     func testThreadsAreNamedForTheOperator() throws {
         XCTAssertEqual(try client.get("/healthz").status, 200, "a loop has served a request")
-        let names = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map {
-            try String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        })
+        let names = Set(ProcessThread.all().map(\.name))
         XCTAssertTrue(names.contains { $0.hasPrefix("http-loop-") }, "\(names)")
         XCTAssertTrue(names.contains("gs-events"), "\(names)")
         if TestService.engine == .sqlite {
@@ -325,16 +323,9 @@ final class OperatingTests: ServiceTestCase {
     /// recomputed in the background run at `SCHED_IDLE`, reports a request waits for at nice 10.
     func testBackgroundReportsYieldTheCoresToRequests() throws {
         XCTAssertEqual(try client.get("/healthz").status, 200, "a loop has served a request")
-        // Each thread's nice value and scheduling policy, by name (`/proc/PID/task/TID/stat`:
-        // fields 19 and 41, counted after the parenthesised name, which may hold spaces).
+        // Each thread's nice value and scheduling policy, by name.
         var threads: [String: (nice: Int, policy: Int)] = [:]
-        for tid in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") {
-            let stat = try String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8)
-            guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
-            let name = String(stat[stat.index(after: open)..<close])
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            threads[name] = (Int(fields[16]) ?? -99, Int(fields[38]) ?? -1)
-        }
+        for thread in ProcessThread.all() { threads[thread.name] = (thread.nice, thread.policy) }
         XCTAssertEqual(threads["gs-analytics-bg"]?.policy, 5, "SCHED_IDLE: \(threads)")
         XCTAssertEqual(threads["gs-analytics"]?.policy, 0, "SCHED_OTHER: \(threads)")
         XCTAssertEqual(threads["gs-analytics"]?.nice, 10, "\(threads)")

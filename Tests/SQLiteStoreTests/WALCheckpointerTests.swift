@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 @testable import SQLiteStore
 
@@ -86,26 +87,14 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         spinners.wait()
         let statistics = checkpointer.statistics
         XCTAssertGreaterThan(statistics.urgentPasses, 0, "passes at normal priority ran: \(statistics)")
-        XCTAssertLessThan(statistics.urgentPasses, statistics.passes + 1)
-        let policies = Self.threadPolicies()
-        XCTAssertEqual(policies["gs-checkpoint"], [5], "SCHED_IDLE: \(policies)")
-        XCTAssertEqual(policies["gs-checkpoint-u"], [0], "SCHED_OTHER: \(policies)")
+        XCTAssertLessThanOrEqual(statistics.urgentPasses, statistics.passes)
+        let threads = ProcessThread.all()
+        let policies = { (name: String) in Set(threads.filter { $0.name == name }.map(\.policy)) }
+        XCTAssertEqual(policies("gs-checkpoint"), [5], "SCHED_IDLE")
+        XCTAssertEqual(policies("gs-checkpoint-u"), [0], "SCHED_OTHER")
         XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, Int64(rows))
         writer.close()
         XCTAssertEqual(try Connection(path: path).queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
-    }
-
-    /// Each named thread's scheduling policies (`/proc/self/task/TID/stat` field 41, counted after
-    /// the parenthesised name).
-    private static func threadPolicies() -> [String: Set<Int>] {
-        var policies: [String: Set<Int>] = [:]
-        for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
-            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            policies[String(stat[stat.index(after: open)..<close]), default: []].insert(Int(fields[38]) ?? -1)
-        }
-        return policies
     }
 
     /// The checkpointer's passes are background work in the disk's queue too: its thread's I/O is
@@ -114,12 +103,7 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         let (writer, _) = try makeWriter(window: 300, tail: 64)
         defer { writer.close() }
         Self.write(writer, rows: 100, from: 0)
-        var classes: [Int32] = []
-        for tid in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") {
-            let name = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)
-            guard name?.trimmingCharacters(in: .whitespacesAndNewlines) == "gs-checkpoint", let id = Int32(tid) else { continue }
-            classes.append(clinux_thread_io_class(id))
-        }
+        let classes = ProcessThread.all().filter { $0.name == "gs-checkpoint" }.map { clinux_thread_io_class($0.id) }
         XCTAssertFalse(classes.isEmpty, "a checkpointer thread runs")
         XCTAssertEqual(Set(classes), [3], "IOPRIO_CLASS_IDLE on every checkpointer thread: \(classes)")
         // The writer's own thread keeps the default class (none: the CPU nice value's best-effort level).

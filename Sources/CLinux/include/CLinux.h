@@ -23,16 +23,16 @@ void clinux_name_thread(const char *name);
 // reads the page cache answered are not counted. -1 on failure.
 long clinux_thread_blocks_read(void);
 
-// Moves the calling thread to SCHED_IDLE (it runs only on a core nothing else wants), or back to
-// SCHED_OTHER (leaving SCHED_IDLE needs CAP_SYS_NICE). 0 on success, -1 with errno.
-int clinux_thread_idle_priority(int idle);
+// Moves the calling thread to SCHED_IDLE (it runs only on a core nothing else wants), for good:
+// leaving it needs CAP_SYS_NICE. 0 on success, -1 with errno.
+int clinux_thread_idle_priority(void);
 
 // Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Only before any thread but the first has
 // allocated: glibc fixes the limit when it makes its first extra arena. 1 on success, 0 on failure.
 int clinux_malloc_arenas(int count);
 
-/// The calling thread's block I/O in the idle class (1) or back to the default (0); 0 or -1.
-int clinux_thread_io_idle(int idle);
+/// Puts the calling thread's block I/O in the idle class; 0 or -1.
+int clinux_thread_io_idle(void);
 
 /// The I/O class of thread `tid` (0 none, 1 real-time, 2 best-effort, 3 idle), or -1.
 int clinux_thread_io_class(int tid);

@@ -100,7 +100,7 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
             // On Linux "who = 0" is the calling thread, not the whole process.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
         case .idle:
-            _ = clinux_thread_idle_priority(1)
+            _ = clinux_thread_idle_priority()
         }
         #endif
     }
