@@ -22,7 +22,9 @@ final class PostgresSessionLossTests: ServiceTestCase {
             let ended = try admin.scalarInt("""
                 SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
                 """) ?? 0
-            XCTAssertGreaterThan(ended, 3, "round \(round): the node's connections were there to end")
+            // At least the writer's session (its last write: the idea, or the last round's comment); which
+            // readers and background threads hold one at this moment varies, so no more is counted on.
+            XCTAssertGreaterThanOrEqual(ended, 1, "round \(round): the node's connections were there to end")
             Thread.sleep(forTimeInterval: 0.1)
             for _ in 0..<6 {
                 let read = try client.get("/ideas/\(id)")

@@ -23,7 +23,7 @@ struct EngagementRoutes {
         }
         if let category = query.category { query.category = try context.read { db in try Categories.canonical(db, category) } }
         let withEmails = csv && staff.role == .admin
-        return EngagementRoutes.report(context, query, withEmails: withEmails) { report in
+        return EngagementRoutes.report(context, query, withEmails: withEmails, variant: csv ? "csv:" + table : "json") { report in
             guard csv else { return Response.json(.ok, EngagementJSON.write(report)) }
             var response = Response(status: .ok, body: Array(EngagementJSON.csv(report, table: table).utf8),
                                     contentType: "text/csv; charset=utf-8")
@@ -36,11 +36,12 @@ struct EngagementRoutes {
     /// The report for `query` — a snapshot fresh enough (`EngagementSnapshots`), or else the
     /// rollup caught up (on the writer) and the report computed on the analytics thread — handed
     /// to `respond`.
-    static func report(_ context: AppContext, _ query: EngagementQuery, withEmails: Bool,
+    /// `variant`: what `respond` makes of the report, for reusing it (`EngagementSnapshots`).
+    static func report(_ context: AppContext, _ query: EngagementQuery, withEmails: Bool, variant: String? = nil,
                        respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
         context.engagement.answer(EngagementSnapshots.Key(query, withEmails: withEmails),
                                   version: { version(context) }, prepare: { catchUp(context) },
-                                  build: { try build(context, query, withEmails: withEmails) }, respond: respond)
+                                  build: { try build(context, query, withEmails: withEmails) }, variant: variant, respond: respond)
     }
 
     /// Computes the console's default views (the whole site, the last 12 weeks, days or months;

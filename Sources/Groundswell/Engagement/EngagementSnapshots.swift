@@ -22,6 +22,13 @@ import Synchronization
 /// and only while someone is asking. A request answered from a snapshot does not wait for the
 /// rollup to catch up (on the writer, which is busiest exactly when reports are costly); the
 /// scheduler keeps the rollup within a minute. Every answer says when its data was read (`as_of`).
+///
+/// Requests that need a report computed share one computation per report (`Flight`): after a
+/// commit 64 dashboards cost one computation, not 64 queued on the analytics thread (whose full
+/// queue answered 503). While it runs, the request that started it waits for it and later ones
+/// take the report it replaces if that is at most 5 s old — during a vote flood the rollup commits
+/// many times a second, and each request otherwise waited for a catch-up and a computation. Each
+/// kept report's JSON and CSV tables are made once and reused.
 final class EngagementSnapshots: Sendable {
     struct Key: Hashable, Sendable {
         let from: Int64, to: Int64
@@ -51,15 +58,17 @@ final class EngagementSnapshots: Sendable {
     static let cheap: UInt64 = 100_000_000
 
     /// How long after a commit a snapshot of this cost is still served.
-    static func allowance(cost: UInt64) -> UInt64 { cost < cheap ? 0 : min(30 * cost, 300_000_000_000) }
+    static func allowance(cost: UInt64, cheap: UInt64 = cheap) -> UInt64 { cost < cheap ? 0 : min(30 * cost, 300_000_000_000) }
     /// How old a served snapshot of this cost gets before it is recomputed in the background.
     static func refreshAge(cost: UInt64) -> UInt64 { 10 * cost }
 
-    private let entries = Mutex<[Key: (snapshot: Snapshot, used: UInt64)]>([:])
+    /// The kept snapshots, when each was last used, and the responses made from each (by variant):
+    /// a report's JSON is ~14 KB, and encoding it for every request held the event loop ~0.1 ms.
+    private let entries = Mutex<[Key: (snapshot: Snapshot, used: UInt64, rendered: [String: Response])]>([:])
     /// Keys being recomputed in the background (one job per key at a time), with the requests
     /// waiting for that job: they take its snapshot instead of computing a second copy at the
     /// same time (at a million customers, seconds of a core and the report's memory twice).
-    private let refreshing = Mutex<[Key: [@Sendable () -> Void]]>([:])
+    private let refreshing = Mutex<[Key: [Waiter]]>([:])
     private let thread: BackgroundReads
     private let idleThread: BackgroundReads
     private let builds = Atomic<Int>(0)
@@ -67,8 +76,13 @@ final class EngagementSnapshots: Sendable {
     /// How long a request waits for a background computation of its report before computing its own.
     private let joinPatience: DispatchTimeInterval
 
-    init(logger: Logger, joinPatience: DispatchTimeInterval = .seconds(5)) {
+    /// Reports computed in less than this are computed again after any commit (`cheap`; tests
+    /// raise it to make a slow computation count as cheap).
+    private let cheap: UInt64
+
+    init(logger: Logger, joinPatience: DispatchTimeInterval = .seconds(5), cheap: UInt64 = EngagementSnapshots.cheap) {
         self.joinPatience = joinPatience
+        self.cheap = cheap
         // Reports of a million customers take seconds of a core (at start-up too): never at
         // the expense of votes and pages.
         thread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics", priority: .nice(10))
@@ -86,48 +100,133 @@ final class EngagementSnapshots: Sendable {
     /// Answers with `respond(report)` from a snapshot fresh enough for `key` at once, or else
     /// after `prepare` (the rollup catching up, on the writer) and computing one on the analytics
     /// thread. `version` is the writer's commit count; `build` reads the report.
-    func answer(_ key: Key, version: @escaping @Sendable () -> UInt64, prepare: () -> Reply,
-                build: @escaping @Sendable () throws -> EngagementReport,
-                respond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
+    /// `variant` names what `respond` makes of a report (the JSON, a CSV table): each snapshot's
+    /// response is made once per variant and reused (nil: every time).
+    func answer(_ key: Key, version: @escaping @Sendable () -> UInt64, prepare: @escaping @Sendable () -> Reply,
+                build: @escaping @Sendable () throws -> EngagementReport, variant: String? = nil,
+                respond rawRespond: @escaping @Sendable (EngagementReport) -> Response) -> Reply {
+        let respond: @Sendable (Snapshot) -> Response = { [self] snapshot in rendered(key, snapshot, variant, rawRespond) }
         let now = DispatchTime.now().uptimeNanoseconds
         if let snapshot = usable(key, version: version(), now: now) {
             if now - snapshot.readAt >= EngagementSnapshots.refreshAge(cost: snapshot.cost), snapshot.version != version() {
                 refresh(key, version: version, build: build)
             }
-            return .response(respond(snapshot.report))
+            return .response(respond(snapshot))
         }
-        return prepare().then { [self] _ in
-            let computed: @Sendable () -> Reply = { [self] in
-                background(context: "an engagement report") { [self] in
-                    // Another request may have computed it while this one waited.
-                    if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) { return respond(snapshot.report) }
-                    return respond(try compute(key, version: version, build: build).report)
-                }
+        // Stale while being recomputed: the request that started the computation waits for it (an
+        // answer after your own commit counts it); those arriving meanwhile take the report it
+        // replaces, if that is younger than `staleWhileComputing` (every answer says `as_of`).
+        if let stale = keptWhileComputing(key, now: now) { return .response(respond(stale)) }
+        let promise = ResponsePromise()
+        let answered = Once()
+        let job = Job(version: version, prepare: prepare, build: build)
+        let computed: Waiter = { outcome in
+            switch outcome {
+            case .report(let snapshot): promise.succeed(respond(snapshot))
+            case .failed(let response): promise.succeed(response ?? APIError.busy.response)
             }
-            // Being computed in the background: its snapshot when it is done, if fresh enough; or,
-            // if that computation has not ended within `joinPatience` (a `SCHED_IDLE` thread gets
-            // almost no CPU while the cores are saturated), a copy of its own at nice 10.
-            let promise = ResponsePromise()
-            let answered = Once()
-            let joined = refreshing.withLock { jobs -> Bool in
-                guard jobs[key] != nil else { return false }
-                jobs[key]!.append { [self] in
-                    guard answered.claim() else { return }
-                    if let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) {
-                        promise.succeed(respond(snapshot.report))
-                        return
-                    }
-                    computed().whenComplete { promise.succeed($0) }
+        }
+        // Being computed in the background: its snapshot when it is done, if fresh enough; or,
+        // if that computation has not ended within `joinPatience` (a `SCHED_IDLE` thread gets
+        // almost no CPU while the cores are saturated), the computation requests wait for.
+        let joined = refreshing.withLock { jobs -> Bool in
+            guard jobs[key] != nil else { return false }
+            jobs[key]!.append { [self] outcome in
+                guard answered.claim() else { return }
+                if case .report = outcome, let snapshot = usable(key, version: version(), now: DispatchTime.now().uptimeNanoseconds) {
+                    promise.succeed(respond(snapshot))
+                    return
                 }
+                join(key, job, then: computed)
+            }
+            return true
+        }
+        if joined {
+            DispatchQueue.global().asyncAfter(deadline: .now() + joinPatience) { [self] in
+                guard answered.claim() else { return }
+                join(key, job, then: computed)
+            }
+        } else {
+            join(key, job, then: computed)
+        }
+        return .promise(promise)
+    }
+
+    /// What a computation hands the requests waiting for it: its snapshot, or the response that
+    /// says why it failed (nil: a background computation, which has no response; each request
+    /// then waits for one computed for requests).
+    enum Outcome: Sendable {
+        case report(Snapshot)
+        case failed(Response?)
+    }
+    typealias Waiter = @Sendable (Outcome) -> Void
+
+    /// How a request's report is computed: the same for every request with the same key.
+    struct Job: Sendable {
+        let version: @Sendable () -> UInt64
+        let prepare: @Sendable () -> Reply
+        let build: @Sendable () throws -> EngagementReport
+    }
+
+    /// The computation of a key's report that requests are waiting for. One at a time per key, so
+    /// that many requests after a commit cost one computation instead of one each (which also
+    /// overflowed the analytics queue into 503s with 64 connections). A request takes the report
+    /// being computed if it has not begun reading (`seen` nil) or nothing has committed since it
+    /// did; otherwise the next one's, which starts when this one ends: no answer misses a commit
+    /// that came before its request.
+    private struct Flight {
+        let job: Job
+        var seen: UInt64?
+        var waiters: [Waiter]
+        var next: [Waiter] = []
+    }
+    private let flights = Mutex<[Key: Flight]>([:])
+
+    /// Calls `waiter` with the outcome of the computation of `key` it can take (see `Flight`),
+    /// starting one if none is under way.
+    private func join(_ key: Key, _ job: Job, then waiter: @escaping Waiter) {
+        let current = job.version()
+        let start = flights.withLock { flights -> Bool in
+            guard var flight = flights[key] else {
+                flights[key] = Flight(job: job, waiters: [waiter])
                 return true
             }
-            guard joined else { return computed() }
-            DispatchQueue.global().asyncAfter(deadline: .now() + joinPatience) {
-                guard answered.claim() else { return }
-                computed().whenComplete { promise.succeed($0) }
-            }
-            return .promise(promise)
+            if flight.seen == nil || flight.seen == current { flight.waiters.append(waiter) } else { flight.next.append(waiter) }
+            flights[key] = flight
+            return false
         }
+        if start { fly(key, job) }
+    }
+
+    /// Runs `key`'s computation: the rollup catches up (`prepare`), then the report is computed on
+    /// the analytics thread, unless another computation left a snapshot good for this moment.
+    private func fly(_ key: Key, _ job: Job) {
+        let produced = Mutex<Snapshot?>(nil)
+        job.prepare().then { [self] _ in
+            background(context: "an engagement report") { [self] in
+                let seen = job.version()
+                flights.withLock { $0[key]?.seen = seen }
+                let snapshot = try usable(key, version: seen, now: DispatchTime.now().uptimeNanoseconds)
+                    ?? compute(key, version: { seen }, build: job.build)
+                produced.withLock { $0 = snapshot }
+                return Response(status: .noContent)
+            }
+        }.whenComplete { [self] response in
+            land(key, produced.withLock { $0 }.map(Outcome.report) ?? .failed(response))
+        }
+    }
+
+    /// Hands a computation's outcome to its waiters, and starts the next one for those that came
+    /// too late for it.
+    private func land(_ key: Key, _ outcome: Outcome) {
+        let (waiters, successor) = flights.withLock { flights -> ([Waiter], Job?) in
+            guard let flight = flights.removeValue(forKey: key) else { return ([], nil) }
+            guard !flight.next.isEmpty else { return (flight.waiters, nil) }
+            flights[key] = Flight(job: flight.job, waiters: flight.next)
+            return (flight.waiters, flight.job)
+        }
+        for waiter in waiters { waiter(outcome) }
+        if let successor { fly(key, successor) }
     }
 
     /// Runs `work` on the analytics thread (a rollup before a report: in the same queue as the
@@ -145,16 +244,15 @@ final class EngagementSnapshots: Sendable {
             return true
         }) else { return }
         let queued = idleThread.run { [self] in
-            _ = try? compute(key, version: version, build: build)
-            finishRefresh(key)
+            finishRefresh(key, (try? compute(key, version: version, build: build)).map(Outcome.report) ?? .failed(nil))
         }
-        if !queued { finishRefresh(key) }
+        if !queued { finishRefresh(key, .failed(nil)) }
     }
 
     /// Ends `key`'s background job and hands its outcome to the requests that waited for it.
-    private func finishRefresh(_ key: Key) {
+    private func finishRefresh(_ key: Key, _ outcome: Outcome) {
         let waiting = refreshing.withLock { $0.removeValue(forKey: key) ?? [] }
-        for waiter in waiting { waiter() }
+        for waiter in waiting { waiter(outcome) }
     }
 
     /// Computes `key`'s report in the background if none is kept (the console's default view,
@@ -164,11 +262,42 @@ final class EngagementSnapshots: Sendable {
         refresh(key, version: version, build: build)
     }
 
+    /// How old a kept report may be to answer requests that arrive while its successor is computed.
+    static let staleWhileComputing: UInt64 = 5_000_000_000
+
+    /// The kept snapshot of `key`, if a computation of its successor for requests is under way and
+    /// it is young enough to answer meanwhile.
+    private func keptWhileComputing(_ key: Key, now: UInt64) -> Snapshot? {
+        guard flights.withLock({ $0[key] != nil }) else { return nil }
+        return entries.withLock { entries -> Snapshot? in
+            guard let entry = entries[key], now &- entry.snapshot.readAt <= EngagementSnapshots.staleWhileComputing else { return nil }
+            entries[key]!.used = now
+            return entry.snapshot
+        }
+    }
+
+    /// `snapshot`'s response for `variant`, made once while the snapshot is kept.
+    private func rendered(_ key: Key, _ snapshot: Snapshot, _ variant: String?,
+                          _ respond: (EngagementReport) -> Response) -> Response {
+        guard let variant else { return respond(snapshot.report) }
+        let made = entries.withLock { entries -> Response? in
+            guard let entry = entries[key], entry.snapshot.readAt == snapshot.readAt else { return nil }
+            return entry.rendered[variant]
+        }
+        if let made { return made }
+        let response = respond(snapshot.report)
+        entries.withLock { entries in
+            guard let entry = entries[key], entry.snapshot.readAt == snapshot.readAt else { return }
+            entries[key]!.rendered[variant] = response
+        }
+        return response
+    }
+
     private func usable(_ key: Key, version: UInt64, now: UInt64) -> Snapshot? {
         entries.withLock { entries -> Snapshot? in
             guard let entry = entries[key] else { return nil }
             let snapshot = entry.snapshot
-            guard snapshot.version == version || now - snapshot.readAt <= EngagementSnapshots.allowance(cost: snapshot.cost) else { return nil }
+            guard snapshot.version == version || now - snapshot.readAt <= EngagementSnapshots.allowance(cost: snapshot.cost, cheap: cheap) else { return nil }
             entries[key]!.used = now
             return snapshot
         }
@@ -182,7 +311,7 @@ final class EngagementSnapshots: Sendable {
         builds.add(1, ordering: .relaxed)
         let snapshot = Snapshot(report: report, version: seen, readAt: start, cost: end - start)
         entries.withLock { entries in
-            entries[key] = (snapshot, end)
+            entries[key] = (snapshot, end, [:])
             if entries.count > EngagementSnapshots.capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
                 entries[oldest] = nil
             }
