@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import XCTest
 @testable import Groundswell
@@ -36,6 +37,31 @@ final class WebTests: ServiceTestCase {
         XCTAssertEqual(css.header("Cache-Control"), "public, max-age=31536000, immutable")
         XCTAssertEqual(css.header("Content-Type"), "text/css; charset=utf-8")
         XCTAssertEqual(try client.get("/assets/0000000000000000/site.css").status, 404)
+    }
+
+    /// A page that is not kept is rendered on the page thread, off the event loop: while that
+    /// thread is busy the API and `/healthz` are still answered, and the page when it is free.
+    func testPagesAreRenderedOffTheEventLoop() throws {
+        let (_, token) = try signUp("Author")
+        let id = try createIdea(token, title: "Recycled cups", description: "d")["id"] as! Int
+        let gate = DispatchSemaphore(value: 0)
+        let busy = DispatchSemaphore(value: 0)
+        XCTAssertTrue(service.app.context.pageRenders.run { busy.signal(); gate.wait() })
+        busy.wait()
+        let page = Mutex<(Int, String)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { [port = service.port] in
+            let response = try? TestClient(port: port).request("GET", "/ideas/\(id)", headers: [("Accept", "text/html")])
+            page.withLock { $0 = response.map { ($0.status, $0.text) } }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 0.3), .timedOut, "the page waits for the page thread")
+        XCTAssertEqual(try client.get("/healthz").status, 200)
+        XCTAssertEqual(try client.get("/ideas/\(id)").json["title"] as? String, "Recycled cups")
+        gate.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(page.withLock { $0?.0 }, 200)
+        XCTAssertTrue(page.withLock { $0?.1 ?? "" }.contains("Recycled cups"))
     }
 
     func testLanguageSwitchRemembersAndNeverRedirectsAway() throws {

@@ -37,6 +37,9 @@ public final class AppContext: Sendable {
     let backgroundReads: BackgroundReads
     /// Password hashing and checking (Argon2id, tens of milliseconds each), off the event loops.
     let passwordWork: BackgroundReads
+    /// Web pages not in the page cache (~0.2 ms each: reads, HTML, gzip), off the event loop: on it
+    /// they held every other connection, and only one core rendered.
+    let pageRenders: BackgroundReads
     /// Failed sign-ins per account and address.
     let signInLimiter = SignInLimiter()
     /// Page views waiting for the engagement rollup (anonymous readers by a daily salted hash).
@@ -91,6 +94,7 @@ public final class AppContext: Sendable {
         self.retainDays = retainDays
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
+        self.pageRenders = BackgroundReads(capacity: 4_096, logger: logger, name: "gs-pages")
         self.engagement = EngagementSnapshots(logger: logger)
         self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "gs-passwords",
                                             busy: ErrorCode.overloaded.error("too many sign-ins at once; retry shortly",

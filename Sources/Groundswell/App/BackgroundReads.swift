@@ -46,8 +46,8 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     }
 
     /// Runs `work` on the background thread; the reply completes when it returns.
-    func submit(_ work: @escaping @Sendable () throws -> Response) -> Reply {
-        then(work, context: "a search") { .response($0) }
+    func submit(context: String = "a search", _ work: @escaping @Sendable () throws -> Response) -> Reply {
+        then(work, context: context) { .response($0) }
     }
 
     /// Runs `read` on the background thread, then hands its value to `next` (still on that

@@ -247,6 +247,7 @@ public final class GroundswellApp: @unchecked Sendable {
         scheduler.stop()
         context.delivery.stop()
         context.backgroundReads.stop()
+        context.pageRenders.stop()
         context.engagement.stop()
         context.passwordWork.stop()
         context.votePrefetch?.stop()

@@ -27,18 +27,21 @@ struct WebContext: Sendable {
     /// in `webPageCache` until the next commit, per URL, language and compression. Every page
     /// view is counted for engagement (`ReaderLog`), cached or not.
     /// `cacheable: false` for pages with a visitor's own form token (sign in, sign up).
-    func page(_ request: Request, cacheable: Bool = true, _ build: (WebPage) throws -> Response) throws -> Reply {
+    /// A kept page is answered on the event loop; any other is rendered on `pageRenders`.
+    func page(_ request: Request, cacheable: Bool = true, _ build: @escaping @Sendable (WebPage) throws -> Response) throws -> Reply {
         let key = anonymousKey(request, cacheable: cacheable)
         let generation = app.database.writer.commitCount
         if let kept = keptPage(request, key: key, generation: generation) { return .response(kept) }
-        let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
-        let response: Response
-        do {
-            response = try build(page)
-        } catch let error as HTTPError {
-            response = page.failure(WebForm.Failure(error))
+        return app.pageRenders.submit(context: "a page") { [self] in
+            let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
+            let response: Response
+            do {
+                response = try build(page)
+            } catch let error as HTTPError {
+                response = page.failure(WebForm.Failure(error))
+            }
+            return finish(request, response, userID: page.viewer.userID, key: key, generation: generation)
         }
-        return .response(finish(request, response, userID: page.viewer.userID, key: key, generation: generation))
     }
 
     /// The key under which the page for `request` is kept for readers who are not signed in (per
