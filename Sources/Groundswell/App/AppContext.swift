@@ -94,7 +94,7 @@ public final class AppContext: Sendable {
         self.retainDays = retainDays
         self.addressKeys = addressKeys
         self.backgroundReads = BackgroundReads(logger: logger)
-        self.pageRenders = BackgroundReads(capacity: 4_096, logger: logger, name: "gs-pages")
+        self.pageRenders = BackgroundReads(capacity: 4_096, logger: logger, name: "gs-pages", threads: 2)
         self.engagement = EngagementSnapshots(logger: logger)
         self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "gs-passwords",
                                             busy: ErrorCode.overloaded.error("too many sign-ins at once; retry shortly",

@@ -31,19 +31,25 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
         case idle
     }
 
+    /// `threads`: how many threads take jobs from the one queue (named `name-N` when more than one).
     init(capacity: Int = 256, logger: Logger, name: String = "gs-reads", busy: HTTPError = APIError.busy,
-         priority: Priority = .normal) {
+         priority: Priority = .normal, threads: Int = 1) {
         self.capacity = capacity
         self.logger = logger
         self.busy = busy
-        let thread = Thread { [unowned self] in
-            clinux_name_thread(name)
-            BackgroundReads.apply(priority)
-            self.loop()
+        self.threads = max(1, threads)
+        for index in 0..<self.threads {
+            let thread = Thread { [unowned self] in
+                clinux_name_thread(self.threads == 1 ? name : "\(name)-\(index)")
+                BackgroundReads.apply(priority)
+                self.loop()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
         }
-        thread.stackSize = 1 << 20
-        thread.start()
     }
+    /// How many threads take jobs from the queue.
+    let threads: Int
 
     /// Runs `work` on the background thread; the reply completes when it returns.
     func submit(context: String = "a search", _ work: @escaping @Sendable () throws -> Response) -> Reply {
@@ -85,9 +91,9 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     func stop() {
         condition.lock()
         stopping = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
-        finished.wait()
+        for _ in 0..<threads { finished.wait() }
     }
 
     /// Sets the calling thread's priority.
