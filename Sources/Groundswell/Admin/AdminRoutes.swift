@@ -144,7 +144,7 @@ struct AdminRoutes {
         let now = context.clock.nowMillis()
         let dayStart = now - ((now % 86_400_000) + 86_400_000) % 86_400_000
         // Counts every vote and idea (1.9 s at 20,000,000 votes): on the analytics thread, not an event loop.
-        return context.engagement.background(context: "the operating figures") { [context] in
+        return context.staffReads.run("stats", context: "the operating figures") { [context] in
             .json(.ok, try context.read { db in try StatsStore.json(db, now: now, dayStart: dayStart) })
         }
     }

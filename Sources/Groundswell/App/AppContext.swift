@@ -49,6 +49,9 @@ public final class AppContext: Sendable {
     let rollupWindow = RollupWindowCache()
     /// Engagement reports as last computed, and the thread that computes them.
     let engagement: EngagementSnapshots
+    /// `/admin/stats` and `/admin/fraud`: one computation on the analytics thread for every request
+    /// that can take it.
+    let staffReads: SharedReads
     /// Live counts (server-sent events), fed after commits.
     let live: LiveEvents
 
@@ -96,6 +99,7 @@ public final class AppContext: Sendable {
         self.backgroundReads = BackgroundReads(logger: logger)
         self.pageRenders = BackgroundReads(capacity: 4_096, logger: logger, name: "gs-pages", threads: 2)
         self.engagement = EngagementSnapshots(logger: logger)
+        self.staffReads = SharedReads(on: engagement.analyticsThread, version: { [database] in database.writer.commitCount })
         self.passwordWork = BackgroundReads(capacity: 64, logger: logger, name: "gs-passwords",
                                             busy: ErrorCode.overloaded.error("too many sign-ins at once; retry shortly",
                                                                              headers: HTTPHeaders([("Retry-After", "1")])))

@@ -229,6 +229,9 @@ final class EngagementSnapshots: Sendable {
         if let successor { fly(key, successor) }
     }
 
+    /// The analytics thread, for other staff reads that belong there (`SharedReads`).
+    var analyticsThread: BackgroundReads { thread }
+
     /// Runs `work` on the analytics thread (a rollup before a report: in the same queue as the
     /// report it prepares).
     func background(context: String, _ work: @escaping @Sendable () throws -> Response) -> Reply {

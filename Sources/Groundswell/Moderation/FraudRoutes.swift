@@ -25,7 +25,7 @@ struct FraudRoutes {
         }
         // The report groups every vote: on the analytics thread (69 s at 20,000,000 votes, which on
         // an event loop stalled every connection it serves; docs/performance.md, session 30).
-        return context.engagement.background(context: "the fraud report") { [context, roundID] in
+        return context.staffReads.run("fraud:\(roundID ?? 0)", context: "the fraud report") { [context, roundID] in
             .json(.ok, try context.read { db in try FraudStore.report(db, roundID: roundID) })
         }
     }
