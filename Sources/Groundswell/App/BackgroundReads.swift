@@ -4,9 +4,10 @@ import HTTPServer
 import Logging
 
 /// Reads too costly for an event loop — searches that miss every cache rank thousands of
-/// matches — run on their own thread, so a burst of them delays other searches, never
-/// `/healthz`, an idea page or a vote. The queue is bounded: beyond `capacity` waiting
-/// reads, a new one is answered `503 overloaded` with `Retry-After` at once.
+/// matches, pages that are not kept — run on threads of their own (one queue, `threads` takers),
+/// so a burst of them delays others of their kind, never `/healthz`, a kept page or a vote. The
+/// queue is bounded: beyond `capacity` waiting reads, a new one is answered `503 overloaded`
+/// with `Retry-After` at once.
 final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by `condition`
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []
