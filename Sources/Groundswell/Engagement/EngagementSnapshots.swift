@@ -23,7 +23,7 @@ import Synchronization
 /// rollup to catch up (on the writer, which is busiest exactly when reports are costly); the
 /// scheduler keeps the rollup within a minute. Every answer says when its data was read (`as_of`).
 ///
-/// Requests that need a report computed share one computation per report (`Flight`): after a
+/// Requests that need a report computed share one computation per report (`SharedFlights`): after a
 /// commit 64 dashboards cost one computation, not 64 queued on the analytics thread (whose full
 /// queue answered 503). While it runs, the request that started it waits for it and later ones
 /// take the report it replaces if that is at most 5 s old — during a vote flood the rollup commits
@@ -168,34 +168,15 @@ final class EngagementSnapshots: Sendable {
         let build: @Sendable () throws -> EngagementReport
     }
 
-    /// The computation of a key's report that requests are waiting for. One at a time per key, so
-    /// that many requests after a commit cost one computation instead of one each (which also
-    /// overflowed the analytics queue into 503s with 64 connections). A request takes the report
-    /// being computed if it has not begun reading (`seen` nil) or nothing has committed since it
-    /// did; otherwise the next one's, which starts when this one ends: no answer misses a commit
-    /// that came before its request.
-    private struct Flight {
-        let job: Job
-        var seen: UInt64?
-        var waiters: [Waiter]
-        var next: [Waiter] = []
-    }
-    private let flights = Mutex<[Key: Flight]>([:])
+    /// The computations of reports that requests are waiting for, one per key at a time
+    /// (`SharedFlights`): many requests after a commit cost one computation instead of one each
+    /// (which also overflowed the analytics queue into 503s with 64 connections).
+    private let flights = SharedFlights<Key, Outcome>()
 
-    /// Calls `waiter` with the outcome of the computation of `key` it can take (see `Flight`),
-    /// starting one if none is under way.
+    /// Calls `waiter` with the outcome of the computation of `key` it can take, starting one if
+    /// none is under way.
     private func join(_ key: Key, _ job: Job, then waiter: @escaping Waiter) {
-        let current = job.version()
-        let start = flights.withLock { flights -> Bool in
-            guard var flight = flights[key] else {
-                flights[key] = Flight(job: job, waiters: [waiter])
-                return true
-            }
-            if flight.seen == nil || flight.seen == current { flight.waiters.append(waiter) } else { flight.next.append(waiter) }
-            flights[key] = flight
-            return false
-        }
-        if start { fly(key, job) }
+        flights.join(key, current: job.version(), waiter) { [self] in fly(key, job) }
     }
 
     /// Runs `key`'s computation: the rollup catches up (`prepare`), then the report is computed on
@@ -205,28 +186,15 @@ final class EngagementSnapshots: Sendable {
         job.prepare().then { [self] _ in
             background(context: "an engagement report") { [self] in
                 let seen = job.version()
-                flights.withLock { $0[key]?.seen = seen }
+                flights.reading(key, seen: seen)
                 let snapshot = try usable(key, version: seen, now: DispatchTime.now().uptimeNanoseconds)
                     ?? compute(key, version: { seen }, build: job.build)
                 produced.withLock { $0 = snapshot }
                 return Response(status: .noContent)
             }
         }.whenComplete { [self] response in
-            land(key, produced.withLock { $0 }.map(Outcome.report) ?? .failed(response))
+            flights.land(key, produced.withLock { $0 }.map(Outcome.report) ?? .failed(response))
         }
-    }
-
-    /// Hands a computation's outcome to its waiters, and starts the next one for those that came
-    /// too late for it.
-    private func land(_ key: Key, _ outcome: Outcome) {
-        let (waiters, successor) = flights.withLock { flights -> ([Waiter], Job?) in
-            guard let flight = flights.removeValue(forKey: key) else { return ([], nil) }
-            guard !flight.next.isEmpty else { return (flight.waiters, nil) }
-            flights[key] = Flight(job: flight.job, waiters: flight.next)
-            return (flight.waiters, flight.job)
-        }
-        for waiter in waiters { waiter(outcome) }
-        if let successor { fly(key, successor) }
     }
 
     /// The analytics thread, for other staff reads that belong there (`SharedReads`).
@@ -271,7 +239,7 @@ final class EngagementSnapshots: Sendable {
     /// The kept snapshot of `key`, if a computation of its successor for requests is under way and
     /// it is young enough to answer meanwhile.
     private func keptWhileComputing(_ key: Key, now: UInt64) -> Snapshot? {
-        guard flights.withLock({ $0[key] != nil }) else { return nil }
+        guard flights.isUnderWay(key) else { return nil }
         return entries.withLock { entries -> Snapshot? in
             guard let entry = entries[key], now &- entry.snapshot.readAt <= EngagementSnapshots.staleWhileComputing else { return nil }
             entries[key]!.used = now
