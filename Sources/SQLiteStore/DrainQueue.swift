@@ -20,11 +20,19 @@ final class DrainQueue<Item>: @unchecked Sendable {
     }
 
     /// Up to `limit` items in the order they came, after waiting for at least one; nil when the
-    /// queue is closed and empty.
-    func take(upTo limit: Int = .max) -> [Item]? {
+    /// queue is closed and empty. With `idleAfter` (seconds): an empty array once nothing has come
+    /// for that long (the writer's cue for work it does only when idle).
+    func take(upTo limit: Int = .max, idleAfter: Double? = nil) -> [Item]? {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
+        if let idleAfter {
+            let deadline = Date(timeIntervalSinceNow: idleAfter)
+            while items.isEmpty && !closed {
+                if !condition.wait(until: deadline) && items.isEmpty && !closed { return [] }
+            }
+        } else {
+            while items.isEmpty && !closed { condition.wait() }
+        }
         if items.isEmpty { return nil }
         if items.count <= limit { return takeAll() }
         let some = Array(items.prefix(limit))

@@ -139,7 +139,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func loop() {
-        while let batch = queue.take(upTo: maxBatch) { runBatch(batch) }
+        while let batch = queue.take(upTo: maxBatch, idleAfter: checkpointer?.idleWorkAfter) {
+            if batch.isEmpty {
+                checkpointer?.shrinkWhileIdle(connection) { queue.isEmpty }
+            } else {
+                runBatch(batch)
+            }
+        }
         syncer?.stop()
         checkpointer?.stop()
         try? connection.checkpoint()

@@ -24,6 +24,9 @@ import CSQLite
 /// `@unchecked Sendable`: `connection` is used by one pass at a time (`running`), `lastFrames`
 /// belongs to the writer thread; the rest is guarded by `condition` (and `sqlite3_interrupt` is
 /// thread-safe).
+///
+/// Once writes pause, the writer also gives the WAL file's space beyond `keepBytes`
+/// back (`shrinkWhileIdle`).
 public final class WALCheckpointer: @unchecked Sendable {
     /// WAL frames (pages) that start a background pass.
     public let window: Int
@@ -56,9 +59,27 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var lastFrames = 0
     /// Writer thread only: the most frames one commit appended since the WAL started over.
     private var largestCommit = 0
+    public let shrinking: WALShrinking
+    /// The WAL file's size kept (`shrinking.keepBytes`, or one window of frames).
+    public let keepBytes: Int
+    /// A WAL frame's bytes (the page and its 24-byte header) and the WAL file's path.
+    private let frameBytes: Int
+    private let walPath: String
+    /// Writer thread only: the WAL file may be larger than `keepBytes`, and how many idle
+    /// calls in a row found nothing they could do yet (each doubles the wait before the next).
+    private var shrinkDue = false
+    private var shrinkDeferrals = 0
+    /// Writer thread only: a commit has told the WAL's frames (`lastFrames`); until then nothing is
+    /// cut (a WAL left by a crash holds frames the writer has not been told of).
+    private var framesKnown = false
+    /// Guarded by `condition`: the `ftruncate` calls made, the bytes they gave back and their time.
+    private var shrinkSteps = 0
+    private var bytesReturned = 0
+    private var shrinkNanos: UInt64 = 0
 
     /// Opens a connection of its own to `path` and starts the checkpointer's two threads.
-    public init(path: String, options: Connection.Options, window: Int, tail: Int = 256) throws {
+    public init(path: String, options: Connection.Options, window: Int, tail: Int = 256,
+                shrinking: WALShrinking = WALShrinking()) throws {
         var own = options
         own.tokenizers = []
         own.rankings = []
@@ -69,6 +90,11 @@ public final class WALCheckpointer: @unchecked Sendable {
         self.connection = try Connection(path: path, options: own)
         self.window = max(1, window)
         self.tail = max(1, min(tail, window))
+        self.shrinking = shrinking
+        frameBytes = Int(try connection.scalarInt("PRAGMA page_size") ?? 4096) + 24
+        walPath = path + "-wal"
+        keepBytes = shrinking.keepBytes ?? (32 + self.window * frameBytes)
+        shrinkDue = Self.fileSize(walPath) > keepBytes  // a flood's WAL left by a crash
         for urgent in [false, true] {
             let thread = Thread { [unowned self] in
                 clinux_name_thread(urgent ? "gs-checkpoint-u" : "gs-checkpoint")
@@ -95,6 +121,13 @@ public final class WALCheckpointer: @unchecked Sendable {
         return (passes, urgentPasses, writerPasses, writerNanos)
     }
 
+    /// The WAL file's space given back so far (`shrinkWhileIdle`): `ftruncate` calls, bytes, time.
+    public var shrinkStatistics: (steps: Int, bytes: Int, nanos: UInt64) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (shrinkSteps, bytesReturned, shrinkNanos)
+    }
+
     /// Writer thread, after each commit, outside any transaction (the WAL's size is what the
     /// writer's WAL hook saw: `Connection.walFrames`).
     func committed(_ writer: Connection) {
@@ -107,6 +140,9 @@ public final class WALCheckpointer: @unchecked Sendable {
             largestCommit = max(largestCommit, frames - lastFrames)
         }
         lastFrames = frames
+        if liveBytes(frames) > keepBytes { shrinkDue = true }
+        shrinkDeferrals = 0
+        framesKnown = true
         let overgrown = frames >= 3 * window
         if running || stopping {
             if overgrown && !urgent {
@@ -137,6 +173,105 @@ public final class WALCheckpointer: @unchecked Sendable {
         writerPasses += 1
         writerNanos += elapsed
         condition.unlock()
+    }
+
+    /// Writer thread: how long to wait for a write before calling `shrinkWhileIdle`; nil when the
+    /// WAL file has nothing to give back, or before the first commit tells its frames.
+    var idleWorkAfter: Double? {
+        shrinkDue && framesKnown ? shrinking.idleAfter * Double(1 << min(shrinkDeferrals, 5)) : nil
+    }
+
+    /// Writer thread, once no write has come for `idleWorkAfter`: cuts the WAL file back to
+    /// `keepBytes`, a step at a time while `stillIdle()`.
+    ///
+    /// Only bytes past the WAL's last frame may go (`walFrames`: what SQLite told after this
+    /// writer's last commit), and only this thread appends frames, so between its transactions
+    /// nothing else can write there. When the frames themselves fill more than is kept (a flood's
+    /// cycle), the WAL must start over first (`startOver`).
+    func shrinkWhileIdle(_ writer: Connection, stillIdle: () -> Bool) {
+        guard shrinkDue && framesKnown else { return }
+        let size = Self.fileSize(walPath)
+        guard size > keepBytes else {
+            shrinkDue = false
+            shrinkDeferrals = 0
+            return
+        }
+        shrinkDeferrals += 1
+        if liveBytes(writer.walFrames) > keepBytes {
+            guard startOver(writer) else { return }
+        }
+        let target = max(liveBytes(writer.walFrames), keepBytes)
+        if cut(from: size, to: target, stillIdle: stillIdle) {
+            shrinkDue = false
+            shrinkDeferrals = 0
+        }
+    }
+
+    /// The WAL file's bytes up to its last frame.
+    private func liveBytes(_ frames: Int) -> Int { frames == 0 ? 0 : 32 + frames * frameBytes }
+
+    /// Writer thread: makes SQLite start the WAL over, which it does at a commit once every frame
+    /// is in the database file and no reader reads one: if many are left a pass copies them (as the
+    /// next commit would ask), a few the writer copies itself, then it commits one unchanged page
+    /// (`user_version`). False while a pass runs or a reader still reads the old frames: the next
+    /// idle call tries again, each waiting twice as long, up to 32 times.
+    private func startOver(_ writer: Connection) -> Bool {
+        condition.lock()
+        if running || stopping {
+            condition.unlock()
+            return false
+        }
+        if lastFrames - backfilled > min(window, max(tail, 2 * largestCommit)) {
+            running = true
+            pending = true
+            urgent = false
+            condition.broadcast()
+            condition.unlock()
+            return false
+        }
+        condition.unlock()
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard let (log, copied) = try? writer.checkpointPassive() else { return false }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        condition.lock()
+        backfilled = copied
+        writerPasses += 1
+        writerNanos += elapsed
+        condition.unlock()
+        guard copied >= log else { return false }  // a reader's snapshot still needs frames
+        guard log > 0 else { return true }
+        guard let version = (try? writer.scalarInt("PRAGMA user_version")) ?? nil,
+              (try? writer.execute("PRAGMA user_version = \(version)")) != nil else { return false }
+        committed(writer)
+        return writer.walFrames < log
+    }
+
+    /// Writer thread: `ftruncate`s the WAL file from `size` to `target`, `shrinking.step` bytes at a
+    /// time while `stillIdle()`. Whether it got there.
+    private func cut(from size: Int, to target: Int, stillIdle: () -> Bool) -> Bool {
+        guard size > target else { return true }
+        let fd = open(walPath, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var size = size
+        while size > target && stillIdle() {
+            let next = max(target, size - shrinking.step)
+            let start = DispatchTime.now().uptimeNanoseconds
+            guard ftruncate(fd, off_t(next)) == 0 else { return false }
+            let elapsed = DispatchTime.now().uptimeNanoseconds - start
+            condition.lock()
+            shrinkSteps += 1
+            bytesReturned += size - next
+            shrinkNanos += elapsed
+            condition.unlock()
+            size = next
+        }
+        return size <= target
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// Writer thread, under `condition`, while the WAL is overgrown, at most every 100 ms: ends the

@@ -21,11 +21,12 @@ public final class SQLDatabase: @unchecked Sendable {
     /// Opens the SQLite file, applies pending migrations, then starts the writer and readers.
     /// `backgroundCheckpoints`: every `options.walAutocheckpoint` pages a thread of its own
     /// (`WALCheckpointer`) copies the WAL into the file, instead of the commit that crosses the window.
+    /// `walShrinking`: with background checkpoints, when the writer gives the WAL file's space back.
     /// `pipelinedSync` (with `synchronous = FULL`): a thread of its own flushes each commit while
     /// the writer runs the next batch, and answers the commit's jobs after (`CommitSyncer`).
     public init(sqlitePath path: String, migrations: [Migration], readers: Int,
                 options: Connection.Options = Connection.Options(), backgroundCheckpoints: Bool = false,
-                pipelinedSync: Bool = false, now: () -> Int64) throws {
+                pipelinedSync: Bool = false, walShrinking: WALShrinking = WALShrinking(), now: () -> Int64) throws {
         engine = .sqlite
         location = path
         // The writer touches index pages all over the file, but a page it lacks is a read from the
@@ -41,7 +42,8 @@ public final class SQLDatabase: @unchecked Sendable {
         let writeConnection = try Connection(path: path, options: writerOptions)
         try Migrator(migrations: migrations).migrate(writeConnection, now: now)
         let checkpointer = backgroundCheckpoints
-            ? try WALCheckpointer(path: path, options: options, window: options.walAutocheckpoint ?? 1_000) : nil
+            ? try WALCheckpointer(path: path, options: options, window: options.walAutocheckpoint ?? 1_000,
+                                   shrinking: walShrinking) : nil
         writer = SQLWriter(sqlite: GroupCommitWriter(connection: writeConnection, checkpointer: checkpointer,
                                                      pipelinedSync: pipelinedSync && gathers),
                            connection: writeConnection)

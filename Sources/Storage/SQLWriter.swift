@@ -111,6 +111,14 @@ public final class SQLWriter: Sendable {
         }
     }
 
+    /// SQLite with background checkpoints: the WAL file's space given back once writes paused.
+    public var walShrinkStatistics: (steps: Int, bytes: Int, nanos: UInt64)? {
+        switch backend {
+        case .sqlite(let writer, _): writer.checkpointer?.shrinkStatistics
+        case .postgres: nil
+        }
+    }
+
     /// SQLite with pipelined syncs: the WAL flushes so far and the time they took, and the rests between them.
     public var syncStatistics: WALSyncStatistics? {
         switch backend {

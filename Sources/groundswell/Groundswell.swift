@@ -56,6 +56,9 @@ struct Serve: ParsableCommand {
     @Option(help: "WAL pages (2 KiB in files this version creates, 4 KiB in older ones) that start a checkpoint into the database file: more pages, fewer bytes written per vote and a larger WAL file (about twice this many pages at its peak under a flood); SQLite's default is 1000 (env GROUNDSWELL_WAL_AUTOCHECKPOINT).")
     var walAutocheckpoint: Int = environment["GROUNDSWELL_WAL_AUTOCHECKPOINT"].flatMap(Int.init) ?? 300_000
 
+    @Option(help: "MiB of WAL file kept once writes pause for 0.1 s: after a flood has grown it past this, the writer gives the rest back to the file system in 16 MiB steps, stopping whenever a write comes (with --checkpoints background). Default: one --wal-autocheckpoint window of frames, what the WAL reaches between checkpoints anyway (env GROUNDSWELL_WAL_KEEP_MIB).")
+    var walKeepMib: Int? = environment["GROUNDSWELL_WAL_KEEP_MIB"].flatMap(Int.init)
+
     @Option(help: "Who copies the WAL into the database file every --wal-autocheckpoint pages: background (a thread of its own; the writer copies only the last few pages) or writer (SQLite's automatic checkpoint, inside the commit that crosses the window) (env GROUNDSWELL_CHECKPOINTS).")
     var checkpoints: CheckpointMode = CheckpointMode(argument: environment["GROUNDSWELL_CHECKPOINTS"] ?? "background") ?? .background
 
@@ -140,6 +143,7 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard (100...1_000_000).contains(walAutocheckpoint) else { throw ValidationError("--wal-autocheckpoint must be between 100 and 1000000 pages") }
+        if let walKeepMib, !(0...1_000_000).contains(walKeepMib) { throw ValidationError("--wal-keep-mib must be between 0 and 1000000") }
         guard maxUpload > 0 else { throw ValidationError("--max-upload must be positive") }
         guard mediaQuota >= 0 else { throw ValidationError("--media-quota must not be negative") }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -203,6 +207,7 @@ struct Serve: ParsableCommand {
         appConfiguration.adminToken = adminToken
         appConfiguration.synchronous = sync.rawValue.uppercased()
         appConfiguration.walAutocheckpoint = walAutocheckpoint
+        appConfiguration.walKeepMiB = walKeepMib
         appConfiguration.backgroundCheckpoints = checkpoints == .background
         appConfiguration.pipelinedSync = commitSync == .pipelined
         appConfiguration.readerCount = eventLoops + 2

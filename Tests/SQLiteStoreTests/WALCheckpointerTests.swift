@@ -10,13 +10,16 @@ import XCTest
 /// reading meanwhile, and a blocking checkpoint (erasure, shutdown) is not held up by a pass.
 final class WALCheckpointerTests: DatabaseFileTestCase {
     /// Random keys into an index: every write dirties pages all over the file, as votes do.
-    private func makeWriter(window: Int, tail: Int) throws -> (GroupCommitWriter, WALCheckpointer) {
+    /// `shrinking`: by default the WAL file is never cut back (the other tests look at its size).
+    private func makeWriter(window: Int, tail: Int, shrinking: WALShrinking = WALShrinking(keepBytes: 1 << 40))
+        throws -> (GroupCommitWriter, WALCheckpointer) {
         let connection = try Connection(path: path)
         try connection.execute("""
             CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, pad BLOB NOT NULL);
             CREATE INDEX t_k ON t (k);
             """)
-        let checkpointer = try WALCheckpointer(path: path, options: Connection.Options(), window: window, tail: tail)
+        let checkpointer = try WALCheckpointer(path: path, options: Connection.Options(), window: window, tail: tail,
+                                               shrinking: shrinking)
         return (GroupCommitWriter(connection: connection, checkpointer: checkpointer), checkpointer)
     }
 
@@ -133,6 +136,95 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         }
         XCTAssertGreaterThan(checkpointer.statistics.passes, 0)
         writer.close()
+    }
+
+    /// Waits up to `seconds` for the WAL file to be at most `bytes`; its last size.
+    private func waitForWAL(atMost bytes: Int, seconds: Double = 20) -> Int {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while walBytes() > bytes && Date() < deadline { usleep(10_000) }
+        return walBytes()
+    }
+
+    /// After a stream of writes whose WAL started over several times (passes ran), the file is cut
+    /// back to what may be kept once writes pause, and everything written is still there.
+    func testTheWALFileIsCutBackOnceWritesPause() throws {
+        let keep = 256 << 10
+        let (writer, checkpointer) = try makeWriter(window: 300, tail: 64,
+                                                    shrinking: WALShrinking(idleAfter: 0.05, keepBytes: keep, step: 128 << 10))
+        var largestWAL = 0
+        for round in 0..<8 {
+            Self.write(writer, rows: 5_000, from: round * 5_000)
+            largestWAL = max(largestWAL, walBytes())
+        }
+        XCTAssertGreaterThan(largestWAL, 4 * keep, "the writes grew the WAL file")
+        XCTAssertLessThanOrEqual(waitForWAL(atMost: keep), keep, "cut back to what is kept")
+        let statistics = checkpointer.shrinkStatistics
+        XCTAssertGreaterThan(statistics.steps, 1, "in several steps of 128 KiB")
+        XCTAssertGreaterThan(statistics.bytes, 0)
+        // Writing again reuses and grows the file; every row stays.
+        Self.write(writer, rows: 2_000, from: 40_000)
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, 42_000)
+        writer.close()
+        let reopened = try Connection(path: path)
+        XCTAssertEqual(try reopened.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+        XCTAssertEqual(try reopened.scalarInt("SELECT COUNT(*) FROM t"), 42_000)
+    }
+
+    /// By default the file keeps one checkpoint window of frames, what it reaches between passes
+    /// anyway: a reader holding an old snapshot keeps the WAL from starting over, so it grows to many
+    /// windows; once the reader is done and writes pause, the file is cut back to one window.
+    func testByDefaultTheWALFileKeepsOneWindow() throws {
+        let (writer, checkpointer) = try makeWriter(window: 300, tail: 64, shrinking: WALShrinking(idleAfter: 0.05, step: 256 << 10))
+        XCTAssertEqual(checkpointer.keepBytes, 32 + 300 * 4_120)
+        Self.write(writer, rows: 100, from: 0)
+        let reader = try Connection(path: path)
+        try reader.execute("BEGIN")
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 100)
+        for round in 0..<4 { Self.write(writer, rows: 5_000, from: 100 + round * 5_000) }
+        XCTAssertGreaterThan(walBytes(), 4 * checkpointer.keepBytes, "the WAL could not start over under the reader")
+        try reader.execute("COMMIT")
+        XCTAssertEqual(waitForWAL(atMost: checkpointer.keepBytes), checkpointer.keepBytes, "cut back to one window")
+        XCTAssertGreaterThan(checkpointer.shrinkStatistics.steps, 0)
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 20_100)
+        writer.close()
+        XCTAssertEqual(try Connection(path: path).queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
+
+    /// Writes that stop before any pass ran leave a WAL of nothing but frames: a pass copies them,
+    /// the writer makes the WAL start over, and the file is cut back to its first frames. A reader
+    /// holding a snapshot from before holds that back until it ends; it keeps reading meanwhile.
+    /// A crash after the cut (the file reopened without a clean close) loses nothing.
+    func testAWALThatNeverStartedOverIsCutBackOnceNoReaderNeedsIt() throws {
+        let (writer, checkpointer) = try makeWriter(window: 1_000_000, tail: 64,
+                                                    shrinking: WALShrinking(idleAfter: 0.05, keepBytes: 0, step: 1 << 20))
+        let reader = try Connection(path: path)
+        Self.write(writer, rows: 10_000, from: 0)
+        try reader.execute("BEGIN")
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 10_000)
+        Self.write(writer, rows: 10_000, from: 10_000)
+        let grown = walBytes()
+        XCTAssertGreaterThan(grown, 4 << 20)
+        // A pass copies what the reader's snapshot allows; the WAL cannot start over under it.
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertGreaterThanOrEqual(walBytes(), grown, "the reader still reads frames of this WAL")
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t INDEXED BY t_k WHERE k >= 0"), 10_000)
+        try reader.execute("COMMIT")
+        let left = waitForWAL(atMost: 64 << 10)
+        XCTAssertLessThanOrEqual(left, 64 << 10, "the WAL started over and its file was cut back to its first frames")
+        XCTAssertGreaterThan(checkpointer.statistics.passes, 0)
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 20_000)
+        // A commit after the cut, then a copy of the files as a crash would leave them (no clean
+        // close), taken on the writer's thread so that the WAL cannot start over meanwhile.
+        Self.write(writer, rows: 100, from: 20_000)
+        XCTAssertLessThanOrEqual(waitForWAL(atMost: 64 << 10), 64 << 10)
+        let crashed = directory.appendingPathComponent("crashed.sqlite").path
+        try writer.sync { [path] _ in
+            for suffix in ["", "-wal"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: crashed + suffix) }
+        }
+        writer.close()
+        let recovered = try Connection(path: crashed)
+        XCTAssertEqual(try recovered.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+        XCTAssertEqual(try recovered.scalarInt("SELECT COUNT(*) FROM t"), 20_100)
     }
 
     func testABlockingCheckpointLeavesAnEmptyWALWhilePassesRun() throws {

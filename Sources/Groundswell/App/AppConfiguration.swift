@@ -26,6 +26,10 @@ public struct AppConfiguration: Sendable {
     /// (1.2 GB for a file made with 4 KiB pages): each pass's burst of random page writes slows
     /// every WAL flush queued behind it, so fewer, rarer passes shorten the votes' tail (session 23).
     public var walAutocheckpoint = 300_000
+    /// MiB of WAL file kept once writes pause (`--wal-keep-mib`; nil: one checkpoint window of
+    /// frames, what the WAL reaches between passes anyway): after a flood the writer gives the rest
+    /// back (`WALShrinking`).
+    public var walKeepMiB: Int?
     /// Those checkpoints run on a thread of their own (`--checkpoints background`), so no
     /// commit waits for thousands of pages to be copied; false: inside the commit, as SQLite does.
     public var backgroundCheckpoints = true

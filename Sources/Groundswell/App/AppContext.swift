@@ -198,6 +198,17 @@ public final class AppContext: Sendable {
                               help: "Time the writer spent in those copies (writes wait meanwhile: two disk flushes and the pages).",
                               value: Double(checkpoints.writerNanos) / 1e9, into: &text)
         }
+        if let shrink = database.writer.walShrinkStatistics {
+            MetricText.single("groundswell_wal_shrink_steps_total", "counter",
+                              help: "Times the writer cut the WAL file back while no write was waiting (SQLite).",
+                              value: shrink.steps, into: &text)
+            MetricText.single("groundswell_wal_bytes_returned_total", "counter",
+                              help: "Bytes of WAL file those cuts gave back to the file system (SQLite).",
+                              value: shrink.bytes, into: &text)
+            MetricText.single("groundswell_wal_shrink_seconds_total", "counter",
+                              help: "Time those cuts took (a write that came meanwhile waited for one; SQLite).",
+                              value: Double(shrink.nanos) / 1e9, into: &text)
+        }
         if let syncs = database.writer.syncStatistics {
             MetricText.single("groundswell_wal_syncs_total", "counter",
                               help: "Flushes of the WAL that made commits durable, each for one or more commits (SQLite, pipelined syncs).",

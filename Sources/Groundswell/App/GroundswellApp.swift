@@ -38,7 +38,9 @@ public final class GroundswellApp: @unchecked Sendable {
             database = try SQLDatabase(sqlitePath: configuration.databasePath, migrations: EmbeddedMigrations.all,
                                        readers: configuration.readerCount, options: options,
                                        backgroundCheckpoints: configuration.backgroundCheckpoints,
-                                       pipelinedSync: configuration.pipelinedSync, now: { clock.nowMillis() })
+                                       pipelinedSync: configuration.pipelinedSync,
+                                       walShrinking: WALShrinking(keepBytes: configuration.walKeepMiB.map { $0 << 20 }),
+                                       now: { clock.nowMillis() })
         }
         let keys = try AddressKeyring(databasePath: configuration.databasePath, environment: configuration.environment,
                                       retainDays: configuration.retainDays, now: clock.nowMillis(), database: database)
