@@ -139,6 +139,31 @@ final class WebTests: ServiceTestCase {
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
     }
 
+    /// Links shared on social networks arrive with a click id of their own on every click, and
+    /// campaign tags: the kept page is the same for all of them (one entry, the same bytes), its
+    /// "come back here" links leave them out, and any other parameter is a page of its own.
+    func testTrackingParametersShareTheKeptPage() throws {
+        let (_, token) = try signUp("Author")
+        let id = try createIdea(token, title: "Refill stations in every store")["id"] as! Int
+        let html = [("Accept", "text/html")]
+        let kept = service.app.context.webPageCache.count
+        let first = try client.request("GET", "/ideas/\(id)?utm_source=facebook&fbclid=IwAR0abc&utm_campaign=spring", headers: html)
+        XCTAssertEqual(first.status, 200, first.text)
+        XCTAssertTrue(first.text.contains("Refill stations in every store"))
+        XCTAssertFalse(first.text.contains("fbclid"), "the sign-in and language links leave the click id out")
+        XCTAssertFalse(first.text.contains("utm_"))
+        XCTAssertEqual(service.app.context.webPageCache.count, kept + 1)
+        for target in ["/ideas/\(id)?fbclid=IwAR0xyz", "/ideas/\(id)?gclid=Cj0K&utm_medium=social", "/ideas/\(id)"] {
+            let again = try client.request("GET", target, headers: html)
+            XCTAssertEqual(again.body, first.body, target)
+        }
+        XCTAssertEqual(service.app.context.webPageCache.count, kept + 1, "one kept page for all of them")
+        let other = try client.request("GET", "/ideas/\(id)?view=1&utm_source=x", headers: html)
+        XCTAssertEqual(other.status, 200)
+        XCTAssertEqual(service.app.context.webPageCache.count, kept + 2, "another parameter is another page")
+        XCTAssertTrue(other.text.contains(WebPage.queryValue("/ideas/\(id)?view=1")), "kept in the links, the tag left out")
+    }
+
     /// The search page is kept like the others: the same page again until a commit, then the new
     /// results; a reader who has it gets 304.
     func testTheSearchPageIsKeptUntilTheNextCommit() throws {
@@ -160,6 +185,22 @@ final class WebTests: ServiceTestCase {
         XCTAssertTrue(after.text.contains("<mark>Oat</mark> milk on tap"))
         let korean = try client.request("GET", "/search?q=oat", headers: html + [("Accept-Language", "ko")])
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
+    }
+}
+
+/// What the anonymous page cache's key leaves out of a target.
+final class TrackingParametersTests: XCTestCase {
+    func testTrackingParametersAreLeftOutAndTheRestKept() {
+        XCTAssertEqual(TrackingParameters.stripped("/ideas/5"), "/ideas/5")
+        XCTAssertEqual(TrackingParameters.stripped("/ideas/5?fbclid=a"), "/ideas/5")
+        XCTAssertEqual(TrackingParameters.stripped("/ideas/5?utm_source=x&utm_medium=y&utm_whatever=z"), "/ideas/5")
+        XCTAssertEqual(TrackingParameters.stripped("/search?q=oat&gclid=1&page=2"), "/search?q=oat&page=2")
+        XCTAssertEqual(TrackingParameters.stripped("/search?fbclid&q=%EC%A0%95"), "/search?q=%EC%A0%95", "a name without a value")
+        XCTAssertEqual(TrackingParameters.stripped("/search?q=utm_source&FBCLID=1"), "/search?q=utm_source&FBCLID=1",
+                       "values and other spellings are not names of trackers")
+        XCTAssertEqual(TrackingParameters.stripped("/search?q=a&&b=1"), "/search?q=a&&b=1", "a query with nothing to strip is untouched")
+        XCTAssertEqual(TrackingParameters.stripped("/x?"), "/x?")
+        XCTAssertEqual(TrackingParameters.stripped("/x?utm_source="), "/x")
     }
 }
 

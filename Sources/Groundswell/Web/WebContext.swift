@@ -45,11 +45,12 @@ struct WebContext: Sendable {
     }
 
     /// The key under which the page for `request` is kept for readers who are not signed in (per
-    /// URL, language and compression); nil when it is its reader's own (signed in, a notice
-    /// waiting) or not `cacheable`.
+    /// URL without its tracking parameters, language and compression); nil when it is its reader's
+    /// own (signed in, a notice waiting) or not `cacheable`.
     func anonymousKey(_ request: Request, cacheable: Bool = true) -> String? {
         guard cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil else { return nil }
-        return "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(request.target)"
+        let target = TrackingParameters.stripped(request.target)
+        return "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(target)"
     }
 
     /// The page kept under `key` if nothing has committed since `generation` (read before the

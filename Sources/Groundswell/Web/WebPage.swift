@@ -29,8 +29,9 @@ struct WebPage {
 
     func t(_ message: Message) -> String { message.text(language) }
 
-    /// The page's path and query, for "come back here" links (language switch, sign in).
-    var here: String { request.target }
+    /// The page's path and query, for "come back here" links (language switch, sign in), without
+    /// tracking parameters: they are no use there, and a kept page is the same for every click id.
+    var here: String { TrackingParameters.stripped(request.target) }
 
     /// A complete page. `setCookies` go out with it (a visitor's CSRF token).
     /// `readScopes`: what reading this page counts toward besides the whole site (an idea's
