@@ -21,12 +21,12 @@ import CSQLite
 /// `CAP_SYS_NICE`), so the urgent passes need a thread of their own. A pass on the idle thread
 /// that spends most of its time waiting for a core is ended for them (an ended pass's copies count
 /// for nothing, so one that waits for the disk instead is left to finish).
-/// `@unchecked Sendable`: `connection` is used by one pass at a time (`running`), `lastFrames`
-/// belongs to the writer thread; the rest is guarded by `condition` (and `sqlite3_interrupt` is
-/// thread-safe).
 ///
-/// Once writes pause, the writer also gives the WAL file's space beyond `keepBytes`
-/// back (`shrinkWhileIdle`).
+/// Once writes pause, the writer also gives the WAL file's space beyond `keepBytes` back
+/// (`shrinkWhileIdle`).
+/// `@unchecked Sendable`: `connection` is used by one pass at a time (`running`), `lastFrames` and
+/// the shrinking's bookkeeping belong to the writer thread; the rest is guarded by `condition` (and
+/// `sqlite3_interrupt` is thread-safe).
 public final class WALCheckpointer: @unchecked Sendable {
     /// WAL frames (pages) that start a background pass.
     public let window: Int
@@ -72,7 +72,7 @@ public final class WALCheckpointer: @unchecked Sendable {
     /// Writer thread only: a commit has told the WAL's frames (`lastFrames`); until then nothing is
     /// cut (a WAL left by a crash holds frames the writer has not been told of).
     private var framesKnown = false
-    /// Guarded by `condition`: the `ftruncate` calls made, the bytes they gave back and their time.
+    /// Guarded by `condition`: the `truncate` calls made, the bytes they gave back and their time.
     private var shrinkSteps = 0
     private var bytesReturned = 0
     private var shrinkNanos: UInt64 = 0
@@ -121,7 +121,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         return (passes, urgentPasses, writerPasses, writerNanos)
     }
 
-    /// The WAL file's space given back so far (`shrinkWhileIdle`): `ftruncate` calls, bytes, time.
+    /// The WAL file's space given back so far (`shrinkWhileIdle`): `truncate` calls, bytes, time.
     public var shrinkStatistics: (steps: Int, bytes: Int, nanos: UInt64) {
         condition.lock()
         defer { condition.unlock() }
@@ -246,18 +246,15 @@ public final class WALCheckpointer: @unchecked Sendable {
         return writer.walFrames < log
     }
 
-    /// Writer thread: `ftruncate`s the WAL file from `size` to `target`, `shrinking.step` bytes at a
-    /// time while `stillIdle()`. Whether it got there.
+    /// Writer thread: truncates the WAL file from `size` to `target`, `shrinking.step` bytes at a
+    /// time while `stillIdle()`. Whether it got there. By path: closing a descriptor of our own on
+    /// a file would drop every POSIX lock this process holds on it (SQLite's among them).
     private func cut(from size: Int, to target: Int, stillIdle: () -> Bool) -> Bool {
-        guard size > target else { return true }
-        let fd = open(walPath, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
         var size = size
         while size > target && stillIdle() {
             let next = max(target, size - shrinking.step)
             let start = DispatchTime.now().uptimeNanoseconds
-            guard ftruncate(fd, off_t(next)) == 0 else { return false }
+            guard truncate(walPath, off_t(next)) == 0 else { return false }
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
             condition.lock()
             shrinkSteps += 1

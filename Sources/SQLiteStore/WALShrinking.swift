@@ -5,7 +5,7 @@
 /// checkpoint window needs. `journal_size_limit` cuts it back inside the first commit after the WAL
 /// starts over, a single `ftruncate` that held every vote 226–251 ms (ext4 freeing the blocks;
 /// docs/performance.md, session 38). Here the writer cuts it only once no write has come for
-/// `idleAfter` seconds, `step` bytes per call, and stops as soon as a write is waiting: a write
+/// `idleAfter` seconds, `step` bytes per `truncate`, and stops as soon as a write is waiting: a write
 /// waits for one step at most.
 public struct WALShrinking: Sendable {
     /// Seconds without a write before the writer starts.
@@ -13,7 +13,7 @@ public struct WALShrinking: Sendable {
     /// The size the WAL file may keep; nil: one checkpoint window of frames, what the WAL reaches
     /// between passes anyway (a smaller size would only be grown again by the next window).
     public var keepBytes: Int?
-    /// Bytes one `ftruncate` gives back.
+    /// Bytes one `truncate` gives back.
     public var step: Int
 
     public init(idleAfter: Double = 0.1, keepBytes: Int? = nil, step: Int = 16 << 20) {
