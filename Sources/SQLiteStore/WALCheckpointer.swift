@@ -153,26 +153,39 @@ public final class WALCheckpointer: @unchecked Sendable {
             condition.unlock()
             return
         }
-        // What a pass leaves is what commits appended while it ran: at least one commit's
-        // frames, so the writer's share must cover two of the largest, or it would never come.
         let backlog = frames - backfilled
-        let copyHere = backfilled > 0 && backlog <= min(window, max(tail, 2 * largestCommit))
-        if !copyHere && (backlog >= window || backfilled > 0) {
-            running = true
-            pending = true
-            urgent = overgrown
-            condition.broadcast()
-        }
+        let copyHere = backfilled > 0 && backlog <= writersShare
+        if !copyHere && (backlog >= window || backfilled > 0) { askForPass(urgent: overgrown) }
         condition.unlock()
-        guard copyHere else { return }
+        if copyHere { copyTail(writer) }
+    }
+
+    /// Frames left after a pass that the writer copies itself. What a pass leaves is what commits
+    /// appended while it ran: at least one commit's frames, so the writer's share must cover two of
+    /// the largest, or it would never come. Under `condition`.
+    private var writersShare: Int { min(window, max(tail, 2 * largestCommit)) }
+
+    /// Wakes a checkpointer thread for a pass. Under `condition`, with none running.
+    private func askForPass(urgent: Bool) {
+        running = true
+        pending = true
+        self.urgent = urgent
+        condition.broadcast()
+    }
+
+    /// Writer thread: copies what is left of the WAL itself (every write waits meanwhile), timed.
+    /// The WAL's frames and how many are in the database file now; nil if SQLite refused.
+    @discardableResult
+    private func copyTail(_ writer: Connection) -> (log: Int, backfilled: Int)? {
         let start = DispatchTime.now().uptimeNanoseconds
-        let copied = (try? writer.checkpointPassive())?.backfilled ?? 0
+        let result = try? writer.checkpointPassive()
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         condition.lock()
-        backfilled = copied
+        backfilled = result?.backfilled ?? 0
         writerPasses += 1
         writerNanos += elapsed
         condition.unlock()
+        return result
     }
 
     /// Writer thread: how long to wait for a write before calling `shrinkWhileIdle`; nil when the
@@ -221,23 +234,13 @@ public final class WALCheckpointer: @unchecked Sendable {
             condition.unlock()
             return false
         }
-        if lastFrames - backfilled > min(window, max(tail, 2 * largestCommit)) {
-            running = true
-            pending = true
-            urgent = false
-            condition.broadcast()
+        if lastFrames - backfilled > writersShare {
+            askForPass(urgent: false)
             condition.unlock()
             return false
         }
         condition.unlock()
-        let start = DispatchTime.now().uptimeNanoseconds
-        guard let (log, copied) = try? writer.checkpointPassive() else { return false }
-        let elapsed = DispatchTime.now().uptimeNanoseconds - start
-        condition.lock()
-        backfilled = copied
-        writerPasses += 1
-        writerNanos += elapsed
-        condition.unlock()
+        guard let (log, copied) = copyTail(writer) else { return false }
         guard copied >= log else { return false }  // a reader's snapshot still needs frames
         guard log > 0 else { return true }
         guard let version = (try? writer.scalarInt("PRAGMA user_version")) ?? nil,
