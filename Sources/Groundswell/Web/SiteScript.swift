@@ -13,6 +13,9 @@ enum SiteScript {
           var live = document.getElementById("live");
 
           function announce(text) { if (live && text) { live.textContent = text; } }
+          // Round states received from the event stream: each carries the reader's remaining votes
+          // as the server counts them.
+          var roundStates = 0;
           function setCounts(ideaId, votes) {
             document.querySelectorAll('[data-vote-count="' + ideaId + '"]').forEach(function (el) { el.textContent = String(votes); });
           }
@@ -27,6 +30,7 @@ enum SiteScript {
               var unvote = actionInput && actionInput.value === "unvote";
               var button = form.querySelector("button");
               if (button) { button.disabled = true; }
+              var statesBefore = roundStates;
               fetch("/ideas/" + id + "/votes", {
                 method: unvote ? "DELETE" : "POST",
                 headers: { "X-CSRF-Token": csrf, "Accept": "application/json" },
@@ -50,8 +54,13 @@ enum SiteScript {
                 } else {
                   // A leaderboard row: one vote per idea per day.
                   button.textContent = "\u2713";
+                  // Counted down here only if no round state came meanwhile: one that did may already
+                  // count this vote (the stream can be faster than the answer), and if it came
+                  // before the vote, the state after the vote follows.
                   var remaining = document.querySelector("[data-remaining]");
-                  if (remaining) { remaining.textContent = String(Math.max(0, parseInt(remaining.textContent, 10) - 1)); }
+                  if (remaining && roundStates === statesBefore) {
+                    remaining.textContent = String(Math.max(0, parseInt(remaining.textContent, 10) - 1));
+                  }
                   announce(form.getAttribute("data-notice"));
                 }
               }).catch(function () {
@@ -75,6 +84,7 @@ enum SiteScript {
               new EventSource("/rounds/" + board.getAttribute("data-leaderboard") + "/events").addEventListener("leaderboard", function (event) {
                 try {
                   var state = JSON.parse(event.data);
+                  roundStates += 1;
                   (state.leaderboard && state.leaderboard.items || []).forEach(function (item) { setCounts(item.idea_id, item.votes); });
                   var remaining = document.querySelector("[data-remaining]");
                   if (remaining && typeof state.remaining_votes === "number") { remaining.textContent = String(state.remaining_votes); }
