@@ -30,6 +30,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Writer-thread only: watches whose commits must be announced before answering.
     private var commitWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
+    /// Writer-thread only: the same, announced before the commit count moves.
+    private var countWatches: [(watch: ChangeWatch, committed: () -> Void)] = []
     /// Writer-thread only: watches whose changed rows are handed over after each commit, with
     /// whether the batch undid something (then what a `RowImageRecorder` saw was not all committed).
     private var rowWatches: [(watch: ChangeWatch, beforeCommit: (() -> Void)?, committed: (Connection, [Int64], Bool) -> Void)] = []
@@ -76,12 +78,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Calls `committed` on the writer thread after every commit that changed one of
     /// `tables` (by `operations`), before any job of that batch is answered. Caches use it
     /// so that no response can come back before a cached copy of changed rows is dropped.
-    public func onCommit(changing tables: [String], operations: ChangeWatch.Operations,
+    /// `beforeCountMoves`: called before `commitCount` moves past that commit, so that a reader
+    /// who sees the new count also sees what `committed` recorded (a log of what each commit did).
+    public func onCommit(changing tables: [String], operations: ChangeWatch.Operations, beforeCountMoves: Bool = false,
                          _ committed: @escaping @Sendable () -> Void) throws {
         let watch = ChangeWatch(tables: tables, operations: operations)
         try sync { [unowned self] db in
             db.install(watch)
-            self.commitWatches.append((watch, committed))
+            if beforeCountMoves { self.countWatches.append((watch, committed)) } else { self.commitWatches.append((watch, committed)) }
         }
     }
 
@@ -192,6 +196,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 let rows = watch.takeRows()
                 if !rows.isEmpty { observer(connection, rows, undone) }
             }
+            for (watch, observer) in countWatches where watch.take() { observer() }
             // A batch that changed no row (a scheduler pass with nothing due) leaves every
             // cached read valid, so the count stays put.
             if connection.totalChanges != changesBefore { committed.add(1, ordering: .releasing) }
@@ -205,6 +210,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             connection.afterCommitActions = []
             if connection.isInTransaction { try? connection.cached("ROLLBACK").run() }
             for (watch, _, _) in rowWatches { _ = watch.takeRows() }
+            for (watch, _) in countWatches { _ = watch.take() }
             _ = csqlite_pacing_take_deferred_sync()
             answer(batch, fd: -1, failure: error)
             return

@@ -41,10 +41,12 @@ public final class SQLWriter: Sendable {
     /// commit is answered. SQLite: on the writer thread, as its update hook saw the rows (triggers'
     /// changes too), by `operations`. PostgreSQL: after a commit of this node or another whose
     /// statements named one of `tables` (any operation; not what its triggers changed).
-    public func onCommit(changing tables: [String], operations: ChangeWatch.Operations,
+    /// `beforeCountMoves` (SQLite): called before `commitCount` moves past the commit.
+    public func onCommit(changing tables: [String], operations: ChangeWatch.Operations, beforeCountMoves: Bool = false,
                          _ committed: @escaping @Sendable () -> Void) throws {
         switch backend {
-        case .sqlite(let writer, _): try writer.onCommit(changing: tables, operations: operations, committed)
+        case .sqlite(let writer, _):
+            try writer.onCommit(changing: tables, operations: operations, beforeCountMoves: beforeCountMoves, committed)
         case .postgres(let writer): writer.onCommit(changing: tables, committed)
         }
     }

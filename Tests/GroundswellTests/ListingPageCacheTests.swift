@@ -147,9 +147,10 @@ final class ListingChangesTests: XCTestCase {
         XCTAssertTrue(ListingChanges.Shape(ids: [], bound: nil).unchanged(by: move(1, 0, 1)))
     }
 
+    /// The log as ranked pages read it (record by record, within its capacity).
     func testLog() {
         let log = ListingChanges(capacity: 4)
-        let shape = ListingChanges.Shape(ids: [1], bound: nil)
+        let shape = ListingChanges.Shape(ids: [1], bound: .top(Leaderboard.TopKey(votes: 100, id: 1)))
         log.votes([move(2, 0, 1)], commit: 1)
         XCTAssertTrue(log.unchanged(shape, from: 0, to: 1))
         XCTAssertTrue(log.unchanged(shape, from: 0, to: 5), "commits without a record changed no idea")
@@ -175,5 +176,29 @@ final class ListingChangesTests: XCTestCase {
         XCTAssertFalse(big.unchanged(shape, from: 0, to: 1))
         big.votes((100..<(100 + Int64(ListingChanges.mostMoves))).map { move($0, 0, 1) }, commit: 2)
         XCTAssertTrue(big.unchanged(shape, from: 1, to: 2))
+    }
+
+    /// Pages in no vote order (an idea's page, relevance, newest) are checked against the newest
+    /// structural commit and the newest vote for each of their ideas, kept past the log's
+    /// capacity; anything newer than the page counts, even past `to` (only a new page follows).
+    func testLogForPagesInNoVoteOrder() {
+        let log = ListingChanges(capacity: 4)
+        let page = ListingChanges.Shape(ids: [1, 7], bound: nil)
+        log.votes([move(2, 0, 1)], commit: 1)
+        XCTAssertTrue(log.unchanged(page, from: 0, to: 1))
+        XCTAssertTrue(log.unchanged(page, from: 0, to: 5), "commits without a record changed no idea")
+        XCTAssertFalse(log.unchanged(page, from: 3, to: 2), "never backwards")
+        for commit in UInt64(2)...20 { log.votes([move(Int64(commit) + 100, 0, 1)], commit: commit) }
+        XCTAssertTrue(log.unchanged(page, from: 0, to: 20), "however many votes for other ideas, past the capacity")
+        log.votes([move(7, 0, 1)], commit: 21)
+        XCTAssertFalse(log.unchanged(page, from: 20, to: 21), "a vote for one of its ideas")
+        XCTAssertFalse(log.unchanged(page, from: 0, to: 20), "newer than `to`: a new page, never an old one")
+        XCTAssertTrue(log.unchanged(page, from: 21, to: 30))
+        log.votes([move(7 + Int64(ListingChanges.buckets), 0, 1)], commit: 31)
+        XCTAssertFalse(log.unchanged(page, from: 30, to: 31), "an idea in the same bucket retires it too")
+        log.structural(commit: 40)
+        XCTAssertFalse(log.unchanged(page, from: 31, to: 40))
+        XCTAssertTrue(log.unchanged(page, from: 40, to: 50))
+        XCTAssertTrue(log.unchanged(ListingChanges.Shape(ids: [], bound: nil), from: 40, to: 41))
     }
 }

@@ -186,6 +186,79 @@ final class WebTests: ServiceTestCase {
         let korean = try client.request("GET", "/search?q=oat", headers: html + [("Accept-Language", "ko")])
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
     }
+
+    /// Whether the anonymous page of `path` (English, uncompressed) is kept at the current commit.
+    private func kept(_ path: String) -> Bool {
+        service.app.context.webPageCache.get("en|identity|" + path, generation: service.app.context.database.writer.commitCount) != nil
+    }
+
+    /// An idea page for readers who are not signed in outlives votes for other ideas (issue 14:
+    /// under real traffic a vote lands every few milliseconds), and nothing else: a vote for its
+    /// own idea, a comment, its author's new name each give the new page at once.
+    func testAnIdeaPageOutlivesVotesForOtherIdeasAndNothingElse() throws {
+        let (_, author) = try signUp("Author")
+        let a = try createIdea(author, title: "Refill stations in every store")["id"] as! Int
+        let b = try createIdea(author, title: "Paper straws")["id"] as! Int
+        let (_, voter) = try signUp("Voter")
+        let html = [("Accept", "text/html")]
+        let first = try client.request("GET", "/ideas/\(a)", headers: html)
+        XCTAssertEqual(first.status, 200)
+        XCTAssertTrue(kept("/ideas/\(a)"))
+        XCTAssertEqual(try client.post("/ideas/\(b)/votes", [:], token: voter).status, 201)
+        XCTAssertTrue(kept("/ideas/\(a)"), "a vote for another idea leaves the page")
+        XCTAssertEqual(try client.request("GET", "/ideas/\(a)", headers: html).body, first.body)
+
+        XCTAssertEqual(try client.post("/ideas/\(a)/votes", [:], token: voter).status, 201)
+        XCTAssertFalse(kept("/ideas/\(a)"), "a vote for its idea retires it")
+        let voted = try client.request("GET", "/ideas/\(a)", headers: html)
+        XCTAssertTrue(voted.text.contains("data-vote-count=\"\(a)\">1<"), voted.text)
+
+        XCTAssertEqual(try client.post("/ideas/\(b)/comments", ["body": "Straws of pasta?"], token: voter).status, 201)
+        XCTAssertFalse(kept("/ideas/\(a)"), "a comment anywhere retires it")
+        XCTAssertEqual(try client.post("/ideas/\(a)/comments", ["body": "Glass bottles too"], token: voter).status, 201)
+        XCTAssertTrue(try client.request("GET", "/ideas/\(a)", headers: html).text.contains("Glass bottles too"))
+
+        XCTAssertEqual(try client.request("PATCH", "/me", json: ["name": "Renamed Author"], token: author).status, 200)
+        XCTAssertTrue(try client.request("GET", "/ideas/\(a)", headers: html).text.contains("Renamed Author"), "an author's name")
+        XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(a)", json: ["status": "under_review"], token: service.adminToken).status, 200)
+        XCTAssertTrue(try client.request("GET", "/ideas/\(a)", headers: html).text.contains("badge status-under_review"), "a status")
+    }
+
+    /// In rounds every vote also counts in the round's row: that leaves other entries' pages; a
+    /// round's new name (shown on its entries' pages) does not.
+    func testAnIdeaPageInARoundOutlivesRoundVotesButNotTheRoundsNewName() throws {
+        let now = Date()
+        let iso = { (hours: Double) in ISO8601DateFormatter().string(from: now.addingTimeInterval(hours * 3600)) }
+        func round(_ name: String, votingIn hours: Double) throws -> Int {
+            let round = try client.post("/admin/rounds", [
+                "name": name, "submissions_open_at": iso(-2), "submissions_close_at": iso(24), "voting_opens_at": iso(hours),
+                "voting_closes_at": iso(48), "mode": "tiers", "tiers": [["name": "A", "amount": 100, "winners": 1]],
+            ], token: service.adminToken)
+            XCTAssertEqual(round.status, 201, round.text)
+            return round.json["id"] as! Int
+        }
+        let voting = try round("Spring round", votingIn: -1)
+        let later = try round("Summer round", votingIn: 12)
+        let (_, author) = try signUp("Creator")
+        func enter(_ title: String, _ roundID: Int) throws -> Int {
+            let entry = try client.post("/ideas", ["title": title, "description": "d", "category": "c", "round_id": roundID, "tier": "A"],
+                                        token: author)
+            XCTAssertEqual(entry.status, 201, entry.text)
+            return entry.json["id"] as! Int
+        }
+        let d = try enter("Bike library", voting), e = try enter("Tool library", voting), c = try enter("Seed library", later)
+        let html = [("Accept", "text/html")]
+        XCTAssertTrue(try client.request("GET", "/ideas/\(d)", headers: html).text.contains("Spring round"))
+        XCTAssertTrue(try client.request("GET", "/ideas/\(c)", headers: html).text.contains("Summer round"))
+        let (_, voter) = try signUp("Voter")
+        XCTAssertTrue(kept("/ideas/\(d)"), "a new customer is on no page")
+        XCTAssertEqual(try client.post("/ideas/\(e)/votes", [:], token: voter).status, 201)
+        XCTAssertTrue(kept("/ideas/\(d)"), "a vote for another entry counted in the round's row")
+        XCTAssertTrue(kept("/ideas/\(c)"))
+        XCTAssertEqual(try client.request("PATCH", "/admin/rounds/\(later)", json: ["name": "Autumn round"], token: service.adminToken).status, 200)
+        XCTAssertFalse(kept("/ideas/\(c)"))
+        XCTAssertTrue(try client.request("GET", "/ideas/\(c)", headers: html).text.contains("Autumn round"))
+    }
 }
 
 /// What the anonymous page cache's key leaves out of a target.
@@ -214,4 +287,5 @@ final class QueryValueTests: XCTestCase {
         }
         XCTAssertEqual(WebPage.queryValue("정"), "%EC%A0%95")
     }
+
 }

@@ -21,8 +21,9 @@ public final class AppContext: Sendable {
     /// SQLite: what recent commits did to ideas, for `pageCache`.
     let listingChanges: ListingChanges?
     /// The web site's pages as sent to readers who are not signed in (compressed or not),
-    /// valid while no transaction commits; 20 MiB holds about 10,000 gzip-compressed idea pages.
-    let webPageCache = PageCache<WebContext.CachedPage>(byteLimit: 20 << 20, maxPageBytes: 128 << 10, cost: { $0.response.body.count + 256 })
+    /// valid while no transaction commits — idea pages (SQLite) while no commit changed what they
+    /// show (`IdeaPageTables`); 20 MiB holds about 10,000 gzip-compressed idea pages.
+    let webPageCache: PageCache<WebContext.CachedPage>
     /// Customers by token hash; emptied by the writer when `users` rows change.
     let accounts = AccountCache()
     /// HTTP figures (the server reports into it) and database write latency, for GET /metrics.
@@ -81,10 +82,13 @@ public final class AppContext: Sendable {
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
-         ranking: IdeaRanking?, ideaCache: IdeaCache?, listingChanges: ListingChanges?, docLengths: FullTextDocLengths?, votePrefetch: VotePrefetch?) {
+         ranking: IdeaRanking?, ideaCache: IdeaCache?, listingChanges: ListingChanges?, webPageChanges: ListingChanges?,
+         docLengths: FullTextDocLengths?, votePrefetch: VotePrefetch?) {
         self.votePrefetch = votePrefetch
         self.listingChanges = listingChanges
         self.pageCache = PageCache(changes: listingChanges, cost: { $0.count })
+        self.webPageCache = PageCache(byteLimit: 20 << 20, maxPageBytes: 128 << 10, changes: webPageChanges,
+                                      cost: { $0.response.body.count + 256 })
         self.media = media
         self.docLengths = docLengths
         self.ranking = ranking

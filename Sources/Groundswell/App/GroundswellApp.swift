@@ -56,8 +56,11 @@ public final class GroundswellApp: @unchecked Sendable {
         let ranking = database.engine == .sqlite ? try database.writer.sync { db in try IdeaRanking(db) } : nil
         let ideaCache = database.engine == .sqlite ? IdeaCache() : nil
         let listings = database.engine == .sqlite ? ListingChanges() : nil
+        // What commits did to what kept idea pages show; nil: they end at every commit.
+        let pageChanges = listings == nil ? nil : try IdeaPageTables.changeLog(database.writer, logger: logger)
         if let ranking, let ideaCache, let listings {
             let writer = database.writer
+            let logs = [listings] + (pageChanges.map { [$0] } ?? [])
             // Row hooks run before the commit count moves past their commit: this one is count + 1.
             let changes = IdeaRankingStore.Changes()
             try writer.onCommittedRows(of: "ideas", columns: IdeaRankingStore.Changes.columns, recorder: changes) { db, ids, recorded in
@@ -69,7 +72,9 @@ public final class GroundswellApp: @unchecked Sendable {
                     guard changes.votedOnly(id), let written = changes.ideas[id] ?? nil, let old = ranking.idea(id) else { return nil }
                     return ListingChanges.Move(id: id, oldVotes: old.votes, oldTrend: old.trend, votes: written.votes, trend: written.trend)
                 } : []
-                if moves.count == ids.count { listings.votes(moves, commit: commit) } else { listings.structural(commit: commit) }
+                for log in logs {
+                    if moves.count == ids.count { log.votes(moves, commit: commit) } else { log.structural(commit: commit) }
+                }
                 do {
                     try ranking.refresh(db, ids: ids, images: recorded ? changes.ideas : [:])
                 } catch {
@@ -101,7 +106,8 @@ public final class GroundswellApp: @unchecked Sendable {
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
-                             ranking: ranking, ideaCache: ideaCache, listingChanges: listings, docLengths: database.engine == .sqlite ? docLengths : nil,
+                             ranking: ranking, ideaCache: ideaCache, listingChanges: listings,
+                             webPageChanges: pageChanges, docLengths: database.engine == .sqlite ? docLengths : nil,
                              votePrefetch: database.engine == .sqlite
                                 && VotePrefetch.pays(forFileAt: configuration.databasePath, minimumBytes: configuration.votePrefetchMinimumBytes)
                                 ? VotePrefetch(database: database) : nil)

@@ -79,7 +79,19 @@ final class ListingChanges: Sendable {
         var moves = 0
         /// Commits up to this one may have changed ideas without a record left here.
         var floor: UInt64 = 0
+        /// The newest structural commit, and per bucket of idea ids the newest commit that moved
+        /// one of them: never dropped, so a page whose order votes cannot change is checked in
+        /// a few steps, however many commits came since (an idea page read once a second while
+        /// thousands of votes commit in between walked them all, on the event loop).
+        var lastStructural: UInt64 = 0
+        var movedAt = [UInt64](repeating: 0, count: ListingChanges.buckets)
     }
+
+    /// Buckets of `movedAt` (ids share one when equal modulo this: a vote for one then retires
+    /// the other's pages too, never the other way round). 512 KiB.
+    static let buckets = 1 << 16
+
+    private static func bucket(_ id: Int64) -> Int { Int(UInt64(bitPattern: id) & UInt64(buckets - 1)) }
 
     private let state = Mutex(State())
     let capacity: Int
@@ -107,7 +119,16 @@ final class ListingChanges: Sendable {
         state.withLock { state in
             // One commit may report twice (two tables): both records stay, in order.
             state.records.append((commit, change))
-            if case .votes(let moves) = change { state.moves += moves.count }
+            switch change {
+            case .structural:
+                state.lastStructural = max(state.lastStructural, commit)
+            case .votes(let moves):
+                state.moves += moves.count
+                for move in moves {
+                    let bucket = ListingChanges.bucket(move.id)
+                    state.movedAt[bucket] = max(state.movedAt[bucket], commit)
+                }
+            }
             while state.records.count - state.head > capacity || state.moves > capacity {
                 let oldest = state.records[state.head]
                 if case .votes(let moves) = oldest.change { state.moves -= moves.count }
@@ -127,6 +148,12 @@ final class ListingChanges: Sendable {
     func unchanged(_ shape: Shape, from: UInt64, to: UInt64) -> Bool {
         if to <= from { return to == from }
         return state.withLock { state in
+            // Pages in no vote order (relevance, newest, one idea's page): unchanged if nothing
+            // structural and no vote for one of their ideas came after `from` (up to now, which
+            // only errs towards a new page).
+            if shape.bound == nil {
+                return state.lastStructural <= from && shape.ids.allSatisfy { state.movedAt[ListingChanges.bucket($0)] <= from }
+            }
             guard from >= state.floor else { return false }
             // Records are in commit order: walk back from the newest to the first after `from`.
             var index = state.records.count - 1

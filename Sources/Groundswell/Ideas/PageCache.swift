@@ -30,6 +30,9 @@ final class PageCache<Value: Sendable>: Sendable {
         var bytes = 0
         /// The newest commit count a page was stored at: older pages can never be served again.
         var generation: UInt64 = 0
+        /// Hashes of pages stored without a shape at `generation`, which the next count retires
+        /// (so that retiring them does not walk every kept page: idea pages are thousands).
+        var unshaped: [Int] = []
     }
 
     private let state = Mutex(State())
@@ -80,11 +83,13 @@ final class PageCache<Value: Sendable>: Sendable {
                     state.head = 0
                     state.bytes = 0
                 } else {
-                    for (hash, entry) in state.entries where entry.shape == nil {
+                    for hash in state.unshaped {
+                        guard let entry = state.entries[hash], entry.shape == nil else { continue }
                         state.entries[hash] = nil
                         state.bytes -= entry.cost
                     }
                 }
+                state.unshaped.removeAll(keepingCapacity: true)
                 state.generation = generation
             }
             if let old = state.entries.removeValue(forKey: hash) { state.bytes -= old.cost }
@@ -98,6 +103,7 @@ final class PageCache<Value: Sendable>: Sendable {
                 state.head = 0
             }
             state.entries[hash] = Entry(key: key, generation: generation, value: value, cost: size, shape: shape)
+            if shape == nil && changes != nil { state.unshaped.append(hash) }
             state.order.append(hash)
             state.bytes += size
         }

@@ -35,7 +35,10 @@ struct IdeaPages {
 
     func show(_ request: Request) throws -> Reply {
         let now = web.app.clock.nowMillis()
-        return try web.page(request) { page in
+        // Kept past votes for other ideas: the page shows this idea and rows of tables that
+        // `IdeaPageTables` watches.
+        let shape = (try? web.app.pathID(request, what: "idea")).map { ListingChanges.Shape(ids: [$0], bound: nil) }
+        return try web.page(request, shape: shape) { page in
             let id = try web.app.pathID(request, what: "idea")
             let userID = page.viewer.userID
             let publicURL = web.app.publicURL

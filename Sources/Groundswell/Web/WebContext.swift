@@ -27,8 +27,11 @@ struct WebContext: Sendable {
     /// in `webPageCache` until the next commit, per URL, language and compression. Every page
     /// view is counted for engagement (`ReaderLog`), cached or not.
     /// `cacheable: false` for pages with a visitor's own form token (sign in, sign up).
+    /// `shape`: the ideas the page shows, when nothing else that commits can change it
+    /// (`IdeaPageTables`): it is then kept past commits that changed other ideas' counts alone.
     /// A kept page is answered on the event loop; any other is rendered on `pageRenders`.
-    func page(_ request: Request, cacheable: Bool = true, _ build: @escaping @Sendable (WebPage) throws -> Response) throws -> Reply {
+    func page(_ request: Request, cacheable: Bool = true, shape: ListingChanges.Shape? = nil,
+              _ build: @escaping @Sendable (WebPage) throws -> Response) throws -> Reply {
         let key = anonymousKey(request, cacheable: cacheable)
         let generation = app.database.writer.commitCount
         if let kept = keptPage(request, key: key, generation: generation) { return .response(kept) }
@@ -40,7 +43,7 @@ struct WebContext: Sendable {
             } catch let error as HTTPError {
                 response = page.failure(WebForm.Failure(error))
             }
-            return finish(request, response, userID: page.viewer.userID, key: key, generation: generation)
+            return finish(request, response, userID: page.viewer.userID, key: key, generation: generation, shape: shape)
         }
     }
 
@@ -63,12 +66,13 @@ struct WebContext: Sendable {
 
     /// A rendered page on its way out: its view counted, kept under `key` when it is a success
     /// that sets no cookie, answered 304 when the reader has it.
-    func finish(_ request: Request, _ rendered: Response, userID: Int64?, key: String?, generation: UInt64) -> Response {
+    func finish(_ request: Request, _ rendered: Response, userID: Int64?, key: String?, generation: UInt64,
+                shape: ListingChanges.Shape? = nil) -> Response {
         var response = rendered
         let scopes = WebContext.takeReadScopes(&response)
         recordView(request, userID: userID, scopes: scopes)
         if let key, response.status == .ok && response.headers["set-cookie"] == nil {
-            app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes), generation: generation)
+            app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes), generation: generation, shape: shape)
         }
         return WebPage.revalidate(request, response)
     }
