@@ -36,6 +36,33 @@ public struct PreupdateRow {
         return value
     }
 
+    /// An update's column `column` as it was before (nil for an insert).
+    private func oldValue(_ column: Int) -> OpaquePointer? {
+        var value: OpaquePointer?
+        guard operation == SQLITE_UPDATE, sqlite3_preupdate_old(handle, columns[column], &value) == SQLITE_OK else { return nil }
+        return value
+    }
+
+    /// Whether the row is new (an insert), not an update of one.
+    public var isInsert: Bool { operation == SQLITE_INSERT }
+
+    /// Whether an update left column `column` as it was (its value and type; false for an insert).
+    public func isUnchanged(_ column: Int) -> Bool {
+        guard let old = oldValue(column), let new = value(column) else { return false }
+        let type = sqlite3_value_type(new)
+        guard sqlite3_value_type(old) == type else { return false }
+        switch type {
+        case SQLITE_NULL: return true
+        case SQLITE_INTEGER: return sqlite3_value_int64(old) == sqlite3_value_int64(new)
+        case SQLITE_FLOAT: return sqlite3_value_double(old) == sqlite3_value_double(new)
+        default:
+            let count = sqlite3_value_bytes(new)
+            guard sqlite3_value_bytes(old) == count else { return false }
+            guard count > 0 else { return true }
+            return memcmp(sqlite3_value_blob(old), sqlite3_value_blob(new), Int(count)) == 0
+        }
+    }
+
     public func int64(_ column: Int) -> Int64 { value(column).map { sqlite3_value_int64($0) } ?? 0 }
     public func double(_ column: Int) -> Double { value(column).map { sqlite3_value_double($0) } ?? 0 }
     public func isNull(_ column: Int) -> Bool { value(column).map { sqlite3_value_type($0) == SQLITE_NULL } ?? true }

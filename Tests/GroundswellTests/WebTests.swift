@@ -187,6 +187,10 @@ final class WebTests: ServiceTestCase {
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
     }
 
+    /// Idea pages outlive other ideas' votes on SQLite (the writer's row hooks); on PostgreSQL
+    /// every kept page still ends at the next commit.
+    private var pagesOutliveVotes: Bool { TestService.engine == .sqlite }
+
     /// Whether the anonymous page of `path` (English, uncompressed) is kept at the current commit.
     private func kept(_ path: String) -> Bool {
         service.app.context.webPageCache.get("en|identity|" + path, generation: service.app.context.database.writer.commitCount) != nil
@@ -205,8 +209,12 @@ final class WebTests: ServiceTestCase {
         XCTAssertEqual(first.status, 200)
         XCTAssertTrue(kept("/ideas/\(a)"))
         XCTAssertEqual(try client.post("/ideas/\(b)/votes", [:], token: voter).status, 201)
-        XCTAssertTrue(kept("/ideas/\(a)"), "a vote for another idea leaves the page")
+        XCTAssertEqual(kept("/ideas/\(a)"), pagesOutliveVotes, "a vote for another idea leaves the page")
         XCTAssertEqual(try client.request("GET", "/ideas/\(a)", headers: html).body, first.body)
+        XCTAssertEqual(try client.request("PATCH", "/me", json: ["language": "ko"], token: voter).status, 200)
+        XCTAssertEqual(kept("/ideas/\(a)"), pagesOutliveVotes, "a customer's change that no page shows leaves it")
+        service.app.purgeExpiredData()
+        XCTAssertEqual(kept("/ideas/\(a)"), pagesOutliveVotes, "the scheduler's purge (its mark in settings, address hashes) leaves it")
 
         XCTAssertEqual(try client.post("/ideas/\(a)/votes", [:], token: voter).status, 201)
         XCTAssertFalse(kept("/ideas/\(a)"), "a vote for its idea retires it")
@@ -251,10 +259,10 @@ final class WebTests: ServiceTestCase {
         XCTAssertTrue(try client.request("GET", "/ideas/\(d)", headers: html).text.contains("Spring round"))
         XCTAssertTrue(try client.request("GET", "/ideas/\(c)", headers: html).text.contains("Summer round"))
         let (_, voter) = try signUp("Voter")
-        XCTAssertTrue(kept("/ideas/\(d)"), "a new customer is on no page")
+        XCTAssertEqual(kept("/ideas/\(d)"), pagesOutliveVotes, "a new customer is on no page")
         XCTAssertEqual(try client.post("/ideas/\(e)/votes", [:], token: voter).status, 201)
-        XCTAssertTrue(kept("/ideas/\(d)"), "a vote for another entry counted in the round's row")
-        XCTAssertTrue(kept("/ideas/\(c)"))
+        XCTAssertEqual(kept("/ideas/\(d)"), pagesOutliveVotes, "a vote for another entry counted in the round's row")
+        XCTAssertEqual(kept("/ideas/\(c)"), pagesOutliveVotes)
         XCTAssertEqual(try client.request("PATCH", "/admin/rounds/\(later)", json: ["name": "Autumn round"], token: service.adminToken).status, 200)
         XCTAssertFalse(kept("/ideas/\(c)"))
         XCTAssertTrue(try client.request("GET", "/ideas/\(c)", headers: html).text.contains("Autumn round"))

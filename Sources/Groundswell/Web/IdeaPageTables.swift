@@ -1,4 +1,5 @@
 import Logging
+import SQLiteStore
 import Storage
 
 /// Which tables an idea page for readers who are not signed in may show, so that its kept copy
@@ -10,18 +11,22 @@ import Storage
 /// The rule is the list pages' (`ListingChanges`, a log of its own for these pages): a commit that
 /// changed ideas by their counts alone leaves the pages of the other ideas; any other change to
 /// `ideas` retires them all, and so does a commit that changed any table not named in `notShown`
-/// (comments, people's names, status history, links, pictures, awards, settings, and any table
-/// added later) or a round's name (`RoundNames`). A page keeps its idea's id as its shape, so a vote
+/// (comments, status history, links, pictures, awards, categories, staff, and any table added later), a
+/// round's name (`RoundNames`) or a customer's (`PeopleShownChanges`). A page keeps its idea's id as its shape, so a vote
 /// for that idea retires it. Idea pages show nothing that depends on the clock.
 enum IdeaPageTables {
-    /// Tables whose rows no anonymous idea page shows. `votes` counts through `ideas`' own
-    /// columns; the rest are sign-in sessions, personal settings and notifications (the page's
-    /// personal parts are never kept), staff records, the webhook outbox, the engagement rollups,
-    /// replayed answers, and the search index's own tables (written only by `ideas`' triggers).
-    /// `rounds` is followed by `RoundNames` instead (its vote count changes with every vote in a round).
+    /// Tables whose rows no anonymous idea page shows. `votes` (and voided votes) count through
+    /// `ideas`' own columns; flags act through the comments or ideas they hide; the rest are sign-in
+    /// sessions, personal settings, notifications and campaign links (the page's personal parts are
+    /// never kept), staff records and alerts, webhooks and their outbox, the engagement rollups,
+    /// replayed answers, the server's own settings (the address key, the retention purge's mark,
+    /// written by the scheduler's purge every few minutes), and the search index's own tables
+    /// (written only by `ideas`' triggers). `rounds` and `users` are followed by what pages show of
+    /// them instead (`RoundNames`, `PeopleShownChanges`): a round's row counts every vote in it.
     static let notShown: Set<String> = [
-        "votes", "rounds", "campaign_votes", "sessions", "staff_sessions", "follows", "email_preferences", "notifications",
-        "audit_log", "events", "webhook_deliveries", "activity_days", "rollup_marks", "idempotency_keys",
+        "votes", "voided_votes", "flags", "rounds", "users", "campaigns", "campaign_votes", "sessions", "staff_sessions",
+        "follows", "email_preferences", "notifications", "audit_log", "staff_alerts", "webhooks", "events",
+        "webhook_deliveries", "activity_days", "rollup_marks", "idempotency_keys", "settings",
         "ideas_fts", "ideas_fts_data", "ideas_fts_idx", "ideas_fts_docsize", "ideas_fts_config", "schema_migrations",
     ]
 
@@ -36,13 +41,13 @@ enum IdeaPageTables {
         }
         let log = ListingChanges()
         let roundNames = try writer.sync { db in try RoundNames(db) }
-        // A new customer is on no page yet; a changed or erased one may be (a name).
-        let people = watched.filter { $0 == "users" }
-        try writer.onCommit(changing: watched.filter { $0 != "users" }, operations: [.insert, .update, .delete], beforeCountMoves: true) {
+        try writer.onCommit(changing: watched, operations: [.insert, .update, .delete], beforeCountMoves: true) {
             log.structural(commit: writer.commitCount + 1)
         }
-        try writer.onCommit(changing: people, operations: [.update, .delete], beforeCountMoves: true) {
-            log.structural(commit: writer.commitCount + 1)
+        // Customers by what pages show of them (a name); everything, if the batch undid something.
+        let people = PeopleShownChanges()
+        try writer.onCommittedRows(of: "users", columns: PeopleShownChanges.columns, recorder: people) { _, _, recorded in
+            if !recorded || people.shown { log.structural(commit: writer.commitCount + 1) }
         }
         try writer.onCommittedRows(of: "rounds") { db, ids in
             if roundNames.changed(db, ids: ids) { log.structural(commit: writer.commitCount + 1) }
