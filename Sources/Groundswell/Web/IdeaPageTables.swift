@@ -11,16 +11,17 @@ import Storage
 /// The rule is the list pages' (`ListingChanges`, a log of its own for these pages): a commit that
 /// changed ideas by their counts alone leaves the pages of the other ideas; any other change to
 /// `ideas` retires them all, and so does a commit that changed any table not named in `notShown`
-/// (comments, status history, links, pictures, awards, categories, staff, and any table added later), a
-/// round's name (`RoundNames`) or a customer's (`PeopleShownChanges`). A page keeps its idea's id as its shape, so a vote
-/// for that idea retires it. Idea pages show nothing that depends on the clock.
+/// (comments, status history, links, pictures, awards, categories, staff, and any table added
+/// later), a round's name (`RoundNames`) or a customer's (`PeopleShownChanges`). A page keeps its
+/// idea's id as its shape, so a vote for that idea retires it. Idea pages show nothing that
+/// depends on the clock. PostgreSQL has no row hooks here: there every kept page ends at a commit.
 enum IdeaPageTables {
     /// Tables whose rows no anonymous idea page shows. `votes` (and voided votes) count through
     /// `ideas`' own columns; flags act through the comments or ideas they hide; the rest are sign-in
     /// sessions, personal settings, notifications and campaign links (the page's personal parts are
     /// never kept), staff records and alerts, webhooks and their outbox, the engagement rollups,
-    /// replayed answers, the server's own settings (the address key, the retention purge's mark,
-    /// written by the scheduler's purge every few minutes), and the search index's own tables
+    /// replayed answers, the server's own settings (the address key, and the retention purge's mark,
+    /// which the scheduler writes once votes pass the retention period), and the search index's own tables
     /// (written only by `ideas`' triggers). `rounds` and `users` are followed by what pages show of
     /// them instead (`RoundNames`, `PeopleShownChanges`): a round's row counts every vote in it.
     static let notShown: Set<String> = [
@@ -31,9 +32,9 @@ enum IdeaPageTables {
     ]
 
     /// The log kept idea pages follow (SQLite): the writer records in it, before the commit count
-    /// moves, every commit that changed a `watched` table or a round's name; the ideas' own hook
-    /// adds their votes and other changes. Nil (with a warning) when a watched table's changes
-    /// cannot be seen.
+    /// moves, every commit that changed a `watched` table, a round's name or a customer's; the
+    /// ideas' own hook adds their votes and other changes. Nil (with a warning) when a watched
+    /// table's changes cannot be seen.
     static func changeLog(_ writer: SQLWriter, logger: Logger) throws -> ListingChanges? {
         guard let watched = try writer.sync({ db in try watched(db) }) else {
             logger.warning("a table an idea page may show is WITHOUT ROWID: kept idea pages end at every commit")
