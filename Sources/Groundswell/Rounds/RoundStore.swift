@@ -8,19 +8,6 @@ import Storage
 /// Round queries and the two irreversible steps, drawing the lottery and closing, each
 /// done inside the caller's write transaction.
 enum RoundStore {
-    /// Rounds' names by id: every round's, or those of `ids`.
-    static func names(_ db: SQLConnection, ids: [Int64]? = nil) throws -> [Int64: String] {
-        var names: [Int64: String] = [:]
-        if let ids {
-            for id in ids {
-                if let name = try db.queryOne("SELECT name FROM rounds WHERE id = ?", [id], { $0.string(0) }) { names[id] = name }
-            }
-        } else {
-            for (id, name) in try db.query("SELECT id, name FROM rounds", [], { ($0.int64(0), $0.string(1)) }) { names[id] = name }
-        }
-        return names
-    }
-
     static func load(_ db: SQLConnection, id: Int64) throws -> Round? {
         let tiers = try db.query("SELECT name, amount, winners FROM round_tiers WHERE round_id = ? ORDER BY position", [id]) {
             Ranking.Tier(name: $0.string(0), amount: $0.int64(1), winners: $0.int(2))

@@ -12,7 +12,7 @@ import Storage
 /// changed ideas by their counts alone leaves the pages of the other ideas; any other change to
 /// `ideas` retires them all, and so does a commit that changed any table not named in `notShown`
 /// (comments, status history, links, pictures, awards, categories, staff, and any table added
-/// later), a round's name (`RoundNames`) or a customer's (`PeopleShownChanges`). A page keeps its
+/// later), a round's name or a customer's (`ShownColumnChanges`). A page keeps its
 /// idea's id as its shape, so a vote for that idea retires it. Idea pages show nothing that
 /// depends on the clock. PostgreSQL has no row hooks here: there every kept page ends at a commit.
 enum IdeaPageTables {
@@ -23,7 +23,7 @@ enum IdeaPageTables {
     /// replayed answers, the server's own settings (the address key, and the retention purge's mark,
     /// which the scheduler writes once votes pass the retention period), and the search index's own tables
     /// (written only by `ideas`' triggers). `rounds` and `users` are followed by what pages show of
-    /// them instead (`RoundNames`, `PeopleShownChanges`): a round's row counts every vote in it.
+    /// them instead (a name, `ShownColumnChanges`): a round's row counts every vote in it.
     static let notShown: Set<String> = [
         "votes", "voided_votes", "flags", "rounds", "users", "campaigns", "campaign_votes", "sessions", "staff_sessions",
         "follows", "email_preferences", "notifications", "audit_log", "staff_alerts", "webhooks", "events",
@@ -41,17 +41,17 @@ enum IdeaPageTables {
             return nil
         }
         let log = ListingChanges()
-        let roundNames = try writer.sync { db in try RoundNames(db) }
         try writer.onCommit(changing: watched, operations: [.insert, .update, .delete], beforeCountMoves: true) {
             log.structural(commit: writer.commitCount + 1)
         }
-        // Customers by what pages show of them (a name); everything, if the batch undid something.
-        let people = PeopleShownChanges()
-        try writer.onCommittedRows(of: "users", columns: PeopleShownChanges.columns, recorder: people) { _, _, recorded in
-            if !recorded || people.shown { log.structural(commit: writer.commitCount + 1) }
-        }
-        try writer.onCommittedRows(of: "rounds") { db, ids in
-            if roundNames.changed(db, ids: ids) { log.structural(commit: writer.commitCount + 1) }
+        // Tables in `notShown` whose rows pages show in part (a name), by those columns; everything,
+        // if the batch undid something.
+        let shownInPart = [("users", ShownColumnChanges(columns: ["name"], newRowsShown: false)),
+                           ("rounds", ShownColumnChanges(columns: ["name"], newRowsShown: true))]
+        for (table, recorder) in shownInPart {
+            try writer.onCommittedRows(of: table, columns: recorder.columns, recorder: recorder) { _, _, recorded in
+                if !recorded || recorder.shown { log.structural(commit: writer.commitCount + 1) }
+            }
         }
         return log
     }
