@@ -41,6 +41,8 @@ public final class AppContext: Sendable {
     /// Web pages not in the page cache (~0.2 ms each: reads, HTML, gzip), off the event loop: on it
     /// they held every other connection, and only one core rendered.
     let pageRenders: BackgroundReads
+    /// The pages `pageRenders` is rendering for `webPageCache`: one render per page at a time.
+    let rendersInFlight = RendersInFlight()
     /// Failed sign-ins per account and address.
     let signInLimiter = SignInLimiter()
     /// Page views waiting for the engagement rollup (anonymous readers by a daily salted hash).

@@ -52,6 +52,13 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     /// How many threads take jobs from the queue.
     let threads: Int
 
+    /// Jobs waiting for a thread.
+    var queued: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
     /// Runs `work` on the background thread; the reply completes when it returns.
     func submit(context: String = "a search", _ work: @escaping @Sendable () throws -> Response) -> Reply {
         then(work, context: context) { .response($0) }

@@ -205,15 +205,22 @@ enum IdeaStore {
 
     /// The first `limit` visible ideas (not merged away) in `order`, for the home page.
     static func summaries(_ db: SQLConnection, ranking: IdeaRanking?, order: Order, limit: Int) throws -> [Summary] {
+        try summaryList(db, ranking: ranking, order: order, limit: limit).ideas
+    }
+
+    /// `summaries`, with the position of the list's last idea in the order in memory when that
+    /// list was full: an idea that stays after it cannot enter the list (`ListingChanges.Shape`).
+    static func summaryList(_ db: SQLConnection, ranking: IdeaRanking?, order: Order,
+                            limit: Int) throws -> (ideas: [Summary], last: Leaderboard.Position?) {
         if let ranking, let ranked = ranked(order),
            let found = ranking.page(ranked, after: nil, filter: Leaderboard.Filter(excludeMerged: true), limit: limit) {
             let ids = found.map(\.id)
-            guard !ids.isEmpty else { return [] }
+            guard !ids.isEmpty else { return ([], nil) }
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             var byID: [Int64: Summary] = [:]
             _ = try db.query("SELECT \(summaryColumns) FROM ideas WHERE id IN (\(marks)) AND hidden = 0 AND merged_into IS NULL",
                              ids) { byID[$0.int64(0)] = summary($0) }
-            return ids.compactMap { byID[$0] }
+            return (ids.compactMap { byID[$0] }, found.count == limit ? found.last?.position : nil)
         }
         let orderBy: String
         switch order {
@@ -221,9 +228,9 @@ enum IdeaStore {
         case .top: orderBy = "vote_count DESC, id DESC"
         case .trending: orderBy = "trend DESC, id DESC"
         }
-        return try db.query("""
+        return (try db.query("""
             SELECT \(summaryColumns) FROM ideas WHERE hidden = 0 AND merged_into IS NULL ORDER BY \(orderBy) LIMIT ?
-            """, [limit], summary)
+            """, [limit], summary), nil)
     }
 
     private static let summaryColumns = "id, title, category, status, vote_count, comment_count, cover"

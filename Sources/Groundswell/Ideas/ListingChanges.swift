@@ -23,21 +23,34 @@ final class ListingChanges: Sendable {
         let trend: Double
     }
 
-    /// A page as its validity needs it: the ideas it shows and, for the first page of an order by
-    /// votes or trend that was full, its last item's key (an idea that stays after it cannot enter).
+    /// A page as its validity needs it: the ideas it shows and, for each list on it that is the
+    /// first page of an order by votes or trend and was full, its last item's key (an idea that
+    /// stays after it cannot enter). The home page shows two such lists.
     struct Shape: Sendable, Equatable {
         enum Bound: Sendable, Equatable {
             case top(Leaderboard.TopKey)
             case trending(Leaderboard.TrendKey)
+
+            /// The key of the idea at `position` in its order.
+            init(_ position: Leaderboard.Position) {
+                switch position {
+                case .top(let votes, let id): self = .top(Leaderboard.TopKey(votes: votes, id: id))
+                case .trending(let trend, let id): self = .trending(Leaderboard.TrendKey(trend: trend, id: id))
+                }
+            }
         }
         /// Sorted, without repeats.
         let ids: [Int64]
-        /// Nil for orders that votes cannot change (newest first, relevance).
-        let bound: Bound?
+        /// Empty for orders that votes cannot change (newest first, relevance).
+        let bounds: [Bound]
+
+        init(ids: [Int64], bounds: [Bound] = []) {
+            self.ids = Array(Set(ids)).sorted()
+            self.bounds = bounds
+        }
 
         init(ids: [Int64], bound: Bound?) {
-            self.ids = Array(Set(ids)).sorted()
-            self.bound = bound
+            self.init(ids: ids, bounds: bound.map { [$0] } ?? [])
         }
 
         func shows(_ id: Int64) -> Bool {
@@ -49,19 +62,19 @@ final class ListingChanges: Sendable {
             return low < ids.count && ids[low] == id
         }
 
-        /// Whether the move leaves this page as it was: the idea is not on it, and (for a ranked
-        /// page) it was after the page's last item and still is.
+        /// Whether the move leaves this page as it was: the idea is not on it, and (for each
+        /// ranked list) it was after the list's last item and still is.
         func unchanged(by move: Move) -> Bool {
             if shows(move.id) { return false }
-            switch bound {
-            case nil:
-                return true
-            case .top(let last):
-                return last < Leaderboard.TopKey(votes: move.oldVotes, id: move.id)
-                    && last < Leaderboard.TopKey(votes: move.votes, id: move.id)
-            case .trending(let last):
-                return last < Leaderboard.TrendKey(trend: move.oldTrend, id: move.id)
-                    && last < Leaderboard.TrendKey(trend: move.trend, id: move.id)
+            return bounds.allSatisfy { bound in
+                switch bound {
+                case .top(let last):
+                    return last < Leaderboard.TopKey(votes: move.oldVotes, id: move.id)
+                        && last < Leaderboard.TopKey(votes: move.votes, id: move.id)
+                case .trending(let last):
+                    return last < Leaderboard.TrendKey(trend: move.oldTrend, id: move.id)
+                        && last < Leaderboard.TrendKey(trend: move.trend, id: move.id)
+                }
             }
         }
     }
@@ -151,7 +164,7 @@ final class ListingChanges: Sendable {
             // Pages in no vote order (relevance, newest, one idea's page): unchanged if nothing
             // structural and no vote for one of their ideas came after `from` (up to now, which
             // only errs towards a new page).
-            if shape.bound == nil {
+            if shape.bounds.isEmpty {
                 return state.lastStructural <= from && shape.ids.allSatisfy { state.movedAt[ListingChanges.bucket($0)] <= from }
             }
             guard from >= state.floor else { return false }

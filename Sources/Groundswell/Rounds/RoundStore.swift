@@ -320,4 +320,13 @@ enum RoundStore {
             WHERE closed_at IS NULL AND voting_opens_at <= ? AND voting_closes_at > ? ORDER BY voting_closes_at, id LIMIT 1
             """, [now, now]) { ($0.int64(0), $0.string(1), $0.int64(2)) }
     }
+
+    /// The next time after `now` at which `openForVoting` can give another answer without a write:
+    /// a round's voting opening or closing (nil: none ahead).
+    static func nextVotingChange(_ db: SQLConnection, now: Int64) throws -> Int64? {
+        try db.queryOne("""
+            SELECT MIN(CASE WHEN voting_opens_at > ? THEN voting_opens_at ELSE voting_closes_at END) FROM rounds
+            WHERE closed_at IS NULL AND voting_closes_at > ?
+            """, [now, now]) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
+    }
 }

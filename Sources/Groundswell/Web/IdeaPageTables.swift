@@ -47,7 +47,8 @@ enum IdeaPageTables {
         // Tables in `notShown` whose rows pages show in part (a name), by those columns; everything,
         // if the batch undid something.
         let shownInPart = [("users", ShownColumnChanges(columns: ["name"], newRowsShown: false)),
-                           ("rounds", ShownColumnChanges(columns: ["name"], newRowsShown: true))]
+                           ("rounds", ShownColumnChanges(columns: ["name", "voting_opens_at", "voting_closes_at", "closed_at"],
+                                                         newRowsShown: true))]
         for (table, recorder) in shownInPart {
             try writer.onCommittedRows(of: table, columns: recorder.columns, recorder: recorder) { _, _, recorded in
                 if !recorded || recorder.shown { log.structural(commit: writer.commitCount + 1) }

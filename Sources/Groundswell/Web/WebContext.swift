@@ -32,18 +32,60 @@ struct WebContext: Sendable {
     /// A kept page is answered on the event loop; any other is rendered on `pageRenders`.
     func page(_ request: Request, cacheable: Bool = true, shape: ListingChanges.Shape? = nil,
               _ build: @escaping @Sendable (WebPage) throws -> Response) throws -> Reply {
+        try shapedPage(request, cacheable: cacheable) { page in Rendered(try build(page), shape: shape) }
+    }
+
+    /// A rendered page with what keeps it: its `shape` (as for `page`), known once its data is
+    /// read (the home page's lists), and a clock time when it may read differently without a
+    /// commit (a round's voting opening or closing), after which it is rendered again.
+    struct Rendered {
+        let response: Response
+        let shape: ListingChanges.Shape?
+        let expires: Int64?
+
+        init(_ response: Response, shape: ListingChanges.Shape? = nil, expires: Int64? = nil) {
+            self.response = response
+            self.shape = shape
+            self.expires = expires
+        }
+    }
+
+    /// `page` for a handler that tells what keeps its page (`Rendered`). A page that may be kept
+    /// is rendered once at a time (`RendersInFlight`): a request that misses while it renders
+    /// waits for it and takes the kept page if nothing since has changed it.
+    func shapedPage(_ request: Request, cacheable: Bool = true,
+                    _ build: @escaping @Sendable (WebPage) throws -> Rendered) throws -> Reply {
         let key = anonymousKey(request, cacheable: cacheable)
         let generation = app.database.writer.commitCount
         if let kept = keptPage(request, key: key, generation: generation) { return .response(kept) }
-        return app.pageRenders.submit(context: "a page") { [self] in
+        guard let key else { return render(request, key: nil, generation: generation, build) }
+        let waited = ResponsePromise()
+        let leads = app.rendersInFlight.lead(key) { [self] in
+            let now = app.database.writer.commitCount
+            if let kept = keptPage(request, key: key, generation: now) { return waited.succeed(kept) }
+            // Not kept (a refusal, a page too large) or already changed: its own render, not queued
+            // behind another's again.
+            render(request, key: key, generation: now, build).whenComplete { waited.succeed($0) }
+        }
+        guard leads else { return .promise(waited) }
+        let reply = render(request, key: key, generation: generation, build)
+        reply.whenComplete { [app] _ in app.rendersInFlight.finished(key) }
+        return reply
+    }
+
+    /// Renders the page on `pageRenders` and keeps it under `key` (read at commit count `generation`).
+    private func render(_ request: Request, key: String?, generation: UInt64,
+                        _ build: @escaping @Sendable (WebPage) throws -> Rendered) -> Reply {
+        app.pageRenders.submit(context: "a page") { [self] in
             let page = WebPage(request, viewer: try WebViewer.of(request, context: app))
-            let response: Response
+            let rendered: Rendered
             do {
-                response = try build(page)
+                rendered = try build(page)
             } catch let error as HTTPError {
-                response = page.failure(WebForm.Failure(error))
+                rendered = Rendered(page.failure(WebForm.Failure(error)))
             }
-            return finish(request, response, userID: page.viewer.userID, key: key, generation: generation, shape: shape)
+            return finish(request, rendered.response, userID: page.viewer.userID, key: key, generation: generation,
+                          shape: rendered.shape, expires: rendered.expires)
         }
     }
 
@@ -60,6 +102,7 @@ struct WebContext: Sendable {
     /// page's own reads); its view is counted.
     func keptPage(_ request: Request, key: String?, generation: UInt64) -> Response? {
         guard let key, let cached = app.webPageCache.get(key, generation: generation) else { return nil }
+        if let expires = cached.expires, app.clock.nowMillis() >= expires { return nil }
         recordView(request, userID: nil, scopes: cached.readScopes)
         return WebPage.revalidate(request, cached.response)
     }
@@ -67,20 +110,23 @@ struct WebContext: Sendable {
     /// A rendered page on its way out: its view counted, kept under `key` when it is a success
     /// that sets no cookie, answered 304 when the reader has it.
     func finish(_ request: Request, _ rendered: Response, userID: Int64?, key: String?, generation: UInt64,
-                shape: ListingChanges.Shape? = nil) -> Response {
+                shape: ListingChanges.Shape? = nil, expires: Int64? = nil) -> Response {
         var response = rendered
         let scopes = WebContext.takeReadScopes(&response)
         recordView(request, userID: userID, scopes: scopes)
         if let key, response.status == .ok && response.headers["set-cookie"] == nil {
-            app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes), generation: generation, shape: shape)
+            app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes, expires: expires), generation: generation,
+                                 shape: shape)
         }
         return WebPage.revalidate(request, response)
     }
 
-    /// A page as the anonymous cache keeps it: what was sent, and what its view counts toward.
+    /// A page as the anonymous cache keeps it: what was sent, what its view counts toward, and
+    /// the clock time (ms) from which it is no longer served (`Rendered.expires`).
     struct CachedPage: Sendable {
         let response: Response
         let readScopes: [String]
+        var expires: Int64? = nil
     }
 
     /// The header a page uses to say which category and round reading it counts toward

@@ -28,27 +28,41 @@ struct WebRoutes {
         router.get("/rounds/{id}") { request in try request.prefersHTML ? rounds.show(request) : api.rounds.show(request) }
     }
 
-    /// What the home page shows, read in one snapshot.
+    /// What the home page shows, read in one snapshot, and what keeps it (`WebContext.Rendered`).
     private struct Home {
         let top: [IdeaStore.Summary]
         let trending: [IdeaStore.Summary]
         let newest: [IdeaStore.Summary]
         let categories: [String]
         let round: (id: Int64, name: String, closesAt: Int64)?
+        /// Nil unless both ranked lists were full (then no other idea can enter one unseen).
+        let shape: ListingChanges.Shape?
+        /// The next round's voting opening or closing: the banner may change then.
+        let expires: Int64?
     }
 
+    /// The home page: kept past votes that leave its three lists as they are (the most read page,
+    /// while votes commit every few milliseconds), and only until the next round opens or closes.
     func home(_ request: Request) throws -> Reply {
         let now = web.app.clock.nowMillis()
-        return try web.page(request) { page in
+        return try web.shapedPage(request) { page in
             let data = try web.app.read { db in
-                Home(top: try IdeaStore.summaries(db, ranking: web.app.ranking, order: .top, limit: 10),
-                     trending: try IdeaStore.summaries(db, ranking: web.app.ranking, order: .trending, limit: 10),
-                     newest: try IdeaStore.summaries(db, ranking: web.app.ranking, order: .new, limit: 10),
-                     categories: try Categories.names(db),
-                     round: try RoundStore.openForVoting(db, now: now))
+                let ranking = web.app.ranking
+                let top = try IdeaStore.summaryList(db, ranking: ranking, order: .top, limit: 10)
+                let trending = try IdeaStore.summaryList(db, ranking: ranking, order: .trending, limit: 10)
+                let newest = try IdeaStore.summaries(db, ranking: ranking, order: .new, limit: 10)
+                var shape: ListingChanges.Shape?
+                if let topLast = top.last, let trendingLast = trending.last {
+                    shape = ListingChanges.Shape(ids: (top.ideas + trending.ideas + newest).map(\.id),
+                                                 bounds: [.init(topLast), .init(trendingLast)])
+                }
+                return Home(top: top.ideas, trending: trending.ideas, newest: newest,
+                            categories: try Categories.names(db),
+                            round: try RoundStore.openForVoting(db, now: now),
+                            shape: shape, expires: try RoundStore.nextVotingChange(db, now: now))
             }
             let t = page.t
-            return page.render(title: t(.home)) { html in
+            let response = page.render(title: t(.home)) { html in
                 html.element("h1") { $0.text(t(.siteName)) }
                 html.element("p", [("class", "lead")]) { $0.text(t(.tagline)) }
                 html.element("p") { $0.element("a", [("class", "button primary"), ("href", "/ideas/new")]) { $0.text(t(.submitIdea)) } }
@@ -88,6 +102,7 @@ struct WebRoutes {
                     }
                 }
             }
+            return WebContext.Rendered(response, shape: data.shape, expires: data.expires)
         }
     }
 
