@@ -187,6 +187,37 @@ final class WebTests: ServiceTestCase {
         XCTAssertTrue(korean.text.contains("<html lang=\"ko\">"), "the language is part of the key")
     }
 
+    /// The search page's lists outlive votes that leave them as they are (their list's shape):
+    /// newest first and by relevance any vote for an idea they do not show, by votes a vote that
+    /// does not bring an idea past the page's last; any other vote retires them.
+    func testSearchPagesOutliveVotesThatLeaveTheirListsAsTheyAre() throws {
+        let (_, author) = try signUp("Author")
+        var ideas: [Int] = []
+        for n in 1...25 { ideas.append(try createIdea(author, title: "Kettle \(n)", category: n <= 20 ? "tea" : "coffee")["id"] as! Int) }
+        let voters = try (1...3).map { try signUp("Voter \($0)").token }
+        for id in ideas[0..<20] {
+            for voter in voters[0...1] { XCTAssertEqual(try client.post("/ideas/\(id)/votes", [:], token: voter).status, 201) }
+        }
+        let html = [("Accept", "text/html")]
+        let pages = ["/search?sort=top", "/search?category=coffee", "/search?q=kettle&category=coffee"]
+        for path in pages { XCTAssertEqual(try client.request("GET", path, headers: html).status, 200) }
+        XCTAssertTrue(pages.allSatisfy(kept))
+        XCTAssertEqual(try client.post("/ideas/\(ideas[0])/votes", [:], token: voters[2]).status, 201)
+        XCTAssertFalse(kept("/search?sort=top"), "a vote for an idea it shows")
+        XCTAssertEqual(kept("/search?category=coffee"), pagesOutliveVotes, "a vote for an idea in another category")
+        XCTAssertEqual(kept("/search?q=kettle&category=coffee"), pagesOutliveVotes)
+        XCTAssertEqual(try client.post("/ideas/\(ideas[22])/votes", [:], token: voters[0]).status, 201)
+        XCTAssertFalse(kept("/search?category=coffee"), "a vote for an idea it shows")
+        XCTAssertFalse(kept("/search?q=kettle&category=coffee"))
+        _ = try client.request("GET", "/search?sort=top", headers: html)
+        XCTAssertTrue(kept("/search?sort=top"))
+        XCTAssertEqual(try client.post("/ideas/\(ideas[23])/votes", [:], token: voters[2]).status, 201)
+        XCTAssertEqual(kept("/search?sort=top"), pagesOutliveVotes, "one vote stays after the last of twenty with two or more")
+        XCTAssertEqual(try client.post("/ideas/\(ideas[23])/votes", [:], token: voters[0]).status, 201)
+        XCTAssertFalse(kept("/search?sort=top"), "a second passes it (a newer idea with as many votes comes first)")
+        XCTAssertTrue(try client.request("GET", "/search?sort=top", headers: html).text.contains("Kettle 24<"))
+    }
+
     /// Idea pages outlive other ideas' votes on SQLite (the writer's row hooks); on PostgreSQL
     /// every kept page still ends at the next commit.
     private var pagesOutliveVotes: Bool { TestService.engine == .sqlite }
@@ -282,6 +313,9 @@ final class TrackingParametersTests: XCTestCase {
         XCTAssertEqual(TrackingParameters.stripped("/search?q=a&&b=1"), "/search?q=a&&b=1", "a query with nothing to strip is untouched")
         XCTAssertEqual(TrackingParameters.stripped("/x?"), "/x?")
         XCTAssertEqual(TrackingParameters.stripped("/x?utm_source="), "/x")
+        XCTAssertEqual(TrackingParameters.stripped("/search?q=%EC%A0%95&fbclid=2&sort=top"), "/search?q=%EC%A0%95&sort=top", "in the middle")
+        XCTAssertEqual(TrackingParameters.stripped("/search?q=정&gclid"), "/search?q=정", "after a value that is not ASCII")
+        XCTAssertEqual(TrackingParameters.stripped("/search?q=정수기&sort=top"), "/search?q=정수기&sort=top")
     }
 }
 

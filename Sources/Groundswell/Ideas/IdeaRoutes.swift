@@ -155,17 +155,8 @@ struct IdeaRoutes {
     private func listPage(_ request: Request, inline: Bool, generation: UInt64) throws -> (body: [UInt8], shape: ListingChanges.Shape?) {
         let query = request.queryItems
         let page = try PageRequest(query)
-        let search = query["q"].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
-        let sort: Sort
-        if let raw = query["sort"], !raw.isEmpty {
-            guard let parsed = Sort(rawValue: raw) else {
-                throw APIError.invalid("sort must be one of top, new, trending\(search == nil ? "" : ", relevance")")
-            }
-            if parsed == .relevance && search == nil { throw APIError.invalid("sort=relevance needs q") }
-            sort = parsed
-        } else {
-            sort = search == nil ? .new : .relevance
-        }
+        let search = IdeaRoutes.search(query)
+        let sort = try IdeaRoutes.sort(query)
         var filter = IdeaStore.Filter()
         if let status = query["status"], !status.isEmpty {
             guard IdeaRoutes.statuses.contains(status) else {
@@ -252,6 +243,29 @@ struct IdeaRoutes {
                                       extra: extra, cache: context.ideaCache, readAt: generation)
         }
         return (body, context.listingChanges == nil ? nil : shape(of: shown.ids, sort: sort, page: page))
+    }
+
+    /// The words searched for, if any.
+    private static func search(_ query: QueryItems) -> String? {
+        query["q"].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The list's order: `sort`, or newest first (relevance with `q`).
+    private static func sort(_ query: QueryItems) throws -> Sort {
+        let search = search(query)
+        guard let raw = query["sort"], !raw.isEmpty else { return search == nil ? .new : .relevance }
+        guard let parsed = Sort(rawValue: raw) else {
+            throw APIError.invalid("sort must be one of top, new, trending\(search == nil ? "" : ", relevance")")
+        }
+        if parsed == .relevance && search == nil { throw APIError.invalid("sort=relevance needs q") }
+        return parsed
+    }
+
+    /// What keeps a page built from the list at `query` that showed `ids` (the site's search
+    /// page) past a commit, as for the list itself; nil when nothing does.
+    func shape(ofListAt query: QueryItems, showing ids: [Int64]) -> ListingChanges.Shape? {
+        guard context.listingChanges != nil, let page = try? PageRequest(query), let sort = try? IdeaRoutes.sort(query) else { return nil }
+        return shape(of: ids, sort: sort, page: page)
     }
 
     /// Collects the ideas a page writes (on the thread building it).

@@ -12,6 +12,11 @@ struct SearchPage {
     }
 
     func search(_ request: Request) throws -> Reply {
+        // Kept for readers who are not signed in until the next commit, as other pages are
+        // (`WebContext.page`): rendering and marking 20 results cost 30 times the list itself.
+        let key = web.anonymousKey(request)
+        let generation = web.app.database.writer.commitCount
+        if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
         let query = request.queryItems
         let q = (query["q"] ?? "").trimmingWhitespace()
         let category = query["category"] ?? ""
@@ -22,28 +27,32 @@ struct SearchPage {
             where !value.isEmpty {
             target += "&\(name)=" + WebPage.queryValue(value)
         }
-        // Kept for readers who are not signed in until the next commit, as other pages are
-        // (`WebContext.page`): rendering and marking 20 results cost 30 times the list itself.
-        let key = web.anonymousKey(request)
-        let generation = web.app.database.writer.commitCount
-        if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
         let highlighter = SearchQuery.all(q).map(Highlighter.init(query:))
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
-        let reply: Reply
-        do {
-            reply = try web.api.ideas.list(request.inProcess(target: target, route: "/ideas"))
-        } catch let error as HTTPError {
-            return .response(page.failure(WebForm.Failure(error), back: "/search"))
-        }
-        // Ranking may run on the search thread; the page is rendered when the list is ready.
-        return reply.map { [web] response in
-            if let failure = WebForm.failure(response) {
-                web.recordView(request, userID: page.viewer.userID, scopes: [])
-                return page.failure(failure, back: "/search")
+        let list = request.inProcess(target: target, route: "/ideas")
+        // One render at a time per page; ranking may run on the search thread, and the page is
+        // rendered when the list is ready. It is kept past votes that leave its list as it is (the
+        // list's own shape).
+        return web.rendered(request, key: key, generation: generation) { [web] generation in
+            let reply: Reply
+            do {
+                reply = try web.api.ideas.list(list)
+            } catch let error as HTTPError {
+                return .response(page.failure(WebForm.Failure(error), back: "/search"))
+            } catch {
+                return .response(APIError.response(for: error, logger: web.app.logger, context: "a search page"))
             }
-            let rendered = render(page, results: JSONValue.of(response.body), q: q, category: category, status: status, sort: sort,
-                                  highlighter: highlighter)
-            return web.finish(request, rendered, userID: page.viewer.userID, key: key, generation: generation)
+            return reply.map { response in
+                if let failure = WebForm.failure(response) {
+                    web.recordView(request, userID: page.viewer.userID, scopes: [])
+                    return page.failure(failure, back: "/search")
+                }
+                let results = JSONValue.of(response.body)
+                let rendered = render(page, results: results, q: q, category: category, status: status, sort: sort,
+                                      highlighter: highlighter)
+                let shape = web.api.ideas.shape(ofListAt: list.queryItems, showing: results.items("items").compactMap { $0.int("id") })
+                return web.finish(request, rendered, userID: page.viewer.userID, key: key, generation: generation, shape: shape)
+            }
         }
     }
 

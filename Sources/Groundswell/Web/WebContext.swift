@@ -51,24 +51,33 @@ struct WebContext: Sendable {
     }
 
     /// `page` for a handler that tells what keeps its page (`Rendered`). A page that may be kept
-    /// is rendered once at a time (`RendersInFlight`): a request that misses while it renders
-    /// waits for it and takes the kept page if nothing since has changed it.
+    /// is rendered once at a time (`rendered`).
     func shapedPage(_ request: Request, cacheable: Bool = true,
                     _ build: @escaping @Sendable (WebPage) throws -> Rendered) throws -> Reply {
         let key = anonymousKey(request, cacheable: cacheable)
         let generation = app.database.writer.commitCount
         if let kept = keptPage(request, key: key, generation: generation) { return .response(kept) }
-        guard let key else { return render(request, key: nil, generation: generation, build) }
+        return rendered(request, key: key, generation: generation) { [self] generation in
+            render(request, key: key, generation: generation, build)
+        }
+    }
+
+    /// Answers a page that `webPageCache` did not have with `render` (given the commit count to
+    /// read at), one at a time per `key`: a request that misses while the page renders waits for
+    /// it and takes the kept page if nothing since has changed it.
+    func rendered(_ request: Request, key: String?, generation: UInt64,
+                  _ render: @escaping @Sendable (UInt64) -> Reply) -> Reply {
+        guard let key else { return render(generation) }
         let waited = ResponsePromise()
         let leads = app.rendersInFlight.lead(key) { [self] in
             let now = app.database.writer.commitCount
             if let kept = keptPage(request, key: key, generation: now) { return waited.succeed(kept) }
             // Not kept (a refusal, a page too large) or already changed: its own render, not queued
             // behind another's again.
-            render(request, key: key, generation: now, build).whenComplete { waited.succeed($0) }
+            render(now).whenComplete { waited.succeed($0) }
         }
         guard leads else { return .promise(waited) }
-        let reply = render(request, key: key, generation: generation, build)
+        let reply = render(generation)
         reply.whenComplete { [app] _ in app.rendersInFlight.finished(key) }
         return reply
     }
