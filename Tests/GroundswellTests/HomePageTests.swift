@@ -121,3 +121,31 @@ final class RendersInFlightTests: ServiceTestCase {
         XCTAssertTrue(String(decoding: answers[0]!.body, as: UTF8.self).contains("One render"))
     }
 }
+
+/// Who a render in flight may answer: requests whose commit count it read at or after.
+final class RendersInFlightRulesTests: XCTestCase {
+    func testARenderAnswersOnlyRequestsNoNewerThanItsReads() {
+        let flights = RendersInFlight()
+        let calls = Mutex<[String]>([])
+        func wait(_ name: String, arrival: UInt64) -> Bool {
+            flights.lead("k", generation: arrival, arrival: arrival,
+                         served: { page in calls.withLock { $0.append("\(name) served \(page == nil ? "nothing" : "the page")") } },
+                         retry: { calls.withLock { $0.append("\(name) retries") } })
+        }
+        XCTAssertTrue(wait("leader", arrival: 5))
+        XCTAssertFalse(wait("older", arrival: 4))
+        XCTAssertFalse(wait("same", arrival: 5))
+        XCTAssertFalse(wait("newer", arrival: 6), "a commit came after the render's reads began")
+        XCTAssertEqual(flights.waiters(for: "k"), 3)
+        let page = WebContext.CachedPage(response: Response(status: .ok, contentType: "text/html"), readScopes: [])
+        flights.kept("k", generation: 4, page: page)
+        flights.kept("k", generation: 5, page: page)
+        flights.finished("k")
+        XCTAssertEqual(calls.withLock { $0 }, ["older served the page", "same served the page", "newer retries"])
+        XCTAssertEqual(flights.waiters(for: "k"), 0)
+        XCTAssertTrue(wait("next", arrival: 6), "the next render leads")
+        XCTAssertFalse(wait("again", arrival: 6))
+        flights.finished("k")
+        XCTAssertEqual(calls.withLock { $0 }.last, "again served nothing", "a render that kept no page")
+    }
+}

@@ -63,19 +63,26 @@ struct WebContext: Sendable {
     }
 
     /// Answers a page that `webPageCache` did not have with `render` (given the commit count to
-    /// read at), one at a time per `key`: a request that misses while the page renders waits for
-    /// it and takes the kept page if nothing since has changed it.
-    func rendered(_ request: Request, key: String?, generation: UInt64,
+    /// read at), one at a time per `key` (`RendersInFlight`): a request that misses while the page
+    /// renders is answered with that render's page when it is new enough for it. `arrival`: the
+    /// commit count read when the request came (`generation` unless it has waited before).
+    func rendered(_ request: Request, key: String?, generation: UInt64, arrival: UInt64? = nil,
                   _ render: @escaping @Sendable (UInt64) -> Reply) -> Reply {
         guard let key else { return render(generation) }
         let waited = ResponsePromise()
-        let leads = app.rendersInFlight.lead(key) { [self] in
+        let leads = app.rendersInFlight.lead(key, generation: generation, arrival: arrival ?? generation, served: { [self] page in
+            guard let page else {
+                // Nothing kept (a refusal, a page too large): its own render.
+                return render(app.database.writer.commitCount).whenComplete { waited.succeed($0) }
+            }
+            recordView(request, userID: nil, scopes: page.readScopes)
+            waited.succeed(WebPage.revalidate(request, page.response))
+        }, retry: { [self] in
+            // Any render that starts from here on reads at `arrival` or later.
             let now = app.database.writer.commitCount
             if let kept = keptPage(request, key: key, generation: now) { return waited.succeed(kept) }
-            // Not kept (a refusal, a page too large) or already changed: its own render, not queued
-            // behind another's again.
-            render(now).whenComplete { waited.succeed($0) }
-        }
+            rendered(request, key: key, generation: now, arrival: arrival ?? generation, render).whenComplete { waited.succeed($0) }
+        })
         guard leads else { return .promise(waited) }
         let reply = render(generation)
         reply.whenComplete { [app] _ in app.rendersInFlight.finished(key) }
@@ -124,8 +131,9 @@ struct WebContext: Sendable {
         let scopes = WebContext.takeReadScopes(&response)
         recordView(request, userID: userID, scopes: scopes)
         if let key, response.status == .ok && response.headers["set-cookie"] == nil {
-            app.webPageCache.put(key, CachedPage(response: response, readScopes: scopes, expires: expires), generation: generation,
-                                 shape: shape)
+            let page = CachedPage(response: response, readScopes: scopes, expires: expires)
+            app.webPageCache.put(key, page, generation: generation, shape: shape)
+            app.rendersInFlight.kept(key, generation: generation, page: page)
         }
         return WebPage.revalidate(request, response)
     }
