@@ -149,3 +149,28 @@ final class RendersInFlightRulesTests: XCTestCase {
         XCTAssertEqual(calls.withLock { $0 }.last, "again served nothing", "a render that kept no page")
     }
 }
+
+/// "Ideas in action" shows launched ideas with their votes: kept past votes for other ideas.
+final class InActionPageTests: ServiceTestCase {
+    func testTheInActionPageOutlivesVotesForIdeasItDoesNotShow() throws {
+        let (_, author) = try signUp("Author")
+        let launched = try createIdea(author, title: "Launched refills")["id"] as! Int
+        let other = try createIdea(author, title: "Still an idea")["id"] as! Int
+        for status in ["under_review", "accepted", "in_progress", "launched"] {
+            XCTAssertEqual(try client.request("PATCH", "/admin/ideas/\(launched)", json: ["status": status, "note": "In every store"],
+                                              token: service.adminToken).status, 200)
+        }
+        let (_, voter) = try signUp("Voter")
+        let html = [("Accept", "text/html")]
+        let context = service.app.context
+        let kept = { context.webPageCache.get("en|identity|/in-action", generation: context.database.writer.commitCount) != nil }
+        let first = try client.request("GET", "/in-action", headers: html)
+        XCTAssertTrue(first.text.contains("Launched refills"), first.text)
+        XCTAssertTrue(kept())
+        XCTAssertEqual(try client.post("/ideas/\(other)/votes", [:], token: voter).status, 201)
+        XCTAssertEqual(kept(), TestService.engine == .sqlite, "a vote for an idea it does not show")
+        XCTAssertEqual(try client.post("/ideas/\(launched)/votes", [:], token: voter).status, 201)
+        XCTAssertFalse(kept(), "a vote for a launched idea")
+        XCTAssertNotEqual(try client.request("GET", "/in-action", headers: html).body, first.body, "its new count")
+    }
+}

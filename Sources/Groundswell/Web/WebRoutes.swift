@@ -106,12 +106,13 @@ struct WebRoutes {
         }
     }
 
-    /// "Ideas in action": what the company did with customers' ideas, with its launch notes.
+    /// "Ideas in action": what the company did with customers' ideas, with its launch notes. Kept
+    /// past votes for ideas it does not show (its order is the launches').
     func inAction(_ request: Request) throws -> Reply {
-        try web.page(request) { page in
+        try web.shapedPage(request) { page in
             let launched = try web.app.read { db in try IdeaStore.launched(db, limit: 50) }
             let t = page.t
-            return page.render(title: t(.ideasInAction)) { html in
+            let response = page.render(title: t(.ideasInAction)) { html in
                 html.element("h1") { $0.text(t(.ideasInAction)) }
                 html.element("p") { $0.text(t(.inActionIntro)) }
                 guard !launched.isEmpty else {
@@ -137,6 +138,7 @@ struct WebRoutes {
                     }
                 }
             }
+            return WebContext.Rendered(response, shape: ListingChanges.Shape(ids: launched.map(\.summary.id)))
         }
     }
 
