@@ -174,3 +174,52 @@ final class InActionPageTests: ServiceTestCase {
         XCTAssertNotEqual(try client.request("GET", "/in-action", headers: html).body, first.body, "its new count")
     }
 }
+
+/// A round's page and the rounds' list are kept for readers who are not signed in until the next
+/// commit or the next time a round enters another window, which no commit announces.
+final class RoundPagesKeptTests: ServiceTestCase {
+    let testClock = TestClock()
+    override var clock: TestClock? { testClock }
+
+    func testRoundPagesEndWhenTheRoundEntersAnotherWindow() throws {
+        let now = testClock.nowMillis()
+        let iso = { (hours: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now + hours * 3_600_000) / 1000)) }
+        let created = try client.post("/admin/rounds", [
+            "name": "Kept round", "submissions_open_at": iso(-2), "submissions_close_at": iso(1), "voting_opens_at": iso(2),
+            "voting_closes_at": iso(5), "mode": "tiers", "tiers": [["name": "A", "amount": 100, "winners": 1]],
+        ], token: service.adminToken)
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = created.json["id"] as! Int
+        let context = service.app.context
+        let html = [("Accept", "text/html")]
+        func kept(_ path: String) -> Bool {
+            guard let page = context.webPageCache.get("en|identity|" + path, generation: context.database.writer.commitCount) else { return false }
+            return page.expires.map { testClock.nowMillis() < $0 } ?? true
+        }
+        for path in ["/rounds/\(id)", "/rounds"] {
+            let page = try client.request("GET", path, headers: html)
+            XCTAssertTrue(page.text.contains("state-submissions"), page.text)
+            XCTAssertTrue(kept(path), path)
+            XCTAssertEqual(try client.request("GET", path, headers: html).body, page.body)
+        }
+        let (_, author) = try signUp("Entrant")
+        let entry = try client.post("/ideas", ["title": "Seed library", "description": "d", "category": "c", "round_id": id, "tier": "A"],
+                                    token: author)
+        XCTAssertEqual(entry.status, 201, entry.text)
+        XCTAssertFalse(kept("/rounds/\(id)"), "a commit ends it")
+        XCTAssertTrue(try client.request("GET", "/rounds/\(id)", headers: html).text.contains("Seed library"))
+        _ = try client.request("GET", "/rounds", headers: html)
+        XCTAssertTrue(kept("/rounds/\(id)") && kept("/rounds"))
+
+        testClock.advance(millis: 1 * 3_600_000 + 1)
+        for path in ["/rounds/\(id)", "/rounds"] {
+            XCTAssertFalse(kept(path), "submissions closed: \(path)")
+            XCTAssertTrue(try client.request("GET", path, headers: html).text.contains("state-"), path)
+        }
+        testClock.advance(millis: 1 * 3_600_000)
+        for path in ["/rounds/\(id)", "/rounds"] {
+            XCTAssertFalse(kept(path), "voting opened: \(path)")
+            XCTAssertTrue(try client.request("GET", path, headers: html).text.contains("state-voting"), path)
+        }
+    }
+}

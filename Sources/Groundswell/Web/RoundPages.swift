@@ -8,14 +8,15 @@ import JSON
 struct RoundPages {
     let web: WebContext
 
+    /// Kept until the next commit or the next time a listed round changes state.
     func list(_ request: Request) throws -> Reply {
-        try web.page(request) { page in
+        try web.shapedPage(request) { page in
             guard case .response(let response) = try web.api.rounds.list(request.inProcess(target: "/rounds?limit=100")) else {
                 throw APIError.unexpected
             }
             let rounds = JSONValue.of(response.body).items("items")
             let t = page.t
-            return page.render(title: t(.rounds)) { html in
+            let rendered = page.render(title: t(.rounds)) { html in
                 html.element("h1") { $0.text(t(.rounds)) }
                 html.element("p") { $0.text(t(.roundsIntro)) }
                 guard !rounds.isEmpty else {
@@ -37,37 +38,61 @@ struct RoundPages {
                     }
                 }
             }
+            return WebContext.Rendered(rendered, expires: RoundPages.nextStateChange(rounds, after: web.app.clock.nowMillis()))
         }
     }
 
+    /// The next time after `now` at which one of `rounds` (their JSON) enters another window —
+    /// submissions, voting, closing — with no commit: a kept page that shows their states ends then.
+    static func nextStateChange(_ rounds: [JSONValue], after now: Int64) -> Int64? {
+        let fields = ["submissions_open_at", "submissions_close_at", "voting_opens_at", "voting_closes_at"]
+        return rounds.flatMap { round in fields.compactMap { round.time($0) } }.filter { $0 > now }.min()
+    }
+
+    /// For readers who are not signed in, kept until the next commit (every vote in the round is
+    /// one) or the round's next window, rendered once at a time (`WebContext.rendered`): during a
+    /// funding round this is the page everyone watches.
     func show(_ request: Request) throws -> Reply {
+        let key = web.anonymousKey(request)
+        let generation = web.app.database.writer.commitCount
+        if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
         let userID = page.viewer.userID
-        let rounds = web.api.rounds
-        let reply: Reply
-        do {
-            reply = try rounds.roundReply(request, perEntry: true) { db, round, now in
-                var json = JSONWriter(capacity: 8192)
-                json.beginObject()
-                json.key("round"); json.raw(try RoundStore.json(db, round, now: now))
-                json.key("live")
-                json.raw(try LiveRoutes.roundState(db, id: round.id, userIDs: userID.map { [$0] } ?? [], now: now)?.message(for: userID).body ?? [])
-                if round.closedAt != nil {
-                    json.key("awards")
-                    json.raw(try AwardJSON.page(db, where: "a.round_id = ?", [round.id], limit: 100_000, after: 0, orderByRank: true))
-                    json.key("tally"); json.raw(try rounds.tally(db, round: round, now: now))
-                }
-                json.endObject()
-                return .json(.ok, json.bytes)
+        return web.rendered(request, key: key, generation: generation) { [web] generation in
+            let reply: Reply
+            do {
+                reply = try roundReply(request, userID: userID)
+            } catch let error as HTTPError {
+                return .response(page.failure(WebForm.Failure(error), back: "/rounds"))
+            } catch {
+                return .response(APIError.response(for: error, logger: web.app.logger, context: "a round page"))
             }
-        } catch let error as HTTPError {
-            return .response(page.failure(WebForm.Failure(error), back: "/rounds"))
+            return reply.map { response in
+                if let failure = WebForm.failure(response) { return page.failure(failure, back: "/rounds") }
+                let data = JSONValue.of(response.body)
+                let round = data["round"] ?? .null
+                return web.finish(request, render(page, data), userID: userID, key: key, generation: generation,
+                                  expires: RoundPages.nextStateChange([round], after: web.app.clock.nowMillis()))
+            }
         }
-        return reply.map { [web] response in
-            if let failure = WebForm.failure(response) { return page.failure(failure, back: "/rounds") }
-            let data = JSONValue.of(response.body)
-            web.recordView(request, userID: userID, scopes: ["r:\((data["round"] ?? .null).int("id") ?? 0)"])
-            return render(page, data)
+    }
+
+    /// The round's JSON with its live numbers (and, once closed, its awards and tally) for `userID`.
+    private func roundReply(_ request: Request, userID: Int64?) throws -> Reply {
+        let rounds = web.api.rounds
+        return try rounds.roundReply(request, perEntry: true) { db, round, now in
+            var json = JSONWriter(capacity: 8192)
+            json.beginObject()
+            json.key("round"); json.raw(try RoundStore.json(db, round, now: now))
+            json.key("live")
+            json.raw(try LiveRoutes.roundState(db, id: round.id, userIDs: userID.map { [$0] } ?? [], now: now)?.message(for: userID).body ?? [])
+            if round.closedAt != nil {
+                json.key("awards")
+                json.raw(try AwardJSON.page(db, where: "a.round_id = ?", [round.id], limit: 100_000, after: 0, orderByRank: true))
+                json.key("tally"); json.raw(try rounds.tally(db, round: round, now: now))
+            }
+            json.endObject()
+            return .json(.ok, json.bytes)
         }
     }
 
@@ -79,7 +104,7 @@ struct RoundPages {
         let state = round.string("state") ?? ""
         let currency = round.string("currency") ?? ""
         let now = web.app.clock.nowMillis()
-        return page.render(title: round.string("name") ?? t(.rounds)) { html in
+        return page.render(title: round.string("name") ?? t(.rounds), readScopes: ["r:\(id)"]) { html in
             html.element("h1") { $0.text(round.string("name") ?? "") }
             html.element("p", [("class", "meta")]) { html in
                 html.element("span", [("class", "badge state-\(state)")]) { $0.text(RoundPages.stateName(state, page.language)) }
