@@ -69,13 +69,7 @@ final class HomePageTests: ServiceTestCase {
     func testTheHomePageShowsARoundWhoseVotingOpensWithoutACommit() throws {
         let (_, author) = try signUp("Author")
         for n in 1...12 { _ = try createIdea(author, title: "Round home idea \(n)") }
-        let now = testClock.nowMillis()
-        let iso = { (hours: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now + hours * 3_600_000) / 1000)) }
-        let round = try client.post("/admin/rounds", [
-            "name": "Harvest round", "submissions_open_at": iso(-2), "submissions_close_at": iso(1), "voting_opens_at": iso(2),
-            "voting_closes_at": iso(5), "mode": "tiers", "tiers": [["name": "A", "amount": 100, "winners": 1]],
-        ], token: service.adminToken)
-        XCTAssertEqual(round.status, 201, round.text)
+        _ = try createRound("Harvest round", clock: testClock)
 
         XCTAssertFalse(try client.request("GET", "/", headers: html).text.contains("Harvest round"), "voting has not opened")
         XCTAssertTrue(homeKept())
@@ -182,14 +176,7 @@ final class RoundPagesKeptTests: ServiceTestCase {
     override var clock: TestClock? { testClock }
 
     func testRoundPagesEndWhenTheRoundEntersAnotherWindow() throws {
-        let now = testClock.nowMillis()
-        let iso = { (hours: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now + hours * 3_600_000) / 1000)) }
-        let created = try client.post("/admin/rounds", [
-            "name": "Kept round", "submissions_open_at": iso(-2), "submissions_close_at": iso(1), "voting_opens_at": iso(2),
-            "voting_closes_at": iso(5), "mode": "tiers", "tiers": [["name": "A", "amount": 100, "winners": 1]],
-        ], token: service.adminToken)
-        XCTAssertEqual(created.status, 201, created.text)
-        let id = created.json["id"] as! Int
+        let id = try createRound("Kept round", clock: testClock)
         let context = service.app.context
         let html = [("Accept", "text/html")]
         func kept(_ path: String) -> Bool {
@@ -221,5 +208,20 @@ final class RoundPagesKeptTests: ServiceTestCase {
             XCTAssertFalse(kept(path), "voting opened: \(path)")
             XCTAssertTrue(try client.request("GET", path, headers: html).text.contains("state-voting"), path)
         }
+    }
+}
+
+extension ServiceTestCase {
+    /// A round (one tier) whose submissions opened 2 hours before `clock`'s now and close 1 hour
+    /// after it, whose voting opens 2 hours after it and closes 5 hours after it; its id.
+    func createRound(_ name: String, clock: TestClock) throws -> Int {
+        let now = clock.nowMillis()
+        let iso = { (hours: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now + hours * 3_600_000) / 1000)) }
+        let created = try client.post("/admin/rounds", [
+            "name": name, "submissions_open_at": iso(-2), "submissions_close_at": iso(1), "voting_opens_at": iso(2),
+            "voting_closes_at": iso(5), "mode": "tiers", "tiers": [["name": "A", "amount": 100, "winners": 1]],
+        ], token: service.adminToken)
+        XCTAssertEqual(created.status, 201, created.text)
+        return created.json["id"] as! Int
     }
 }
