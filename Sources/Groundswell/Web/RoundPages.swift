@@ -58,7 +58,8 @@ struct RoundPages {
         if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
         let userID = page.viewer.userID
-        return web.rendered(request, key: key, generation: generation) { [web] generation in
+        // Read and rendered on a page thread (the API reads rounds under 2,000 entries inline).
+        return web.rendered(request, key: key, generation: generation) { [web] generation in web.app.pageRenders.then({}, context: "a round page") { _ in
             let reply: Reply
             do {
                 reply = try roundReply(request, userID: userID)
@@ -74,7 +75,7 @@ struct RoundPages {
                 return web.finish(request, render(page, data), userID: userID, key: key, generation: generation,
                                   expires: RoundPages.nextStateChange([round], after: web.app.clock.nowMillis()))
             }
-        }
+        } }
     }
 
     /// The round's JSON with its live numbers (and, once closed, its awards and tally) for `userID`.
