@@ -15,11 +15,7 @@ final class HomePageTests: ServiceTestCase {
     private let html = [("Accept", "text/html")]
 
     /// Whether the home page (English, uncompressed) is kept at the current commit and time.
-    private func homeKept() -> Bool {
-        let context = service.app.context
-        guard let page = context.webPageCache.get("en|identity|/", generation: context.database.writer.commitCount) else { return false }
-        return page.expires.map { testClock.nowMillis() < $0 } ?? true
-    }
+    private func homeKept() -> Bool { isKept("/", clock: testClock) }
 
     private var pagesOutliveVotes: Bool { TestService.engine == .sqlite }
 
@@ -156,8 +152,7 @@ final class InActionPageTests: ServiceTestCase {
         }
         let (_, voter) = try signUp("Voter")
         let html = [("Accept", "text/html")]
-        let context = service.app.context
-        let kept = { context.webPageCache.get("en|identity|/in-action", generation: context.database.writer.commitCount) != nil }
+        let kept = { self.isKept("/in-action") }
         let first = try client.request("GET", "/in-action", headers: html)
         XCTAssertTrue(first.text.contains("Launched refills"), first.text)
         XCTAssertTrue(kept())
@@ -177,12 +172,8 @@ final class RoundPagesKeptTests: ServiceTestCase {
 
     func testRoundPagesEndWhenTheRoundEntersAnotherWindow() throws {
         let id = try createRound("Kept round", clock: testClock)
-        let context = service.app.context
         let html = [("Accept", "text/html")]
-        func kept(_ path: String) -> Bool {
-            guard let page = context.webPageCache.get("en|identity|" + path, generation: context.database.writer.commitCount) else { return false }
-            return page.expires.map { testClock.nowMillis() < $0 } ?? true
-        }
+        func kept(_ path: String) -> Bool { isKept(path, clock: testClock) }
         for path in ["/rounds/\(id)", "/rounds"] {
             let page = try client.request("GET", path, headers: html)
             XCTAssertTrue(page.text.contains("state-submissions"), page.text)
@@ -212,6 +203,14 @@ final class RoundPagesKeptTests: ServiceTestCase {
 }
 
 extension ServiceTestCase {
+    /// Whether the anonymous page of `path` (English, uncompressed) is kept at the current commit
+    /// and, with `clock`, has not expired at its time.
+    func isKept(_ path: String, clock: TestClock? = nil) -> Bool {
+        let context = service.app.context
+        guard let page = context.webPageCache.get("en|identity|" + path, generation: context.database.writer.commitCount) else { return false }
+        return clock.map { page.isCurrent(at: $0.nowMillis()) } ?? true
+    }
+
     /// A round (one tier) whose submissions opened 2 hours before `clock`'s now and close 1 hour
     /// after it, whose voting opens 2 hours after it and closes 5 hours after it; its id.
     func createRound(_ name: String, clock: TestClock) throws -> Int {

@@ -223,9 +223,7 @@ final class WebTests: ServiceTestCase {
     private var pagesOutliveVotes: Bool { TestService.engine == .sqlite }
 
     /// Whether the anonymous page of `path` (English, uncompressed) is kept at the current commit.
-    private func kept(_ path: String) -> Bool {
-        service.app.context.webPageCache.get("en|identity|" + path, generation: service.app.context.database.writer.commitCount) != nil
-    }
+    private func kept(_ path: String) -> Bool { isKept(path) }
 
     /// An idea page for readers who are not signed in outlives votes for other ideas (issue 14:
     /// under real traffic a vote lands every few milliseconds), and nothing else: a vote for its

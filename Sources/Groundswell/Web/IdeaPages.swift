@@ -35,10 +35,7 @@ struct IdeaPages {
 
     func show(_ request: Request) throws -> Reply {
         let now = web.app.clock.nowMillis()
-        // Kept past votes for other ideas: the page shows this idea and rows of tables that
-        // `IdeaPageTables` watches.
-        let shape = (try? web.app.pathID(request, what: "idea")).map { ListingChanges.Shape(ids: [$0], bound: nil) }
-        return try web.page(request, shape: shape) { page in
+        return try web.shapedPage(request) { page in
             let id = try web.app.pathID(request, what: "idea")
             let userID = page.viewer.userID
             let publicURL = web.app.publicURL
@@ -62,8 +59,10 @@ struct IdeaPages {
                             pictures: try MediaStore.all(db, ideaID: id))
             }
             guard let data else { throw APIError.notFound("idea") }
-            if let target = data.idea.int("merged_into") { return WebForm.redirect("/ideas/\(target)", notice: .merged) }
-            return render(page, data, id: id)
+            if let target = data.idea.int("merged_into") { return WebContext.Rendered(WebForm.redirect("/ideas/\(target)", notice: .merged)) }
+            // Kept past votes for other ideas: the page shows this idea and rows of tables that
+            // `IdeaPageTables` watches.
+            return WebContext.Rendered(render(page, data, id: id), shape: ListingChanges.Shape(ids: [id]))
         }
     }
 

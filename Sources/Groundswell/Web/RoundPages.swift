@@ -59,23 +59,12 @@ struct RoundPages {
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
         let userID = page.viewer.userID
         // Read and rendered on a page thread (the API reads rounds under 2,000 entries inline).
-        return web.rendered(request, key: key, generation: generation) { [web] generation in web.app.pageRenders.then({}, context: "a round page") { _ in
-            let reply: Reply
-            do {
-                reply = try roundReply(request, userID: userID)
-            } catch let error as HTTPError {
-                return .response(page.failure(WebForm.Failure(error), back: "/rounds"))
-            } catch {
-                return .response(APIError.response(for: error, logger: web.app.logger, context: "a round page"))
-            }
-            return reply.map { response in
-                if let failure = WebForm.failure(response) { return page.failure(failure, back: "/rounds") }
-                let data = JSONValue.of(response.body)
-                let round = data["round"] ?? .null
-                return web.finish(request, render(page, data), userID: userID, key: key, generation: generation,
-                                  expires: RoundPages.nextStateChange([round], after: web.app.clock.nowMillis()))
-            }
-        } }
+        return web.apiPage(request, page: page, key: key, generation: generation, back: "/rounds", what: "a round page", offLoop: true,
+                           { try roundReply(request, userID: userID) }) { [web] response in
+            let data = JSONValue.of(response.body)
+            return WebContext.Rendered(render(page, data),
+                                       expires: RoundPages.nextStateChange([data["round"] ?? .null], after: web.app.clock.nowMillis()))
+        }
     }
 
     /// The round's JSON with its live numbers (and, once closed, its awards and tally) for `userID`.

@@ -30,29 +30,14 @@ struct SearchPage {
         let highlighter = SearchQuery.all(q).map(Highlighter.init(query:))
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
         let list = request.inProcess(target: target, route: "/ideas")
-        // One render at a time per page; ranking may run on the search thread, and the page is
-        // rendered when the list is ready. It is kept past votes that leave its list as it is (the
-        // list's own shape).
-        return web.rendered(request, key: key, generation: generation) { [web] generation in
-            let reply: Reply
-            do {
-                reply = try web.api.ideas.list(list)
-            } catch let error as HTTPError {
-                return .response(page.failure(WebForm.Failure(error), back: "/search"))
-            } catch {
-                return .response(APIError.response(for: error, logger: web.app.logger, context: "a search page"))
-            }
-            return reply.map { response in
-                if let failure = WebForm.failure(response) {
-                    web.recordView(request, userID: page.viewer.userID, scopes: [])
-                    return page.failure(failure, back: "/search")
-                }
-                let results = JSONValue.of(response.body)
-                let rendered = render(page, results: results, q: q, category: category, status: status, sort: sort,
-                                      highlighter: highlighter)
-                let shape = web.api.ideas.shape(ofListAt: list.queryItems, showing: results.items("items").compactMap { $0.int("id") })
-                return web.finish(request, rendered, userID: page.viewer.userID, key: key, generation: generation, shape: shape)
-            }
+        // Ranking may run on the search thread; the page is rendered when the list is ready. It is
+        // kept past votes that leave its list as it is (the list's own shape).
+        return web.apiPage(request, page: page, key: key, generation: generation, back: "/search", what: "a search page",
+                           countRefusals: true, { try web.api.ideas.list(list) }) { [web] response in
+            let results = JSONValue.of(response.body)
+            let rendered = render(page, results: results, q: q, category: category, status: status, sort: sort, highlighter: highlighter)
+            let shape = web.api.ideas.shape(ofListAt: list.queryItems, showing: results.items("items").compactMap { $0.int("id") })
+            return WebContext.Rendered(rendered, shape: shape)
         }
     }
 

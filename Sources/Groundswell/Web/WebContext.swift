@@ -27,17 +27,16 @@ struct WebContext: Sendable {
     /// in `webPageCache` until the next commit, per URL, language and compression. Every page
     /// view is counted for engagement (`ReaderLog`), cached or not.
     /// `cacheable: false` for pages with a visitor's own form token (sign in, sign up).
-    /// `shape`: the ideas the page shows, when nothing else that commits can change it
-    /// (`IdeaPageTables`): it is then kept past commits that changed other ideas' counts alone.
     /// A kept page is answered on the event loop; any other is rendered on `pageRenders`.
-    func page(_ request: Request, cacheable: Bool = true, shape: ListingChanges.Shape? = nil,
+    func page(_ request: Request, cacheable: Bool = true,
               _ build: @escaping @Sendable (WebPage) throws -> Response) throws -> Reply {
-        try shapedPage(request, cacheable: cacheable) { page in Rendered(try build(page), shape: shape) }
+        try shapedPage(request, cacheable: cacheable) { page in Rendered(try build(page)) }
     }
 
-    /// A rendered page with what keeps it: its `shape` (as for `page`), known once its data is
-    /// read (the home page's lists), and a clock time when it may read differently without a
-    /// commit (a round's voting opening or closing), after which it is rendered again.
+    /// A rendered page with what keeps it: its `shape`, the ideas it shows when nothing else that
+    /// commits can change it (`IdeaPageTables`), which keeps it past commits that changed other
+    /// ideas' counts alone, and a clock time when it may read differently without a commit (a
+    /// round's voting opening or closing), after which it is rendered again.
     struct Rendered {
         let response: Response
         let shape: ListingChanges.Shape?
@@ -89,6 +88,39 @@ struct WebContext: Sendable {
         return reply
     }
 
+    /// A page built from an API handler's reply (the search page's list, a round with its live
+    /// numbers) for `page`, whose kept copy under `key` (read at `generation`) was missed: `call`
+    /// asks the API and `build` renders its success, once at a time per page (`rendered`), on the
+    /// thread the reply completes on — with `offLoop`, both run on a page thread. A refusal, thrown
+    /// or answered, is an HTML page with its status and a link `back`; `countRefusals`: an answered
+    /// refusal counts as a page view. `what` names the page in the log.
+    func apiPage(_ request: Request, page: WebPage, key: String?, generation: UInt64, back: String, what: String,
+                 offLoop: Bool = false, countRefusals: Bool = false, _ call: @escaping @Sendable () throws -> Reply,
+                 _ build: @escaping @Sendable (Response) -> Rendered) -> Reply {
+        rendered(request, key: key, generation: generation) { [self] generation in
+            let answer: @Sendable () -> Reply = { [self] in
+                let reply: Reply
+                do {
+                    reply = try call()
+                } catch let error as HTTPError {
+                    return .response(page.failure(WebForm.Failure(error), back: back))
+                } catch {
+                    return .response(APIError.response(for: error, logger: app.logger, context: what))
+                }
+                return reply.map { [self] response in
+                    if let failure = WebForm.failure(response) {
+                        if countRefusals { recordView(request, userID: page.viewer.userID, scopes: []) }
+                        return page.failure(failure, back: back)
+                    }
+                    let rendered = build(response)
+                    return finish(request, rendered.response, userID: page.viewer.userID, key: key, generation: generation,
+                                  shape: rendered.shape, expires: rendered.expires)
+                }
+            }
+            return offLoop ? app.pageRenders.then({}, context: what) { _ in answer() } : answer()
+        }
+    }
+
     /// Renders the page on `pageRenders` and keeps it under `key` (read at commit count `generation`).
     private func render(_ request: Request, key: String?, generation: UInt64,
                         _ build: @escaping @Sendable (WebPage) throws -> Rendered) -> Reply {
@@ -118,7 +150,7 @@ struct WebContext: Sendable {
     /// page's own reads); its view is counted.
     func keptPage(_ request: Request, key: String?, generation: UInt64) -> Response? {
         guard let key, let cached = app.webPageCache.get(key, generation: generation) else { return nil }
-        if let expires = cached.expires, app.clock.nowMillis() >= expires { return nil }
+        if cached.expires != nil && !cached.isCurrent(at: app.clock.nowMillis()) { return nil }
         recordView(request, userID: nil, scopes: cached.readScopes)
         return WebPage.revalidate(request, cached.response)
     }
@@ -144,6 +176,9 @@ struct WebContext: Sendable {
         let response: Response
         let readScopes: [String]
         var expires: Int64? = nil
+
+        /// Whether the page may still be served at clock time `now` (ms).
+        func isCurrent(at now: Int64) -> Bool { expires.map { now < $0 } ?? true }
     }
 
     /// The header a page uses to say which category and round reading it counts toward
