@@ -12,6 +12,7 @@ static sqlite3_vfs *root_vfs;
 static sqlite3_vfs paced_vfs;
 static sqlite3_vfs gathering_vfs;
 static long long paced_chunk;
+static long long paced_budget;
 
 // Our file: the wrapped file follows this struct in the same allocation (szOsFile covers both).
 typedef struct PacedFile {
@@ -19,8 +20,11 @@ typedef struct PacedFile {
     sqlite3_file *real;
     int fd;                        // own descriptor on the main database file, or -1
     int wal_fd;                    // own descriptor on a gathered WAL, for deferred syncs, or -1
-    sqlite3_int64 start, end;      // the range written since the last pacing step
-    sqlite3_int64 written;         // bytes written since then
+    // The main database file's 4 KiB pages this connection wrote since it last wrote them back:
+    // one bit each (75 KiB for a 2.4 GB file), and how many are set.
+    unsigned long long *dirty;
+    size_t dirty_words;
+    long long dirty_pages;
     // A WAL's appends, gathered until SQLite reads, syncs or writes elsewhere (NULL: not a WAL).
     unsigned char *pending;
     int pending_len;
@@ -58,16 +62,69 @@ static long long steps;  // atomically: several connections pace at once
 
 long long csqlite_pacing_steps(void) { return __atomic_load_n(&steps, __ATOMIC_RELAXED); }
 
-static void pace(PacedFile *p, int all) {
-    if (p->fd < 0 || p->written == 0) return;
-    if (!all && p->written < paced_chunk) return;
+enum { PAGE_SHIFT = 12 };
+
+// Waits for earlier write-back of the pages from `first` to `last`, starts theirs and waits for it:
+// the device never holds more than one such step of this file's writes ahead of anyone's fsync.
+static void write_back_range(PacedFile *p, long long first, long long last) {
     __atomic_add_fetch(&steps, 1, __ATOMIC_RELAXED);
-    // Wait for earlier write-back of the range, start it, and wait for it: the device never
-    // holds more than a chunk of this file's writes ahead of anyone else's fsync.
-    sync_file_range(p->fd, p->start, p->end - p->start,
+    sync_file_range(p->fd, first << PAGE_SHIFT, (last - first + 1) << PAGE_SHIFT,
                     SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-    p->written = 0;
-    p->start = p->end = 0;
+}
+
+// Writes back every page marked dirty, in ascending order, `paced_chunk` bytes of them a step.
+static void write_back(PacedFile *p) {
+    if (p->fd < 0 || p->dirty_pages == 0) return;
+    long long per_step = paced_chunk >> PAGE_SHIFT;
+    if (per_step < 1) per_step = 1;
+    long long first = -1, last = -1, in_step = 0;
+    for (size_t w = 0; w < p->dirty_words; w++) {
+        unsigned long long bits = p->dirty[w];
+        p->dirty[w] = 0;
+        while (bits != 0) {
+            long long page = (long long)w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (first < 0) first = page;
+            last = page;
+            if (++in_step == per_step) {
+                write_back_range(p, first, last);
+                first = -1;
+                in_step = 0;
+            }
+        }
+    }
+    if (first >= 0) write_back_range(p, first, last);
+    p->dirty_pages = 0;
+}
+
+// Marks the pages of a write to the main database file; once more than `paced_budget` bytes of
+// them wait, writes them back. Below the budget they stay in the kernel's cache, where later
+// writes of the same pages (the next checkpoint pass copying a page voted on again) cost nothing
+// on the disk; SQLite's fsync before it lets the WAL start over writes whatever is left.
+static void mark_written(PacedFile *p, sqlite3_int64 off, int amt) {
+    if (p->fd < 0 || amt <= 0) return;
+    long long first = off >> PAGE_SHIFT, last = (off + amt - 1) >> PAGE_SHIFT;
+    size_t words = (size_t)(last / 64) + 1;
+    if (words > p->dirty_words) {
+        size_t grown = p->dirty_words ? p->dirty_words : 64;
+        while (grown < words) grown *= 2;
+        unsigned long long *bigger = realloc(p->dirty, grown * sizeof *bigger);
+        if (bigger == 0) {  // no room to remember: write this range back now
+            write_back_range(p, first, last);
+            return;
+        }
+        memset(bigger + p->dirty_words, 0, (grown - p->dirty_words) * sizeof *bigger);
+        p->dirty = bigger;
+        p->dirty_words = grown;
+    }
+    for (long long page = first; page <= last; page++) {
+        unsigned long long bit = 1ULL << (page & 63);
+        if (!(p->dirty[page / 64] & bit)) {
+            p->dirty[page / 64] |= bit;
+            p->dirty_pages++;
+        }
+    }
+    if ((p->dirty_pages << PAGE_SHIFT) > paced_budget) write_back(p);
 }
 
 static int paced_close(sqlite3_file *f) {
@@ -75,6 +132,9 @@ static int paced_close(sqlite3_file *f) {
     int flushed = flush_pending(p);
     free(p->pending);
     p->pending = 0;
+    free(p->dirty);
+    p->dirty = 0;
+    p->dirty_words = 0;
     if (p->fd >= 0) close(p->fd);
     p->fd = -1;
     if (p->wal_fd >= 0) close(p->wal_fd);
@@ -107,12 +167,7 @@ static int paced_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 
         }
     }
     int rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
-    if (rc == SQLITE_OK && p->fd >= 0) {
-        if (p->written == 0 || off < p->start) p->start = off;
-        if (p->written == 0 || off + amt > p->end) p->end = off + amt;
-        p->written += amt;
-        pace(p, 0);
-    }
+    if (rc == SQLITE_OK) mark_written(p, off, amt);
     return rc;
 }
 static int paced_truncate(sqlite3_file *f, sqlite3_int64 size) {
@@ -129,7 +184,7 @@ static int paced_sync(sqlite3_file *f, int flags) {
         deferred_wal_fd = p->wal_fd;
         return SQLITE_OK;
     }
-    pace((PacedFile *)f, 1);
+    write_back(p);
     return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
 static int paced_file_size(sqlite3_file *f, sqlite3_int64 *size) {
@@ -145,6 +200,10 @@ static int paced_check_reserved(sqlite3_file *f, int *out) {
 static int paced_file_control(sqlite3_file *f, int op, void *arg) {
     int rc = flush_pending((PacedFile *)f);
     if (rc != SQLITE_OK) return rc;
+    if (op == CSQLITE_PACING_FCNTL_WRITE_BACK) {
+        write_back((PacedFile *)f);
+        return SQLITE_OK;
+    }
     return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
 }
 static int paced_sector_size(sqlite3_file *f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
@@ -219,7 +278,8 @@ static int gathering_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, i
 
 static pthread_mutex_t register_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int csqlite_register_paced_vfs(const char *name, const char *gathering_name, long long chunk_bytes) {
+int csqlite_register_paced_vfs(const char *name, const char *gathering_name, long long chunk_bytes,
+                               long long budget_bytes) {
     pthread_mutex_lock(&register_lock);
     int rc = SQLITE_OK;
     if (root_vfs == 0) {
@@ -233,6 +293,7 @@ int csqlite_register_paced_vfs(const char *name, const char *gathering_name, lon
             paced_vfs.szOsFile = (int)sizeof(PacedFile) + root->szOsFile;
             paced_vfs.xOpen = paced_open;
             paced_chunk = chunk_bytes > 0 ? chunk_bytes : (1 << 20);
+            paced_budget = budget_bytes > paced_chunk ? budget_bytes : paced_chunk;
             gathering_vfs = paced_vfs;
             gathering_vfs.zName = strdup(gathering_name);
             gathering_vfs.xOpen = gathering_open;

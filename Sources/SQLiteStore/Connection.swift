@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLitePacing
 
 /// One SQLite connection. Not thread-safe: exactly one owner (the writer thread,
 /// or whoever checked it out of a `ReaderPool`) uses it at a time.
@@ -253,6 +254,14 @@ public final class Connection {
         let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &backfilled)
         guard rc == SQLITE_OK else { throw SQLiteError(connection: handle, code: rc, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
         return (Int(max(0, log)), Int(max(0, backfilled)))
+    }
+
+    /// Paced VFS only: writes back, a step at a time, the pages of the main file this connection's
+    /// checkpoints copied and the VFS still holds in the kernel's cache (`CSQLitePacing`); a no-op
+    /// on other VFSes.
+    func writeBackCopiedPages() {
+        guard !isClosed else { return }
+        _ = sqlite3_file_control(handle, "main", CSQLITE_PACING_FCNTL_WRITE_BACK, nil)
     }
 
     /// Copies the whole WAL into the main file and truncates it (clean shutdown, erasure),

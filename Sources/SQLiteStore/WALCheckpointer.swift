@@ -14,6 +14,12 @@ import CSQLite
 /// (`tail`), it copies them itself between batches — a short stall — and its next transaction
 /// starts the WAL over.
 ///
+/// A pass's copies wait in the kernel's cache (up to `PacedVFS.budgetBytes`) instead of going to
+/// the disk as they are made: the next pass, which under a flood comes at once, copies many of the
+/// same pages again, and SQLite writes the file out once, with the fsync before the WAL starts over.
+/// A pass that leaves only the writer's share writes its pages back itself, paced, so that the
+/// writer's copy of the rest flushes only what it copied.
+///
 /// Passes run on `gs-checkpoint` at `SCHED_IDLE` with its I/O in the idle class. When the WAL
 /// has grown to three windows all the same (the cores or the disk saturated for long), the
 /// next pass runs on `gs-checkpoint-u` at normal priority: an unprivileged thread can lower its
@@ -339,7 +345,17 @@ public final class WALCheckpointer: @unchecked Sendable {
             idlePassRunning = !forUrgent
             idleWaitSince = nil
             condition.unlock()
-            let copied = (try? connection.checkpointPassive())?.backfilled
+            let result = try? connection.checkpointPassive()
+            let copied = result?.backfilled
+            if let result, result.backfilled < result.log {
+                condition.lock()
+                let writerCopiesNext = result.log - result.backfilled <= writersShare
+                condition.unlock()
+                // The writer copies what is left and fsyncs the file, with every write waiting: the
+                // pages this pass left in the kernel's cache are written back here first, paced.
+                // Otherwise they wait for the next pass, which will likely copy many of them again.
+                if writerCopiesNext { connection.writeBackCopiedPages() }
+            }
             condition.lock()
             // An interrupted pass copied some pages but reports nothing: the next one redoes them.
             backfilled = copied ?? 0

@@ -28,7 +28,8 @@ final class PacedVFSTests: DatabaseFileTestCase {
     }
 
     /// A checkpoint's writes reach the disk a chunk of 256 KiB at a time (each step waits for its
-    /// range), so a WAL flush never queues behind more than a chunk of them (PacedVFS.chunkBytes).
+    /// range), so a WAL flush never queues behind more than a chunk of them (PacedVFS.chunkBytes):
+    /// a checkpoint that copies the whole WAL writes them back before SQLite's fsync.
     func testACheckpointWritesTheFileInSmallChunks() throws {
         var options = Connection.Options()
         options.vfs = try PacedVFS.paced()
@@ -43,6 +44,66 @@ final class PacedVFSTests: DatabaseFileTestCase {
         // ~9.3 MB copied: at least 35 chunks of 256 KiB (3 of 4 MiB); other tests' steps only add.
         XCTAssertGreaterThanOrEqual(csqlite_pacing_steps() - before, 35)
         XCTAssertEqual(walBytes(), 0)
+    }
+
+    /// A paced connection whose WAL holds `rows` rows of 3,000 random bytes that no checkpoint has
+    /// copied, and a reader on the default VFS holding a snapshot of the first `pinned` of them.
+    private func pacedWithPinnedReader(rows: Int, pinned: Int) throws -> (paced: Connection, reader: Connection) {
+        var options = Connection.Options()
+        options.vfs = try PacedVFS.paced()
+        options.walAutocheckpoint = 0
+        let paced = try Connection(path: path, options: options)
+        try paced.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)")
+        let reader = try Connection(path: path)
+        for (from, to) in [(0, pinned), (pinned, rows)] {
+            try paced.transaction {
+                for i in from..<to { try paced.run("INSERT INTO t (id, pad) VALUES (?, randomblob(3000))", [Int64(i)]) }
+            }
+            if from == 0 {
+                try reader.execute("BEGIN")
+                XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), Int64(pinned))
+            }
+        }
+        return (paced, reader)
+    }
+
+    /// A checkpoint pass that cannot copy the whole WAL (a reader still reads an older snapshot)
+    /// leaves its copies in the kernel's cache below the budget: the next pass may copy the same
+    /// pages again, and they reach the disk once. Asked, or when SQLite syncs the file before the
+    /// WAL starts over, they are written back a chunk at a time.
+    func testAPassThatCannotFinishLeavesItsCopiesForLater() throws {
+        let (paced, reader) = try pacedWithPinnedReader(rows: 1_200, pinned: 600)
+        let before = csqlite_pacing_steps()
+        let pass = try paced.checkpointPassive()
+        XCTAssertLessThan(pass.backfilled, pass.log, "the reader's snapshot ends the pass early")
+        XCTAssertGreaterThan(pass.backfilled, 400, "~1.8 MB copied")
+        XCTAssertEqual(csqlite_pacing_steps(), before, "below the budget nothing was written back")
+
+        paced.writeBackCopiedPages()
+        let written = csqlite_pacing_steps()
+        XCTAssertGreaterThanOrEqual(written - before, 7, "~1.8 MB written back, 256 KiB a step")
+        paced.writeBackCopiedPages()
+        XCTAssertEqual(csqlite_pacing_steps(), written, "nothing waits any more")
+
+        try reader.execute("COMMIT")
+        let last = try paced.checkpointPassive()
+        XCTAssertEqual(last.backfilled, last.log, "the whole WAL copied")
+        XCTAssertGreaterThanOrEqual(csqlite_pacing_steps() - written, 7, "the second half written back before SQLite's fsync")
+        XCTAssertEqual(try reader.scalarInt("SELECT COUNT(*) FROM t"), 1_200)
+        XCTAssertEqual(try reader.queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
+
+    /// Past the budget a pass writes back what it copied as it goes, so a large file's pass never
+    /// leaves more than the budget for the final fsync.
+    func testAPassWritesBackWhatItCopiedPastTheBudget() throws {
+        let rows = Int(PacedVFS.budgetBytes / 3_000) * 3 / 2
+        let (paced, reader) = try pacedWithPinnedReader(rows: rows + 100, pinned: rows)
+        let before = csqlite_pacing_steps()
+        let pass = try paced.checkpointPassive()
+        XCTAssertLessThan(pass.backfilled, pass.log)
+        // ~1.5 budgets copied: at least one budget's worth written back during the pass.
+        XCTAssertGreaterThanOrEqual(csqlite_pacing_steps() - before, PacedVFS.budgetBytes / PacedVFS.chunkBytes)
+        try reader.execute("COMMIT")
     }
 
     /// A writer on the gathering VFS with `schema`, and a reader on the default VFS.
