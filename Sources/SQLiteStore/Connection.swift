@@ -256,9 +256,8 @@ public final class Connection {
         return (Int(max(0, log)), Int(max(0, backfilled)))
     }
 
-    /// Paced VFS only: writes back, a step at a time, the pages of the main file this connection's
-    /// checkpoints copied and the VFS still holds in the kernel's cache (`CSQLitePacing`); a no-op
-    /// on other VFSes.
+    /// On `CSQLitePacing`'s VFSes: writes back, a step at a time, the pages of the main file this
+    /// connection's checkpoints copied that still wait in the kernel's cache; a no-op on others.
     func writeBackCopiedPages() {
         guard !isClosed else { return }
         _ = sqlite3_file_control(handle, "main", CSQLITE_PACING_FCNTL_WRITE_BACK, nil)

@@ -61,7 +61,7 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
 
     /// Runs `work` on the background thread; the reply completes when it returns.
     func submit(context: String = "a search", _ work: @escaping @Sendable () throws -> Response) -> Reply {
-        then(work, context: context) { .response($0) }
+        submit(context: context, replying: { .response(try work()) })
     }
 
     /// Runs `read` on the background thread, then hands its value to `next` (still on that
@@ -69,11 +69,17 @@ final class BackgroundReads: @unchecked Sendable {  // queue and flag guarded by
     /// that needs a costly read first, without blocking an event loop or the writer.
     func then<T: Sendable>(_ read: @escaping @Sendable () throws -> T, context: String = "a read before a write",
                            next: @escaping @Sendable (T) -> Reply) -> Reply {
+        submit(context: context, replying: { next(try read()) })
+    }
+
+    /// Runs `work` on the background thread; the reply it returns (a promise, possibly) answers the
+    /// request, and an error it throws is answered as the API answers errors.
+    func submit(context: String, replying work: @escaping @Sendable () throws -> Reply) -> Reply {
         let promise = ResponsePromise()
         let logger = self.logger
         let job: @Sendable () -> Void = {
             do {
-                next(try read()).whenComplete { promise.succeed($0) }
+                try work().whenComplete { promise.succeed($0) }
             } catch {
                 promise.succeed(APIError.response(for: error, logger: logger, context: context))
             }

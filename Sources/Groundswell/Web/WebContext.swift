@@ -117,7 +117,7 @@ struct WebContext: Sendable {
                                   shape: rendered.shape, expires: rendered.expires)
                 }
             }
-            return offLoop ? app.pageRenders.then({}, context: what) { _ in answer() } : answer()
+            return offLoop ? app.pageRenders.submit(context: what, replying: answer) : answer()
         }
     }
 
