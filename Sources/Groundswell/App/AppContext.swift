@@ -79,14 +79,17 @@ public final class AppContext: Sendable {
     let docLengths: FullTextDocLengths?
     /// SQLite, large files: reads a vote's pages before the writer needs them (nil otherwise).
     let votePrefetch: VotePrefetch?
+    /// SQLite: repeated votes refused without the writer (PostgreSQL: nil, other nodes change votes too).
+    let knownVotes: KnownVotes?
     /// Whether a load of `docLengths` is queued or running (`SearchRanking.loadLengths`).
     let loadingLengths = Atomic<Bool>(false)
 
     init(database: SQLDatabase, clock: Clock, logger: Logger, client: ClientAddress, retainDays: Int, addressKeys: AddressKeyring,
          droppedLogLines: (@Sendable () -> Int)?, maxStreamsPerClient: Int, delivery: DeliverySettings, media: MediaLibrary,
-         ranking: IdeaRanking?, ideaCache: IdeaCache?, listingChanges: ListingChanges?, webPageChanges: ListingChanges?,
+         ranking: IdeaRanking?, ideaCache: IdeaCache?, knownVotes: KnownVotes?, listingChanges: ListingChanges?, webPageChanges: ListingChanges?,
          docLengths: FullTextDocLengths?, votePrefetch: VotePrefetch?) {
         self.votePrefetch = votePrefetch
+        self.knownVotes = knownVotes
         self.listingChanges = listingChanges
         self.pageCache = PageCache(changes: listingChanges, cost: { $0.count })
         self.webPageCache = PageCache(byteLimit: 20 << 20, maxPageBytes: 128 << 10, changes: webPageChanges,
@@ -233,6 +236,14 @@ public final class AppContext: Sendable {
         MetricText.single("groundswell_event_states_superseded_total", "counter",
                           help: "Event stream states never sent because a newer state replaced them before a slow client read them.",
                           value: live.supersededCount, into: &text)
+        if let knownVotes {
+            MetricText.single("groundswell_votes_refused_from_memory_total", "counter",
+                              help: "Repeated votes answered 409 already_voted without the writer (SQLite).",
+                              value: knownVotes.refusals, into: &text)
+            MetricText.single("groundswell_known_repeat_votes", "gauge",
+                              help: "Customer and idea pairs whose repeated votes are refused without the writer (SQLite).",
+                              value: knownVotes.count, into: &text)
+        }
         if let votePrefetch {
             MetricText.single("groundswell_vote_prefetch_reads_total", "counter",
                               help: "Votes whose pages were read ahead of the writer (SQLite, large files).",

@@ -55,6 +55,7 @@ public final class GroundswellApp: @unchecked Sendable {
         // they warm the writer's cache instead of filling a reader's.
         let ranking = database.engine == .sqlite ? try database.writer.sync { db in try IdeaRanking(db) } : nil
         let ideaCache = database.engine == .sqlite ? IdeaCache() : nil
+        let knownVotes = database.engine == .sqlite ? KnownVotes() : nil
         let listings = database.engine == .sqlite ? ListingChanges() : nil
         // What commits did to what kept idea pages show; nil: they end at every commit.
         let pageChanges = listings == nil ? nil : try IdeaPageTables.changeLog(database.writer, logger: logger)
@@ -66,6 +67,8 @@ public final class GroundswellApp: @unchecked Sendable {
             try writer.onCommittedRows(of: "ideas", columns: IdeaRankingStore.Changes.columns, recorder: changes) { db, ids, recorded in
                 let commit = writer.commitCount + 1
                 ideaCache.forget(ideas: ids, changedAt: commit)
+                // Hidden, merged, deleted, entered into a round: a repeated vote is the writer's to answer again.
+                knownVotes?.forget(ideas: ids.lazy.filter { !(recorded && changes.votedOnly($0)) })
                 // Votes alone leave the list pages that neither show nor gain their ideas; their keys
                 // before the commit are the board's, read before it moves them.
                 let moves = recorded ? ids.compactMap { id -> ListingChanges.Move? in
@@ -88,6 +91,8 @@ public final class GroundswellApp: @unchecked Sendable {
                 ideaCache.forgetAll(changedAt: writer.commitCount + 1)
                 listings.structural(commit: writer.commitCount + 1)
             }
+            // A vote retracted, voided or moved by a merge: repeats are the writer's to answer again.
+            try writer.onCommit(changing: ["votes"], operations: [.update, .delete]) { knownVotes?.forgetAll() }
         }
         if database.engine == .sqlite {
             let writer = database.writer
@@ -106,7 +111,7 @@ public final class GroundswellApp: @unchecked Sendable {
         context = AppContext(database: database, clock: clock, logger: logger, client: client, retainDays: configuration.retainDays,
                              addressKeys: keys, droppedLogLines: configuration.droppedLogLines,
                              maxStreamsPerClient: configuration.maxStreamsPerClient, delivery: configuration.delivery, media: media,
-                             ranking: ranking, ideaCache: ideaCache, listingChanges: listings,
+                             ranking: ranking, ideaCache: ideaCache, knownVotes: knownVotes, listingChanges: listings,
                              webPageChanges: pageChanges, docLengths: database.engine == .sqlite ? docLengths : nil,
                              votePrefetch: database.engine == .sqlite
                                 && VotePrefetch.pays(forFileAt: configuration.databasePath, minimumBytes: configuration.votePrefetchMinimumBytes)

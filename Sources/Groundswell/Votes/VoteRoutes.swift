@@ -22,8 +22,9 @@ struct VoteRoutes {
         let address = request.clientHash(context.client)
         // The campaign link that brought this browser here, if any (issue 18).
         let campaign = CampaignCookie.arrival(request, ideaID: ideaID, now: now)
+        try refuseKnownRepeat(request, ideaID: ideaID, userID: user.id)
         context.votePrefetch?.warm(idea: ideaID, user: user.id)
-        return context.write(request) { db in
+        return context.write(request) { [knownVotes = context.knownVotes] db in
             let idea = try IdeaJSON.requireOpenForParticipation(db, id: ideaID)
             // Outside rounds: one vote per person per idea, ever (day 0); inside: the round's rules.
             let vote = idea.roundID == nil ? RoundEntry.VoteContext(roundID: nil, day: 0)
@@ -31,7 +32,13 @@ struct VoteRoutes {
             guard try VoteLedger.record(db, ideaID: ideaID, userID: user.id, day: vote.day, at: now,
                                         roundID: vote.roundID, addressHash: address,
                                         current: vote.roundID == idea.roundID ? (votes: idea.votes, trend: idea.trend) : nil)
-            else { throw APIError.alreadyVoted() }
+            else {
+                if vote.roundID == nil, let knownVotes {
+                    let generation = knownVotes.generation
+                    db.afterCommit { _ in knownVotes.remember(idea: ideaID, user: user.id, readAt: generation) }
+                }
+                throw APIError.alreadyVoted()
+            }
             if let campaign {
                 try CampaignStore.attribute(db, campaignID: campaign, ideaID: ideaID, voteID: db.lastInsertRowID, userID: user.id, now: now)
             }
@@ -40,6 +47,15 @@ struct VoteRoutes {
             if vote.roundID == idea.roundID { try EventOutbox.voteCounted(db, ideaID: ideaID, votes: votes, now: now) }
             return VoteRoutes.result(.created, ideaID: ideaID, votes: votes)
         }
+    }
+
+    /// A repeat the writer already refused (`KnownVotes`) is refused here, without a batch. A
+    /// request with an idempotency key goes to the writer: its first answer is the one kept.
+    private func refuseKnownRepeat(_ request: Request, ideaID: Int64, userID: Int64) throws {
+        guard let knownVotes = context.knownVotes, request.app.idempotency == nil,
+              knownVotes.contains(idea: ideaID, user: userID) else { return }
+        knownVotes.noteRefusal()
+        throw APIError.alreadyVoted()
     }
 
     func retract(_ request: Request) throws -> Reply {
