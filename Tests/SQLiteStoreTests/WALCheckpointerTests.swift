@@ -1,3 +1,4 @@
+import CSQLitePacing
 import CLinux
 import Foundation
 import Synchronization
@@ -96,6 +97,44 @@ final class WALCheckpointerTests: DatabaseFileTestCase {
         XCTAssertEqual(policies("gs-checkpoint"), [5], "SCHED_IDLE")
         XCTAssertEqual(policies("gs-checkpoint-u"), [0], "SCHED_OTHER")
         XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, Int64(rows))
+        writer.close()
+        XCTAssertEqual(try Connection(path: path).queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
+    }
+
+    /// A pass that a reader's snapshot stops short, leaving no more than the writer's share, writes
+    /// back what it copied (below the budget the paced VFS would keep it in the kernel's cache):
+    /// the writer's own copy of the rest fsyncs the file, with every write waiting, so it should
+    /// find only its own pages waiting. Only the pass can have written back here: no batch follows
+    /// it, and the reader keeps the WAL from being copied whole (no fsync of the file).
+    func testAPassThatLeavesTheWritersShareWritesBackWhatItCopied() throws {
+        let (writer, checkpointer) = try makeWriter(window: 1_200, tail: 1_200)
+        let pageSize = try writer.sync { try $0.scalarInt("PRAGMA page_size") } ?? 4_096
+        func frames() -> Int { max(0, walBytes() - 32) / (24 + Int(pageSize)) }
+        var next: Int64 = 0
+        func write(untilFrames target: Int) throws {
+            while frames() < target {
+                try writer.sync { db in
+                    try db.run("INSERT INTO t (id, k, pad) VALUES (?, ?, zeroblob(200))", [next, Int64.random(in: 0..<1_000_000_000)])
+                }
+                next += 1
+            }
+        }
+        try write(untilFrames: 900)
+        let reader = try Connection(path: path)
+        try reader.execute("BEGIN")
+        let pinned = try reader.scalarInt("SELECT COUNT(*) FROM t")
+        XCTAssertEqual(checkpointer.statistics.passes, 0, "no pass before the window")
+        let before = csqlite_pacing_steps()
+        try write(untilFrames: 1_200)  // the commit that reaches the window asks for a pass
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while checkpointer.statistics.passes == 0 && Date() < deadline { usleep(2_000) }
+        XCTAssertEqual(checkpointer.statistics.passes, 1)
+        XCTAssertEqual(checkpointer.statistics.writerPasses, 0, "the writer copied nothing itself")
+        // Far below the budget: without the pass's write-back nothing would have been written back.
+        XCTAssertGreaterThanOrEqual(csqlite_pacing_steps() - before, 1, "the pass wrote back its copies")
+        try reader.execute("COMMIT")
+        XCTAssertEqual(try writer.sync { try $0.scalarInt("SELECT COUNT(*) FROM t") }, next)
+        XCTAssertEqual(pinned.map { $0 < next }, true)
         writer.close()
         XCTAssertEqual(try Connection(path: path).queryOne("PRAGMA integrity_check") { $0.string(0) }, "ok")
     }
