@@ -53,9 +53,8 @@ struct RoundPages {
     /// one) or the round's next window, rendered once at a time (`WebContext.rendered`): during a
     /// funding round this is the page everyone watches.
     func show(_ request: Request) throws -> Reply {
-        let key = web.anonymousKey(request)
-        let generation = web.app.database.writer.commitCount
-        if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
+        let (key, generation, kept) = web.lookUp(request)
+        if let kept { return .response(kept) }
         let page = WebPage(request, viewer: try WebViewer.of(request, context: web.app))
         let userID = page.viewer.userID
         // Read and rendered on a page thread (the API reads rounds under 2,000 entries inline).

@@ -14,9 +14,8 @@ struct SearchPage {
     func search(_ request: Request) throws -> Reply {
         // Kept for readers who are not signed in until the next commit, as other pages are
         // (`WebContext.page`): rendering and marking 20 results cost 30 times the list itself.
-        let key = web.anonymousKey(request)
-        let generation = web.app.database.writer.commitCount
-        if let kept = web.keptPage(request, key: key, generation: generation) { return .response(kept) }
+        let (key, generation, kept) = web.lookUp(request)
+        if let kept { return .response(kept) }
         let query = request.queryItems
         let q = (query["q"] ?? "").trimmingWhitespace()
         let category = query["category"] ?? ""

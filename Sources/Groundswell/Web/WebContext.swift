@@ -53,9 +53,8 @@ struct WebContext: Sendable {
     /// is rendered once at a time (`rendered`).
     func shapedPage(_ request: Request, cacheable: Bool = true,
                     _ build: @escaping @Sendable (WebPage) throws -> Rendered) throws -> Reply {
-        let key = anonymousKey(request, cacheable: cacheable)
-        let generation = app.database.writer.commitCount
-        if let kept = keptPage(request, key: key, generation: generation) { return .response(kept) }
+        let (key, generation, kept) = lookUp(request, cacheable: cacheable)
+        if let kept { return .response(kept) }
         return rendered(request, key: key, generation: generation) { [self] generation in
             render(request, key: key, generation: generation, build)
         }
@@ -144,6 +143,14 @@ struct WebContext: Sendable {
         guard cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil else { return nil }
         let target = TrackingParameters.stripped(request.target)
         return "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(target)"
+    }
+
+    /// The page kept for `request` if there is one (its view counted); else the key and the commit
+    /// count (read before the page's own reads) under which a render of it is kept.
+    func lookUp(_ request: Request, cacheable: Bool = true) -> (key: String?, generation: UInt64, kept: Response?) {
+        let key = anonymousKey(request, cacheable: cacheable)
+        let generation = app.database.writer.commitCount
+        return (key, generation, keptPage(request, key: key, generation: generation))
     }
 
     /// The page kept under `key` if nothing has committed since `generation` (read before the
