@@ -91,8 +91,9 @@ public final class GroundswellApp: @unchecked Sendable {
                 ideaCache.forgetAll(changedAt: writer.commitCount + 1)
                 listings.structural(commit: writer.commitCount + 1)
             }
-            // A vote retracted, voided or moved by a merge: repeats are the writer's to answer again.
-            try writer.onCommit(changing: ["votes"], operations: [.update, .delete]) { knownVotes?.forgetAll() }
+            // A vote retracted, voided or moved by a merge (each also recounts its idea's row, which
+            // forgets that idea's pairs above; this is the second guard). Updates only scrub addresses.
+            try writer.onCommit(changing: ["votes"], operations: [.delete]) { knownVotes?.forgetAll() }
         }
         if database.engine == .sqlite {
             let writer = database.writer

@@ -10,7 +10,7 @@ import Synchronization
 /// request of that commit is answered, every pair whose answer a commit may have changed: the
 /// pairs of an idea whose row changed other than by a counted vote (hidden, merged, deleted,
 /// entered into a round — each answered otherwise by the writer), and all pairs when a vote row
-/// was deleted or moved (a retraction, voiding, a merge). A refusal is remembered after its own
+/// was deleted (a retraction, voiding, a merge moving it). A refusal is remembered after its own
 /// commit only if nothing was forgotten since the refusal read the table (`generation`): a job
 /// later in the same batch may have hidden the idea or retracted the vote.
 ///
@@ -66,7 +66,7 @@ final class KnownVotes: Sendable {
         }
     }
 
-    /// A commit deleted or moved vote rows (writer thread).
+    /// A commit deleted vote rows (writer thread).
     func forgetAll() {
         state.withLock { state in
             state.voters.removeAll()
