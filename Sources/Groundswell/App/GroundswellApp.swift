@@ -67,7 +67,7 @@ public final class GroundswellApp: @unchecked Sendable {
             try writer.onCommittedRows(of: "ideas", columns: IdeaRankingStore.Changes.columns, recorder: changes) { db, ids, recorded in
                 let commit = writer.commitCount + 1
                 ideaCache.forget(ideas: ids, changedAt: commit)
-                // Hidden, merged, deleted, entered into a round: a repeated vote is the writer's to answer again.
+                // Hidden, merged, commented on, moved by a round's close: a repeat is the writer's to answer again.
                 knownVotes?.forget(ideas: ids.lazy.filter { !(recorded && changes.votedOnly($0)) })
                 // Votes alone leave the list pages that neither show nor gain their ideas; their keys
                 // before the commit are the board's, read before it moves them.

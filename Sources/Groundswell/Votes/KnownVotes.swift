@@ -8,8 +8,8 @@ import Synchronization
 /// A hint in one direction only: a pair it lacks goes to the writer as before. A pair it holds
 /// is answered exactly as the writer would answer it, because the writer forgets, before any
 /// request of that commit is answered, every pair whose answer a commit may have changed: the
-/// pairs of an idea whose row changed other than by a counted vote (hidden, merged, deleted,
-/// entered into a round — each answered otherwise by the writer), and all pairs when a vote row
+/// pairs of an idea whose row changed other than by a counted vote (hidden, merged, moved by a
+/// round's close — each answered otherwise by the writer), and all pairs when a vote row
 /// was deleted (a retraction, voiding, a merge moving it). A refusal is remembered after its own
 /// commit only if nothing was forgotten since the refusal read the table (`generation`): a job
 /// later in the same batch may have hidden the idea or retracted the vote.
