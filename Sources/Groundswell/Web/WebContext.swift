@@ -139,7 +139,7 @@ struct WebContext: Sendable {
     /// The key under which the page for `request` is kept for readers who are not signed in (per
     /// URL without its tracking parameters, language and compression); nil when it is its reader's
     /// own (signed in, a notice waiting) or not `cacheable`.
-    func anonymousKey(_ request: Request, cacheable: Bool = true) -> String? {
+    private func anonymousKey(_ request: Request, cacheable: Bool = true) -> String? {
         guard cacheable && SessionCookie.value(request) == nil && WebNotice.of(request) == nil else { return nil }
         let target = TrackingParameters.stripped(request.target)
         return "\(WebLanguage.of(request).rawValue)|\(request.acceptsGzip ? "gzip" : "identity")|\(target)"
@@ -155,7 +155,7 @@ struct WebContext: Sendable {
 
     /// The page kept under `key` if nothing has committed since `generation` (read before the
     /// page's own reads); its view is counted.
-    func keptPage(_ request: Request, key: String?, generation: UInt64) -> Response? {
+    private func keptPage(_ request: Request, key: String?, generation: UInt64) -> Response? {
         guard let key, let cached = app.webPageCache.get(key, generation: generation) else { return nil }
         if cached.expires != nil && !cached.isCurrent(at: app.clock.nowMillis()) { return nil }
         recordView(request, userID: nil, scopes: cached.readScopes)
