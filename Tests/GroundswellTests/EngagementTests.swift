@@ -202,7 +202,8 @@ final class EngagementTests: ServiceTestCase {
         XCTAssertEqual(EngagementSnapshots.allowance(cost: 2_000_000_000), 60_000_000_000)
         XCTAssertEqual(EngagementSnapshots.allowance(cost: 60_000_000_000), 300_000_000_000)
         let context = service.app.context
-        let snapshots = EngagementSnapshots(logger: context.logger)
+        // A core to spare, whatever other tests do with the machine's.
+        let snapshots = EngagementSnapshots(logger: context.logger, spare: { true })
         defer { snapshots.stop() }
         let query = EngagementQuery(from: 20_600, to: 20_605, interval: .day)
         let key = EngagementSnapshots.Key(query, withEmails: false)
@@ -250,7 +251,7 @@ final class EngagementTests: ServiceTestCase {
     /// when the background computation fails, the request computes its own.
     func testARequestForAReportBeingWarmedTakesThatReport() throws {
         let context = service.app.context
-        let snapshots = EngagementSnapshots(logger: context.logger)
+        let snapshots = EngagementSnapshots(logger: context.logger, spare: { true })
         defer { snapshots.stop() }
         for (interval, failFirst) in [(PeriodKind.day, false), (PeriodKind.week, true)] {
             let query = EngagementQuery(from: 20_600, to: 20_620, interval: interval)
@@ -369,7 +370,7 @@ final class EngagementTests: ServiceTestCase {
     /// the background one ending later answers nobody twice.
     func testARequestStopsWaitingForAStalledBackgroundReport() throws {
         let context = service.app.context
-        let snapshots = EngagementSnapshots(logger: context.logger, joinPatience: .milliseconds(300))
+        let snapshots = EngagementSnapshots(logger: context.logger, joinPatience: .milliseconds(300), spare: { true })
         defer { snapshots.stop() }
         let query = EngagementQuery(from: 20_600, to: 20_620, interval: .day)
         let key = EngagementSnapshots.Key(query, withEmails: false)
@@ -397,6 +398,51 @@ final class EngagementTests: ServiceTestCase {
         Thread.sleep(forTimeInterval: 0.1)
         XCTAssertEqual(snapshots.computed, 2, "the stalled computation ended too")
         XCTAssertEqual(answers.withLock { $0 }, [2], "and answered nobody a second time")
+    }
+
+    /// Work nobody waits for starts only on a machine with a core to spare: without one the
+    /// warm-up computes nothing, and a request that comes meanwhile computes its report at once
+    /// instead of waiting out the patience for a background computation that will not come.
+    /// When a core is free again, the next warm-up computes it.
+    func testTheWarmUpWaitsForASpareCore() throws {
+        let context = service.app.context
+        let spare = Mutex(false)
+        let asked = Mutex(0)
+        let snapshots = EngagementSnapshots(logger: context.logger, joinPatience: .seconds(30),
+                                            spare: { asked.withLock { $0 += 1 }; return spare.withLock { $0 } })
+        defer { snapshots.stop() }
+        let query = EngagementQuery(from: 20_600, to: 20_620, interval: .week)
+        let key = EngagementSnapshots.Key(query, withEmails: false)
+        let build: @Sendable () throws -> EngagementReport = {
+            try context.read { db in try EngagementReport.build(db, query, withEmails: false) }
+        }
+        func waitFor(_ condition: () -> Bool) {
+            let deadline = Date().addingTimeInterval(10)
+            while !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        }
+        snapshots.warm(key, version: { 1 }, build: build)
+        waitFor { snapshots.skipped == 1 }
+        XCTAssertEqual(snapshots.skipped, 1, "no spare core: the warm-up did not start")
+        XCTAssertEqual(snapshots.computed, 0)
+        let done = DispatchSemaphore(value: 0)
+        let reply = snapshots.answer(key, version: { 1 }, prepare: { .response(Response(status: .noContent)) }, build: build) { _ in
+            Response(status: .ok)
+        }
+        switch reply {
+        case .response: done.signal()
+        case .promise(let promise): promise.whenComplete { _ in done.signal() }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "computed for the request, not after the 30 s patience")
+        XCTAssertEqual(snapshots.computed, 1)
+        // A warm-up of a report already kept does nothing; of one not kept, with a core free, computes it.
+        let other = EngagementSnapshots.Key(EngagementQuery(from: 20_600, to: 20_620, interval: .day), withEmails: false)
+        snapshots.warm(key, version: { 1 }, build: build)
+        spare.withLock { $0 = true }
+        snapshots.warm(other, version: { 1 }, build: build)
+        waitFor { snapshots.computed == 2 }
+        XCTAssertEqual(snapshots.computed, 2, "warmed once a core was free")
+        XCTAssertEqual(snapshots.skipped, 1)
+        XCTAssertEqual(asked.withLock { $0 }, 2, "a kept report is not warmed again, so nobody asked for a core")
     }
 
     /// Cohorts over three weeks, with known answers: each sign-up week's share active in its

@@ -10,7 +10,9 @@ import Synchronization
 /// runs on `gs-analytics` at nice 10; a report recomputed with nobody waiting (start-up's warm-up,
 /// a stale snapshot's refresh) on `gs-analytics-bg` at Linux `SCHED_IDLE`, which runs only on a
 /// core nothing else wants: at a million customers the warm-up takes ~10 s of a core, and at nice
-/// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35). A
+/// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35); and
+/// it starts only when the machine has a core to spare (`SpareCore`: at `SCHED_IDLE` it still
+/// took 10–25 % of what a flood was served, session 46). A
 /// request for a report being computed there waits for that computation instead of starting a second,
 /// for up to 5 s: with the cores saturated a `SCHED_IDLE` thread gets almost none of them.
 ///
@@ -72,6 +74,9 @@ final class EngagementSnapshots: Sendable {
     private let thread: BackgroundReads
     private let idleThread: BackgroundReads
     private let builds = Atomic<Int>(0)
+    private let skips = Atomic<Int>(0)
+    /// Whether a background computation may start now (`SpareCore`).
+    private let spare: @Sendable () -> Bool
 
     /// How long a request waits for a background computation of its report before computing its own.
     private let joinPatience: DispatchTimeInterval
@@ -80,9 +85,11 @@ final class EngagementSnapshots: Sendable {
     /// raise it to make a slow computation count as cheap).
     private let cheap: UInt64
 
-    init(logger: Logger, joinPatience: DispatchTimeInterval = .seconds(5), cheap: UInt64 = EngagementSnapshots.cheap) {
+    init(logger: Logger, joinPatience: DispatchTimeInterval = .seconds(5), cheap: UInt64 = EngagementSnapshots.cheap,
+         spare: @escaping @Sendable () -> Bool = { SpareCore().available() }) {
         self.joinPatience = joinPatience
         self.cheap = cheap
+        self.spare = spare
         // Reports of a million customers take seconds of a core (at start-up too): never at
         // the expense of votes and pages.
         thread = BackgroundReads(capacity: 32, logger: logger, name: "gs-analytics", priority: .nice(10))
@@ -96,6 +103,8 @@ final class EngagementSnapshots: Sendable {
 
     /// How many reports were computed (for tests and `/metrics`).
     var computed: Int { builds.load(ordering: .relaxed) }
+    /// How many background computations were not started for want of a spare core.
+    var skipped: Int { skips.load(ordering: .relaxed) }
 
     /// Answers with `respond(report)` from a snapshot fresh enough for `key` at once, or else
     /// after `prepare` (the rollup catching up, on the writer) and computing one on the analytics
@@ -207,7 +216,8 @@ final class EngagementSnapshots: Sendable {
     }
 
     /// Computes `key`'s report in the background unless it is being computed (start-up warms the
-    /// console's default view this way).
+    /// console's default view this way), once the machine has a core to spare; with none, it
+    /// computes nothing (requests waiting for it then compute their own at once).
     func refresh(_ key: Key, version: @escaping @Sendable () -> UInt64, build: @escaping @Sendable () throws -> EngagementReport) {
         guard refreshing.withLock({ jobs -> Bool in
             guard jobs[key] == nil else { return false }
@@ -215,6 +225,10 @@ final class EngagementSnapshots: Sendable {
             return true
         }) else { return }
         let queued = idleThread.run { [self] in
+            guard spare() else {
+                skips.add(1, ordering: .relaxed)
+                return finishRefresh(key, .failed(nil))
+            }
             finishRefresh(key, (try? compute(key, version: version, build: build)).map(Outcome.report) ?? .failed(nil))
         }
         if !queued { finishRefresh(key, .failed(nil)) }
