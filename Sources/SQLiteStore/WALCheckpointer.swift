@@ -36,6 +36,11 @@ import CSQLite
 public final class WALCheckpointer: @unchecked Sendable {
     /// WAL frames (pages) that start a background pass.
     public let window: Int
+    /// Seconds without a pass or a tail copy after one that a reader's snapshot kept from copying
+    /// anything new: until that reader ends, the next would not either. Without the rest the
+    /// writer asked again after every commit — 3,291 passes in a second of single-row commits in
+    /// the test, 444–680 in 12 s of a vote flood at 1,000,000 ideas (docs/performance.md, session 46).
+    static let stalledPassRest = 0.05
     /// Frames left after a pass that the writer copies itself (or two commits' worth, if more).
     public let tail: Int
     private let connection: Connection
@@ -55,6 +60,9 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var lastStarvationCheck: UInt64 = 0
     /// Frames the last pass left copied; 0 once the WAL started over.
     private var backfilled = 0
+    /// No pass is asked for and no tail copied before this time (monotonic nanoseconds): the last
+    /// one copied nothing new (`stalledPassRest`).
+    private var restUntil: UInt64 = 0
     private var passes = 0
     private var urgentPasses = 0
     private var writerPasses = 0
@@ -141,6 +149,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         condition.lock()
         if frames < lastFrames {  // the WAL started over
             backfilled = 0
+            restUntil = 0
             largestCommit = frames
         } else {
             largestCommit = max(largestCommit, frames - lastFrames)
@@ -159,6 +168,10 @@ public final class WALCheckpointer: @unchecked Sendable {
             condition.unlock()
             return
         }
+        if restUntil > 0 && DispatchTime.now().uptimeNanoseconds < restUntil {
+            condition.unlock()
+            return
+        }
         let backlog = frames - backfilled
         let copyHere = backfilled > 0 && backlog <= writersShare
         if !copyHere && (backlog >= window || backfilled > 0) { askForPass(urgent: overgrown) }
@@ -170,6 +183,13 @@ public final class WALCheckpointer: @unchecked Sendable {
     /// appended while it ran: at least one commit's frames, so the writer's share must cover two of
     /// the largest, or it would never come. Under `condition`.
     private var writersShare: Int { min(window, max(tail, 2 * largestCommit)) }
+
+    /// After a pass or a tail copy, under `condition`: if frames were left and none was copied
+    /// beyond the `before` of the last one, a reader's snapshot holds them; rest a while.
+    private func noteStall(_ result: (log: Int, backfilled: Int)?, before: Int) {
+        guard let result, result.backfilled < result.log, result.backfilled <= before else { return }
+        restUntil = DispatchTime.now().uptimeNanoseconds + UInt64(Self.stalledPassRest * 1e9)
+    }
 
     /// Wakes a checkpointer thread for a pass. Under `condition`, with none running.
     private func askForPass(urgent: Bool) {
@@ -187,6 +207,7 @@ public final class WALCheckpointer: @unchecked Sendable {
         let result = try? writer.checkpointPassive()
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         condition.lock()
+        noteStall(result, before: backfilled)
         backfilled = result?.backfilled ?? 0
         writerPasses += 1
         writerNanos += elapsed
@@ -344,6 +365,7 @@ public final class WALCheckpointer: @unchecked Sendable {
             pending = false
             idlePassRunning = !forUrgent
             idleWaitSince = nil
+            let backfilledBefore = backfilled
             condition.unlock()
             let result = try? connection.checkpointPassive()
             let copied = result?.backfilled
@@ -357,6 +379,7 @@ public final class WALCheckpointer: @unchecked Sendable {
                 if writerCopiesNext { connection.writeBackCopiedPages() }
             }
             condition.lock()
+            noteStall(result, before: backfilledBefore)
             // An interrupted pass copied some pages but reports nothing: the next one redoes them.
             backfilled = copied ?? 0
             idlePassRunning = false

@@ -539,8 +539,9 @@ final class EngagementTests: ServiceTestCase {
         _ = try slice(300)
         XCTAssertNotEqual(try windowMarks()["window_actor"], marks["window_actor"])
         // A report finishes the open window (from the scheduler's copy), then takes in what follows.
-        let kept = open
-        try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: now, kept: kept) }
+        context.rollupWindow.keep(open)
+        open = nil
+        try reportCatchUp()
         XCTAssertEqual(try windowMarks(), [:])
         XCTAssertEqual(try castVotes(300, at: now + 1), 300)
         var writes = 0
@@ -559,7 +560,7 @@ final class EngagementTests: ServiceTestCase {
         let context = service.app.context
         let finishers: [() throws -> Void] = [
             { try seeder.rollUpEngagement() },
-            { try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: context.clock.nowMillis()) } },
+            { try self.reportCatchUp() },
         ]
         var results: [[String]] = []
         for finish in finishers {
@@ -582,7 +583,7 @@ final class EngagementTests: ServiceTestCase {
         let stale = try windowOpened(keys: 300)
         XCTAssertNotNil(stale)
         var open: RollupWindow?
-        try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: context.clock.nowMillis()) }
+        try reportCatchUp()
         let before = try metrics()
         // Nothing new: the stale window is dropped, the fresh one is empty.
         open = stale
@@ -603,32 +604,35 @@ final class EngagementTests: ServiceTestCase {
         try assertTheBulkImportWrites(try rollupRows())
     }
 
-    /// An aggregate of the open window read before another write moved its reach (a report reads
-    /// one on the analytics thread while the scheduler writes) resumes where the marks say; one of
-    /// another window does not.
-    func testAnAggregateOfTheOpenWindowResumesWhereTheMarksSay() throws {
+    /// A report's catch-up writes in the scheduler's slices, one writer job each (at a million
+    /// customers one write of it held votes for 236–406 ms, session 46), and writes what the bulk
+    /// import writes. (`testAWindowWrittenInSlicesWritesWhatTheBulkImportWrites`: it also finishes
+    /// the window the scheduler left open.)
+    func testAReportCatchesUpInSlices() throws {
+        _ = try seeded(users: 3_000, ideas: 30, votes: 6_000)
         let context = service.app.context
-        var open = try windowOpened(keys: 200)
-        let early = try XCTUnwrap(try context.read { db in try EngagementRollup.openWindow(db) })
-        _ = try EngagementRollup.scheduledWrite(context, window: &open, views: [:], keys: 200)
-        let marks = try context.read { db in try EngagementRollup.Marks.read(db) }
-        let reach = try XCTUnwrap(marks.resume)
-        XCTAssertNil(early.continues(marks) ? early : nil, "its own reach is behind the marks'")
-        let resumed = try XCTUnwrap(early.resumed(at: marks))
-        XCTAssertEqual(resumed.resume, reach)
-        XCTAssertEqual(resumed.entries.count, early.entries.count)
-        // Everything before the resume point was written (the marks' reach), nothing after it.
-        var copy = resumed
-        let next = copy.take(keys: 1).map { copy.entries[$0].actorID }
-        XCTAssertFalse(next.isEmpty)
-        XCTAssertTrue(next.allSatisfy { "u\(reach)".utf8.lexicographicallyPrecedes("u\($0)".utf8) })
-        // A report finishing it from that aggregate writes what the bulk import writes.
-        try context.database.writer.sync { db in _ = try EngagementRollup.catchUp(db, views: [:], now: context.clock.nowMillis(), kept: early) }
-        XCTAssertNil(try context.read { db in try EngagementRollup.openWindow(db) })
-        var other = marks
-        other.window?.votes += 1
-        XCTAssertNil(early.resumed(at: other), "another window's marks")
+        try forgetRollup()
+        let before = try metrics()["groundswell_engagement_rollup_runs_total"] ?? 0
+        try reportCatchUp()
+        let runs = (try metrics()["groundswell_engagement_rollup_runs_total"] ?? 0) - before
+        // ~2,600 voters; a new server's first write takes `RollupBatchSize.smallest` (500) entries.
+        XCTAssertGreaterThanOrEqual(runs, 2, "\(runs) writes")
+        XCTAssertNil(context.rollupWindow.take(), "no window left open")
+        XCTAssertFalse(try context.read { db in try EngagementRollup.behind(db) }, "caught up")
         try assertTheBulkImportWrites(try rollupRows())
+    }
+
+    /// Runs a report's catch-up (`EngagementRoutes.catchUp`) and waits for it.
+    func reportCatchUp(file: StaticString = #filePath, line: UInt = #line) throws {
+        let done = DispatchSemaphore(value: 0)
+        let status = Mutex<Int>(0)
+        let reply = EngagementRoutes.catchUp(service.app.context)
+        reply.whenComplete { response in
+            status.withLock { $0 = response.status.code }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, file: file, line: line)
+        XCTAssertEqual(status.withLock { $0 }, 204, file: file, line: line)
     }
 
     /// Page views a rollup took but could not write (its write failed) go back to the log, and the

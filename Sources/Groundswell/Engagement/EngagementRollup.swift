@@ -19,8 +19,8 @@ enum EngagementRollup {
         var ideas: Int64 = 0
     }
 
-    /// Rows per source a report's write takes in at most (after finishing an open window); the
-    /// scheduler's windows are larger and written in slices sized by their cost (`RollupBatchSize`).
+    /// The most `activity_days` entries one write of a window takes in (`RollupBatchSize` sizes
+    /// each write below it by its cost).
     static let batch = 20_000
 
     struct Outcome {
@@ -70,24 +70,6 @@ enum EngagementRollup {
     /// each, one to three per row before equal ones merge, stay in memory between its writes).
     static let windowRows = 100_000
 
-    /// Takes in what is new in this one write: finishes a window the scheduler left open (`kept`,
-    /// an aggregate of it made beforehand, saves aggregating it again here when it is the window
-    /// the marks hold), then up to `batch` rows of each source (a report asks for this, so that it is current).
-    @discardableResult
-    static func catchUp(_ db: SQLConnection, views: [ReaderLog.Key: Int64], now: Int64, batch: Int = batch,
-                        kept: RollupWindow? = nil) throws -> Outcome {
-        // Nodes sharing PostgreSQL take turns: each reads the marks the one before it wrote.
-        try db.lockExclusively("engagement-rollup")
-        var outcome = Outcome()
-        var marks = try Marks.read(db)
-        try finishOpenWindow(db, marks: &marks, kept: kept, now: now, outcome: &outcome)
-        var next = try window(db, marks, rows: batch)
-        try write(db, &next, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
-        try write(db, views: views, outcome: &outcome)
-        outcome.more = next.more
-        return outcome
-    }
-
     /// One scheduled write: the window's next `keys` entries (whole customers) and `views`. The
     /// window is aggregated on a reader (`window(_:_:rows:)`), not here, so that its reads never
     /// hold the writer; nil, with nothing written, when the marks have moved since (a report or
@@ -126,14 +108,6 @@ enum EngagementRollup {
             return written
         }
         return Outcome(gaveUp: true)
-    }
-
-    /// The window open in `rollup_marks`, aggregated (on a reader: a report's write then need not
-    /// aggregate it inside the writer's transaction), or nil when none is open.
-    static func openWindow(_ db: SQLConnection) throws -> RollupWindow? {
-        let marks = try Marks.read(db)
-        guard marks.window != nil else { return nil }
-        return try window(db, marks, rows: windowRows)
     }
 
     /// The open window aggregated again from its rows, or a new one from the marks: up to `rows`
@@ -223,12 +197,11 @@ enum EngagementRollup {
     }
 
     /// Writes the rest of a window the scheduler left open, if there is one (its customers written so
-    /// far must not count twice): from `kept` — the scheduler's copy, or one a report aggregated on
-    /// a reader — when it is this window (resumed where the marks say), else aggregated again here.
-    private static func finishOpenWindow(_ db: SQLConnection, marks: inout Marks, kept: RollupWindow?, now: Int64,
+    /// far must not count twice), aggregated again here.
+    private static func finishOpenWindow(_ db: SQLConnection, marks: inout Marks, now: Int64,
                                          outcome: inout Outcome) throws {
         guard marks.window != nil else { return }
-        var open = try kept.flatMap { $0.resumed(at: marks) } ?? window(db, marks, rows: windowRows)
+        var open = try window(db, marks, rows: windowRows)
         try write(db, &open, keys: Int.max, marks: &marks, now: now, outcome: &outcome)
     }
 
@@ -285,14 +258,14 @@ enum EngagementRollup {
 
     /// Takes in everything after the marks with one aggregate statement per source and scope,
     /// in the caller's transaction: for a bulk import (`groundswell seed`), where 20,000,000 votes
-    /// through `catchUp` would take minutes of 20,000-row writes. The same rows as `catchUp`
+    /// in the scheduler's windows would take minutes of writes. The same rows as those windows
     /// (new votes, votes voided since, customers' comments, ideas), minus its look below the
     /// vote mark for reused ids, which an import has none of.
     static func takeInAll(_ db: SQLConnection, now: Int64) throws {
         try db.lockExclusively("engagement-rollup")
         var marks = try Marks.read(db)
         var finished = Outcome()
-        try finishOpenWindow(db, marks: &marks, kept: nil, now: now, outcome: &finished)
+        try finishOpenWindow(db, marks: &marks, now: now, outcome: &finished)
         let votes = marks.votes, comments = marks.comments, ideas = marks.ideas
         // (source rows with their day, actor, category and round, the column they count, the mark)
         let sources: [(rows: String, column: String, mark: Int64)] = [

@@ -74,25 +74,31 @@ struct EngagementRoutes {
     }
 
     /// Brings the rollup up to date (page views waiting, rows not yet taken in); commits only
-    /// when there is something to take in. On the analytics thread: a window left open in
-    /// `rollup_marks` whose copy the scheduler is not keeping (it is writing it right now, or the
-    /// server restarted) is aggregated there on a reader, not inside the writer's transaction.
+    /// when there is something to take in. On the analytics thread, in the scheduler's slices
+    /// (`EngagementRollup.scheduledWrite`: each window aggregated on a reader, written ~2 ms of the
+    /// writer at a time), not in one write: at a million customers under a vote flood one write of
+    /// a 20,000-row batch held the votes queued behind it for 236–406 ms (docs/performance.md,
+    /// session 46). Without rests between slices, since a request waits. It takes in the window
+    /// left open (by the scheduler, or before a restart) and one more: under a flood new rows keep
+    /// coming, and the report is read after what it took in.
     static func catchUp(_ context: AppContext) -> Reply {
         let done = Response(status: .noContent, contentType: nil)
         let behind = (try? context.read { db in try EngagementRollup.behind(db) }) ?? true
         guard behind || context.readerLog.pending > 0 else { return .response(done) }
         return context.engagement.background(context: "the engagement rollup") {
-            let kept = try context.rollupWindow.take() ?? context.read { db in try EngagementRollup.openWindow(db) }
-            // Taken only now, and put back if the write fails: the next rollup counts them.
-            let views = context.readerLog.drain()
-            do {
-                _ = try context.database.writer.sync { db in
-                    try context.rollupStats.measure { try EngagementRollup.catchUp(db, views: views, now: context.clock.nowMillis(), kept: kept) }
-                }
-            } catch {
-                context.readerLog.restore(views)
-                throw error
+            var open = context.rollupWindow.take()
+            // Taken only now, and put back unless a write took them: the next rollup counts them.
+            var views = context.readerLog.drain()
+            defer { context.readerLog.restore(views) }
+            var windows = 0
+            while true {
+                let outcome = try EngagementRollup.scheduledWrite(context, window: &open, views: views)
+                if outcome.gaveUp { break }
+                views = [:]
+                if open == nil { windows += 1 }
+                if !outcome.more || windows == 2 { break }
             }
+            context.rollupWindow.keep(open)
             return done
         }
     }

@@ -10,11 +10,6 @@ final class RollupStats: Sendable {
     private let stale = Atomic<Int>(0)
     private let nanoseconds = Atomic<Int>(0)
 
-    /// Runs a report's rollup (on the writer) and counts its time, and the run if it wrote.
-    func measure(_ body: () throws -> EngagementRollup.Outcome) rethrows -> EngagementRollup.Outcome {
-        try counted { try body() }.outcome!
-    }
-
     /// The scheduler's batch size, from the cost of its last writes.
     private let batchSize = Mutex(RollupBatchSize())
 

@@ -109,14 +109,6 @@ struct RollupWindow {
 
     var finished: Bool { next == entries.count }
 
-    /// This window resumed where `marks` say its writes reached, if they are writing this very
-    /// window (same start and ends): another aggregate of the same rows — one read before a
-    /// scheduler's write moved the reach — is as good as the writer's own.
-    func resumed(at marks: EngagementRollup.Marks) -> RollupWindow? {
-        guard start == marks.reached, marks.window == ends else { return nil }
-        return RollupWindow(start: start, ends: ends, entries: entries, scopes: scopes, more: more, resume: marks.resume)
-    }
-
     /// Whether `marks` are where this window left them: its start, and its ends and reach once a
     /// write of it committed (or no window, before any).
     func continues(_ marks: EngagementRollup.Marks) -> Bool {
