@@ -4,9 +4,9 @@ import Glibc
 
 /// Whether the machine has a core to spare: work nobody waits for (an engagement report
 /// recomputed in the background, start-up's warm-up of the console's reports) starts only then.
-/// `SCHED_IDLE` alone was not enough: at a million customers the warm-up's ~10 s of reads took
-/// 10–25 % of the votes or idea reads served meanwhile and ~47 MiB of peak memory, and its one
-/// long read transaction kept the WAL from being copied while votes poured in
+/// `SCHED_IDLE` alone was not enough: at a million customers the warm-up's ~10 s of reads under a
+/// vote flood cost ~20 % more server CPU and ~50 MiB of peak memory, and its long read
+/// transactions kept the WAL from being copied while votes poured in
 /// (docs/performance.md, session 46). Skipped work is not lost: the scheduler warms again after
 /// its next rollup, and a request computes the report it needs.
 struct SpareCore: Sendable {

@@ -11,8 +11,8 @@ import Synchronization
 /// a stale snapshot's refresh) on `gs-analytics-bg` at Linux `SCHED_IDLE`, which runs only on a
 /// core nothing else wants: at a million customers the warm-up takes ~10 s of a core, and at nice
 /// 10 it still cost 14–20 % of the votes served meanwhile (docs/performance.md, session 35); and
-/// it starts only when the machine has a core to spare (`SpareCore`: at `SCHED_IDLE` it still
-/// took 10–25 % of what a flood was served, session 46). A
+/// it starts only when the machine has a core to spare (`SpareCore`: at `SCHED_IDLE` under a
+/// flood it still cost ~20 % more CPU and ~50 MiB of peak memory, session 46). A
 /// request for a report being computed there waits for that computation instead of starting a second,
 /// for up to 5 s: with the cores saturated a `SCHED_IDLE` thread gets almost none of them.
 ///
