@@ -622,6 +622,16 @@ final class EngagementTests: ServiceTestCase {
         try assertTheBulkImportWrites(try rollupRows())
     }
 
+    /// `/metrics` counts the reports computed and the background ones skipped for want of a core.
+    func testMetricsCountComputedAndSkippedReports() throws {
+        let before = try metrics()
+        XCTAssertNotNil(before["groundswell_engagement_background_skipped_total"])
+        let computed = try XCTUnwrap(before["groundswell_engagement_reports_computed_total"])
+        _ = try engagement("interval=day&from=2026-05-01")  // not a view the start-up warm-up computes
+        // At least this request's (the warm-up may add its own meanwhile).
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(try metrics()["groundswell_engagement_reports_computed_total"]), computed + 1)
+    }
+
     /// Runs a report's catch-up (`EngagementRoutes.catchUp`) and waits for it.
     func reportCatchUp(file: StaticString = #filePath, line: UInt = #line) throws {
         let done = DispatchSemaphore(value: 0)

@@ -262,6 +262,7 @@ public final class AppContext: Sendable {
                               value: ideas.misses, into: &text)
         }
         rollupStats.render(readerLog: readerLog, into: &text)
+        engagement.render(into: &text)
         let pending = (try? read { db in
             [DeliveryMetrics.Channel.webhook: try WebhookStore.pendingCount(db), .email: try EmailStore.pendingCount(db)]
         }) ?? [:]

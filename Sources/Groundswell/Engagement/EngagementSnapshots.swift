@@ -106,6 +106,14 @@ final class EngagementSnapshots: Sendable {
     /// How many background computations were not started for want of a spare core.
     var skipped: Int { skips.load(ordering: .relaxed) }
 
+    func render(into text: inout String) {
+        MetricText.single("groundswell_engagement_reports_computed_total", "counter",
+                          help: "Engagement reports computed, for requests or in the background.", value: computed, into: &text)
+        MetricText.single("groundswell_engagement_background_skipped_total", "counter",
+                          help: "Background engagement reports (the start-up warm-up, refreshes of a stale report) not started because no core was spare.",
+                          value: skipped, into: &text)
+    }
+
     /// Answers with `respond(report)` from a snapshot fresh enough for `key` at once, or else
     /// after `prepare` (the rollup catching up, on the writer) and computing one on the analytics
     /// thread. `version` is the writer's commit count; `build` reads the report.
