@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// The machine's CPU time as Linux counts it in `/proc/stat` since boot, in clock ticks: all of it
 /// and the part no thread wanted (idle, and idle while waiting for the disk). Two readings give the
@@ -12,12 +10,21 @@ struct CPUTimes: Equatable, Sendable {
     /// The cores `/proc/stat` lists (`cpu0`, `cpu1`, …).
     var cores: Int
 
-    init(idle: UInt64, total: UInt64, cores: Int) {
-        self.idle = idle
-        self.total = total
-        self.cores = cores
+    /// How many cores stood idle on average between `earlier` and this reading (0 when no time
+    /// passed or the counters went back).
+    func idleCores(since earlier: CPUTimes) -> Double {
+        guard total > earlier.total, idle >= earlier.idle else { return 0 }
+        return Double(idle - earlier.idle) / Double(total - earlier.total) * Double(cores)
     }
 
+    /// The machine's reading now, or nil where `/proc/stat` cannot be read.
+    static func read() -> CPUTimes? {
+        (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap(CPUTimes.init(procStat:))
+    }
+}
+
+/// In an extension, so that the memberwise initializer stays.
+extension CPUTimes {
     /// Parses `/proc/stat`'s text: the summed `cpu` line (user, nice, system, idle, iowait, irq,
     /// softirq, steal; guest time is already inside user and nice) and the per-core lines. Nil when
     /// the text has no such line.
@@ -34,31 +41,5 @@ struct CPUTimes: Equatable, Sendable {
         }
         guard let summed, summed.count >= 5, cores > 0 else { return nil }
         self.init(idle: summed[3] + summed[4], total: summed.reduce(0, +), cores: cores)
-    }
-
-    /// The machine's reading now, or nil where `/proc/stat` cannot be read.
-    static func read() -> CPUTimes? {
-        #if os(Linux)
-        let fd = open("/proc/stat", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return CPUTimes(procStat: String(decoding: bytes, as: UTF8.self))
-        #else
-        return nil
-        #endif
-    }
-
-    /// How many cores stood idle on average between `earlier` and this reading (0 when no time
-    /// passed or the counters went back).
-    func idleCores(since earlier: CPUTimes) -> Double {
-        guard total > earlier.total, idle >= earlier.idle else { return 0 }
-        return Double(idle - earlier.idle) / Double(total - earlier.total) * Double(cores)
     }
 }
